@@ -1,0 +1,43 @@
+package io.hedgerow.config;
+
+import io.hedgerow.model.Role;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One upstream provider, as configured.
+ *
+ * @param name     the name routes use to refer to it
+ * @param type     its wire format
+ * @param baseUrl  where it lives (empty for the simulator); for {@code openai} it includes the version path,
+ *                 e.g. {@code https://api.openai.com/v1}
+ * @param keys     its credentials, in the order they are tried
+ * @param headers  extra request headers, e.g. a User-Agent that a picky endpoint requires
+ * @param roleMap  roles rewritten before sending, e.g. {@code developer -> system}; only system, developer and
+ *                 user messages can be mapped, so tool calls and tool results are never touched
+ * @param timeouts per-attempt time limits
+ * @param sim      the simulator's behaviour (type {@code sim} only)
+ */
+public record ProviderConfig(String name,
+                             ProviderType type,
+                             Optional<URI> baseUrl,
+                             List<ApiKey> keys,
+                             Map<String, String> headers,
+                             Map<Role, Role> roleMap,
+                             Timeouts timeouts,
+                             SimSettings sim) {
+    public ProviderConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(baseUrl, "baseUrl");
+        keys = List.copyOf(keys);
+        headers = Map.copyOf(headers);
+        roleMap = Map.copyOf(roleMap);
+        Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(sim, "sim");
+    }
+}
