@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One upstream provider, as configured.
@@ -30,6 +31,12 @@ public record ProviderConfig(String name,
                              Map<Role, Role> roleMap,
                              Timeouts timeouts,
                              SimSettings sim) {
+    /**
+     * The roles a role map may rewrite, and rewrite to. Assistant and tool messages carry tool calls and
+     * their results, so they are never rewritten.
+     */
+    public static final Set<Role> MAPPABLE_ROLES = Set.of(Role.SYSTEM, Role.DEVELOPER, Role.USER);
+
     public ProviderConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");

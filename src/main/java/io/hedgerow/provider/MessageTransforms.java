@@ -1,5 +1,6 @@
 package io.hedgerow.provider;
 
+import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.Message;
 import io.hedgerow.model.Role;
@@ -15,8 +16,7 @@ import java.util.Set;
  * whatever the map says (config validation rejects such maps too).
  */
 public final class MessageTransforms {
-    /** The roles a role map may rewrite, and the roles it may rewrite them to. */
-    public static final Set<Role> MAPPABLE = Set.of(Role.SYSTEM, Role.DEVELOPER, Role.USER);
+    private static final Set<Role> MAPPABLE = ProviderConfig.MAPPABLE_ROLES;
 
     private MessageTransforms() {
     }

@@ -1,0 +1,262 @@
+package io.hedgerow.api;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hedgerow.exec.ChainFailedException;
+import io.hedgerow.exec.ChatExecutor;
+import io.hedgerow.exec.LiveStream;
+import io.hedgerow.exec.Served;
+import io.hedgerow.model.ChatRequest;
+import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.FinishReason;
+import io.hedgerow.model.StreamEvent;
+import io.hedgerow.provider.ProviderException;
+import io.hedgerow.route.RoutePlan;
+import io.hedgerow.route.Router;
+import io.hedgerow.wire.InvalidRequestException;
+import io.hedgerow.wire.Json;
+import io.hedgerow.wire.OpenAiRequestCodec;
+import io.hedgerow.wire.OpenAiResponseCodec;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaType;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+/**
+ * {@code POST /v1/chat/completions}: parses the OpenAI request, routes it, runs it through the executor and
+ * answers, as one JSON body or as server-sent events. Every request gets exactly one answer: a success, or one
+ * OpenAI-style error (a JSON error body before the stream started, an SSE error event after, never
+ * {@code [DONE]} after a broken answer), logged once.
+ */
+public final class ChatCompletionsService implements HttpService {
+    private static final System.Logger LOG = System.getLogger(ChatCompletionsService.class.getName());
+    private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    private final Router router;
+    private final ChatExecutor executor;
+    private final long maxBodyBytes;
+    private final Clock clock;
+
+    public ChatCompletionsService(Router router, ChatExecutor executor, long maxBodyBytes, Clock clock) {
+        this.router = router;
+        this.executor = executor;
+        this.maxBodyBytes = maxBodyBytes;
+        this.clock = clock;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/chat/completions", this::chat);
+    }
+
+    private void chat(ServerRequest req, ServerResponse res) {
+        String requestId = req.headers().first(HeaderNames.create("x-request-id"))
+                .filter(id -> SAFE_REQUEST_ID.matcher(id).matches())
+                .orElseGet(ChatCompletionsService::newRequestId);
+        res.header("x-request-id", requestId);
+        try {
+            ChatRequest request = parse(req);
+            RoutePlan plan = router.plan(request.model())
+                    .orElseThrow(() -> ErrorResponses.unknownModel(request.model()));
+            if (request.stream()) {
+                stream(request, plan, res, requestId);
+            } else {
+                complete(request, plan, res);
+            }
+        } catch (ApiException e) {
+            LOG.log(e.status() >= 500 ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                    "request {0}: {1} {2}: {3}", requestId, e.status(), e.code(), e.getMessage());
+            sendError(res, e);
+        }
+    }
+
+    private ChatRequest parse(ServerRequest req) throws ApiException {
+        Optional<HttpMediaType> contentType = req.headers().contentType();
+        if (contentType.isPresent() && !contentType.get().mediaType().text().equalsIgnoreCase("application/json")) {
+            throw new ApiException(415, "invalid_request_error", "unsupported_media_type",
+                                   "Content-Type '" + contentType.get().mediaType().text()
+                                           + "' is not supported (expected: application/json)");
+        }
+        byte[] body = readBody(req);
+        JsonNode json;
+        try {
+            json = Json.MAPPER.readTree(body);
+        } catch (JacksonException e) {
+            throw new ApiException(400, "invalid_request_error", "invalid_json",
+                                   "The request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ApiException(400, "invalid_request_error", "invalid_json", "The request body could not be read");
+        }
+        if (json == null) {
+            throw new ApiException(400, "invalid_request_error", "invalid_json", "The request body is empty");
+        }
+        try {
+            return OpenAiRequestCodec.parse(json);
+        } catch (InvalidRequestException e) {
+            throw ErrorResponses.invalidRequest(e);
+        }
+    }
+
+    private byte[] readBody(ServerRequest req) throws ApiException {
+        OptionalLong declared = req.headers().contentLength();
+        if (declared.isPresent() && declared.getAsLong() > maxBodyBytes) {
+            throw tooLarge();
+        }
+        try (InputStream in = req.content().inputStream()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(
+                    (int) Math.min(declared.orElse(8192), maxBodyBytes));
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                if (out.size() + (long) n > maxBodyBytes) {
+                    throw tooLarge();
+                }
+                out.write(buffer, 0, n);
+            }
+            return out.toByteArray();
+        } catch (IOException | UncheckedIOException e) {
+            throw new ApiException(400, "invalid_request_error", "unreadable_body", "The request body could not be read");
+        }
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(413, "invalid_request_error", "request_too_large",
+                                "The request body exceeds the limit of " + maxBodyBytes + " bytes");
+    }
+
+    private void complete(ChatRequest request, RoutePlan plan, ServerResponse res) throws ApiException {
+        Served<ChatResponse> served;
+        try {
+            served = executor.complete(request, plan);
+        } catch (ChainFailedException e) {
+            throw ErrorResponses.chainFailed(e);
+        }
+        servedHeaders(res, served);
+        ObjectNode body = OpenAiResponseCodec.write(served.value(), newCompletionId(), clock.millis() / 1000);
+        try {
+            res.header(HeaderNames.CONTENT_TYPE, "application/json").send(Json.MAPPER.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void stream(ChatRequest request, RoutePlan plan, ServerResponse res, String requestId)
+            throws ApiException {
+        Served<LiveStream> served;
+        try {
+            served = executor.stream(request, plan);
+        } catch (ChainFailedException e) {
+            throw ErrorResponses.chainFailed(e);
+        }
+        try (LiveStream live = served.value()) {
+            servedHeaders(res, served);
+            res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+            res.header("X-Accel-Buffering", "no");
+            String id = newCompletionId();
+            long created = clock.millis() / 1000;
+            String model = served.servedBy().model();
+            SseWriter sse = new SseWriter(res.outputStream());
+            try {
+                relay(live, sse, request, id, created, model, requestId);
+            } catch (UncheckedIOException e) {
+                // The client went away; closing the live stream (try-with-resources) aborts the upstream.
+                LOG.log(System.Logger.Level.INFO, "request {0}: client disconnected mid-stream", requestId);
+            }
+        }
+    }
+
+    private void relay(LiveStream live, SseWriter sse, ChatRequest request, String id, long created, String model,
+                       String requestId) {
+        ObjectNode role = Json.object().put("role", "assistant").put("content", "");
+        sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, role, Optional.empty()));
+        boolean finished = false;
+        while (true) {
+            Optional<StreamEvent> event;
+            try {
+                event = live.next();
+            } catch (ProviderException e) {
+                // Once the first token has been sent there is no status code left to change: say it in-band.
+                LOG.log(System.Logger.Level.WARNING, "request {0}: stream from {1} broke: {2}", requestId, model,
+                        e.getMessage());
+                sse.data(streamError(e));
+                return;
+            }
+            if (event.isEmpty()) {
+                break;
+            }
+            switch (event.get()) {
+            case StreamEvent.Finished f -> {
+                finished = true;
+                sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, Json.object(), Optional.of(f.reason())));
+            }
+            case StreamEvent.UsageReported u -> {
+                if (request.includeUsage()) {
+                    sse.data(OpenAiResponseCodec.usageChunk(id, created, model, u.usage()));
+                }
+            }
+            default -> sse.data(OpenAiResponseCodec.deltaChunk(id, created, model,
+                                                               OpenAiResponseCodec.delta(event.get()),
+                                                               Optional.<FinishReason>empty()));
+            }
+        }
+        if (!finished) {
+            LOG.log(System.Logger.Level.WARNING, "request {0}: stream ended without a finish reason", requestId);
+            sse.data(ErrorResponses.body(new ApiException(502, "upstream_error", "upstream_stream_incomplete",
+                                                          "the upstream stream ended without finishing the answer")));
+            return;
+        }
+        sse.done();
+    }
+
+    private static ObjectNode streamError(ProviderException e) {
+        String code = switch (e.failure().kind()) {
+            case TIMEOUT -> "upstream_timeout";
+            case CANCELLED -> "cancelled";
+            default -> "upstream_stream_broken";
+        };
+        return ErrorResponses.body(new ApiException(502, "upstream_error", code,
+                                                    "the answer was interrupted: " + e.failure().summary() + ": "
+                                                            + e.failure().message()));
+    }
+
+    private static void servedHeaders(ServerResponse res, Served<?> served) {
+        res.header("x-hedgerow-provider", served.servedBy().provider().name());
+        res.header("x-hedgerow-model", served.servedBy().model());
+        res.header("x-hedgerow-attempts", served.attemptsSummary());
+        served.fallbackReason().ifPresent(reason -> res.header("x-hedgerow-fallback-reason", reason));
+    }
+
+    static void sendError(ServerResponse res, ApiException e) {
+        try {
+            res.status(e.status());
+            e.headers().forEach(res::header);
+            res.header(HeaderNames.CONTENT_TYPE, "application/json")
+                    .send(Json.MAPPER.writeValueAsBytes(ErrorResponses.body(e)));
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private static String newRequestId() {
+        return "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    }
+
+    private static String newCompletionId() {
+        return "chatcmpl-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    }
+}

@@ -1,0 +1,25 @@
+package io.hedgerow.api;
+
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * Answers what no other service handles under {@code /v1} with an OpenAI-style 404, so SDKs show a
+ * readable error instead of an HTML page.
+ */
+public final class FallbackService implements HttpService {
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.any("/v1/*", this::notFound);
+    }
+
+    private void notFound(ServerRequest req, ServerResponse res) {
+        ChatCompletionsService.sendError(res, new ApiException(
+                404, "invalid_request_error", "unknown_url",
+                "Unknown request URL: " + req.prologue().method().text() + " " + req.path().path()
+                        + " (Hedgerow serves POST /v1/chat/completions and GET /v1/models)"));
+    }
+}

@@ -1,0 +1,59 @@
+package io.hedgerow.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hedgerow.route.Router;
+import io.hedgerow.wire.Json;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** {@code GET /v1/models}: the configured routes, as the model ids clients can ask for. */
+public final class ModelsService implements HttpService {
+    private final Router router;
+
+    public ModelsService(Router router) {
+        this.router = router;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/models", this::list)
+                .get("/models/{id}", this::one);
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.object().put("object", "list");
+        ArrayNode data = body.putArray("data");
+        router.routes().keySet().forEach(alias -> data.add(model(alias)));
+        send(res, 200, body);
+    }
+
+    private void one(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (router.routes().containsKey(id)) {
+            send(res, 200, model(id));
+        } else {
+            send(res, 404, ErrorResponses.body(ErrorResponses.unknownModel(id)));
+        }
+    }
+
+    private static ObjectNode model(String alias) {
+        return Json.object().put("id", alias).put("object", "model").put("created", 0).put("owned_by", "hedgerow");
+    }
+
+    private static void send(ServerResponse res, int status, ObjectNode body) {
+        try {
+            res.status(status).header(HeaderNames.CONTENT_TYPE, "application/json")
+                    .send(Json.MAPPER.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

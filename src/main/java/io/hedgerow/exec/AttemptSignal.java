@@ -1,0 +1,25 @@
+package io.hedgerow.exec;
+
+import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.Failure;
+import io.hedgerow.model.StreamEvent;
+import io.hedgerow.provider.ChatStream;
+
+import java.util.List;
+
+/** What an attempt's thread tells the coordinator: it has an answer (or its first token), or it failed. */
+sealed interface AttemptSignal {
+    Attempt attempt();
+
+    /** A complete non-streamed answer. */
+    record Answered(Attempt attempt, ChatResponse response) implements AttemptSignal {
+    }
+
+    /** A stream that produced its first token (or ended cleanly); {@code head} holds the events read so far. */
+    record Producing(Attempt attempt, ChatStream stream, List<StreamEvent> head) implements AttemptSignal {
+    }
+
+    /** The attempt failed. */
+    record Failed(Attempt attempt, Failure failure) implements AttemptSignal {
+    }
+}

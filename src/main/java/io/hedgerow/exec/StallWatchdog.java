@@ -1,0 +1,86 @@
+package io.hedgerow.exec;
+
+import io.hedgerow.model.Failure;
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.time.Ticker;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Enforces attempt time limits (first token, idle, total) by scanning the attempts in flight every
+ * {@code period} and aborting the overdue ones with a {@code TIMEOUT}. One daemon thread for the whole router
+ * keeps the per-event cost to one volatile write ({@link Attempt#touch()}), instead of a timer per read.
+ * Precision is one period. {@link #scan()} is the whole algorithm and tests call it with a fake ticker.
+ */
+public final class StallWatchdog implements AutoCloseable {
+    private final Set<Attempt> watched = ConcurrentHashMap.newKeySet();
+    private final Ticker ticker;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /** A watchdog that scans on its own daemon thread every {@code period}. */
+    public static StallWatchdog start(Ticker ticker, Duration period) {
+        return new StallWatchdog(ticker, period, true);
+    }
+
+    /** A watchdog with no thread: tests call {@link #scan()}. */
+    static StallWatchdog manual(Ticker ticker) {
+        return new StallWatchdog(ticker, Duration.ZERO, false);
+    }
+
+    private StallWatchdog(Ticker ticker, Duration period, boolean threaded) {
+        this.ticker = ticker;
+        if (threaded) {
+            this.thread = Thread.ofPlatform().daemon().name("hedgerow-watchdog").start(() -> loop(period));
+        } else {
+            this.thread = null;
+        }
+    }
+
+    void watch(Attempt attempt) {
+        watched.add(attempt);
+    }
+
+    void unwatch(Attempt attempt) {
+        watched.remove(attempt);
+    }
+
+    int watchedCount() {
+        return watched.size();
+    }
+
+    /** Aborts every overdue attempt. */
+    void scan() {
+        long now = ticker.read();
+        for (Attempt attempt : watched) {
+            attempt.overdue(now).ifPresent(why -> {
+                watched.remove(attempt);
+                attempt.abort(Failure.of(FailureKind.TIMEOUT, why));
+            });
+        }
+    }
+
+    private void loop(Duration period) {
+        while (running) {
+            try {
+                Thread.sleep(period);
+                scan();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // A bug in one check must not stop time limits for everyone else.
+                System.getLogger(StallWatchdog.class.getName()).log(System.Logger.Level.WARNING, "watchdog scan", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.hedgerow.provider.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hedgerow.config.ApiKey;
+import io.hedgerow.config.ProviderConfig;
+import io.hedgerow.model.ChatRequest;
+import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.FailureClassifier;
+import io.hedgerow.provider.HttpUpstream;
+import io.hedgerow.provider.MessageTransforms;
+import io.hedgerow.provider.ProviderCall;
+import io.hedgerow.provider.ProviderClient;
+import io.hedgerow.provider.ProviderException;
+import io.hedgerow.wire.Json;
+import io.hedgerow.wire.OpenAiRequestCodec;
+import io.hedgerow.wire.OpenAiResponseCodec;
+
+import io.helidon.webclient.api.HttpClientResponse;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Any OpenAI-compatible chat completions API: {@code POST {base-url}/chat/completions} with a bearer key.
+ * Requests and answers are already in (nearly) canonical shape, so translation is the OpenAI codec's.
+ */
+public final class OpenAiProvider implements ProviderClient {
+    private final ProviderConfig config;
+    private final HttpUpstream upstream;
+
+    public OpenAiProvider(ProviderConfig config, Clock clock) {
+        this.config = config;
+        this.upstream = new HttpUpstream(config, clock);
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public ChatResponse complete(ProviderCall call) throws ProviderException {
+        try (HttpClientResponse response = send(call, false)) {
+            byte[] body = HttpUpstream.readBody(response);
+            JsonNode json = readJson(body);
+            failIfError(json, call.key());
+            try {
+                return OpenAiResponseCodec.parse(json, call.model());
+            } catch (OpenAiResponseCodec.MalformedResponseException e) {
+                throw ProviderException.of(FailureKind.BAD_RESPONSE, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public ChatStream stream(ProviderCall call) throws ProviderException {
+        HttpClientResponse response = send(call, true);
+        String contentType = HttpUpstream.contentType(response);
+        if (!contentType.equals("text/event-stream")) {
+            // Some servers answer a stream request with a JSON error and a 200; never relay that as a stream.
+            try (response) {
+                JsonNode json = readJson(HttpUpstream.readBody(response));
+                failIfError(json, call.key());
+                throw ProviderException.of(FailureKind.BAD_RESPONSE,
+                                           "expected text/event-stream, got '" + contentType + "'");
+            }
+        }
+        return new OpenAiStream(response, call.key());
+    }
+
+    private HttpClientResponse send(ProviderCall call, boolean stream) throws ProviderException {
+        ChatRequest request = MessageTransforms.applyRoleMap(call.request(), config.roleMap());
+        byte[] body;
+        try {
+            body = Json.MAPPER.writeValueAsBytes(OpenAiRequestCodec.write(request, call.model(), stream));
+        } catch (IOException e) {
+            throw ProviderException.of(FailureKind.BAD_REQUEST, "cannot encode request: " + e.getMessage());
+        }
+        Map<String, String> auth = call.key().map(k -> Map.of("Authorization", "Bearer " + k.value()))
+                .orElse(Map.of());
+        return upstream.post("/chat/completions", body, auth, call.key(), stream);
+    }
+
+    private static JsonNode readJson(byte[] body) throws ProviderException {
+        try {
+            JsonNode json = Json.MAPPER.readTree(body);
+            if (json == null || !json.isObject()) {
+                throw ProviderException.of(FailureKind.BAD_RESPONSE, "answer is not a JSON object");
+            }
+            return json;
+        } catch (IOException e) {
+            throw ProviderException.of(FailureKind.BAD_RESPONSE, "answer is not JSON");
+        }
+    }
+
+    /** A 2xx body that carries an error object instead of an answer (OpenRouter and others do this). */
+    static void failIfError(JsonNode json, Optional<ApiKey> key) throws ProviderException {
+        JsonNode error = json.get("error");
+        if (error != null && !error.isNull() && json.get("choices") == null) {
+            int code = error.path("code").canConvertToInt() ? error.path("code").asInt() : 0;
+            String message = error.isObject() ? Json.text(error, "message").orElse("error") : error.asText();
+            throw new ProviderException(FailureClassifier.fromStatus(
+                    code >= 400 ? code : 502, name -> Optional.empty(),
+                    Json.object().put("error", message).toString(),
+                    key, java.time.Instant.EPOCH));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.hedgerow.provider.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hedgerow.config.ApiKey;
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.model.FinishReason;
+import io.hedgerow.model.StreamEvent;
+import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.FailureClassifier;
+import io.hedgerow.provider.HttpUpstream;
+import io.hedgerow.provider.ProviderException;
+import io.hedgerow.provider.SseReader;
+import io.hedgerow.wire.Json;
+import io.hedgerow.wire.OpenAiResponseCodec;
+
+import io.helidon.webclient.api.HttpClientResponse;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An OpenAI-style SSE stream of {@code chat.completion.chunk}s, ending with {@code data: [DONE]}.
+ * A stream that reaches its end after a finish reason but without {@code [DONE]} is complete; one that ends
+ * before any finish reason was cut, and fails with {@code BAD_RESPONSE}.
+ */
+final class OpenAiStream implements ChatStream {
+    private final HttpClientResponse response;
+    private final SseReader sse;
+    private final Optional<ApiKey> key;
+    private final ArrayDeque<StreamEvent> pending = new ArrayDeque<>(4);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private boolean finished;
+    private boolean ended;
+
+    OpenAiStream(HttpClientResponse response, Optional<ApiKey> key) {
+        this.response = response;
+        this.sse = new SseReader(HttpUpstream.lines(response));
+        this.key = key;
+    }
+
+    @Override
+    public Optional<StreamEvent> next() throws ProviderException {
+        while (pending.isEmpty()) {
+            if (ended) {
+                return Optional.empty();
+            }
+            readMore();
+        }
+        return Optional.of(pending.poll());
+    }
+
+    private void readMore() throws ProviderException {
+        Optional<SseReader.SseEvent> event;
+        try {
+            event = sse.next();
+        } catch (IOException | RuntimeException e) {
+            throw new ProviderException(FailureClassifier.fromException(e, true), e);
+        }
+        if (event.isEmpty() || event.get().data().trim().equals("[DONE]")) {
+            if (!finished) {
+                if (event.isEmpty()) {
+                    throw ProviderException.of(FailureKind.BAD_RESPONSE, "stream ended before a finish reason");
+                }
+                // [DONE] without a finish reason: the server says it is complete, so it is.
+                pending.add(new StreamEvent.Finished(FinishReason.STOP));
+            }
+            ended = true;
+            close();
+            return;
+        }
+        JsonNode chunk;
+        try {
+            chunk = Json.MAPPER.readTree(event.get().data());
+        } catch (IOException e) {
+            throw ProviderException.of(FailureKind.BAD_RESPONSE, "malformed stream chunk");
+        }
+        if (chunk != null && chunk.isObject() && chunk.get("error") != null && chunk.get("choices") == null) {
+            OpenAiProvider.failIfError(chunk, key);
+        }
+        try {
+            for (StreamEvent e : OpenAiResponseCodec.parseChunk(chunk)) {
+                if (e instanceof StreamEvent.Finished) {
+                    if (finished) {
+                        continue;
+                    }
+                    finished = true;
+                }
+                pending.add(e);
+            }
+        } catch (OpenAiResponseCodec.MalformedResponseException e) {
+            throw ProviderException.of(FailureKind.BAD_RESPONSE, e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                response.close();
+            } catch (RuntimeException ignored) {
+                // closing an aborted exchange may fail; the connection is gone either way
+            }
+        }
+    }
+}
