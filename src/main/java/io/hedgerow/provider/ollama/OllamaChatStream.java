@@ -1,0 +1,165 @@
+package io.hedgerow.provider.ollama;
+
+import io.hedgerow.model.Failure;
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.model.StreamEvent;
+import io.hedgerow.model.ToolCall;
+import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.FailureClassifier;
+import io.hedgerow.provider.LineReader;
+import io.hedgerow.provider.ProviderException;
+import io.hedgerow.wire.Json;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.helidon.webclient.api.HttpClientResponse;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * An Ollama NDJSON stream read one line at a time, each line one JSON object:
+ * <ul>
+ *     <li>{@code message.content} becomes a {@link StreamEvent.TextDelta} (empty content is skipped);</li>
+ *     <li>each entry of {@code message.tool_calls} becomes one {@link StreamEvent.ToolCallDelta} carrying id,
+ *     name and the whole arguments (Ollama sends a call whole, never in pieces), indexed from 0 across the
+ *     stream;</li>
+ *     <li>the line with {@code done: true}, after its own content if any, yields {@link StreamEvent.Finished}
+ *     and then {@link StreamEvent.UsageReported} when it has counts; after that the stream is over;</li>
+ *     <li>a line with {@code error} fails the stream (see {@link OllamaProvider#upstreamError});</li>
+ *     <li>end of input before {@code done}, or a line that is not a JSON object, is a {@code BAD_RESPONSE}.</li>
+ * </ul>
+ * One line can yield several events, so they wait in a small queue; the body itself is never buffered.
+ *
+ * <p>Thread-safety: {@link #next()} is called by one thread; {@link #close()} may be called by any thread at
+ * any time: it closes the response, which closes the connection (the body was not read to its end), so a
+ * blocked read fails and is reported as {@code CANCELLED}.
+ */
+final class OllamaChatStream implements ChatStream {
+    private final HttpClientResponse response;
+    private final LineReader lines;
+    private final Function<JsonNode, ProviderException> errorLine;
+    private final Queue<StreamEvent> pending = new ArrayDeque<>(4);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private int toolCalls;
+    private boolean done;
+    private ProviderException failure;
+
+    /**
+     * @param response  the 2xx response whose body is the stream; closed by this stream
+     * @param lines     the line reader over its body
+     * @param errorLine turns an {@code {"error": ...}} line into the exception to throw
+     */
+    OllamaChatStream(HttpClientResponse response, LineReader lines, Function<JsonNode, ProviderException> errorLine) {
+        this.response = Objects.requireNonNull(response, "response");
+        this.lines = Objects.requireNonNull(lines, "lines");
+        this.errorLine = Objects.requireNonNull(errorLine, "errorLine");
+    }
+
+    @Override
+    public Optional<StreamEvent> next() throws ProviderException {
+        while (true) {
+            StreamEvent event = pending.poll();
+            if (event != null) {
+                return Optional.of(event);
+            }
+            if (done) {
+                return Optional.empty();
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            try {
+                readLine();
+            } catch (ProviderException e) {
+                // A broken stream stays broken: later calls see the same failure.
+                failure = e;
+                close();
+                throw e;
+            }
+        }
+    }
+
+    /** Reads lines until one yields events or ends the stream. */
+    private void readLine() throws ProviderException {
+        while (pending.isEmpty() && !done) {
+            if (closed.get()) {
+                throw ProviderException.of(FailureKind.CANCELLED, "stream closed");
+            }
+            Optional<String> line;
+            try {
+                line = lines.readLine();
+            } catch (LineReader.LineTooLongException e) {
+                throw new ProviderException(Failure.of(FailureKind.BAD_RESPONSE,
+                        "stream line too long: " + e.getMessage()), e);
+            } catch (IOException | RuntimeException e) {
+                // Helidon reports a broken body as UncheckedIOException and friends, not only IOException.
+                if (closed.get()) {
+                    throw new ProviderException(Failure.of(FailureKind.CANCELLED, "stream closed"),
+                                                e);
+                }
+                throw new ProviderException(FailureClassifier.fromException(e, true), e);
+            }
+            if (line.isEmpty()) {
+                if (closed.get()) {
+                    throw ProviderException.of(FailureKind.CANCELLED, "stream closed");
+                }
+                throw ProviderException.of(FailureKind.BAD_RESPONSE, "stream ended before done");
+            }
+            if (!line.get().isBlank()) {
+                accept(line.get());
+            }
+        }
+    }
+
+    private void accept(String line) throws ProviderException {
+        JsonNode chunk;
+        try {
+            chunk = OllamaCodec.STRICT.readTree(line);
+        } catch (JsonProcessingException e) {
+            chunk = null;
+        }
+        if (chunk == null || !chunk.isObject()) {
+            throw ProviderException.of(FailureKind.BAD_RESPONSE, "stream line is not a JSON object");
+        }
+        if (OllamaCodec.error(chunk).isPresent()) {
+            throw errorLine.apply(chunk);
+        }
+        JsonNode message = chunk.get("message");
+        if (message != null && message.isObject()) {
+            Json.text(message, "content").filter(s -> !s.isEmpty())
+                    .ifPresent(text -> pending.add(new StreamEvent.TextDelta(text)));
+            List<ToolCall> calls = OllamaCodec.toolCalls(message, toolCalls);
+            for (ToolCall call : calls) {
+                pending.add(new StreamEvent.ToolCallDelta(toolCalls++, Optional.of(call.id()),
+                                                          Optional.of(call.name()), call.arguments()));
+            }
+        }
+        JsonNode doneFlag = chunk.get("done");
+        if (doneFlag != null && doneFlag.asBoolean(false)) {
+            pending.add(new StreamEvent.Finished(OllamaCodec.finishReason(chunk, toolCalls > 0)));
+            OllamaCodec.usage(chunk).ifPresent(usage -> pending.add(new StreamEvent.UsageReported(usage)));
+            done = true;
+            // Nothing follows done; give the connection back now rather than when the caller closes.
+            close();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                response.close();
+            } catch (RuntimeException e) {
+                // Closing is best effort: the connection is being dropped either way.
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.hedgerow.provider.ollama;
+
+import io.hedgerow.config.ApiKey;
+import io.hedgerow.config.ProviderConfig;
+import io.hedgerow.model.ChatRequest;
+import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.Failure;
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.FailureClassifier;
+import io.hedgerow.provider.HttpUpstream;
+import io.hedgerow.provider.LineReader;
+import io.hedgerow.provider.MessageTransforms;
+import io.hedgerow.provider.ProviderCall;
+import io.hedgerow.provider.ProviderClient;
+import io.hedgerow.provider.ProviderException;
+import io.hedgerow.provider.Redactor;
+import io.hedgerow.wire.Json;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.helidon.webclient.api.HttpClientResponse;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An Ollama server, spoken to through its native {@code POST /api/chat} (see {@link OllamaCodec} for the
+ * translation, {@link OllamaChatStream} for the NDJSON stream).
+ *
+ * <p>Each call: apply the provider's role map, translate (refusing with {@code BAD_REQUEST}, before any
+ * network traffic, what Ollama cannot take), POST with {@code stream} false or true, and read the answer.
+ * Ollama needs no key; when one is configured (Ollama behind an authenticating proxy) it is sent as
+ * {@code Authorization: Bearer}. Non-2xx answers are classified by {@link FailureClassifier}: Ollama's
+ * {@code 404 {"error":"model 'x' not found"}} is a {@code BAD_REQUEST}, its {@code 503 server busy} a
+ * {@code SERVER_ERROR}. An {@code {"error": ...}} object inside a 2xx answer (Ollama's way to fail after
+ * the headers went out) is classified by its {@code status} field when it has one, else a
+ * {@code SERVER_ERROR}; its text is redacted and shortened.
+ */
+public final class OllamaProvider implements ProviderClient {
+    static final String PATH = "/api/chat";
+    private static final int MAX_MESSAGE = 300;
+
+    private final ProviderConfig config;
+    private final Clock clock;
+    private final HttpUpstream upstream;
+
+    public OllamaProvider(ProviderConfig config, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.upstream = new HttpUpstream(config, clock);
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public ChatResponse complete(ProviderCall call) throws ProviderException {
+        Objects.requireNonNull(call, "call");
+        byte[] body = encode(call, false);
+        try (HttpClientResponse response = upstream.post(PATH, body, authHeaders(call.key()), call.key(), false)) {
+            JsonNode answer = parseAnswer(HttpUpstream.readBody(response));
+            if (OllamaCodec.error(answer).isPresent()) {
+                throw upstreamError(answer, call.key(), clock);
+            }
+            return OllamaCodec.response(answer, call.model());
+        }
+    }
+
+    @Override
+    public ChatStream stream(ProviderCall call) throws ProviderException {
+        Objects.requireNonNull(call, "call");
+        byte[] body = encode(call, true);
+        HttpClientResponse response = upstream.post(PATH, body, authHeaders(call.key()), call.key(), true);
+        LineReader lines;
+        try {
+            lines = HttpUpstream.lines(response);
+        } catch (RuntimeException e) {
+            response.close();
+            throw new ProviderException(FailureClassifier.fromException(e, true), e);
+        }
+        Optional<ApiKey> key = call.key();
+        return new OllamaChatStream(response, lines, line -> upstreamError(line, key, clock));
+    }
+
+    private byte[] encode(ProviderCall call, boolean stream) throws ProviderException {
+        ChatRequest request = MessageTransforms.applyRoleMap(call.request(), config.roleMap());
+        try {
+            return Json.MAPPER.writeValueAsBytes(OllamaCodec.request(request, call.model(), stream));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree built in memory always serialises", e);
+        }
+    }
+
+    private static Map<String, String> authHeaders(Optional<ApiKey> key) {
+        return key.filter(k -> !k.value().isEmpty())
+                .map(k -> Map.of("Authorization", "Bearer " + k.value()))
+                .orElse(Map.of());
+    }
+
+    private static JsonNode parseAnswer(byte[] body) throws ProviderException {
+        JsonNode answer;
+        try {
+            answer = OllamaCodec.STRICT.readTree(body);
+        } catch (IOException e) {
+            answer = null;
+        }
+        if (answer == null || !answer.isObject()) {
+            throw ProviderException.of(FailureKind.BAD_RESPONSE, "answer is not a JSON object");
+        }
+        return answer;
+    }
+
+    /**
+     * The failure an {@code {"error": ...}} object stands for: classified like an HTTP answer with its
+     * {@code status} when that is a 4xx/5xx number (Ollama adds it for errors that carry a status), else a
+     * {@code SERVER_ERROR}. The message is redacted of the key and anything key-shaped.
+     */
+    static ProviderException upstreamError(JsonNode error, Optional<ApiKey> key, Clock clock) {
+        JsonNode status = error.get("status");
+        if (status != null && status.isIntegralNumber() && status.asInt() >= 400 && status.asInt() < 600) {
+            return new ProviderException(FailureClassifier.fromStatus(status.asInt(), name -> Optional.empty(),
+                                                                      error.toString(), key, clock.instant()));
+        }
+        String message = Redactor.redact(OllamaCodec.error(error).orElse("error"), key)
+                .replace('\n', ' ').replace('\r', ' ');
+        if (message.length() > MAX_MESSAGE) {
+            message = message.substring(0, MAX_MESSAGE) + "...";
+        }
+        return new ProviderException(new Failure(FailureKind.SERVER_ERROR, 0, message, Optional.empty()));
+    }
+}
