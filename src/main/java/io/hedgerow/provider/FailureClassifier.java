@@ -55,7 +55,9 @@ public final class FailureClassifier {
         } else if (status == 408) {
             kind = FailureKind.TIMEOUT;
         } else if (status >= 500) {
-            kind = lower.contains("overloaded") ? FailureKind.RATE_LIMITED : FailureKind.SERVER_ERROR;
+            // Overload (Anthropic "overloaded", Ollama's full queue "server busy") is pushback, not breakage.
+            kind = lower.contains("overloaded") || lower.contains("server busy") ? FailureKind.RATE_LIMITED
+                    : FailureKind.SERVER_ERROR;
         } else if (isContextLength(lower)) {
             kind = FailureKind.CONTEXT_LENGTH;
         } else if (isContentFilter(lower)) {
@@ -66,6 +68,14 @@ public final class FailureClassifier {
         Optional<Duration> retryAfter = RetryAfter.parse(header, now);
         String message = Redactor.redact(detail.isEmpty() ? "HTTP " + status : detail, key);
         return new Failure(kind, status, truncate(message), retryAfter);
+    }
+
+    /**
+     * A failure reported inside a 2xx body (an error line or event in a stream): the text is redacted and
+     * shortened like every other upstream message.
+     */
+    public static Failure fromErrorText(FailureKind kind, String text, Optional<ApiKey> key) {
+        return Failure.of(kind, truncate(Redactor.redact(text, key)));
     }
 
     /** Classifies an exception thrown while connecting or waiting for response headers. */
@@ -91,8 +101,14 @@ public final class FailureClassifier {
             return Failure.of(FailureKind.CANCELLED, "attempt cancelled");
         }
         FailureKind kind = headersReceived ? FailureKind.BAD_RESPONSE : FailureKind.CONNECTION;
-        String what = error instanceof IOException || error.getCause() instanceof IOException
+        // Helidon reports a body cut short as a RuntimeException of its own, not an IOException.
+        boolean cut = error.getClass().getSimpleName().equals("InsufficientDataAvailableException");
+        String what = cut ? "connection closed mid-body"
+                : error instanceof IOException || error.getCause() instanceof IOException
                 ? "connection broken" : error.getClass().getSimpleName();
+        if (cut) {
+            return Failure.of(kind, what);
+        }
         return Failure.of(kind, what + (error.getMessage() == null ? "" : ": " + truncate(error.getMessage())));
     }
 

@@ -4,7 +4,6 @@ import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
-import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
@@ -14,7 +13,6 @@ import io.hedgerow.provider.MessageTransforms;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.provider.Redactor;
 import io.hedgerow.wire.Json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -43,7 +41,6 @@ import java.util.Optional;
  */
 public final class OllamaProvider implements ProviderClient {
     static final String PATH = "/api/chat";
-    private static final int MAX_MESSAGE = 300;
 
     private final ProviderConfig config;
     private final Clock clock;
@@ -128,11 +125,7 @@ public final class OllamaProvider implements ProviderClient {
             return new ProviderException(FailureClassifier.fromStatus(status.asInt(), name -> Optional.empty(),
                                                                       error.toString(), key, clock.instant()));
         }
-        String message = Redactor.redact(OllamaCodec.error(error).orElse("error"), key)
-                .replace('\n', ' ').replace('\r', ' ');
-        if (message.length() > MAX_MESSAGE) {
-            message = message.substring(0, MAX_MESSAGE) + "...";
-        }
-        return new ProviderException(new Failure(FailureKind.SERVER_ERROR, 0, message, Optional.empty()));
+        return new ProviderException(FailureClassifier.fromErrorText(
+                FailureKind.SERVER_ERROR, OllamaCodec.error(error).orElse("error"), key));
     }
 }

@@ -150,14 +150,14 @@ class OllamaCompleteTest {
     }
 
     @Test
-    void serverBusyIsAServerError() {
-        // Ollama's answer when OLLAMA_MAX_QUEUE is full; see the report about classifying it as RATE_LIMITED.
+    void serverBusyIsPushbackNotBreakage() {
+        // Ollama's answer when OLLAMA_MAX_QUEUE is full: wait and retry, like a 429.
         ollama.answerNext(Answer.status(503,
                 "{\"error\":\"server busy, please try again.  maximum pending requests exceeded\"}"));
 
         ProviderException e = fails(() -> provider.complete(hello()));
 
-        assertEquals(FailureKind.SERVER_ERROR, e.failure().kind());
+        assertEquals(FailureKind.RATE_LIMITED, e.failure().kind());
         assertEquals(503, e.failure().status());
     }
 
