@@ -1,0 +1,140 @@
+package io.hedgerow;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * The fat jar as users run it: {@code java -jar target/hedgerow.jar}. Proves the shaded jar kept what Helidon
+ * needs (YAML config parsing, the metrics feature) and that {@code check} reports problems with its exit code.
+ */
+class FatJarIT {
+    private static final Path JAR = Path.of("target/hedgerow.jar");
+    private static final Pattern LISTENING = Pattern.compile("listening on http://([^:]+):(\\d+)/v1");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void checkAcceptsTheShippedConfig() throws Exception {
+        Result result = run(List.of("check", "--config", "config/hedgerow.yaml"));
+        assertThat(result.output, result.exit, is(0));
+        assertThat(result.output, containsString("default: sim-fast/sim-large -> sim-steady/sim-medium"));
+    }
+
+    @Test
+    void checkListsEveryProblemAndFails() throws Exception {
+        Path config = dir.resolve("bad.yaml");
+        Files.writeString(config, """
+                providers:
+                  openai: {type: openai, base-url: "https://api.openai.com/v1", keys: ["${HEDGEROW_TEST_UNSET_KEY}"]}
+                routes:
+                  smart: {chain: [openai/gpt-4.1, ollama/llama3]}
+                """);
+        Result result = run(List.of("check", "--config", config.toString()));
+        assertThat(result.exit, is(1));
+        assertThat(result.output, containsString("has 2 problems"));
+        assertThat(result.output, containsString("environment variable HEDGEROW_TEST_UNSET_KEY is not set"));
+        assertThat(result.output, containsString("'ollama/llama3' names provider 'ollama', which is not configured"));
+    }
+
+    @Test
+    void servesChatModelsAndMetricsFromTheJar() throws Exception {
+        Path config = dir.resolve("fast.yaml");
+        Files.writeString(config, """
+                server: {port: 0}
+                providers:
+                  sim: {type: sim, sim: {first-token: 5ms, tokens-per-second: 0, answer-tokens: 3}}
+                routes:
+                  quick: {chain: [sim/tiny]}
+                """);
+        Process process = new ProcessBuilder(command(List.of("--config", config.toString())))
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                                                                             StandardCharsets.UTF_8));
+            String base = CompletableFuture.supplyAsync(() -> {
+                try {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        Matcher m = LISTENING.matcher(line);
+                        if (m.find()) {
+                            return "http://" + m.group(1) + ":" + m.group(2);
+                        }
+                    }
+                    return null;
+                } catch (IOException e) {
+                    return null;
+                }
+            }).get(60, TimeUnit.SECONDS);
+            assertThat("the jar printed its address", base != null, is(true));
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> models = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).build(),
+                                                      HttpResponse.BodyHandlers.ofString());
+            assertThat(models.body(), containsString("\"id\":\"quick\""));
+            HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                                                            .header("Content-Type", "application/json")
+                                                            .POST(HttpRequest.BodyPublishers.ofString(
+                                                                    "{\"model\":\"quick\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                                                            .build(),
+                                                    HttpResponse.BodyHandlers.ofString());
+            assertThat(chat.statusCode(), is(200));
+            assertThat(chat.body(), containsString("\"content\":\"Hedgerow routes this\""));
+            assertThat(chat.headers().firstValue("x-hedgerow-provider").orElse(""), is("sim"));
+            HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(URI.create(base + "/observe/metrics"))
+                                                               .header("Accept", "text/plain").build(),
+                                                       HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode(), is(200));
+            assertThat(metrics.body(), containsString("# TYPE"));
+        } finally {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    private static List<String> command(List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("-Xmx128m");
+        command.add("-jar");
+        command.add(JAR.toString());
+        command.addAll(args);
+        return command;
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private static Result run(List<String> args) throws Exception {
+        Process process = new ProcessBuilder(command(args)).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the jar did not exit: " + output);
+        }
+        return new Result(process.exitValue(), output);
+    }
+}
