@@ -7,6 +7,7 @@ import io.hedgerow.config.ProviderType;
 import io.hedgerow.config.SimSettings;
 import io.hedgerow.config.Timeouts;
 import io.hedgerow.model.ChatRequest;
+import io.hedgerow.model.ContentPart;
 import io.hedgerow.model.Message;
 import io.hedgerow.model.Role;
 import io.hedgerow.model.StreamEvent;
@@ -61,13 +62,13 @@ final class Fixtures {
     }
 
     static Message assistant(String text, ToolCall... calls) {
-        List<io.hedgerow.model.ContentPart> content = text.isEmpty() ? List.of()
-                : List.of(new io.hedgerow.model.ContentPart.Text(text));
+        List<ContentPart> content = text.isEmpty() ? List.of()
+                : List.of(new ContentPart.Text(text));
         return new Message(Role.ASSISTANT, content, List.of(calls), Optional.empty(), Optional.empty());
     }
 
     static Message toolResult(String callId, String text) {
-        return new Message(Role.TOOL, List.of(new io.hedgerow.model.ContentPart.Text(text)), List.of(),
+        return new Message(Role.TOOL, List.of(new ContentPart.Text(text)), List.of(),
                            Optional.of(callId), Optional.empty());
     }
 
