@@ -72,7 +72,13 @@ public final class AnthropicProvider implements ProviderClient {
             response.close();
             throw ProviderException.of(FailureKind.BAD_RESPONSE, "expected text/event-stream, got " + type);
         }
-        return new AnthropicStream(response, call.key());
+        try {
+            return new AnthropicStream(response, call.key());
+        } catch (RuntimeException e) {
+            // The stream owns the response from here on; until it exists, nobody else would close it.
+            response.close();
+            throw e;
+        }
     }
 
     private ChatRequest request(ProviderCall call) {

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link AnthropicStreamDecoder}. Nothing is buffered beyond the canonical events of the current SSE event.
  *
  * <p>{@link #next()} reads events until one yields canonical events, hands those out in order, and returns
- * empty once {@code message_stop} has been translated. Before that it reads the (normally empty) rest of the
+ * empty once {@code message_stop} has been translated. A failure is final: later calls throw it again. Before that it reads the (normally empty) rest of the
  * body: a response read to its end hands its connection back to the pool instead of closing it. End of input
  * before {@code message_stop} is a {@code BAD_RESPONSE}.
  *
@@ -38,6 +38,8 @@ final class AnthropicStream implements ChatStream {
     private final ArrayDeque<StreamEvent> pending = new ArrayDeque<>(2);
     private final AtomicBoolean closed = new AtomicBoolean();
     private boolean drained;
+    /** The failure that broke the stream; later calls repeat it instead of reading past it. */
+    private ProviderException failure;
 
     AnthropicStream(HttpClientResponse response, Optional<ApiKey> key) {
         this.response = response;
@@ -47,6 +49,18 @@ final class AnthropicStream implements ChatStream {
 
     @Override
     public Optional<StreamEvent> next() throws ProviderException {
+        if (failure != null) {
+            throw failure;
+        }
+        try {
+            return advance();
+        } catch (ProviderException e) {
+            failure = e;
+            throw e;
+        }
+    }
+
+    private Optional<StreamEvent> advance() throws ProviderException {
         while (pending.isEmpty()) {
             if (closed.get()) {
                 throw cancelled(null);

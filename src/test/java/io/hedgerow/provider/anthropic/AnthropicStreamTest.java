@@ -133,6 +133,7 @@ class AnthropicStreamTest {
             Failure failure = assertThrows(ProviderException.class, stream::next).failure();
             assertEquals(FailureKind.RATE_LIMITED, failure.kind());
             assertEquals("overloaded_error: Overloaded", failure.message());
+            assertEquals(failure, assertThrows(ProviderException.class, stream::next).failure(), "broken for good");
         }
         try (ChatStream stream = provider.stream(call("b"))) {
             assertEquals(Optional.of(new TextDelta("Parti")), stream.next());
