@@ -1,0 +1,404 @@
+package io.hedgerow.provider.anthropic;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hedgerow.config.ApiKey;
+import io.hedgerow.model.ChatRequest;
+import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.ContentPart;
+import io.hedgerow.model.Failure;
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.model.FinishReason;
+import io.hedgerow.model.Message;
+import io.hedgerow.model.Role;
+import io.hedgerow.model.ToolCall;
+import io.hedgerow.model.ToolChoice;
+import io.hedgerow.model.ToolDefinition;
+import io.hedgerow.model.Usage;
+import io.hedgerow.provider.ProviderException;
+import io.hedgerow.provider.Redactor;
+import io.hedgerow.wire.Json;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Translates between the canonical model and Anthropic's Messages API ({@code POST /v1/messages}).
+ *
+ * <p>Request, in one pass over the messages:
+ * <ol>
+ *   <li>system and developer messages are lifted, in order, into the top-level {@code system} string, joined
+ *       by a blank line: Anthropic has a single system prompt and no developer role;</li>
+ *   <li>every other message becomes content blocks: user text and images ({@code data:} URLs as a
+ *       {@code base64} source, http(s) URLs as a {@code url} source), assistant text then one {@code tool_use}
+ *       block per tool call ({@code input} is the parsed arguments), a tool message one {@code tool_result}
+ *       block in a user turn;</li>
+ *   <li>blocks are appended to the previous turn when it has the same role, so turns alternate as Anthropic
+ *       requires: consecutive tool results become one user turn, a user text after tool results joins them.</li>
+ * </ol>
+ * Empty text parts are dropped (Anthropic rejects empty text blocks) and a turn left with no block is
+ * dropped with them. Nothing else is altered: tool-call arguments that are not a JSON object fail the call
+ * with {@code BAD_REQUEST} instead of being replaced. {@code max_tokens} is required by Anthropic, so it
+ * defaults to {@value #DEFAULT_MAX_TOKENS}. OpenAI passthrough fields are not sent.
+ *
+ * <p>Response: text blocks are concatenated, {@code tool_use} blocks become tool calls with the JSON text of
+ * their {@code input}, other blocks (thinking) are skipped; usage counts cached input as prompt tokens.
+ * Numbers in tool inputs are read as exact decimals so translation never rounds them.
+ */
+final class AnthropicCodec {
+    /** Sent when the client set no limit: Anthropic requires one. */
+    static final int DEFAULT_MAX_TOKENS = 4096;
+    private static final int MAX_DETAIL = 300;
+
+    /** Keeps {@code 1.10} as {@code 1.10} and large integers whole when a tree is written back out. */
+    private static final ObjectReader EXACT = Json.MAPPER.reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+
+    private AnthropicCodec() {
+    }
+
+    /** The request body as bytes; see {@link #request(ChatRequest, String, boolean)}. */
+    static byte[] encode(ChatRequest request, String model, boolean stream) throws ProviderException {
+        try {
+            return Json.MAPPER.writeValueAsBytes(request(request, model, stream));
+        } catch (JsonProcessingException e) {
+            // A tree of plain nodes always serialises; failing here is a bug, not an upstream problem.
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The Messages API body for a canonical request (role map already applied).
+     *
+     * @throws ProviderException {@code BAD_REQUEST} when the request cannot be expressed faithfully
+     */
+    static ObjectNode request(ChatRequest request, String model, boolean stream) throws ProviderException {
+        ObjectNode root = Json.object();
+        root.put("model", model);
+        root.put("max_tokens", request.sampling().maxTokens().orElse(DEFAULT_MAX_TOKENS));
+
+        List<String> system = new ArrayList<>();
+        List<Turn> turns = new ArrayList<>();
+        for (Message message : request.messages()) {
+            switch (message.role()) {
+            case SYSTEM, DEVELOPER -> system(message, system);
+            case USER -> append(turns, "user", contentBlocks(message));
+            case ASSISTANT -> append(turns, "assistant", assistantBlocks(message));
+            case TOOL -> append(turns, "user", List.of(toolResult(message)));
+            default -> throw new IllegalStateException("unknown role " + message.role());
+            }
+        }
+        if (!system.isEmpty()) {
+            root.put("system", String.join("\n\n", system));
+        }
+        ArrayNode messages = root.putArray("messages");
+        for (Turn turn : turns) {
+            ObjectNode node = messages.addObject();
+            node.put("role", turn.role());
+            node.set("content", turn.blocks());
+        }
+
+        ChatRequest.Sampling sampling = request.sampling();
+        sampling.temperature().ifPresent(t -> root.put("temperature", t));
+        sampling.topP().ifPresent(p -> root.put("top_p", p));
+        if (!sampling.stop().isEmpty()) {
+            ArrayNode stop = root.putArray("stop_sequences");
+            sampling.stop().forEach(stop::add);
+        }
+        if (!request.tools().isEmpty()) {
+            ArrayNode tools = root.putArray("tools");
+            for (ToolDefinition tool : request.tools()) {
+                ObjectNode node = tools.addObject();
+                node.put("name", tool.name());
+                if (!tool.description().isEmpty()) {
+                    node.put("description", tool.description());
+                }
+                node.set("input_schema", inputSchema(tool));
+            }
+        }
+        request.toolChoice().ifPresent(choice -> root.set("tool_choice", toolChoice(choice)));
+        root.put("stream", stream);
+        return root;
+    }
+
+    /**
+     * A non-streamed Messages answer to a canonical response.
+     *
+     * @param body           the 2xx body
+     * @param requestedModel the model asked for, used when the body does not name one
+     * @param key            the key used, to redact an echoed credential from error text
+     * @throws ProviderException {@code BAD_RESPONSE} when the body is not a Messages answer; the classified
+     *                           error when it is an error object
+     */
+    static ChatResponse response(byte[] body, String requestedModel, Optional<ApiKey> key) throws ProviderException {
+        JsonNode root;
+        try {
+            root = EXACT.readTree(body);
+        } catch (IOException e) {
+            throw badResponse("response is not JSON: " + excerpt(body), key);
+        }
+        if (root == null || !root.isObject()) {
+            throw badResponse("response is not a JSON object: " + excerpt(body), key);
+        }
+        if ("error".equals(Json.text(root, "type").orElse(""))) {
+            throw errorEvent(root, key);
+        }
+        JsonNode content = root.get("content");
+        if (content == null || !content.isArray()) {
+            throw badResponse("response has no content array: " + excerpt(body), key);
+        }
+        StringBuilder text = new StringBuilder();
+        List<ToolCall> calls = new ArrayList<>();
+        for (JsonNode block : content) {
+            switch (Json.text(block, "type").orElse("")) {
+            case "text" -> text.append(Json.text(block, "text").orElse(""));
+            case "tool_use" -> calls.add(new ToolCall(
+                    Json.text(block, "id").orElseThrow(() -> badResponse("tool_use block without id", key)),
+                    Json.text(block, "name").orElseThrow(() -> badResponse("tool_use block without name", key)),
+                    arguments(block.get("input"))));
+            default -> {
+                // thinking, redacted_thinking and server-side tool blocks have no OpenAI counterpart
+            }
+            }
+        }
+        List<ContentPart> parts = text.isEmpty() && !calls.isEmpty()
+                ? List.of() : List.of(new ContentPart.Text(text.toString()));
+        Message message = new Message(Role.ASSISTANT, parts, calls, Optional.empty(), Optional.empty());
+        FinishReason reason = finishReason(Json.text(root, "stop_reason"));
+        Optional<Usage> usage = Optional.ofNullable(root.get("usage")).filter(JsonNode::isObject)
+                .map(u -> new Usage(promptTokens(u), u.path("output_tokens").asInt(0)));
+        return new ChatResponse(Json.text(root, "model").orElse(requestedModel), message, reason, usage);
+    }
+
+    /** Anthropic's {@code stop_reason} in OpenAI's vocabulary; absent or unknown reasons are a normal stop. */
+    static FinishReason finishReason(Optional<String> stopReason) {
+        return switch (stopReason.orElse("")) {
+            case "max_tokens", "model_context_window_exceeded" -> FinishReason.LENGTH;
+            case "tool_use" -> FinishReason.TOOL_CALLS;
+            case "refusal" -> FinishReason.CONTENT_FILTER;
+            default -> FinishReason.STOP; // end_turn, stop_sequence, pause_turn
+        };
+    }
+
+    /** Input tokens including those written to and read from the prompt cache: all of them were prompt. */
+    static int promptTokens(JsonNode usage) {
+        return usage.path("input_tokens").asInt(0)
+                + usage.path("cache_creation_input_tokens").asInt(0)
+                + usage.path("cache_read_input_tokens").asInt(0);
+    }
+
+    /**
+     * An Anthropic error object ({@code {"type":"error","error":{"type":..,"message":..}}}) sent with a 2xx
+     * status or inside a stream: {@code overloaded_error} and {@code rate_limit_error} are rate limits,
+     * {@code api_error} and {@code timeout_error} server errors, anything else a bad response.
+     */
+    static ProviderException errorEvent(JsonNode root, Optional<ApiKey> key) {
+        JsonNode error = root.path("error");
+        String type = Json.text(error, "type").orElse("unknown_error");
+        String detail = Json.text(error, "message").orElse("");
+        FailureKind kind = switch (type) {
+            case "overloaded_error", "rate_limit_error" -> FailureKind.RATE_LIMITED;
+            case "api_error", "timeout_error" -> FailureKind.SERVER_ERROR;
+            default -> FailureKind.BAD_RESPONSE;
+        };
+        String message = detail.isEmpty() ? type : type + ": " + detail;
+        return new ProviderException(Failure.of(kind, truncate(Redactor.redact(message, key))));
+    }
+
+    /** The JSON text of a tool call's input; a missing input is an empty object, as Anthropic means it. */
+    static String arguments(JsonNode input) {
+        if (input == null || input.isNull() || input.isMissingNode()) {
+            return "{}";
+        }
+        try {
+            return Json.MAPPER.writeValueAsString(input);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads one stream event's data, keeping decimals exact like {@link #response}. */
+    static JsonNode readExact(String json) throws IOException {
+        return EXACT.readTree(json);
+    }
+
+    static String truncate(String s) {
+        String oneLine = s.replace('\n', ' ').replace('\r', ' ');
+        return oneLine.length() <= MAX_DETAIL ? oneLine : oneLine.substring(0, MAX_DETAIL) + "...";
+    }
+
+    private static void system(Message message, List<String> system) throws ProviderException {
+        if (!message.textOnly()) {
+            throw badRequest(message.role().wireName() + " message: images are not supported in Anthropic's "
+                    + "system prompt");
+        }
+        String text = message.text();
+        if (!text.isEmpty()) {
+            system.add(text);
+        }
+    }
+
+    private static List<ObjectNode> contentBlocks(Message message) throws ProviderException {
+        List<ObjectNode> blocks = new ArrayList<>();
+        for (ContentPart part : message.content()) {
+            switch (part) {
+            case ContentPart.Text t -> {
+                if (!t.text().isEmpty()) {
+                    blocks.add(textBlock(t.text()));
+                }
+            }
+            case ContentPart.Image image -> blocks.add(imageBlock(image.url()));
+            }
+        }
+        return blocks;
+    }
+
+    private static List<ObjectNode> assistantBlocks(Message message) throws ProviderException {
+        List<ObjectNode> blocks = contentBlocks(message);
+        for (ToolCall call : message.toolCalls()) {
+            ObjectNode block = Json.object();
+            block.put("type", "tool_use");
+            block.put("id", call.id());
+            block.put("name", call.name());
+            block.set("input", toolInput(call));
+            blocks.add(block);
+        }
+        return blocks;
+    }
+
+    private static JsonNode toolInput(ToolCall call) throws ProviderException {
+        JsonNode input;
+        try {
+            input = EXACT.readTree(call.arguments());
+        } catch (IOException e) {
+            input = null;
+        }
+        // Anthropic's input must be an object; anything else would have to be invented, and a tool call is
+        // never silently altered.
+        if (input == null || !input.isObject()) {
+            throw badRequest("tool call " + call.id() + " (" + call.name()
+                    + "): arguments are not a JSON object, so they cannot be sent as Anthropic tool_use input");
+        }
+        return input;
+    }
+
+    private static ObjectNode toolResult(Message message) throws ProviderException {
+        String id = message.toolCallId().orElseThrow(() -> badRequest("tool message without tool_call_id"));
+        ObjectNode block = Json.object();
+        block.put("type", "tool_result");
+        block.put("tool_use_id", id);
+        if (message.textOnly()) {
+            String text = message.text();
+            // content is optional; an empty string would be an empty text block, which Anthropic rejects
+            if (!text.isEmpty()) {
+                block.put("content", text);
+            }
+        } else {
+            ArrayNode content = block.putArray("content");
+            contentBlocks(message).forEach(content::add);
+        }
+        return block;
+    }
+
+    private static void append(List<Turn> turns, String role, List<ObjectNode> blocks) {
+        if (blocks.isEmpty()) {
+            return;
+        }
+        Turn last = turns.isEmpty() ? null : turns.getLast();
+        if (last == null || !last.role().equals(role)) {
+            last = new Turn(role, Json.MAPPER.createArrayNode());
+            turns.add(last);
+        }
+        blocks.forEach(last.blocks()::add);
+    }
+
+    private static ObjectNode textBlock(String text) {
+        ObjectNode block = Json.object();
+        block.put("type", "text");
+        block.put("text", text);
+        return block;
+    }
+
+    /** {@code data:<media-type>;base64,<data>} to a base64 source; http(s) URLs to a url source. */
+    private static ObjectNode imageBlock(String url) throws ProviderException {
+        ObjectNode block = Json.object();
+        block.put("type", "image");
+        ObjectNode source = block.putObject("source");
+        String lower = url.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("data:")) {
+            int comma = url.indexOf(',');
+            String[] params = comma < 0 ? new String[0] : url.substring(5, comma).split(";");
+            boolean base64 = false;
+            for (int i = 1; i < params.length; i++) {
+                base64 |= params[i].trim().equalsIgnoreCase("base64");
+            }
+            if (comma < 0 || !base64 || params[0].isBlank()) {
+                throw badRequest("image data URL must look like data:<media-type>;base64,<data>");
+            }
+            source.put("type", "base64");
+            source.put("media_type", params[0].trim().toLowerCase(Locale.ROOT));
+            source.put("data", url.substring(comma + 1));
+        } else if (lower.startsWith("https://") || lower.startsWith("http://")) {
+            source.put("type", "url");
+            source.put("url", url);
+        } else {
+            throw badRequest("image URL must be http(s) or a base64 data URL, got "
+                    + truncate(url.length() > 20 ? url.substring(0, 20) + "..." : url));
+        }
+        return block;
+    }
+
+    private static JsonNode inputSchema(ToolDefinition tool) {
+        JsonNode schema = Json.toTree(tool.parameters());
+        if (schema.isObject() && schema.isEmpty()) {
+            // OpenAI allows omitting parameters; Anthropic requires an object schema.
+            ObjectNode empty = Json.object();
+            empty.put("type", "object");
+            empty.putObject("properties");
+            return empty;
+        }
+        return schema;
+    }
+
+    private static ObjectNode toolChoice(ToolChoice choice) {
+        ObjectNode node = Json.object();
+        switch (choice) {
+        case ToolChoice.Auto a -> node.put("type", "auto");
+        case ToolChoice.None n -> node.put("type", "none");
+        case ToolChoice.Required r -> node.put("type", "any");
+        case ToolChoice.Function f -> {
+            node.put("type", "tool");
+            node.put("name", f.name());
+        }
+        }
+        return node;
+    }
+
+    private static String excerpt(byte[] body) {
+        String text = new String(body, 0, Math.min(body.length, 120), StandardCharsets.UTF_8);
+        return body.length > 120 ? text + "..." : text;
+    }
+
+    private static ProviderException badRequest(String message) {
+        return ProviderException.of(FailureKind.BAD_REQUEST, message);
+    }
+
+    private static ProviderException badResponse(String message, Optional<ApiKey> key) {
+        return ProviderException.of(FailureKind.BAD_RESPONSE, truncate(Redactor.redact(message, key)));
+    }
+
+    /** One turn of the conversation being built; its blocks grow while consecutive messages share its role. */
+    private record Turn(String role, ArrayNode blocks) {
+    }
+}

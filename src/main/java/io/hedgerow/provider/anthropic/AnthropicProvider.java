@@ -1,0 +1,96 @@
+package io.hedgerow.provider.anthropic;
+
+import io.hedgerow.config.ProviderConfig;
+import io.hedgerow.model.ChatRequest;
+import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.HttpUpstream;
+import io.hedgerow.provider.MessageTransforms;
+import io.hedgerow.provider.ProviderCall;
+import io.hedgerow.provider.ProviderClient;
+import io.hedgerow.provider.ProviderException;
+
+import io.helidon.webclient.api.HttpClientResponse;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Anthropic's Messages API as a {@link ProviderClient}: {@code POST {base-url}/v1/messages} with the key in
+ * {@code x-api-key} and {@code anthropic-version: 2023-06-01} (unless the configured headers pin another
+ * version). A base URL that already ends in {@code /v1} (the OpenAI habit) gets {@code /messages} only.
+ *
+ * <p>Each call applies the provider's role map, encodes with {@link AnthropicCodec}, and lets
+ * {@link HttpUpstream} classify refusals. Streams are {@link AnthropicStream}s. Holds no per-call state, so
+ * one instance serves concurrent calls.
+ */
+public final class AnthropicProvider implements ProviderClient {
+    /** The API version this adapter's wire format follows. */
+    static final String API_VERSION = "2023-06-01";
+    private static final String VERSION_HEADER = "anthropic-version";
+
+    private final ProviderConfig config;
+    private final HttpUpstream upstream;
+    private final String path;
+    private final boolean versionConfigured;
+
+    public AnthropicProvider(ProviderConfig config, Clock clock) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(clock, "clock");
+        this.config = config;
+        this.upstream = new HttpUpstream(config, clock);
+        String basePath = config.baseUrl().map(u -> u.getPath() == null ? "" : u.getPath()).orElse("");
+        this.path = basePath.endsWith("/v1") || basePath.endsWith("/v1/") ? "/messages" : "/v1/messages";
+        this.versionConfigured = config.headers().keySet().stream().anyMatch(VERSION_HEADER::equalsIgnoreCase);
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public ChatResponse complete(ProviderCall call) throws ProviderException {
+        Objects.requireNonNull(call, "call");
+        byte[] body = AnthropicCodec.encode(request(call), call.model(), false);
+        try (HttpClientResponse response = upstream.post(path, body, authHeaders(call), call.key(), false)) {
+            return AnthropicCodec.response(HttpUpstream.readBody(response), call.model(), call.key());
+        }
+    }
+
+    @Override
+    public ChatStream stream(ProviderCall call) throws ProviderException {
+        Objects.requireNonNull(call, "call");
+        byte[] body = AnthropicCodec.encode(request(call), call.model(), true);
+        HttpClientResponse response = upstream.post(path, body, authHeaders(call), call.key(), true);
+        String type = HttpUpstream.contentType(response);
+        if (!type.isEmpty() && !type.equals("text/event-stream")) {
+            // A proxy's JSON or HTML page would otherwise surface later as a stream cut before message_stop.
+            response.close();
+            throw ProviderException.of(FailureKind.BAD_RESPONSE, "expected text/event-stream, got " + type);
+        }
+        try {
+            return new AnthropicStream(response, call.key());
+        } catch (RuntimeException e) {
+            // The stream owns the response from here on; until it exists, nobody else would close it.
+            response.close();
+            throw e;
+        }
+    }
+
+    private ChatRequest request(ProviderCall call) {
+        return MessageTransforms.applyRoleMap(call.request(), config.roleMap());
+    }
+
+    private Map<String, String> authHeaders(ProviderCall call) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        call.key().ifPresent(key -> headers.put("x-api-key", key.value()));
+        if (!versionConfigured) {
+            headers.put(VERSION_HEADER, API_VERSION);
+        }
+        return headers;
+    }
+}
