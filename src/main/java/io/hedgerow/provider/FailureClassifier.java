@@ -150,7 +150,8 @@ public final class FailureClassifier {
                 || lower.contains("content management policy") || lower.contains("safety system");
     }
 
-    static String truncate(String s) {
+    /** One line of at most 300 characters, for messages that reach headers and logs. */
+    public static String truncate(String s) {
         String oneLine = s.replace('\n', ' ').replace('\r', ' ');
         return oneLine.length() <= MAX_MESSAGE ? oneLine : oneLine.substring(0, MAX_MESSAGE) + "...";
     }

@@ -1,6 +1,7 @@
 package io.hedgerow.provider;
 
 import io.hedgerow.config.ProviderConfig;
+import io.hedgerow.provider.anthropic.AnthropicProvider;
 import io.hedgerow.provider.ollama.OllamaProvider;
 import io.hedgerow.provider.openai.OpenAiProvider;
 import io.hedgerow.provider.sim.SimProvider;
@@ -27,9 +28,9 @@ public final class ProviderClients {
     static ProviderClient create(ProviderConfig config, Clock clock, RandomGenerator random) {
         return switch (config.type()) {
             case OPENAI -> new OpenAiProvider(config, clock);
+            case ANTHROPIC -> new AnthropicProvider(config, clock);
             case OLLAMA -> new OllamaProvider(config, clock);
             case SIM -> new SimProvider(config, random);
-            default -> throw new IllegalArgumentException("provider type " + config.type() + " is not available");
         };
     }
 }

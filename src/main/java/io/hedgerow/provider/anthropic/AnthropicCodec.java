@@ -11,7 +11,6 @@ import io.hedgerow.config.ApiKey;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.ContentPart;
-import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.Message;
@@ -20,8 +19,8 @@ import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.ToolChoice;
 import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
+import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.provider.Redactor;
 import io.hedgerow.wire.Json;
 
 import java.io.IOException;
@@ -58,7 +57,6 @@ import java.util.Optional;
 final class AnthropicCodec {
     /** Sent when the client set no limit: Anthropic requires one. */
     static final int DEFAULT_MAX_TOKENS = 4096;
-    private static final int MAX_DETAIL = 300;
 
     /** Keeps {@code 1.10} as {@code 1.10} and large integers whole when a tree is written back out. */
     private static final ObjectReader EXACT = Json.MAPPER.reader()
@@ -213,7 +211,7 @@ final class AnthropicCodec {
             default -> FailureKind.BAD_RESPONSE;
         };
         String message = detail.isEmpty() ? type : type + ": " + detail;
-        return new ProviderException(Failure.of(kind, truncate(Redactor.redact(message, key))));
+        return new ProviderException(FailureClassifier.fromErrorText(kind, message, key));
     }
 
     /** The JSON text of a tool call's input; a missing input is an empty object, as Anthropic means it. */
@@ -233,10 +231,6 @@ final class AnthropicCodec {
         return EXACT.readTree(json);
     }
 
-    static String truncate(String s) {
-        String oneLine = s.replace('\n', ' ').replace('\r', ' ');
-        return oneLine.length() <= MAX_DETAIL ? oneLine : oneLine.substring(0, MAX_DETAIL) + "...";
-    }
 
     private static void system(Message message, List<String> system) throws ProviderException {
         if (!message.textOnly()) {
@@ -354,7 +348,7 @@ final class AnthropicCodec {
             source.put("url", url);
         } else {
             throw badRequest("image URL must be http(s) or a base64 data URL, got "
-                    + truncate(url.length() > 20 ? url.substring(0, 20) + "..." : url));
+                    + FailureClassifier.truncate(url.length() > 20 ? url.substring(0, 20) + "..." : url));
         }
         return block;
     }
@@ -395,7 +389,7 @@ final class AnthropicCodec {
     }
 
     private static ProviderException badResponse(String message, Optional<ApiKey> key) {
-        return ProviderException.of(FailureKind.BAD_RESPONSE, truncate(Redactor.redact(message, key)));
+        return new ProviderException(FailureClassifier.fromErrorText(FailureKind.BAD_RESPONSE, message, key));
     }
 
     /** One turn of the conversation being built; its blocks grow while consecutive messages share its role. */

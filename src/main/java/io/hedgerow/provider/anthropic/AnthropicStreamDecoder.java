@@ -5,8 +5,8 @@ import io.hedgerow.config.ApiKey;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.model.Usage;
+import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.provider.Redactor;
 import io.hedgerow.provider.SseReader.SseEvent;
 import io.hedgerow.wire.Json;
 
@@ -68,7 +68,7 @@ final class AnthropicStreamDecoder {
                 return List.of();
             }
             throw ProviderException.of(FailureKind.BAD_RESPONSE, "stream event '"
-                    + AnthropicCodec.truncate(event.event()) + "' has no data");
+                    + FailureClassifier.truncate(event.event()) + "' has no data");
         }
         JsonNode node;
         try {
@@ -194,7 +194,7 @@ final class AnthropicStreamDecoder {
     }
 
     private ProviderException badResponse(String message) {
-        return ProviderException.of(FailureKind.BAD_RESPONSE, AnthropicCodec.truncate(Redactor.redact(message, key)));
+        return new ProviderException(FailureClassifier.fromErrorText(FailureKind.BAD_RESPONSE, message, key));
     }
 
     /** A tool call being streamed: its OpenAI index and whether any of its arguments went out. */
