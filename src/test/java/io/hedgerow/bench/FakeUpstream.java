@@ -17,7 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -33,9 +35,9 @@ import java.util.concurrent.atomic.LongAdder;
  * the moment it was written followed by a space: on Linux that clock is {@code CLOCK_MONOTONIC}, shared by every
  * process on the machine, so a client can tell how long each chunk took to reach it (see {@link BenchHttp}).
  *
- * <p>Counters ({@code GET /stats}: requests, streams, completed streams, streams the client left) let a
- * benchmark report upstream requests per client request. Run it as its own process with
- * {@code scripts/bench upstream [--port N] [--ttft D] [--chunk-gap D] [--chunks N] [--seed N]}; it exits
+ * <p>Counters ({@code GET /stats}: requests, connections they came on, streams, completed streams, streams the
+ * client left) let a benchmark report upstream requests per client request and whether connections are reused.
+ * Run it as its own process with {@code scripts/bench upstream [--port N] [--ttft D] [--chunk-gap D] [--chunks N] [--seed N]}; it exits
  * when its standard input closes (its parent went away) or after {@code --max-seconds}.
  */
 public final class FakeUpstream implements AutoCloseable {
@@ -77,6 +79,7 @@ public final class FakeUpstream implements AutoCloseable {
     private final LongAdder streams = new LongAdder();
     private final LongAdder completedStreams = new LongAdder();
     private final LongAdder abandonedStreams = new LongAdder();
+    private final Set<String> connections = ConcurrentHashMap.newKeySet();
 
     private FakeUpstream(Settings settings, int port) {
         this.settings = settings;
@@ -131,6 +134,7 @@ public final class FakeUpstream implements AutoCloseable {
     private void chat(ServerRequest req, ServerResponse res) throws IOException {
         byte[] body = req.content().inputStream().readAllBytes();
         requests.increment();
+        connections.add(req.socketId());
         boolean stream = Json.flag(body, "stream");
         long ttft = sample(settings.ttft());
         if (!stream) {
@@ -174,7 +178,8 @@ public final class FakeUpstream implements AutoCloseable {
 
     private void stats(ServerRequest req, ServerResponse res) {
         res.header(HeaderNames.CONTENT_TYPE, "application/json")
-                .send("{\"requests\":" + requests.sum() + ",\"streams\":" + streams.sum() + ",\"completed_streams\":"
+                .send("{\"requests\":" + requests.sum() + ",\"connections\":" + connections.size()
+                              + ",\"streams\":" + streams.sum() + ",\"completed_streams\":"
                               + completedStreams.sum() + ",\"abandoned_streams\":" + abandonedStreams.sum() + "}");
     }
 

@@ -161,7 +161,7 @@ public final class OverheadBench {
             ArrayNode runsJson = Report.MAPPER.createArrayNode();
             for (int r = 1; r <= options.runs(); r++) {
                 ObjectNode runJson = runsJson.addObject();
-                Map<String, Double> metrics = runOnce(r, targets, config, port, routerLog, runJson, paced);
+                Map<String, Double> metrics = runOnce(r, targets, config, port, routerLog, runJson, upstream, paced);
                 runs.add(metrics);
                 runJson.set("metrics", Report.MAPPER.valueToTree(metrics));
             }
@@ -231,7 +231,7 @@ public final class OverheadBench {
     }
 
     private Map<String, Double> runOnce(int run, Targets t, Path config, int port, Path routerLog, ObjectNode json,
-                                        UpstreamProcess paced) throws Exception {
+                                        UpstreamProcess upstream, UpstreamProcess paced) throws Exception {
         Map<String, Double> m = new LinkedHashMap<>();
         ArrayNode phases = json.putArray("phases");
         out.println();
@@ -269,14 +269,26 @@ public final class OverheadBench {
                                                + p.failed.sum() + "+" + p.timedOut + " " + p.firstError : ""));
             }
 
+            CpuTime client0 = CpuTime.self();
+            CpuTime upstream0 = CpuTime.of(upstream.pid());
             LoadClient.Phase dPeak = LoadClient.closedLoop(t.direct, options.peakConnections(), options.phase());
+            CpuTime client1 = CpuTime.self();
+            CpuTime upstream1 = CpuTime.of(upstream.pid());
+            CpuTime router1 = CpuTime.of(router.pid());
             phase(phases, dPeak);
             LoadClient.Phase pPeak;
+            JsonNode stats0 = upstream.stats();
             try (MemorySampler sampler = new MemorySampler(router)) {
                 pPeak = LoadClient.closedLoop(t.proxied, options.peakConnections(), options.phase());
                 sampler.into(m, "memory.at_peak");
             }
+            JsonNode stats1 = upstream.stats();
             phase(phases, pPeak);
+            cpu(m, "peak.direct.cpu_us.", dPeak, client1.minus(client0), upstream1.minus(upstream0), null);
+            cpu(m, "peak.hedgerow.cpu_us.", pPeak, CpuTime.self().minus(client1),
+                CpuTime.of(upstream.pid()).minus(upstream1), CpuTime.of(router.pid()).minus(router1));
+            m.put("peak.hedgerow.upstream_connections", (double) (stats1.path("connections").asLong()
+                    - stats0.path("connections").asLong()));
             m.put("peak.direct.rps", Math.rint(dPeak.achievedRate()));
             m.put("peak.hedgerow.rps", Math.rint(pPeak.achievedRate()));
             m.put("peak.ratio", Report.round(pPeak.achievedRate() / dPeak.achievedRate()));
@@ -306,9 +318,13 @@ public final class OverheadBench {
             LoadClient.Phase dBurst = LoadClient.openLoop(t.directStream, options.streamRate(), options.phase(), grace,
                                                           MAX_CONNECTIONS);
             phase(phases, dBurst);
+            JsonNode burst0 = upstream.stats();
             LoadClient.Phase pBurst = LoadClient.openLoop(t.proxiedStream, options.streamRate(), options.phase(),
                                                           grace, MAX_CONNECTIONS);
+            JsonNode burst1 = upstream.stats();
             phase(phases, pBurst);
+            m.put("stream.burst.hedgerow.upstream_connections", (double) (burst1.path("connections").asLong()
+                    - burst0.path("connections").asLong()));
             streamMetrics(m, "stream.paced", dPaced, pPaced);
             streamMetrics(m, "stream.burst", dBurst, pBurst);
             out.println(Report.fmt("  streams at %d/s: first chunk p50 direct %.3f, hedgerow %.3f ms; chunk delay "
@@ -317,6 +333,21 @@ public final class OverheadBench {
                                    m.get("stream.paced.added.lag.p50_ms"), m.get("stream.burst.added.per_chunk_ms")));
         }
         return m;
+    }
+
+    /** CPU microseconds per answered request, per process, and the router's share spent in the kernel. */
+    private static void cpu(Map<String, Double> m, String prefix, LoadClient.Phase phase, CpuTime client,
+                            CpuTime upstream, CpuTime router) {
+        double n = Math.max(1, phase.ok.sum());
+        m.put(prefix + "client", Report.round(client.totalNanos() / n / 1000));
+        m.put(prefix + "upstream", Report.round(upstream.totalNanos() / n / 1000));
+        double total = client.totalNanos() + upstream.totalNanos();
+        if (router != null) {
+            m.put(prefix + "router", Report.round(router.totalNanos() / n / 1000));
+            m.put(prefix + "router_system", Report.round(router.systemNanos() / n / 1000));
+            total += router.totalNanos();
+        }
+        m.put(prefix + "total", Report.round(total / n / 1000));
     }
 
     private static void openMetrics(Map<String, Double> m, String prefix, LoadClient.Phase d, LoadClient.Phase p) {
@@ -378,6 +409,18 @@ public final class OverheadBench {
                   Report.fmt("%.0f%%", 100 * m.get("peak.ratio")));
         table.row("latency p50 / p99 (ms)", pair(m, "peak.direct.p50_ms", "peak.direct.p99_ms"),
                   pair(m, "peak.hedgerow.p50_ms", "peak.hedgerow.p99_ms"), "", "");
+        table.row("CPU per request, all processes (us)", num1(m, "peak.direct.cpu_us.total"),
+                  num1(m, "peak.hedgerow.cpu_us.total"),
+                  Report.fmt("router %.1f (kernel %.1f)", m.get("peak.hedgerow.cpu_us.router"),
+                             m.get("peak.hedgerow.cpu_us.router_system")),
+                  ratio(m, "peak.hedgerow.cpu_us.total", "peak.direct.cpu_us.total"));
+        table.row("  of which load client / upstream (us)",
+                  num1(m, "peak.direct.cpu_us.client") + " / " + num1(m, "peak.direct.cpu_us.upstream"),
+                  num1(m, "peak.hedgerow.cpu_us.client") + " / " + num1(m, "peak.hedgerow.cpu_us.upstream"), "", "");
+        table.row("upstream connections opened", "", Report.fmt("%.0f for %.0f requests",
+                                                                   m.get("peak.hedgerow.upstream_connections"),
+                                                                   m.get("peak.hedgerow.rps") * options.phase()
+                                                                           .toSeconds()), "", "");
         table.section("Streaming, " + options.chunks() + " chunks, " + options.streamRate()
                               + " streams/s, open loop (ms)");
         String pd = "stream.paced.";
@@ -393,6 +436,9 @@ public final class OverheadBench {
         table.row("first to last chunk p50 (sent back to back)", num(m, bd + "direct.tail.p50_ms"),
                   num(m, bd + "hedgerow.tail.p50_ms"),
                   Report.fmt("%.4f per chunk", m.get(bd + "added.per_chunk_ms")), "");
+        table.row("upstream connections opened for the streams", "",
+                  Report.fmt("%.0f for %.0f streams", m.get(bd + "hedgerow.upstream_connections"),
+                             (double) options.streamRate() * options.phase().toSeconds()), "", "");
         table.section("Router process (-Xmx256m, as scripts/run starts it)");
         table.row("RSS / heap used after warm-up (MB)", "",
                   Report.fmt("%.0f / %.0f", m.get("memory.after_warmup.rss_mb"),
@@ -440,6 +486,10 @@ public final class OverheadBench {
 
     private static String pair(Map<String, Double> m, String a, String b) {
         return Report.fmt("%.3f / %.3f", m.getOrDefault(a, Double.NaN), m.getOrDefault(b, Double.NaN));
+    }
+
+    private static String num1(Map<String, Double> m, String a) {
+        return Report.fmt("%.1f", m.getOrDefault(a, Double.NaN));
     }
 
     private static String num(Map<String, Double> m, String a) {

@@ -84,6 +84,10 @@ final class UpstreamProcess implements AutoCloseable {
         }
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     URI baseUrl() {
         return baseUrl;
     }
@@ -92,7 +96,8 @@ final class UpstreamProcess implements AutoCloseable {
         return address;
     }
 
-    /** Its counters ({@code requests}, {@code streams}, {@code completed_streams}, {@code abandoned_streams}). */
+    /** Its counters: {@code requests}, {@code connections}, {@code streams}, {@code completed_streams},
+     * {@code abandoned_streams}. */
     JsonNode stats() throws IOException {
         BenchHttp.Result result = BenchHttp.once(address, BenchHttp.get(address, "/stats"), 5_000);
         return Report.MAPPER.readTree(result.body.toString());
