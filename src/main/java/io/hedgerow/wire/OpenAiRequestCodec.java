@@ -199,7 +199,8 @@ public final class OpenAiRequestCodec {
                 throw new InvalidRequestException(at + ".function must be an object", at + ".function");
             }
             JsonNode arguments = function.get("arguments");
-            String argumentsText = arguments == null || arguments.isNull() ? "{}"
+            // Some providers write "" for a call without arguments; every format agrees that means {}.
+            String argumentsText = arguments == null || arguments.isNull() || arguments.asText().isBlank() ? "{}"
                     : arguments.isTextual() ? arguments.asText() : arguments.toString();
             calls.add(new ToolCall(requiredText(call, "id", at + ".id"),
                                    requiredText(function, "name", at + ".function.name"),
