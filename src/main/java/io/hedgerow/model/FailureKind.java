@@ -23,6 +23,8 @@ public enum FailureKind {
     CONTENT_FILTER("content filtered"),
     /** The provider answered something we could not understand: non-JSON, a malformed or cut stream. */
     BAD_RESPONSE("bad response"),
+    /** Not tried: its circuit breaker is open, every key is cooling down, or the prompt cannot fit. */
+    UNAVAILABLE("skipped"),
     /** We cancelled the attempt (the client left, or another attempt won). */
     CANCELLED("cancelled");
 
