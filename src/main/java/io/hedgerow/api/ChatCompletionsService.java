@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
@@ -44,6 +45,7 @@ import java.util.regex.Pattern;
  */
 public final class ChatCompletionsService implements HttpService {
     private static final System.Logger LOG = System.getLogger(ChatCompletionsService.class.getName());
+    private static final io.helidon.http.HeaderName TIMEOUT_HEADER = HeaderNames.create("x-hedgerow-timeout");
     private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final Router router;
@@ -72,10 +74,11 @@ public final class ChatCompletionsService implements HttpService {
             ChatRequest request = parse(req);
             RoutePlan plan = router.plan(request.model())
                     .orElseThrow(() -> ErrorResponses.unknownModel(request.model()));
+            Optional<Duration> clientTimeout = clientTimeout(req);
             if (request.stream()) {
-                stream(request, plan, res, requestId);
+                stream(request, plan, clientTimeout, res, requestId);
             } else {
-                complete(request, plan, res);
+                complete(request, plan, clientTimeout, res);
             }
         } catch (ApiException e) {
             LOG.log(e.status() >= 500 ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
@@ -138,10 +141,35 @@ public final class ChatCompletionsService implements HttpService {
                                 "The request body exceeds the limit of " + maxBodyBytes + " bytes");
     }
 
-    private void complete(ChatRequest request, RoutePlan plan, ServerResponse res) throws ApiException {
+    /**
+     * {@code x-hedgerow-timeout}: a client may shorten (never lengthen) the request's deadline, in milliseconds or
+     * as a duration such as {@code 30s}.
+     */
+    private static Optional<Duration> clientTimeout(ServerRequest req) throws ApiException {
+        Optional<String> header = req.headers().first(TIMEOUT_HEADER);
+        if (header.isEmpty()) {
+            return Optional.empty();
+        }
+        String value = header.get().trim();
+        Optional<Duration> parsed;
+        if (value.matches("\\d{1,9}")) {
+            parsed = Optional.of(Duration.ofMillis(Long.parseLong(value)));
+        } else {
+            parsed = io.hedgerow.config.Durations.parse(value);
+        }
+        if (parsed.isEmpty() || parsed.get().isZero()) {
+            throw new ApiException(400, "invalid_request_error", "invalid_timeout",
+                                   "x-hedgerow-timeout: '" + value + "' (expected: milliseconds, or a duration such as 30s)",
+                                   Optional.of("x-hedgerow-timeout"), java.util.Map.of());
+        }
+        return parsed;
+    }
+
+    private void complete(ChatRequest request, RoutePlan plan, Optional<Duration> clientTimeout,
+                          ServerResponse res) throws ApiException {
         Served<ChatResponse> served;
         try {
-            served = executor.complete(request, plan);
+            served = executor.complete(request, plan, clientTimeout);
         } catch (ChainFailedException e) {
             throw ErrorResponses.chainFailed(e);
         }
@@ -154,11 +182,11 @@ public final class ChatCompletionsService implements HttpService {
         }
     }
 
-    private void stream(ChatRequest request, RoutePlan plan, ServerResponse res, String requestId)
-            throws ApiException {
+    private void stream(ChatRequest request, RoutePlan plan, Optional<Duration> clientTimeout, ServerResponse res,
+                        String requestId) throws ApiException {
         Served<LiveStream> served;
         try {
-            served = executor.stream(request, plan);
+            served = executor.stream(request, plan, clientTimeout);
         } catch (ChainFailedException e) {
             throw ErrorResponses.chainFailed(e);
         }

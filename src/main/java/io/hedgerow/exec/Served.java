@@ -22,7 +22,7 @@ public record Served<T>(T value, Candidate servedBy, List<AttemptRecord> attempt
     public Optional<String> fallbackReason() {
         String reasons = attempts.stream()
                 .filter(a -> a.failure().isPresent())
-                .map(a -> a.candidate().label() + ": " + a.failure().get().summary())
+                .map(a -> a.candidate().label() + ": " + a.outcome())
                 .collect(Collectors.joining(", "));
         return reasons.isEmpty() ? Optional.empty() : Optional.of(reasons);
     }

@@ -1,5 +1,8 @@
 package io.hedgerow.health;
 
+import io.hedgerow.config.BreakerSettings;
+import io.hedgerow.config.Checks;
+
 import java.time.Duration;
 import java.util.Locale;
 

@@ -1,5 +1,7 @@
 package io.hedgerow.health;
 
+import io.hedgerow.config.BreakerSettings;
+
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.time.Ticker;
 
@@ -86,7 +88,7 @@ public final class CircuitBreaker {
         Objects.requireNonNull(kind, "kind");
         return switch (kind) {
             case SERVER_ERROR, CONNECTION, TIMEOUT, BAD_RESPONSE -> true;
-            case RATE_LIMITED, AUTH, BAD_REQUEST, CONTEXT_LENGTH, CONTENT_FILTER, CANCELLED -> false;
+            case RATE_LIMITED, AUTH, BAD_REQUEST, CONTEXT_LENGTH, CONTENT_FILTER, CANCELLED, UNAVAILABLE -> false;
         };
     }
 

@@ -1,5 +1,7 @@
 package io.hedgerow.health;
 
+import io.hedgerow.config.BaselineSettings;
+
 import io.hedgerow.time.Ticker;
 
 import java.util.Arrays;

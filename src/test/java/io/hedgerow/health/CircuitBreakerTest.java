@@ -1,5 +1,7 @@
 package io.hedgerow.health;
 
+import io.hedgerow.config.BreakerSettings;
+
 import io.hedgerow.health.BreakerState.Kind;
 import io.hedgerow.health.HealthEvent.BreakerTransition;
 import io.hedgerow.model.FailureKind;

@@ -1,5 +1,7 @@
 package io.hedgerow.health;
 
+import io.hedgerow.config.BudgetSettings;
+
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,5 +1,8 @@
 package io.hedgerow.health;
 
+import io.hedgerow.config.CooldownSettings;
+import io.hedgerow.config.KeyRotation;
+
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.health.HealthEvent.CooldownEnded;
 import io.hedgerow.health.HealthEvent.CooldownStarted;

@@ -1,4 +1,4 @@
-package io.hedgerow.health;
+package io.hedgerow.config;
 
 import java.time.Duration;
 
@@ -24,7 +24,7 @@ public record BudgetSettings(double ratio, int minPerSecond, Duration ttl) {
     }
 
     /** {@code ttl} in whole seconds, rounded up: the number of one-second buckets. */
-    int ttlSeconds() {
+    public int ttlSeconds() {
         long s = ttl.toSeconds();
         return (int) (ttl.toNanosPart() == 0 ? s : s + 1);
     }

@@ -1,4 +1,4 @@
-package io.hedgerow.health;
+package io.hedgerow.config;
 
 /** How {@link KeyHealth#pick} chooses among a provider's keys. */
 public enum KeyRotation {

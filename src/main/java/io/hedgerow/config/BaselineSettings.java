@@ -1,4 +1,4 @@
-package io.hedgerow.health;
+package io.hedgerow.config;
 
 import java.time.Duration;
 

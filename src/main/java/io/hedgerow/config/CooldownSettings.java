@@ -1,4 +1,4 @@
-package io.hedgerow.health;
+package io.hedgerow.config;
 
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +38,7 @@ public record CooldownSettings(List<Duration> rateLimited, List<Duration> auth, 
     }
 
     /** The rung for the {@code n}-th (1-based) consecutive failure: the last rung once past the top. */
-    static Duration step(List<Duration> ladder, int n) {
+    public static Duration step(List<Duration> ladder, int n) {
         return ladder.get(Math.min(Math.max(n, 1), ladder.size()) - 1);
     }
 }

@@ -1,4 +1,4 @@
-package io.hedgerow.health;
+package io.hedgerow.config;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -7,14 +7,14 @@ import java.util.Objects;
  * Argument checks for the settings records, worded the house way: {@code name: value (expected: ...)};
  * and a short duration format for event reasons.
  */
-final class Checks {
+public final class Checks {
     /** Longest duration a setting may hold: keeps nanosecond arithmetic far from overflow. */
-    static final Duration MAX = Duration.ofDays(7);
+    public static final Duration MAX = Duration.ofDays(7);
 
     private Checks() {
     }
 
-    static Duration positive(String name, Duration value) {
+    public static Duration positive(String name, Duration value) {
         Objects.requireNonNull(value, name);
         if (value.isNegative() || value.isZero() || value.compareTo(MAX) > 0) {
             throw new IllegalArgumentException(name + ": " + human(value) + " (expected: more than zero, at most 7d)");
@@ -22,14 +22,14 @@ final class Checks {
         return value;
     }
 
-    static int atLeast(String name, int value, int min) {
+    public static int atLeast(String name, int value, int min) {
         if (value < min) {
             throw new IllegalArgumentException(name + ": " + value + " (expected: at least " + min + ")");
         }
         return value;
     }
 
-    static double within(String name, double value, double min, double max, String expected) {
+    public static double within(String name, double value, double min, double max, String expected) {
         if (!(value >= min && value <= max)) { // also rejects NaN
             throw new IllegalArgumentException(name + ": " + value + " (expected: " + expected + ")");
         }
@@ -37,7 +37,7 @@ final class Checks {
     }
 
     /** {@code 250ms}, {@code 30s}, {@code 5m}, {@code 6h}, {@code 1m30s}: for people, not for parsing back. */
-    static String human(Duration d) {
+    public static String human(Duration d) {
         if (d.isNegative()) {
             return d.toString();
         }
