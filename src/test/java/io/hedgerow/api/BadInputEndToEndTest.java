@@ -70,6 +70,13 @@ class BadInputEndToEndTest {
     }
 
     @Test
+    void trailingDataAfterTheJsonObject() {
+        String valid = "{\"model\":\"chat\",\"messages\":" + USER_HI + "}";
+        assertError(raw.chat(valid + " {\"model\":\"other\"}"), 400, "invalid_json");
+        assertError(raw.chat(valid + "]"), 400, "invalid_json");
+    }
+
+    @Test
     void emptyBody() {
         assertError(raw.chat(""), 400, null);
     }
