@@ -108,6 +108,9 @@ class BadInputEndToEndTest {
         assertParam(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + ",\"max_tokens\":0}"), "max_tokens");
         assertParam(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + ",\"tools\":{}}"), "tools");
         assertParam(raw.chat("{\"model\":\"chat\",\"messages\":[\"Hi\"]}"), "messages[0]");
+        assertParam(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + ",\"tools\":[{\"type\":\"function\","
+                                     + "\"function\":{\"name\":\"f\",\"strict\":\"yes\"}}]}"),
+                    "tools[0].function.strict");
     }
 
     @Test

@@ -207,6 +207,19 @@ class OpenAiSdkEndToEndTest {
     }
 
     @Test
+    void strictFunctionDefinitionStaysStrict() throws Exception {
+        upstream.enqueue(Reply.toolCalls(call("call_S", "get_weather", "{\"city\":\"Oslo\"}")));
+        ChatCompletionFunctionTool strict = weatherTool().toBuilder()
+                .function(weatherTool().function().toBuilder().strict(true).build())
+                .build();
+
+        client.chat().completions().create(params().addUserMessage("Oslo?").addTool(strict).build());
+
+        JsonNode function = upstream.onlyExchange().body().path("tools").path(0).path("function");
+        assertEquals(json("true"), function.get("strict"), function::toString);
+    }
+
+    @Test
     void streamedToolCallsAreReassembledExactly() {
         String first = "{\"city\":\"Paris\",\"unit\":\"c\"}";
         String second = "{\"city\":\"Zürich\", \"note\":\"a \\\"quoted\\\" word\"}";
