@@ -201,6 +201,7 @@ class BadInputEndToEndTest {
         assertError(raw.post("/v1/embeddings", "application/json",
                              HttpRequest.BodyPublishers.ofString("{\"model\":\"chat\",\"input\":\"x\"}")),
                     404, "unknown_url");
+        assertError(raw.get("/v1/models/gpt-9"), 404, "model_not_found");
         JsonNode error = assertError(raw.get("/v1/assistants"), 404, "unknown_url");
         assertThat(error.get("message").asText(), containsString("/v1/assistants"));
     }

@@ -35,10 +35,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static io.hedgerow.fakes.FakeOpenAi.call;
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -157,6 +162,44 @@ class OpenAiSdkEndToEndTest {
         JsonNode sent = upstream.onlyExchange().body();
         assertTrue(sent.path("stream").asBoolean());
         assertTrue(sent.path("stream_options").path("include_usage").asBoolean());
+    }
+
+    @Test
+    void concurrentStreamsEachGetTheirOwnAnswer() throws Exception {
+        upstream.otherwise(Reply.echo());
+        int clients = 12;
+
+        List<Future<String>> answers = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < clients; i++) {
+                String prompt = "Request " + i + ": Zürich 🚀 日本語 \"quoted\" \\ end";
+                answers.add(pool.submit(() -> {
+                    try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions()
+                            .createStreaming(params().addUserMessage(prompt).build())) {
+                        return text(stream.stream().toList());
+                    }
+                }));
+            }
+            for (int i = 0; i < clients; i++) {
+                assertEquals("Request " + i + ": Zürich 🚀 日本語 \"quoted\" \\ end",
+                             answers.get(i).get(20, TimeUnit.SECONDS));
+            }
+        }
+        assertEquals(clients, upstream.requestCount());
+    }
+
+    @Test
+    void longStreamArrivesWholeAndInOrder() {
+        String[] pieces = new String[600];
+        for (int i = 0; i < pieces.length; i++) {
+            pieces[i] = i + (i % 7 == 0 ? "é\n" : " ");
+        }
+        upstream.enqueue(Reply.text(pieces));
+
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions()
+                .createStreaming(params().addUserMessage("Count").build())) {
+            assertEquals(String.join("", pieces), text(stream.stream().toList()));
+        }
     }
 
     @Test

@@ -146,6 +146,25 @@ class ProviderGarbageEndToEndTest {
     }
 
     @Test
+    void streamWithCrLfLinesCompactFieldsAndCommentsIsRelayed() {
+        // Legal SSE that OpenAI itself does not send but compatible servers do.
+        String body = (": connected\n\n"
+                + "data:" + chunk("{\"role\":\"assistant\",\"content\":\"\"}", null) + "\n\n"
+                + ": OPENROUTER PROCESSING\n\n"
+                + "data: " + chunk("{\"content\":\"Bonjour\"}", null) + "\n\n"
+                + "id: 7\nevent: message\ndata: " + chunk("{\"content\":\" à vous\"}", null) + "\n\n"
+                + "data: " + chunk("{}", "stop") + "\n\n"
+                + "data: [DONE]\n\n").replace("\n", "\r\n");
+        upstream.enqueue(Reply.raw(200, "text/event-stream; charset=utf-8", body));
+
+        RawClient.SseStream stream = raw.chatStream(CHAT_STREAM);
+
+        assertEquals("Bonjour à vous", stream.text(), stream.raw());
+        assertEquals(List.of("stop"), stream.finishReasons());
+        assertTrue(stream.done());
+    }
+
+    @Test
     void streamSilentMidwayIsCutByTheIdleTimeout() throws Exception {
         CountDownLatch never = new CountDownLatch(1);
         try {

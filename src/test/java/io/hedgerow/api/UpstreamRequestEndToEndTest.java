@@ -123,6 +123,16 @@ class UpstreamRequestEndToEndTest {
     }
 
     @Test
+    void providerSlashModelAddressesOneCandidateDirectly() {
+        HttpResponse<String> response = raw.chat("""
+                {"model":"plain/gpt-4.1-mini","messages":[{"role":"user","content":"Hi"}]}""");
+
+        assertEquals(200, response.statusCode(), response::body);
+        assertEquals("gpt-4.1-mini", upstream.onlyExchange().body().get("model").asText());
+        assertEquals(Optional.of("plain/gpt-4.1-mini#main:ok"), response.headers().firstValue("x-hedgerow-attempts"));
+    }
+
+    @Test
     void configuredHeadersAndTheProvidersKeyAreSentButNotTheClientsCredentials() throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         try {

@@ -58,6 +58,7 @@ class FallbackEndToEndTest {
                                               .route("chat", "p1/m1", "p2/m2")
                                               .route("refused", "dead/m0", "p2/m2")
                                               .route("stalls", "slow/m1", "p2/m2")
+                                              .route("all-stall", "slow/m1", "slow/m2")
                                               .build());
         raw = new RawClient(router.port());
     }
@@ -216,6 +217,31 @@ class FallbackEndToEndTest {
             assertEquals(Optional.of("slow/m1#main:timed out, p2/m2#main:ok"), stream.header("x-hedgerow-attempts"));
             assertTrue(primary.onlyExchange().awaitDisconnect(Duration.ofSeconds(5)),
                        "the stalled attempt was cancelled: its upstream connection was closed");
+        } finally {
+            never.countDown();
+        }
+    }
+
+    @Test
+    void wholeChainStalledIsA504AndEveryAttemptIsCancelled() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        try {
+            primary.enqueue(Reply.text("late").firstTokenAfter(never), Reply.text("later").firstTokenAfter(never));
+
+            HttpResponse<String> response = raw.chat(CHAT_STREAM.replace("\"chat\"", "\"all-stall\""));
+
+            assertEquals(504, response.statusCode(), response::body);
+            JsonNode error = RawClient.json(response).get("error");
+            assertEquals("upstream_timeout", error.get("code").asText());
+            assertThat(error.get("message").asText(), containsString("slow/m1 (timed out"));
+            assertThat(error.get("message").asText(), containsString("slow/m2 (timed out"));
+            assertEquals(Optional.of("slow/m1#main:timed out, slow/m2#main:timed out"),
+                         header(response, "x-hedgerow-attempts"));
+            for (FakeOpenAi.Exchange stalled : primary.exchanges()) {
+                assertTrue(stalled.awaitDisconnect(Duration.ofSeconds(5)), "attempt " + stalled.index());
+            }
+            assertEquals(List.of("m1", "m2"), primary.exchanges().stream()
+                    .map(e -> e.body().get("model").asText()).toList());
         } finally {
             never.countDown();
         }

@@ -184,7 +184,8 @@ public final class FakeOpenAi implements AutoCloseable {
         res.status(Status.NOT_FOUND_404).header(HeaderNames.CONTENT_TYPE, "application/json").send(bytes(body));
     }
 
-    private void play(Reply reply, Exchange exchange, ServerResponse res) throws Ended {
+    private void play(Reply scripted, Exchange exchange, ServerResponse res) throws Ended {
+        Reply reply = scripted;
         if (reply.headersGate != null) {
             await(reply.headersGate, null);
         }
@@ -206,6 +207,9 @@ public final class FakeOpenAi implements AutoCloseable {
             res.header(HeaderNames.CONTENT_TYPE, reply.contentType);
             send(res, reply.rawBody.getBytes(StandardCharsets.UTF_8));
             return;
+        }
+        if (reply.echo) {
+            reply = reply.with(r -> r.text = echoPieces(exchange.body()));
         }
         reply.headers.forEach(res::header);
         String model = reply.model != null ? reply.model : exchange.body().path("model").asText("unknown");
@@ -313,6 +317,27 @@ public final class FakeOpenAi implements AutoCloseable {
         } finally {
             closeQuietly(out);
         }
+    }
+
+    /** The text of the last user message, in pieces of up to three code points. */
+    private static List<String> echoPieces(JsonNode request) {
+        String text = "";
+        for (JsonNode message : request.path("messages")) {
+            if (message.path("role").asText().equals("user")) {
+                JsonNode content = message.path("content");
+                StringBuilder sb = new StringBuilder(content.isTextual() ? content.asText() : "");
+                for (JsonNode part : content.isArray() ? content : JSON.createArrayNode()) {
+                    sb.append(part.path("text").asText(""));
+                }
+                text = sb.toString();
+            }
+        }
+        List<String> pieces = new ArrayList<>();
+        int[] codePoints = text.codePoints().toArray();
+        for (int i = 0; i < codePoints.length; i += 3) {
+            pieces.add(new String(codePoints, i, Math.min(3, codePoints.length - i)));
+        }
+        return pieces.isEmpty() ? List.of("") : pieces;
     }
 
     /** The content deltas of a streamed answer: one per text piece, or per tool-call argument piece. */
@@ -628,6 +653,7 @@ public final class FakeOpenAi implements AutoCloseable {
         private boolean done = true;
         private boolean endless;
         private boolean echoKey;
+        private boolean echo;
         private CountDownLatch headersGate;
         private CountDownLatch firstTokenGate;
         private CountDownLatch stallGate;
@@ -651,6 +677,7 @@ public final class FakeOpenAi implements AutoCloseable {
             done = other.done;
             endless = other.endless;
             echoKey = other.echoKey;
+            echo = other.echo;
             headersGate = other.headersGate;
             firstTokenGate = other.firstTokenGate;
             stallGate = other.stallGate;
@@ -675,6 +702,17 @@ public final class FakeOpenAi implements AutoCloseable {
                 throw new IllegalArgumentException("a text answer needs at least one piece");
             }
             return of(r -> r.text = List.of(pieces));
+        }
+
+        /**
+         * A text answer repeating the request's last user message, streamed in pieces of up to three code
+         * points: with it, concurrent requests can each check that they got their own answer.
+         */
+        public static Reply echo() {
+            return of(r -> {
+                r.text = List.of("");
+                r.echo = true;
+            });
         }
 
         /** An answer that calls tools (finish reason {@code tool_calls}). */
