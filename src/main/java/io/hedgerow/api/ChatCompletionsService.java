@@ -1,7 +1,9 @@
 package io.hedgerow.api;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.exec.ChainFailedException;
 import io.hedgerow.exec.ChatExecutor;
@@ -47,6 +49,9 @@ public final class ChatCompletionsService implements HttpService {
     private static final System.Logger LOG = System.getLogger(ChatCompletionsService.class.getName());
     private static final io.helidon.http.HeaderName TIMEOUT_HEADER = HeaderNames.create("x-hedgerow-timeout");
     private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    // A body is one JSON value: "{...} {...}" is malformed, not a request followed by noise to ignore.
+    private static final ObjectReader BODY_READER = Json.MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Router router;
     private final ChatExecutor executor;
@@ -97,7 +102,7 @@ public final class ChatCompletionsService implements HttpService {
         byte[] body = readBody(req);
         JsonNode json;
         try {
-            json = Json.MAPPER.readTree(body);
+            json = BODY_READER.readTree(body);
         } catch (JacksonException e) {
             throw new ApiException(400, "invalid_request_error", "invalid_json",
                                    "The request body is not valid JSON: " + e.getOriginalMessage());

@@ -99,6 +99,7 @@ public final class OpenAiRequestCodec {
                 if (!tool.parameters().isEmpty()) {
                     function.set("parameters", Json.toTree(tool.parameters()));
                 }
+                tool.strict().ifPresent(strict -> function.put("strict", strict));
                 tools.addObject().put("type", "function").set("function", function);
             }
         }
@@ -231,7 +232,8 @@ public final class OpenAiRequestCodec {
             }
             tools.add(new ToolDefinition(requiredText(function, "name", at + ".function.name"),
                                          Json.text(function, "description").orElse(""),
-                                         parameters == null || parameters.isNull() ? Map.of() : Json.toMap(parameters)));
+                                         parameters == null || parameters.isNull() ? Map.of() : Json.toMap(parameters),
+                                         optionalFlag(function, "strict", at + ".function")));
         }
         return tools;
     }
@@ -378,6 +380,18 @@ public final class OpenAiRequestCodec {
         } catch (InvalidRequestException e) {
             return Optional.empty();
         }
+    }
+
+    private static Optional<Boolean> optionalFlag(JsonNode node, String field, String where)
+            throws InvalidRequestException {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.isBoolean()) {
+            throw new InvalidRequestException(where + "." + field + " must be a boolean", where + "." + field);
+        }
+        return Optional.of(value.asBoolean());
     }
 
     private static boolean optionalBoolean(JsonNode node, String field) throws InvalidRequestException {
