@@ -42,6 +42,16 @@ class ProviderGarbageEndToEndTest {
     @BeforeAll
     static void start() {
         upstream = FakeOpenAi.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        upstream.close();
+    }
+
+    /** A fresh router per test: breakers, cooldowns and baselines from one test must not steer the next. */
+    @BeforeEach
+    void startRouter() {
         router = HedgerowServer.start(TestConfig.builder()
                                               .openAi("up", upstream.baseUrl())
                                               .openAi("quiet", upstream.baseUrl(),
@@ -52,11 +62,10 @@ class ProviderGarbageEndToEndTest {
         raw = new RawClient(router.port());
     }
 
-    @AfterAll
-    static void stop() {
+    @org.junit.jupiter.api.AfterEach
+    void stopRouter() {
         raw.close();
         router.close();
-        upstream.close();
     }
 
     @BeforeEach

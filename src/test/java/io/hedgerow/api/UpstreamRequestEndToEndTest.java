@@ -48,6 +48,16 @@ class UpstreamRequestEndToEndTest {
     @BeforeAll
     static void start() {
         upstream = FakeOpenAi.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        upstream.close();
+    }
+
+    /** A fresh router per test: breakers, cooldowns and baselines from one test must not steer the next. */
+    @BeforeEach
+    void startRouter() {
         router = HedgerowServer.start(TestConfig.builder()
                                               .openAi("picky", upstream.baseUrl(), p -> p
                                                       .key("main", PICKY_KEY)
@@ -65,11 +75,10 @@ class UpstreamRequestEndToEndTest {
         raw = new RawClient(router.port());
     }
 
-    @AfterAll
-    static void stop() {
+    @org.junit.jupiter.api.AfterEach
+    void stopRouter() {
         raw.close();
         router.close();
-        upstream.close();
     }
 
     @BeforeEach
@@ -173,6 +182,9 @@ class UpstreamRequestEndToEndTest {
         for (String body : List.of("{\"model\":\"leaky\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
                                    "{\"model\":\"leaky\",\"stream\":true,"
                                            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")) {
+            // A fresh router each time: the 401 cools the key, and a cooling key is skipped (a 503, no call).
+            stopRouter();
+            startRouter();
             HttpResponse<String> response = raw.chat(body);
 
             assertEquals(502, response.statusCode(), response::body);
@@ -209,6 +221,8 @@ class UpstreamRequestEndToEndTest {
         assertEquals(502, json.statusCode(), json::body);
         assertNoSecret(json, LEAKY_KEY, "SECRET-4f9a2b7c");
 
+        stopRouter();
+        startRouter();
         HttpResponse<String> stream = raw.chat(
                 "{\"model\":\"leaky\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
         assertEquals(200, stream.statusCode(), stream::body);

@@ -25,6 +25,8 @@ import java.util.concurrent.CountDownLatch;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,6 +51,17 @@ class FallbackEndToEndTest {
     static void start() {
         primary = FakeOpenAi.start();
         secondary = FakeOpenAi.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        primary.close();
+        secondary.close();
+    }
+
+    /** A fresh router per test: breakers, cooldowns and baselines from one test must not steer the next. */
+    @BeforeEach
+    void startRouter() {
         router = HedgerowServer.start(TestConfig.builder()
                                               .openAi("p1", primary.baseUrl())
                                               .openAi("p2", secondary.baseUrl())
@@ -63,12 +76,10 @@ class FallbackEndToEndTest {
         raw = new RawClient(router.port());
     }
 
-    @AfterAll
-    static void stop() {
+    @org.junit.jupiter.api.AfterEach
+    void stopRouter() {
         raw.close();
         router.close();
-        primary.close();
-        secondary.close();
     }
 
     @BeforeEach
@@ -82,7 +93,19 @@ class FallbackEndToEndTest {
     void rateLimitedPrimary() {
         Reply limited = Reply.status(429).header("Retry-After", "2");
         assertFallback(limited, false, "p1/m1: 429 rate limited");
-        assertFallback(limited, true, "p1/m1: 429 rate limited");
+        // The 429 cooled p1's key for its Retry-After: the next request skips p1 without calling it.
+        primary.reset();
+        RawClient.SseStream answer = raw.chatStream(CHAT_STREAM);
+        assertEquals(200, answer.status(), answer.raw());
+        assertEquals("Served by p2", answer.text());
+        assertThat(answer.headers().firstValue("x-hedgerow-attempts").orElse(""),
+                   startsWith("p1/m1:skipped (every key cooling down, next in "));
+        assertEquals(0, primary.requestCount());
+    }
+
+    @Test
+    void rateLimitedPrimaryStreaming() {
+        assertFallback(Reply.status(429).header("Retry-After", "2"), true, "p1/m1: 429 rate limited");
     }
 
     @Test

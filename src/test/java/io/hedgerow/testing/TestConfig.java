@@ -1,6 +1,14 @@
 package io.hedgerow.testing;
 
 import io.hedgerow.config.ApiKey;
+import io.hedgerow.config.BreakerSettings;
+import io.hedgerow.config.BudgetSettings;
+import io.hedgerow.config.CooldownSettings;
+import io.hedgerow.config.DemotionSettings;
+import io.hedgerow.config.FailoverSettings;
+import io.hedgerow.config.HedgeSettings;
+import io.hedgerow.config.HedgingSettings;
+import io.hedgerow.config.RetrySettings;
 import io.hedgerow.config.CandidateRef;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.ProviderConfig;
@@ -71,8 +79,32 @@ public final class TestConfig {
         private final Map<String, RouteConfig> routes = new LinkedHashMap<>();
         private long maxBodyBytes = ServerSettings.DEFAULT_MAX_BODY;
         private Duration requestTimeout = Duration.ofSeconds(20);
+        // Tests of translation and plain fallback want one attempt per candidate and no hedging, so that
+        // what each upstream sees is exactly what the test scripted. Policy tests opt in.
+        private FailoverSettings failover = new FailoverSettings(
+                new RetrySettings(1, Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(2)),
+                CooldownSettings.DEFAULTS, BreakerSettings.DEFAULTS);
+        private HedgingSettings hedging = new HedgingSettings(BudgetSettings.DEFAULTS,
+                                                              HedgingSettings.DEFAULTS.baseline(),
+                                                              DemotionSettings.DEFAULTS, HedgeSettings.OFF);
 
         private Builder() {
+        }
+
+        public Builder failover(FailoverSettings settings) {
+            this.failover = settings;
+            return this;
+        }
+
+        public Builder hedging(HedgingSettings settings) {
+            this.hedging = settings;
+            return this;
+        }
+
+        /** Adds a route with its own policy overrides. */
+        public Builder route(RouteConfig route) {
+            routes.put(route.alias(), route);
+            return this;
         }
 
         public Builder maxBodyBytes(long bytes) {
@@ -128,7 +160,7 @@ public final class TestConfig {
         /** The config, for a router on a free port of 127.0.0.1. */
         public HedgerowConfig build() {
             return new HedgerowConfig(new ServerSettings("127.0.0.1", 0, maxBodyBytes, requestTimeout),
-                                      providers, routes);
+                                      providers, routes, failover, hedging);
         }
     }
 
