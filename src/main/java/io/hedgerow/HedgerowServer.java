@@ -39,7 +39,14 @@ public final class HedgerowServer implements AutoCloseable {
 
     /** Starts a router on the configured host and port (port 0 picks a free one). */
     public static HedgerowServer start(HedgerowConfig config) {
-        Ticker ticker = Ticker.system();
+        return start(config, Ticker.system());
+    }
+
+    /**
+     * Starts a router whose policies (breakers, cooldowns, baselines, deadlines) read this ticker: tests advance a
+     * fake one instead of waiting.
+     */
+    public static HedgerowServer start(HedgerowConfig config, Ticker ticker) {
         Clock clock = Clock.systemUTC();
         Map<String, ProviderClient> clients = ProviderClients.create(config.providers(), clock,
                                                                      RandomGenerator.getDefault());

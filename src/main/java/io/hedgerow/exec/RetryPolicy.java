@@ -21,6 +21,7 @@ import java.util.random.RandomGenerator;
  *     left and the wait fits the deadline; then the next candidate.</li>
  *     <li>Timeout: the next candidate at once; a provider that stayed silent is not asked again.</li>
  *     <li>Context length: the next candidate (the executor skips those whose declared window is no larger).</li>
+ *     <li>Not found (404: no such model at this provider): the next candidate.</li>
  * </ul>
  */
 final class RetryPolicy {
@@ -64,7 +65,7 @@ final class RetryPolicy {
         return switch (failure.kind()) {
             case BAD_REQUEST, CANCELLED -> new Decision.Stop();
             case CONTENT_FILTER -> routeAroundFilter ? new Decision.NextCandidate() : new Decision.Stop();
-            case UNAVAILABLE, TIMEOUT, CONTEXT_LENGTH -> new Decision.NextCandidate();
+            case UNAVAILABLE, TIMEOUT, CONTEXT_LENGTH, NOT_FOUND -> new Decision.NextCandidate();
             case AUTH -> otherKeyAvailable ? new Decision.NextKey() : new Decision.NextCandidate();
             case RATE_LIMITED -> {
                 if (otherKeyAvailable) {

@@ -17,6 +17,8 @@ public enum FailureKind {
     AUTH("auth failed"),
     /** 400 and other 4xx about the request itself. */
     BAD_REQUEST("request rejected"),
+    /** 404: the model (or endpoint) does not exist at this provider; another candidate may well have it. */
+    NOT_FOUND("not found"),
     /** The prompt does not fit the model's context window. */
     CONTEXT_LENGTH("context length exceeded"),
     /** The provider's content policy rejected the request or the answer. */

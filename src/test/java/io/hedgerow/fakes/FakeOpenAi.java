@@ -553,6 +553,7 @@ public final class FakeOpenAi implements AutoCloseable {
         private final byte[] rawBody;
         private final JsonNode body;
         private final CountDownLatch ended = new CountDownLatch(1);
+        private final long receivedNanos = System.nanoTime();
         private volatile int index;
         private volatile Outcome outcome;
         private volatile Throwable failure;
@@ -562,6 +563,11 @@ public final class FakeOpenAi implements AutoCloseable {
             this.headers = headers;
             this.rawBody = rawBody;
             this.body = body;
+        }
+
+        /** When it arrived, on {@link System#nanoTime()}'s scale: tests measure the gaps between requests. */
+        public long receivedNanos() {
+            return receivedNanos;
         }
 
         /** Its position among the requests since the last reset, from 0. */

@@ -128,7 +128,7 @@ class CircuitBreakerTest {
             }
         }
         assertThat(counted, is(EnumSet.of(FailureKind.SERVER_ERROR, FailureKind.CONNECTION, FailureKind.TIMEOUT,
-                                          FailureKind.BAD_RESPONSE)));
+                                          FailureKind.BAD_RESPONSE, FailureKind.NOT_FOUND)));
     }
 
     @Test

@@ -48,6 +48,15 @@ public final class RawClient implements AutoCloseable {
         return post(CHAT, "application/json", HttpRequest.BodyPublishers.ofString(json));
     }
 
+    /** POSTs JSON text to {@code /v1/chat/completions} with extra headers. */
+    public HttpResponse<String> chat(String json, java.util.Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + CHAT)).timeout(TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(request::header);
+        return send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** POSTs a body with this content type (null: no Content-Type header). */
     public HttpResponse<String> post(String path, String contentType, HttpRequest.BodyPublisher body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT).POST(body);

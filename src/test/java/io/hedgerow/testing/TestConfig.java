@@ -8,6 +8,8 @@ import io.hedgerow.config.DemotionSettings;
 import io.hedgerow.config.FailoverSettings;
 import io.hedgerow.config.HedgeSettings;
 import io.hedgerow.config.HedgingSettings;
+import io.hedgerow.config.KeyRotation;
+import io.hedgerow.config.ModelSettings;
 import io.hedgerow.config.RetrySettings;
 import io.hedgerow.config.CandidateRef;
 import io.hedgerow.config.HedgerowConfig;
@@ -128,7 +130,8 @@ public final class TestConfig {
             setup.accept(provider);
             providers.put(name, new ProviderConfig(name, ProviderType.OPENAI, Optional.of(URI.create(baseUrl)),
                                                    provider.keys, provider.headers, provider.roleMap,
-                                                   provider.timeouts, SimSettings.DEFAULTS));
+                                                   provider.timeouts, SimSettings.DEFAULTS, KeyRotation.ORDERED,
+                                                   provider.models));
             return this;
         }
 
@@ -169,6 +172,7 @@ public final class TestConfig {
         private final List<ApiKey> keys = new ArrayList<>();
         private final Map<String, String> headers = new LinkedHashMap<>();
         private final Map<Role, Role> roleMap = new LinkedHashMap<>();
+        private final Map<String, ModelSettings> models = new LinkedHashMap<>();
         private Timeouts timeouts = TIMEOUTS;
         private boolean defaultKey = true;
 
@@ -183,6 +187,12 @@ public final class TestConfig {
                 defaultKey = false;
             }
             keys.add(ApiKey.of(label, value));
+            return this;
+        }
+
+        /** Declares a model's context window. */
+        public Provider model(String name, int contextWindow) {
+            models.put(name, new ModelSettings(name, Optional.of(contextWindow)));
             return this;
         }
 
