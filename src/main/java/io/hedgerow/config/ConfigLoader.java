@@ -514,7 +514,8 @@ public final class ConfigLoader {
         Duration min = positive(node.get("min-delay"), key + ".min-delay").orElse(d.minDelay());
         Duration max = positive(node.get("max-delay"), key + ".max-delay").orElse(d.maxDelay());
         if (min.compareTo(max) > 0) {
-            problems.error(key + ".min-delay", "'" + min + "' (expected: at most max-delay, " + max + ")");
+            problems.error(key + ".min-delay", "'" + Checks.human(min) + "' (expected: at most max-delay, "
+                    + Checks.human(max) + ")");
         }
         Optional<Duration> warmup = d.warmupDelay();
         Optional<String> warmupText = text(node.get("warmup-delay"), key + ".warmup-delay");
