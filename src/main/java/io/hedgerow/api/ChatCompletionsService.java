@@ -272,6 +272,9 @@ public final class ChatCompletionsService implements HttpService {
         res.header("x-hedgerow-model", served.servedBy().model());
         res.header("x-hedgerow-attempts", served.attemptsSummary());
         served.fallbackReason().ifPresent(reason -> res.header("x-hedgerow-fallback-reason", reason));
+        res.header("x-hedgerow-hedged", String.valueOf(served.hedged()));
+        // Which attempt won: its number among the calls made, and why it was started (primary, retry, hedge...).
+        res.header("x-hedgerow-winner", served.winnerNumber() + " " + served.winner().role().wireName());
     }
 
     static void sendError(ServerResponse res, ApiException e) {

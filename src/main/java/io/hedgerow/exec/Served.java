@@ -27,6 +27,30 @@ public record Served<T>(T value, Candidate servedBy, List<AttemptRecord> attempt
         return reasons.isEmpty() ? Optional.empty() : Optional.of(reasons);
     }
 
+    /** Whether a hedge (or a probe) ran beside the first attempt. */
+    public boolean hedged() {
+        return attempts.stream().anyMatch(a -> a.role() == AttemptRole.HEDGE || a.role() == AttemptRole.PROBE);
+    }
+
+    /** The winning attempt's position among the attempts made (1-based; skipped candidates do not count). */
+    public int winnerNumber() {
+        int n = 0;
+        for (AttemptRecord attempt : attempts) {
+            if (attempt.called()) {
+                n++;
+                if (attempt.failure().isEmpty()) {
+                    return n;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** The winning attempt's record. */
+    public AttemptRecord winner() {
+        return attempts.stream().filter(a -> a.failure().isEmpty()).findFirst().orElseThrow();
+    }
+
     /** The {@code x-hedgerow-attempts} header value. */
     public String attemptsSummary() {
         return attempts.stream().map(AttemptRecord::summary).collect(Collectors.joining(", "));
