@@ -1,5 +1,6 @@
 package io.hedgerow.exec;
 
+import io.hedgerow.model.FailureKind;
 import io.hedgerow.route.Candidate;
 
 import java.util.List;
@@ -18,13 +19,24 @@ public record Served<T>(T value, Candidate servedBy, List<AttemptRecord> attempt
         attempts = List.copyOf(attempts);
     }
 
-    /** Why earlier candidates did not serve, e.g. {@code anthropic/claude-opus-4-5: 429 rate limited}. */
+    /**
+     * Why earlier candidates did not serve, e.g. {@code anthropic/claude-opus-4-5: 429 rate limited}; when a hedge
+     * won, e.g. {@code anthropic/claude-opus-4-5: slower than the hedge}. Empty when the first choice served.
+     */
     public Optional<String> fallbackReason() {
         String reasons = attempts.stream()
-                .filter(a -> a.failure().isPresent())
+                .filter(a -> a.failure().isPresent() && a.failure().get().kind() != FailureKind.CANCELLED)
                 .map(a -> a.candidate().label() + ": " + a.outcome())
                 .collect(Collectors.joining(", "));
-        return reasons.isEmpty() ? Optional.empty() : Optional.of(reasons);
+        if (!reasons.isEmpty()) {
+            return Optional.of(reasons);
+        }
+        if (winner().role() == AttemptRole.HEDGE || winner().role() == AttemptRole.PROBE) {
+            return attempts.stream().filter(AttemptRecord::called).findFirst()
+                    .filter(first -> first.failure().isPresent())
+                    .map(first -> first.candidate().label() + ": slower than the " + winner().role().wireName());
+        }
+        return Optional.empty();
     }
 
     /** Whether a hedge (or a probe) ran beside the first attempt. */
