@@ -237,6 +237,7 @@ public final class ChatCompletionsService implements HttpService {
                 finished = true;
                 sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, Json.object(), Optional.of(f.reason())));
             }
+            case StreamEvent.Notice notice -> sse.comment(notice.text());
             case StreamEvent.UsageReported u -> {
                 if (request.includeUsage()) {
                     sse.data(OpenAiResponseCodec.usageChunk(id, created, model, u.usage()));

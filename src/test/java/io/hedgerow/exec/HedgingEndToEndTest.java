@@ -115,7 +115,7 @@ class HedgingEndToEndTest {
     }
 
     @Test
-    void nonStreamedRequestsAreHedgedToo() {
+    void nonStreamedRequestsAreHedgedToo() throws Exception {
         start(BudgetSettings.DEFAULTS, "a/m1", "b/m2");
 
         HttpResponse<String> response = raw.chat(JSON.formatted("hedged"));
