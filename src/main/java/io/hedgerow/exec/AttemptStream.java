@@ -1,5 +1,6 @@
 package io.hedgerow.exec;
 
+import io.hedgerow.model.Failure;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.ProviderException;
@@ -43,7 +44,9 @@ final class AttemptStream implements LiveStream {
             attempt.touch();
             return event;
         } catch (ProviderException e) {
-            throw new ProviderException(attempt.failureOf(e), e);
+            Failure failure = attempt.failureOf(e);
+            attempt.brokeAfterWinning(failure);
+            throw new ProviderException(failure, e);
         }
     }
 
