@@ -13,6 +13,7 @@ import io.hedgerow.provider.ProviderClients;
 import io.hedgerow.route.Router;
 import io.hedgerow.time.Ticker;
 
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
@@ -59,6 +60,9 @@ public final class HedgerowServer implements AutoCloseable {
         WebServer server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
+                // Each SSE event is one small write: without TCP_NODELAY, Nagle holds it until the client's
+                // delayed ACK (~40 ms on Linux), so streamed tokens would arrive in bursts.
+                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .addFeature(ObserveFeature.builder()
                                     .addObserver(HealthObserver.builder().details(true).build())
                                     .addObserver(MetricsObserver.builder().build())
