@@ -67,6 +67,7 @@ class RecoveryEndToEndTest {
                                               .anthropic("claude", claude.baseUrl().toString())
                                               .route("splice", "p1/m1", "p2/m2")
                                               .route("prefill", "p1/m1", "claude/claude-x", "p2/m2")
+                                              .route("claude-first", "claude/claude-x", "p2/m2")
                                               .route(new RouteConfig("off", List.of(new CandidateRef("p1", "m1"),
                                                                                     new CandidateRef("p2", "m2")),
                                                                      Optional.empty(), Optional.empty(), false,
@@ -205,5 +206,50 @@ class RecoveryEndToEndTest {
         assertThat(stream.done(), is(false));
         assertThat(stream.error().isPresent(), is(true));
         assertThat(second.requestCount(), is(0));
+    }
+
+    @Test
+    void anAnthropicStreamCutMidAnswerIsSplicedOnAnOpenAiStyleCandidate() {
+        claude.enqueue(FakeAnthropic.answer().text(ANSWER).pieceSize(5).cutAfterDeltas(5));
+        second.enqueue(Reply.text(pieces(ANSWER)));
+
+        RawClient.SseStream stream = raw.chatStream(STREAM.formatted("claude-first"));
+
+        assertThat(stream.raw(), stream.error().isPresent(), is(false));
+        assertThat(stream.text(), is(ANSWER));
+        assertThat(stream.done(), is(true));
+        assertThat(stream.raw(), containsString(": hedgerow resumed on p2/m2 after 5 tokens (splice)"));
+        assertThat(stream.chunks().stream().filter(c -> c.has("model"))
+                           .allMatch(c -> c.get("model").asText().equals("claude-x")), is(true));
+    }
+
+    @Test
+    void anAnthropicToolCallCutMidArgumentsIsSplicedWhenReproducedAndEndsCleanlyWhenNot() {
+        String input = "{\"city\":\"Paris\",\"unit\":\"C\"}";
+        claude.enqueue(FakeAnthropic.answer().toolUse("toolu_01", "get_weather", input).pieceSize(6)
+                               .cutAfterDeltas(2));
+        second.enqueue(Reply.toolCalls(FakeOpenAi.call("call_9", "get_weather", "{\"city\":\"Pa", "ris\",\"unit\":\"C\"}")));
+
+        RawClient.SseStream spliced = raw.chatStream(STREAM.formatted("claude-first"));
+
+        assertThat(spliced.raw(), spliced.error().isPresent(), is(false));
+        StringBuilder arguments = new StringBuilder();
+        for (JsonNode chunk : spliced.chunks()) {
+            for (JsonNode delta : chunk.at("/choices/0/delta/tool_calls")) {
+                arguments.append(delta.at("/function/arguments").asText());
+            }
+        }
+        assertThat(arguments.toString(), is(input));
+        assertThat(spliced.finishReasons(), is(List.of("tool_calls")));
+
+        claude.enqueue(FakeAnthropic.answer().toolUse("toolu_02", "get_weather", input).pieceSize(6)
+                               .cutAfterDeltas(2));
+        second.enqueue(Reply.toolCalls(FakeOpenAi.call("call_9", "get_weather", "{\"city\":\"Rome\"}")));
+
+        RawClient.SseStream diverged = raw.chatStream(STREAM.formatted("claude-first"));
+
+        assertThat(diverged.done(), is(false));
+        assertThat(diverged.error().orElseThrow().at("/error/message").asText(),
+                   containsString("interrupted after"));
     }
 }
