@@ -5,7 +5,9 @@ import io.hedgerow.api.FallbackService;
 import io.hedgerow.api.ModelsService;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.exec.ChatExecutor;
+import io.hedgerow.exec.ExecutionListener;
 import io.hedgerow.exec.StallWatchdog;
+import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderClients;
 import io.hedgerow.route.Router;
@@ -27,6 +29,7 @@ import java.util.random.RandomGenerator;
  * is {@code api -> route -> exec -> provider}; this class only wires it together.
  */
 public final class HedgerowServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(HedgerowServer.class.getName());
     private final WebServer server;
     private final StallWatchdog watchdog;
 
@@ -37,13 +40,23 @@ public final class HedgerowServer implements AutoCloseable {
 
     /** Starts a router on the configured host and port (port 0 picks a free one). */
     public static HedgerowServer start(HedgerowConfig config) {
-        Ticker ticker = Ticker.system();
+        return start(config, Ticker.system());
+    }
+
+    /**
+     * Starts a router whose policies (breakers, cooldowns, baselines, deadlines) read this ticker: tests advance a
+     * fake one instead of waiting.
+     */
+    public static HedgerowServer start(HedgerowConfig config, Ticker ticker) {
         Clock clock = Clock.systemUTC();
         Map<String, ProviderClient> clients = ProviderClients.create(config.providers(), clock,
                                                                      RandomGenerator.getDefault());
         Router router = new Router(config, clients);
         StallWatchdog watchdog = StallWatchdog.start(ticker, Duration.ofMillis(50));
-        ChatExecutor executor = new ChatExecutor(ticker, watchdog, config.server().requestTimeout());
+        HealthRegistry health = new HealthRegistry(config.failover(), config.hedging(), ticker,
+                                                   event -> LOG.log(System.Logger.Level.INFO, "{0}", event));
+        ChatExecutor executor = new ChatExecutor(ticker, watchdog, health, RandomGenerator.getDefault(),
+                                                 config.server().requestTimeout(), ExecutionListener.NONE);
         WebServer server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())

@@ -62,9 +62,8 @@ public final class Main {
             return 0;
         }
         ServerSettings s = config.server();
-        config = new HedgerowConfig(new ServerSettings(options.host.orElse(s.host()), options.port.orElse(s.port()),
-                                                       s.maxBodyBytes(), s.requestTimeout()),
-                                    config.providers(), config.routes());
+        config = config.withServer(new ServerSettings(options.host.orElse(s.host()), options.port.orElse(s.port()),
+                                                      s.maxBodyBytes(), s.requestTimeout()));
         HedgerowServer server = HedgerowServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "hedgerow-shutdown"));
         out.println("Hedgerow listening on http://" + config.server().host() + ":" + server.port()

@@ -1,7 +1,9 @@
 package io.hedgerow.api;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.exec.ChainFailedException;
 import io.hedgerow.exec.ChatExecutor;
@@ -31,6 +33,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
@@ -44,7 +47,11 @@ import java.util.regex.Pattern;
  */
 public final class ChatCompletionsService implements HttpService {
     private static final System.Logger LOG = System.getLogger(ChatCompletionsService.class.getName());
+    private static final io.helidon.http.HeaderName TIMEOUT_HEADER = HeaderNames.create("x-hedgerow-timeout");
     private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    // A body is one JSON value: "{...} {...}" is malformed, not a request followed by noise to ignore.
+    private static final ObjectReader BODY_READER = Json.MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Router router;
     private final ChatExecutor executor;
@@ -72,10 +79,11 @@ public final class ChatCompletionsService implements HttpService {
             ChatRequest request = parse(req);
             RoutePlan plan = router.plan(request.model())
                     .orElseThrow(() -> ErrorResponses.unknownModel(request.model()));
+            Optional<Duration> clientTimeout = clientTimeout(req);
             if (request.stream()) {
-                stream(request, plan, res, requestId);
+                stream(request, plan, clientTimeout, res, requestId);
             } else {
-                complete(request, plan, res);
+                complete(request, plan, clientTimeout, res);
             }
         } catch (ApiException e) {
             LOG.log(e.status() >= 500 ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
@@ -94,7 +102,7 @@ public final class ChatCompletionsService implements HttpService {
         byte[] body = readBody(req);
         JsonNode json;
         try {
-            json = Json.MAPPER.readTree(body);
+            json = BODY_READER.readTree(body);
         } catch (JacksonException e) {
             throw new ApiException(400, "invalid_request_error", "invalid_json",
                                    "The request body is not valid JSON: " + e.getOriginalMessage());
@@ -138,10 +146,35 @@ public final class ChatCompletionsService implements HttpService {
                                 "The request body exceeds the limit of " + maxBodyBytes + " bytes");
     }
 
-    private void complete(ChatRequest request, RoutePlan plan, ServerResponse res) throws ApiException {
+    /**
+     * {@code x-hedgerow-timeout}: a client may shorten (never lengthen) the request's deadline, in milliseconds or
+     * as a duration such as {@code 30s}.
+     */
+    private static Optional<Duration> clientTimeout(ServerRequest req) throws ApiException {
+        Optional<String> header = req.headers().first(TIMEOUT_HEADER);
+        if (header.isEmpty()) {
+            return Optional.empty();
+        }
+        String value = header.get().trim();
+        Optional<Duration> parsed;
+        if (value.matches("\\d{1,9}")) {
+            parsed = Optional.of(Duration.ofMillis(Long.parseLong(value)));
+        } else {
+            parsed = io.hedgerow.config.Durations.parse(value);
+        }
+        if (parsed.isEmpty() || parsed.get().isZero()) {
+            throw new ApiException(400, "invalid_request_error", "invalid_timeout",
+                                   "x-hedgerow-timeout: '" + value + "' (expected: milliseconds, or a duration such as 30s)",
+                                   Optional.of("x-hedgerow-timeout"), java.util.Map.of());
+        }
+        return parsed;
+    }
+
+    private void complete(ChatRequest request, RoutePlan plan, Optional<Duration> clientTimeout,
+                          ServerResponse res) throws ApiException {
         Served<ChatResponse> served;
         try {
-            served = executor.complete(request, plan);
+            served = executor.complete(request, plan, clientTimeout);
         } catch (ChainFailedException e) {
             throw ErrorResponses.chainFailed(e);
         }
@@ -154,11 +187,11 @@ public final class ChatCompletionsService implements HttpService {
         }
     }
 
-    private void stream(ChatRequest request, RoutePlan plan, ServerResponse res, String requestId)
-            throws ApiException {
+    private void stream(ChatRequest request, RoutePlan plan, Optional<Duration> clientTimeout, ServerResponse res,
+                        String requestId) throws ApiException {
         Served<LiveStream> served;
         try {
-            served = executor.stream(request, plan);
+            served = executor.stream(request, plan, clientTimeout);
         } catch (ChainFailedException e) {
             throw ErrorResponses.chainFailed(e);
         }
@@ -204,6 +237,7 @@ public final class ChatCompletionsService implements HttpService {
                 finished = true;
                 sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, Json.object(), Optional.of(f.reason())));
             }
+            case StreamEvent.Notice notice -> sse.comment(notice.text());
             case StreamEvent.UsageReported u -> {
                 if (request.includeUsage()) {
                     sse.data(OpenAiResponseCodec.usageChunk(id, created, model, u.usage()));
@@ -239,6 +273,9 @@ public final class ChatCompletionsService implements HttpService {
         res.header("x-hedgerow-model", served.servedBy().model());
         res.header("x-hedgerow-attempts", served.attemptsSummary());
         served.fallbackReason().ifPresent(reason -> res.header("x-hedgerow-fallback-reason", reason));
+        res.header("x-hedgerow-hedged", String.valueOf(served.hedged()));
+        // Which attempt won: its number among the calls made, and why it was started (primary, retry, hedge...).
+        res.header("x-hedgerow-winner", served.winnerNumber() + " " + served.winner().role().wireName());
     }
 
     static void sendError(ServerResponse res, ApiException e) {

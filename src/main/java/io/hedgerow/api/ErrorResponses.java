@@ -52,10 +52,14 @@ public final class ErrorResponses {
             case CONTENT_FILTER -> new ApiException(400, "invalid_request_error", "content_filter",
                                                     message, Optional.empty(), headers);
             case RATE_LIMITED -> {
-                long seconds = decisive.retryAfter().map(Duration::toMillis).map(ms -> (ms + 999) / 1000).orElse(1L);
-                headers.put("Retry-After", String.valueOf(Math.max(1, seconds)));
+                headers.put("Retry-After", retryAfterSeconds(decisive));
                 yield new ApiException(429, "rate_limit_error", "upstream_rate_limited", message,
                                        Optional.empty(), headers);
+            }
+            case UNAVAILABLE -> {
+                headers.put("Retry-After", retryAfterSeconds(decisive));
+                yield new ApiException(503, "upstream_error", "upstream_unavailable", message, Optional.empty(),
+                                       headers);
             }
             case TIMEOUT -> new ApiException(504, "upstream_error", "upstream_timeout", message, Optional.empty(),
                                              headers);
@@ -64,6 +68,11 @@ public final class ErrorResponses {
             default -> new ApiException(502, "upstream_error", "upstream_failed", message, Optional.empty(),
                                         headers);
         };
+    }
+
+    private static String retryAfterSeconds(Failure failure) {
+        long seconds = failure.retryAfter().map(Duration::toMillis).map(ms -> (ms + 999) / 1000).orElse(1L);
+        return String.valueOf(Math.max(1, seconds));
     }
 
     /** The JSON body of an error. */

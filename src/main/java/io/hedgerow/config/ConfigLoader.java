@@ -32,15 +32,30 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
-    private static final Set<String> TOP = Set.of("server", "defaults", "providers", "routes");
+    private static final Set<String> TOP = Set.of("server", "defaults", "providers", "routes", "failover",
+                                                  "hedging");
+    private static final Set<String> FAILOVER = Set.of("retry", "cooldowns", "breaker", "recovery");
+    private static final Set<String> RECOVERY = Set.of("mode", "max-resumptions");
+    private static final Set<String> RETRY = Set.of("max-attempts", "base-delay", "max-delay", "max-retry-after");
+    private static final Set<String> COOLDOWNS = Set.of("rate-limited", "auth", "max-retry-after");
+    private static final Set<String> BREAKER = Set.of("window", "minimum-calls", "failure-ratio", "open-for",
+                                                      "half-open-probes", "successes-to-close");
+    private static final Set<String> HEDGING = Set.of("budget", "baseline", "demotion", "defaults");
+    private static final Set<String> BUDGET = Set.of("ratio", "min-per-second", "ttl");
+    private static final Set<String> BASELINE = Set.of("window", "min-samples", "half-life");
+    private static final Set<String> DEMOTION = Set.of("factor", "slow-share", "recover-factor", "probe-share");
+    private static final Set<String> HEDGE = Set.of("enabled", "delay", "min-delay", "max-delay", "warmup-delay",
+                                                    "max-in-flight", "same-provider");
+    private static final Set<String> MODEL = Set.of("name", "context-window");
     private static final Set<String> SERVER = Set.of("host", "port", "max-body-size", "request-timeout");
     private static final Set<String> PROVIDER = Set.of("type", "base-url", "keys", "headers", "role-map",
-                                                       "timeouts", "sim");
+                                                       "timeouts", "sim", "key-rotation", "models", "prefill");
     private static final Set<String> TIMEOUTS = Set.of("connect", "first-token", "idle", "total");
     private static final Set<String> SIM = Set.of("first-token", "tokens-per-second", "answer-tokens", "faults");
     private static final Set<String> LATENCY = Set.of("median", "sigma", "slow-fraction", "slow-factor");
     private static final Set<String> FAULTS = Set.of("rate-limited", "server-error", "cut-stream");
-    private static final Set<String> ROUTE = Set.of("chain");
+    private static final Set<String> ROUTE = Set.of("chain", "retry", "hedge", "on-content-filter", "timeout",
+                                                    "recovery");
     private static final Set<String> KEY = Set.of("label", "env", "file", "value");
 
     private final Function<String, Optional<String>> env;
@@ -94,6 +109,8 @@ public final class ConfigLoader {
         Timeouts defaults = timeouts(root.get("defaults").get("timeouts"), "defaults.timeouts", Timeouts.DEFAULTS);
         unknownKeys(root.get("defaults"), "defaults", Set.of("timeouts"));
 
+        FailoverSettings failover = failover(root.get("failover"));
+        HedgingSettings hedging = hedging(root.get("hedging"));
         Map<String, ProviderConfig> providers = new LinkedHashMap<>();
         Config providersNode = root.get("providers");
         if (!providersNode.exists() || children(providersNode).isEmpty()) {
@@ -109,10 +126,11 @@ public final class ConfigLoader {
             problems.error("routes", "none configured (expected: at least one route with a chain)");
         } else {
             for (Config node : children(routesNode)) {
-                route(node, providers, providersNode).ifPresent(r -> routes.put(r.alias(), r));
+                route(node, providers, providersNode, failover, hedging).ifPresent(r -> routes.put(r.alias(), r));
             }
         }
-        return Optional.of(new HedgerowConfig(server, providers, routes));
+        routes.values().forEach(route -> notAFallback(route, providers));
+        return Optional.of(new HedgerowConfig(server, providers, routes, failover, hedging));
     }
 
     private ServerSettings server(Config node) {
@@ -155,10 +173,24 @@ public final class ConfigLoader {
         Map<Role, Role> roleMap = roleMap(node.get("role-map"), key + ".role-map");
         Timeouts timeouts = timeouts(node.get("timeouts"), key + ".timeouts", defaults);
         SimSettings sim = type.get() == ProviderType.SIM ? sim(node.get("sim"), key + ".sim") : SimSettings.DEFAULTS;
-        return Optional.of(new ProviderConfig(name, type.get(), baseUrl, keys, headers, roleMap, timeouts, sim));
+        KeyRotation rotation = KeyRotation.ORDERED;
+        Optional<String> rotationName = text(node.get("key-rotation"), key + ".key-rotation");
+        if (rotationName.isPresent()) {
+            switch (rotationName.get()) {
+            case "ordered" -> rotation = KeyRotation.ORDERED;
+            case "round-robin" -> rotation = KeyRotation.ROUND_ROBIN;
+            default -> problems.error(key + ".key-rotation", "'" + rotationName.get()
+                    + "' (expected: ordered or round-robin)");
+            }
+        }
+        Map<String, ModelSettings> models = models(node.get("models"), key + ".models");
+        boolean prefill = bool(node.get("prefill"), key + ".prefill").orElse(type.get() == ProviderType.ANTHROPIC);
+        return Optional.of(new ProviderConfig(name, type.get(), baseUrl, keys, headers, roleMap, timeouts, sim,
+                                              rotation, models, prefill));
     }
 
-    private Optional<RouteConfig> route(Config node, Map<String, ProviderConfig> providers, Config providersNode) {
+    private Optional<RouteConfig> route(Config node, Map<String, ProviderConfig> providers, Config providersNode,
+                                        FailoverSettings failover, HedgingSettings hedging) {
         String alias = node.name();
         String key = "routes." + alias;
         unknownKeys(node, key, ROUTE);
@@ -198,7 +230,59 @@ public final class ConfigLoader {
             }
             chain.add(new CandidateRef(provider, entry.get().substring(slash + 1)));
         }
-        return chain.isEmpty() ? Optional.empty() : Optional.of(new RouteConfig(alias, chain));
+        Optional<RetrySettings> retry = node.get("retry").exists()
+                ? Optional.of(retry(node.get("retry"), key + ".retry", failover.retry())) : Optional.empty();
+        Optional<HedgeSettings> hedge = Optional.empty();
+        Config hedgeNode = node.get("hedge");
+        if (hedgeNode.exists() && hedgeNode.isLeaf()) {
+            String v = hedgeNode.asString().orElse("");
+            if (v.equals("off") || v.equals("false")) {
+                hedge = Optional.of(HedgeSettings.OFF);
+            } else if (!v.equals("on") && !v.equals("true")) {
+                problems.error(key + ".hedge", "'" + v + "' (expected: off, on, or a map of hedge settings)");
+            }
+        } else if (hedgeNode.exists()) {
+            hedge = Optional.of(hedge(hedgeNode, key + ".hedge", hedging.defaults()));
+        }
+        boolean routeAround = false;
+        Optional<String> onFilter = text(node.get("on-content-filter"), key + ".on-content-filter");
+        if (onFilter.isPresent()) {
+            switch (onFilter.get()) {
+            case "fail" -> routeAround = false;
+            case "next-candidate" -> routeAround = true;
+            default -> problems.error(key + ".on-content-filter", "'" + onFilter.get()
+                    + "' (expected: fail or next-candidate)");
+            }
+        }
+        Optional<Duration> timeout = positive(node.get("timeout"), key + ".timeout");
+        Optional<RecoverySettings> recovery = node.get("recovery").exists()
+                ? Optional.of(recovery(node.get("recovery"), key + ".recovery", failover.recovery()))
+                : Optional.empty();
+        return chain.isEmpty() ? Optional.empty()
+                : Optional.of(new RouteConfig(alias, chain, retry, hedge, routeAround, timeout, recovery));
+    }
+
+    /**
+     * Warns when no fallback of a route can help when its primary is rate limited: every other candidate is on the
+     * primary's provider or uses one of its keys (one rate-limit domain).
+     */
+    private void notAFallback(RouteConfig route, Map<String, ProviderConfig> providers) {
+        if (route.chain().size() < 2) {
+            return;
+        }
+        ProviderConfig primary = providers.get(route.chain().getFirst().provider());
+        Set<String> primaryKeys = new java.util.HashSet<>();
+        primary.keys().forEach(k -> primaryKeys.add(k.value()));
+        for (CandidateRef ref : route.chain().subList(1, route.chain().size())) {
+            ProviderConfig other = providers.get(ref.provider());
+            boolean sameProvider = other.name().equals(primary.name());
+            boolean sharedKey = other.keys().stream().anyMatch(k -> primaryKeys.contains(k.value()));
+            if (!sameProvider && !sharedKey) {
+                return;
+            }
+        }
+        problems.warn("routes." + route.alias() + ".chain", "every fallback shares the primary's provider or key, "
+                + "so a rate limit or outage of " + primary.name() + " hits them all: this fallback is not a fallback");
     }
 
     private List<ApiKey> keys(Config node, String key) {
@@ -338,7 +422,215 @@ public final class ConfigLoader {
                                faults);
     }
 
+    private FailoverSettings failover(Config node) {
+        unknownKeys(node, "failover", FAILOVER);
+        FailoverSettings d = FailoverSettings.DEFAULTS;
+        RetrySettings retry = retry(node.get("retry"), "failover.retry", d.retry());
+        Config c = node.get("cooldowns");
+        unknownKeys(c, "failover.cooldowns", COOLDOWNS);
+        CooldownSettings cooldowns = build("failover.cooldowns", () -> new CooldownSettings(
+                ladder(c.get("rate-limited"), "failover.cooldowns.rate-limited").orElse(d.cooldowns().rateLimited()),
+                ladder(c.get("auth"), "failover.cooldowns.auth").orElse(d.cooldowns().auth()),
+                positive(c.get("max-retry-after"), "failover.cooldowns.max-retry-after")
+                        .orElse(d.cooldowns().maxRetryAfter())), d.cooldowns());
+        Config b = node.get("breaker");
+        unknownKeys(b, "failover.breaker", BREAKER);
+        BreakerSettings breaker = build("failover.breaker", () -> new BreakerSettings(
+                positive(b.get("window"), "failover.breaker.window").orElse(d.breaker().window()),
+                integer(b.get("minimum-calls"), "failover.breaker.minimum-calls", 1, 1_000_000)
+                        .orElse(d.breaker().minimumCalls()),
+                number(b.get("failure-ratio"), "failover.breaker.failure-ratio", 0.01, 1)
+                        .orElse(d.breaker().failureRatio()),
+                positive(b.get("open-for"), "failover.breaker.open-for").orElse(d.breaker().openFor()),
+                integer(b.get("half-open-probes"), "failover.breaker.half-open-probes", 1, 1000)
+                        .orElse(d.breaker().halfOpenProbes()),
+                integer(b.get("successes-to-close"), "failover.breaker.successes-to-close", 1, 1000)
+                        .orElse(d.breaker().successesToClose())), d.breaker());
+        RecoverySettings recovery = recovery(node.get("recovery"), "failover.recovery", d.recovery());
+        return new FailoverSettings(retry, cooldowns, breaker, recovery);
+    }
+
+    private RecoverySettings recovery(Config node, String key, RecoverySettings d) {
+        if (node.exists() && node.isLeaf()) {
+            String v = node.asString().orElse("");
+            if (v.equals("off") || v.equals("false")) {
+                return RecoverySettings.OFF;
+            }
+            problems.error(key, "'" + v + "' (expected: off, or {mode, max-resumptions})");
+            return d;
+        }
+        unknownKeys(node, key, RECOVERY);
+        RecoverySettings.Mode mode = d.mode();
+        Optional<String> modeName = text(node.get("mode"), key + ".mode");
+        if (modeName.isPresent()) {
+            Optional<RecoverySettings.Mode> parsed = RecoverySettings.Mode.fromConfig(modeName.get());
+            if (parsed.isEmpty()) {
+                problems.error(key + ".mode", "'" + modeName.get() + "' (expected: off, prefill-only or prefill-or-splice)");
+            }
+            mode = parsed.orElse(mode);
+        }
+        return new RecoverySettings(mode, integer(node.get("max-resumptions"), key + ".max-resumptions", 0, 10)
+                .orElse(d.maxResumptions()));
+    }
+
+    private RetrySettings retry(Config node, String key, RetrySettings d) {
+        unknownKeys(node, key, RETRY);
+        return build(key, () -> new RetrySettings(
+                integer(node.get("max-attempts"), key + ".max-attempts", 1, 10).orElse(d.maxAttempts()),
+                positive(node.get("base-delay"), key + ".base-delay").orElse(d.baseDelay()),
+                positive(node.get("max-delay"), key + ".max-delay").orElse(d.maxDelay()),
+                duration(node.get("max-retry-after"), key + ".max-retry-after").orElse(d.maxRetryAfter())), d);
+    }
+
+    private HedgingSettings hedging(Config node) {
+        unknownKeys(node, "hedging", HEDGING);
+        HedgingSettings d = HedgingSettings.DEFAULTS;
+        Config b = node.get("budget");
+        unknownKeys(b, "hedging.budget", BUDGET);
+        BudgetSettings budget = build("hedging.budget", () -> new BudgetSettings(
+                number(b.get("ratio"), "hedging.budget.ratio", 0, 1).orElse(d.budget().ratio()),
+                integer(b.get("min-per-second"), "hedging.budget.min-per-second", 0, 100_000)
+                        .orElse(d.budget().minPerSecond()),
+                positive(b.get("ttl"), "hedging.budget.ttl").orElse(d.budget().ttl())), d.budget());
+        Config l = node.get("baseline");
+        unknownKeys(l, "hedging.baseline", BASELINE);
+        BaselineSettings baseline = build("hedging.baseline", () -> new BaselineSettings(
+                positive(l.get("window"), "hedging.baseline.window").orElse(d.baseline().window()),
+                integer(l.get("min-samples"), "hedging.baseline.min-samples", 1, 1_000_000)
+                        .orElse(d.baseline().minSamples()),
+                positive(l.get("half-life"), "hedging.baseline.half-life").orElse(d.baseline().halfLife())),
+                                           d.baseline());
+        Config m = node.get("demotion");
+        unknownKeys(m, "hedging.demotion", DEMOTION);
+        DemotionSettings demotion = new DemotionSettings(
+                number(m.get("factor"), "hedging.demotion.factor", 1, 100).orElse(d.demotion().factor()),
+                number(m.get("slow-share"), "hedging.demotion.slow-share", 0, 1).orElse(d.demotion().slowShare()),
+                number(m.get("recover-factor"), "hedging.demotion.recover-factor", 1, 100)
+                        .orElse(d.demotion().recoverFactor()),
+                number(m.get("probe-share"), "hedging.demotion.probe-share", 0, 1).orElse(d.demotion().probeShare()));
+        if (demotion.recoverFactor() > demotion.factor()) {
+            problems.error("hedging.demotion.recover-factor", "'" + demotion.recoverFactor()
+                    + "' (expected: at most factor, " + demotion.factor() + ")");
+        }
+        HedgeSettings defaults = hedge(node.get("defaults"), "hedging.defaults", d.defaults());
+        return new HedgingSettings(budget, baseline, demotion, defaults);
+    }
+
+    private HedgeSettings hedge(Config node, String key, HedgeSettings d) {
+        unknownKeys(node, key, HEDGE);
+        HedgeSettings.Delay delay = d.delay();
+        Optional<String> delayText = text(node.get("delay"), key + ".delay");
+        if (delayText.isPresent()) {
+            String v = delayText.get().trim();
+            if (v.equals("auto")) {
+                delay = new HedgeSettings.Delay.Auto();
+            } else if (v.matches("p\\d+(\\.\\d+)?")) {
+                double p = Double.parseDouble(v.substring(1));
+                if (p < 1 || p > 99.99) {
+                    problems.error(key + ".delay", "'" + v + "' (expected: a percentile between p1 and p99.99)");
+                } else {
+                    delay = new HedgeSettings.Delay.Percentile(p);
+                }
+            } else {
+                Optional<Duration> fixed = Units.duration(v);
+                if (fixed.isPresent()) {
+                    delay = new HedgeSettings.Delay.Fixed(fixed.get());
+                } else {
+                    problems.error(key + ".delay", "'" + v + "' (expected: auto, a percentile such as p95, "
+                            + "or a duration such as 800ms)");
+                }
+            }
+        }
+        Duration min = positive(node.get("min-delay"), key + ".min-delay").orElse(d.minDelay());
+        Duration max = positive(node.get("max-delay"), key + ".max-delay").orElse(d.maxDelay());
+        if (min.compareTo(max) > 0) {
+            problems.error(key + ".min-delay", "'" + Checks.human(min) + "' (expected: at most max-delay, "
+                    + Checks.human(max) + ")");
+        }
+        Optional<Duration> warmup = d.warmupDelay();
+        Optional<String> warmupText = text(node.get("warmup-delay"), key + ".warmup-delay");
+        if (warmupText.isPresent()) {
+            if (warmupText.get().trim().equals("none")) {
+                warmup = Optional.empty();
+            } else {
+                Optional<Duration> fixed = Units.duration(warmupText.get());
+                if (fixed.isEmpty()) {
+                    problems.error(key + ".warmup-delay", "'" + warmupText.get()
+                            + "' (expected: none, or a duration such as 1s)");
+                }
+                warmup = fixed.or(() -> d.warmupDelay());
+            }
+        }
+        return new HedgeSettings(bool(node.get("enabled"), key + ".enabled").orElse(d.enabled()), delay, min, max,
+                                 warmup,
+                                 integer(node.get("max-in-flight"), key + ".max-in-flight", 1, 8).orElse(d.maxInFlight()),
+                                 bool(node.get("same-provider"), key + ".same-provider").orElse(d.sameProvider()));
+    }
+
+    private Map<String, ModelSettings> models(Config node, String key) {
+        Map<String, ModelSettings> models = new LinkedHashMap<>();
+        if (!node.exists()) {
+            return models;
+        }
+        if (node.type() != Config.Type.LIST) {
+            problems.error(key, "must be a list of {name, context-window}");
+            return models;
+        }
+        List<Config> entries = children(node);
+        for (int i = 0; i < entries.size(); i++) {
+            String entryKey = key + "[" + i + "]";
+            unknownKeys(entries.get(i), entryKey, MODEL);
+            Optional<String> name = text(entries.get(i).get("name"), entryKey + ".name");
+            if (name.isEmpty()) {
+                problems.error(entryKey + ".name", "missing");
+                continue;
+            }
+            Optional<Integer> window = integer(entries.get(i).get("context-window"), entryKey + ".context-window",
+                                               1, Integer.MAX_VALUE);
+            models.put(name.get(), new ModelSettings(name.get(), window));
+        }
+        return models;
+    }
+
+    private Optional<List<Duration>> ladder(Config node, String key) {
+        if (!node.exists()) {
+            return Optional.empty();
+        }
+        if (node.type() != Config.Type.LIST || children(node).isEmpty()) {
+            problems.error(key, "must be a non-empty list of durations, e.g. [30s, 1m, 5m]");
+            return Optional.empty();
+        }
+        List<Duration> steps = new ArrayList<>();
+        List<Config> entries = children(node);
+        for (int i = 0; i < entries.size(); i++) {
+            positive(entries.get(i), key + "[" + i + "]").ifPresent(steps::add);
+        }
+        return steps.size() == entries.size() ? Optional.of(steps) : Optional.empty();
+    }
+
+    /** Builds a settings record whose own checks may still refuse the combination; reports that as a problem. */
+    private <T> T build(String key, java.util.function.Supplier<T> builder, T fallback) {
+        try {
+            return builder.get();
+        } catch (IllegalArgumentException e) {
+            problems.error(key, e.getMessage());
+            return fallback;
+        }
+    }
+
     // ---- typed readers: each reports a problem in the one shape and returns empty ----
+
+    private Optional<Boolean> bool(Config node, String key) {
+        return text(node, key).flatMap(v -> switch (v.trim()) {
+            case "true", "on", "yes" -> Optional.of(true);
+            case "false", "off", "no" -> Optional.of(false);
+            default -> {
+                problems.error(key, "'" + v + "' (expected: true or false)");
+                yield Optional.empty();
+            }
+        });
+    }
+
 
     private Optional<String> text(Config node, String key) {
         if (!node.exists()) {

@@ -8,11 +8,25 @@ import java.util.Objects;
 /** The whole validated configuration: built once, never changed (a reload builds a new one). */
 public record HedgerowConfig(ServerSettings server,
                              Map<String, ProviderConfig> providers,
-                             Map<String, RouteConfig> routes) {
+                             Map<String, RouteConfig> routes,
+                             FailoverSettings failover,
+                             HedgingSettings hedging) {
     public HedgerowConfig {
         Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(failover, "failover");
+        Objects.requireNonNull(hedging, "hedging");
         // Insertion order is the file's order: listings and status pages follow it.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+    }
+
+    /** A config with default failover and hedging. */
+    public HedgerowConfig(ServerSettings server, Map<String, ProviderConfig> providers, Map<String, RouteConfig> routes) {
+        this(server, providers, routes, FailoverSettings.DEFAULTS, HedgingSettings.DEFAULTS);
+    }
+
+    /** This config with other server settings. */
+    public HedgerowConfig withServer(ServerSettings newServer) {
+        return new HedgerowConfig(newServer, providers, routes, failover, hedging);
     }
 }

@@ -22,6 +22,10 @@ import java.util.Set;
  *                 user messages can be mapped, so tool calls and tool results are never touched
  * @param timeouts per-attempt time limits
  * @param sim      the simulator's behaviour (type {@code sim} only)
+ * @param keyRotation how keys are chosen: the first available in order, or round robin
+ * @param models   what is declared about its models (context windows), by model name
+ * @param prefill  whether it continues a trailing assistant message (Anthropic does; some OpenAI-compatible
+ *                 servers do), so a broken stream can be finished there from the text already delivered
  */
 public record ProviderConfig(String name,
                              ProviderType type,
@@ -30,7 +34,10 @@ public record ProviderConfig(String name,
                              Map<String, String> headers,
                              Map<Role, Role> roleMap,
                              Timeouts timeouts,
-                             SimSettings sim) {
+                             SimSettings sim,
+                             KeyRotation keyRotation,
+                             Map<String, ModelSettings> models,
+                             boolean prefill) {
     /**
      * The roles a role map may rewrite, and rewrite to. Assistant and tool messages carry tool calls and
      * their results, so they are never rewritten.
@@ -46,5 +53,27 @@ public record ProviderConfig(String name,
         roleMap = Map.copyOf(roleMap);
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(sim, "sim");
+        Objects.requireNonNull(keyRotation, "keyRotation");
+        models = Map.copyOf(models);
+    }
+
+    /** A provider with keys tried in order and nothing declared about its models. */
+    public ProviderConfig(String name, ProviderType type, Optional<URI> baseUrl, List<ApiKey> keys,
+                          Map<String, String> headers, Map<Role, Role> roleMap, Timeouts timeouts, SimSettings sim) {
+        this(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, KeyRotation.ORDERED, Map.of());
+    }
+
+    /** A provider whose prefill support is its type's default (Anthropic yes, others no). */
+    public ProviderConfig(String name, ProviderType type, Optional<URI> baseUrl, List<ApiKey> keys,
+                          Map<String, String> headers, Map<Role, Role> roleMap, Timeouts timeouts, SimSettings sim,
+                          KeyRotation keyRotation, Map<String, ModelSettings> models) {
+        this(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models,
+             type == ProviderType.ANTHROPIC);
+    }
+
+    /** The declared context window of a model, if config declares one. */
+    public Optional<Integer> contextWindow(String model) {
+        ModelSettings settings = models.get(model);
+        return settings == null ? Optional.empty() : settings.contextWindow();
     }
 }

@@ -7,9 +7,10 @@ import java.util.Objects;
  * Time limits for one upstream attempt.
  *
  * @param connect    to open the TCP (and TLS) connection
- * @param firstToken from sending the request to the first content token (or the whole answer when not streaming)
+ * @param firstToken for a streamed attempt, from sending the request to its first content token
  * @param idle       between two events of a stream once it has started
- * @param total      for the whole attempt
+ * @param total      for the whole attempt; the only limit on a non-streamed attempt, whose answer arrives whole
+ *                   (a silent provider and a long answer look alike until it comes)
  */
 public record Timeouts(Duration connect, Duration firstToken, Duration idle, Duration total) {
     public static final Timeouts DEFAULTS =

@@ -2,7 +2,10 @@ package io.hedgerow.exec;
 
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.Timeouts;
+import io.hedgerow.health.CandidateHealth;
+import io.hedgerow.health.KeyHealth;
 import io.hedgerow.model.Failure;
+import io.hedgerow.model.FailureKind;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.ProviderException;
 import io.hedgerow.route.Candidate;
@@ -10,18 +13,29 @@ import io.hedgerow.time.Deadline;
 import io.hedgerow.time.Ticker;
 
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One call to one candidate, run on its own virtual thread until it produces its first token (or its whole
- * answer), and then read by the client's thread. It can be aborted from any thread: the stream is closed (the
- * upstream sees the disconnect) and, while the attempt's own thread is still working, that thread is
- * interrupted. The first abort reason wins and is what the attempt reports as its failure.
+ * answer). While the race is on, the attempt reports to the coordinator; once the race is decided, the losers are
+ * detached: an aborted one ends quietly, a probe finishes measuring on its own. Either way exactly one outcome
+ * reaches health ({@link #succeeded}, {@link #failed} or {@link #lost}), whoever observes the end first.
  *
- * <p>Thread-safety: abort, attach and release are synchronized so that an abort never interrupts a thread
- * that has already handed the stream over; activity timestamps are volatile.
+ * <p>It can be aborted from any thread: the stream is closed (the upstream sees the disconnect) and, while the
+ * attempt's own thread is still working, that thread is interrupted. The first abort reason wins and is what the
+ * attempt reports as its failure.
+ *
+ * <p>Thread-safety: abort, attach, hand-over and detach are synchronized so that an abort never interrupts a
+ * thread that has handed its stream over and a detached attempt never hands over; activity timestamps are
+ * volatile; the outcome is recorded once through an atomic flag.
  */
 final class Attempt {
+    private final int number;
+    private final AttemptRole role;
     private final Candidate candidate;
+    private final CandidateHealth health;
+    private final KeyHealth keys;
     private final Optional<ApiKey> key;
     private final boolean streaming;
     private final Ticker ticker;
@@ -29,15 +43,22 @@ final class Attempt {
     private final long firstTokenNanos;
     private final long idleNanos;
     private final Deadline deadline;
+    private final AtomicBoolean recorded = new AtomicBoolean();
 
     private Thread worker;
     private ChatStream stream;
     private Failure abortReason;
+    private boolean detached;
     private volatile boolean producing;
     private volatile long lastActivityNanos;
 
-    Attempt(Candidate candidate, Optional<ApiKey> key, boolean streaming, Ticker ticker, Deadline requestDeadline) {
+    Attempt(int number, AttemptRole role, Candidate candidate, CandidateHealth health, KeyHealth keys,
+            Optional<ApiKey> key, boolean streaming, Ticker ticker, Deadline requestDeadline) {
+        this.number = number;
+        this.role = role;
         this.candidate = candidate;
+        this.health = health;
+        this.keys = keys;
         this.key = key;
         this.streaming = streaming;
         this.ticker = ticker;
@@ -49,6 +70,14 @@ final class Attempt {
         this.deadline = requestDeadline.cappedAt(timeouts.total());
     }
 
+    int number() {
+        return number;
+    }
+
+    AttemptRole role() {
+        return role;
+    }
+
     Candidate candidate() {
         return candidate;
     }
@@ -57,13 +86,15 @@ final class Attempt {
         return key;
     }
 
-    long startedNanos() {
-        return startedNanos;
+    long elapsedNanos() {
+        return ticker.read() - startedNanos;
     }
 
     AttemptRecord record(Optional<Failure> failure) {
-        return new AttemptRecord(candidate, key.map(ApiKey::label), failure);
+        return new AttemptRecord(candidate, key.map(ApiKey::label), role, failure);
     }
+
+    // ---- the attempt's own thread ----
 
     /** Called on the attempt's own thread before it starts calling the provider. */
     synchronized void bindWorker(Thread thread) {
@@ -79,11 +110,30 @@ final class Attempt {
         return true;
     }
 
-    /** The attempt's thread is done; from now on an abort only closes the stream. */
-    synchronized void releaseWorker() {
+    /**
+     * The attempt has its first token or whole answer: from now on an abort only closes the stream, and the
+     * signal goes to the race. Returns false when the race was already decided without it; the caller must then
+     * finish on its own.
+     */
+    synchronized boolean handOver(Queue<AttemptSignal> signals, AttemptSignal signal) {
         worker = null;
         producing = true;
         lastActivityNanos = ticker.read();
+        return offer(signals, signal);
+    }
+
+    /** Posts a signal to the race unless the attempt is detached; detaching and posting exclude each other. */
+    synchronized boolean offer(Queue<AttemptSignal> signals, AttemptSignal signal) {
+        if (detached) {
+            return false;
+        }
+        signals.add(signal);
+        return true;
+    }
+
+    /** The race is over without this attempt: it will post nothing more. */
+    synchronized void detach() {
+        detached = true;
     }
 
     /** Records activity (an event read), for the idle timeout. */
@@ -116,6 +166,50 @@ final class Attempt {
 
     synchronized Optional<Failure> abortReason() {
         return Optional.ofNullable(abortReason);
+    }
+
+    // ---- outcomes, recorded once ----
+
+    /** It produced its first token (or whole answer) after {@code latencyNanos}. */
+    void succeeded(long latencyNanos) {
+        if (recorded.compareAndSet(false, true)) {
+            health.breaker().onSuccess();
+            key.ifPresent(keys::onSuccess);
+            health.recordLatency(streaming, latencyNanos);
+        }
+    }
+
+    /** It failed. A timeout is also a latency sample: the candidate took at least this long. */
+    void failed(Failure failure) {
+        if (failure.kind() == FailureKind.CANCELLED) {
+            lost();
+            return;
+        }
+        if (recorded.compareAndSet(false, true)) {
+            health.breaker().onFailure(failure.kind());
+            key.ifPresent(k -> keys.onFailure(k, failure));
+            if (failure.kind() == FailureKind.TIMEOUT) {
+                health.recordLatency(streaming, elapsedNanos());
+            }
+        }
+    }
+
+    /** Another attempt won (or the client left): neutral for health, and a lower bound on its latency. */
+    void lost() {
+        if (recorded.compareAndSet(false, true)) {
+            health.breaker().onNeutral();
+            health.recordLatency(streaming, elapsedNanos());
+        }
+    }
+
+    /**
+     * The stream broke after this attempt had won: its success is already recorded, but a provider that cuts
+     * streams is failing all the same, so the breaker hears of it.
+     */
+    void brokeAfterWinning(Failure failure) {
+        if (failure.kind() != FailureKind.CANCELLED) {
+            health.breaker().onFailure(failure.kind());
+        }
     }
 
     /**

@@ -7,16 +7,20 @@ import io.hedgerow.provider.ChatStream;
 
 import java.util.List;
 
-/** What an attempt's thread tells the coordinator: it has an answer (or its first token), or it failed. */
+/** What an attempt's thread tells the race: it has an answer (or its first token), or it failed. */
 sealed interface AttemptSignal {
     Attempt attempt();
 
-    /** A complete non-streamed answer. */
-    record Answered(Attempt attempt, ChatResponse response) implements AttemptSignal {
+    /** A complete non-streamed answer, {@code latencyNanos} after the attempt started. */
+    record Answered(Attempt attempt, ChatResponse response, long latencyNanos) implements AttemptSignal {
     }
 
-    /** A stream that produced its first token (or ended cleanly); {@code head} holds the events read so far. */
-    record Producing(Attempt attempt, ChatStream stream, List<StreamEvent> head) implements AttemptSignal {
+    /**
+     * A stream that produced its first token (or ended cleanly) {@code latencyNanos} after the attempt started;
+     * {@code head} holds the events read so far.
+     */
+    record Producing(Attempt attempt, ChatStream stream, List<StreamEvent> head, long latencyNanos)
+            implements AttemptSignal {
     }
 
     /** The attempt failed. */

@@ -33,8 +33,8 @@ public class ChainFailedException extends Exception {
             return "no candidate of '" + alias + "' could be tried: " + decisive.message();
         }
         return "every candidate of '" + alias + "' failed: " + attempts.stream()
-                .map(a -> a.candidate().label() + " (" + a.failure().map(f -> f.summary() + ": " + f.message())
-                        .orElse("ok") + ")")
+                .map(a -> a.candidate().label() + " (" + a.failure().map(f -> a.outcome()
+                        + (a.called() ? ": " + f.message() : "")).orElse("ok") + ")")
                 .collect(Collectors.joining("; "));
     }
 }

@@ -1,5 +1,6 @@
 package io.hedgerow.exec;
 
+import io.hedgerow.model.FailureKind;
 import io.hedgerow.route.Candidate;
 
 import java.util.List;
@@ -18,13 +19,48 @@ public record Served<T>(T value, Candidate servedBy, List<AttemptRecord> attempt
         attempts = List.copyOf(attempts);
     }
 
-    /** Why earlier candidates did not serve, e.g. {@code anthropic/claude-opus-4-5: 429 rate limited}. */
+    /**
+     * Why earlier candidates did not serve, e.g. {@code anthropic/claude-opus-4-5: 429 rate limited}; when a hedge
+     * won, e.g. {@code anthropic/claude-opus-4-5: slower than the hedge}. Empty when the first choice served.
+     */
     public Optional<String> fallbackReason() {
         String reasons = attempts.stream()
-                .filter(a -> a.failure().isPresent())
-                .map(a -> a.candidate().label() + ": " + a.failure().get().summary())
+                .filter(a -> a.failure().isPresent() && a.failure().get().kind() != FailureKind.CANCELLED)
+                .map(a -> a.candidate().label() + ": " + a.outcome())
                 .collect(Collectors.joining(", "));
-        return reasons.isEmpty() ? Optional.empty() : Optional.of(reasons);
+        if (!reasons.isEmpty()) {
+            return Optional.of(reasons);
+        }
+        if (winner().role() == AttemptRole.HEDGE || winner().role() == AttemptRole.PROBE) {
+            return attempts.stream().filter(AttemptRecord::called).findFirst()
+                    .filter(first -> first.failure().isPresent())
+                    .map(first -> first.candidate().label() + ": slower than the " + winner().role().wireName());
+        }
+        return Optional.empty();
+    }
+
+    /** Whether a hedge (or a probe) ran beside the first attempt. */
+    public boolean hedged() {
+        return attempts.stream().anyMatch(a -> a.role() == AttemptRole.HEDGE || a.role() == AttemptRole.PROBE);
+    }
+
+    /** The winning attempt's position among the attempts made (1-based; skipped candidates do not count). */
+    public int winnerNumber() {
+        int n = 0;
+        for (AttemptRecord attempt : attempts) {
+            if (attempt.called()) {
+                n++;
+                if (attempt.failure().isEmpty()) {
+                    return n;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** The winning attempt's record. */
+    public AttemptRecord winner() {
+        return attempts.stream().filter(a -> a.failure().isEmpty()).findFirst().orElseThrow();
     }
 
     /** The {@code x-hedgerow-attempts} header value. */

@@ -17,12 +17,16 @@ public enum FailureKind {
     AUTH("auth failed"),
     /** 400 and other 4xx about the request itself. */
     BAD_REQUEST("request rejected"),
+    /** 404: the model (or endpoint) does not exist at this provider; another candidate may well have it. */
+    NOT_FOUND("not found"),
     /** The prompt does not fit the model's context window. */
     CONTEXT_LENGTH("context length exceeded"),
     /** The provider's content policy rejected the request or the answer. */
     CONTENT_FILTER("content filtered"),
     /** The provider answered something we could not understand: non-JSON, a malformed or cut stream. */
     BAD_RESPONSE("bad response"),
+    /** Not tried: its circuit breaker is open, every key is cooling down, or the prompt cannot fit. */
+    UNAVAILABLE("skipped"),
     /** We cancelled the attempt (the client left, or another attempt won). */
     CANCELLED("cancelled");
 

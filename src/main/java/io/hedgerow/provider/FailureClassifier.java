@@ -54,6 +54,8 @@ public final class FailureClassifier {
             kind = FailureKind.AUTH;
         } else if (status == 408) {
             kind = FailureKind.TIMEOUT;
+        } else if (status == 404 || status == 410) {
+            kind = FailureKind.NOT_FOUND;
         } else if (status >= 500) {
             // Overload (Anthropic "overloaded", Ollama's full queue "server busy") is pushback, not breakage.
             kind = lower.contains("overloaded") || lower.contains("server busy") ? FailureKind.RATE_LIMITED

@@ -1,7 +1,9 @@
 package io.hedgerow.route;
 
 import io.hedgerow.config.CandidateRef;
+import io.hedgerow.config.HedgeSettings;
 import io.hedgerow.config.HedgerowConfig;
+import io.hedgerow.config.RecoverySettings;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.RouteConfig;
 import io.hedgerow.provider.ProviderClient;
@@ -22,6 +24,7 @@ public final class Router {
     private final Map<String, RoutePlan> routes;
     private final Map<String, ProviderConfig> providers;
     private final Map<String, ProviderClient> clients;
+    private final RoutePolicy directPolicy;
 
     /**
      * @param config  validated config
@@ -31,6 +34,8 @@ public final class Router {
         Objects.requireNonNull(config, "config");
         this.providers = config.providers();
         this.clients = Map.copyOf(clients);
+        this.directPolicy = new RoutePolicy(config.failover().retry(), HedgeSettings.OFF, false, Optional.empty(),
+                                            RecoverySettings.OFF);
         Map<String, RoutePlan> plans = new LinkedHashMap<>();
         for (RouteConfig route : config.routes().values()) {
             List<Candidate> candidates = new ArrayList<>();
@@ -38,7 +43,12 @@ public final class Router {
                 candidates.add(candidate(ref.provider(), ref.model()).orElseThrow(() -> new IllegalArgumentException(
                         "route " + route.alias() + " names unknown provider " + ref.provider())));
             }
-            plans.put(route.alias(), new RoutePlan(route.alias(), candidates));
+            HedgeSettings hedge = route.hedge().orElse(config.hedging().defaults());
+            RoutePolicy policy = new RoutePolicy(route.retry().orElse(config.failover().retry()),
+                                                 candidates.size() > 1 ? hedge : HedgeSettings.OFF,
+                                                 route.routeAroundContentFilter(), route.timeout(),
+                                                 route.recovery().orElse(config.failover().recovery()));
+            plans.put(route.alias(), new RoutePlan(route.alias(), candidates, policy));
         }
         this.routes = Collections.unmodifiableMap(plans);
     }
@@ -52,7 +62,7 @@ public final class Router {
         int slash = requestedModel.indexOf('/');
         if (slash > 0 && slash < requestedModel.length() - 1) {
             return candidate(requestedModel.substring(0, slash), requestedModel.substring(slash + 1))
-                    .map(c -> new RoutePlan(requestedModel, List.of(c)));
+                    .map(c -> new RoutePlan(requestedModel, List.of(c), directPolicy));
         }
         return Optional.empty();
     }

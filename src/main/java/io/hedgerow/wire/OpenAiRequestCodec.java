@@ -99,6 +99,7 @@ public final class OpenAiRequestCodec {
                 if (!tool.parameters().isEmpty()) {
                     function.set("parameters", Json.toTree(tool.parameters()));
                 }
+                tool.strict().ifPresent(strict -> function.put("strict", strict));
                 tools.addObject().put("type", "function").set("function", function);
             }
         }
@@ -199,7 +200,8 @@ public final class OpenAiRequestCodec {
                 throw new InvalidRequestException(at + ".function must be an object", at + ".function");
             }
             JsonNode arguments = function.get("arguments");
-            String argumentsText = arguments == null || arguments.isNull() ? "{}"
+            // Some providers write "" for a call without arguments; every format agrees that means {}.
+            String argumentsText = arguments == null || arguments.isNull() || arguments.asText().isBlank() ? "{}"
                     : arguments.isTextual() ? arguments.asText() : arguments.toString();
             calls.add(new ToolCall(requiredText(call, "id", at + ".id"),
                                    requiredText(function, "name", at + ".function.name"),
@@ -230,7 +232,8 @@ public final class OpenAiRequestCodec {
             }
             tools.add(new ToolDefinition(requiredText(function, "name", at + ".function.name"),
                                          Json.text(function, "description").orElse(""),
-                                         parameters == null || parameters.isNull() ? Map.of() : Json.toMap(parameters)));
+                                         parameters == null || parameters.isNull() ? Map.of() : Json.toMap(parameters),
+                                         optionalFlag(function, "strict", at + ".function")));
         }
         return tools;
     }
@@ -377,6 +380,18 @@ public final class OpenAiRequestCodec {
         } catch (InvalidRequestException e) {
             return Optional.empty();
         }
+    }
+
+    private static Optional<Boolean> optionalFlag(JsonNode node, String field, String where)
+            throws InvalidRequestException {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.isBoolean()) {
+            throw new InvalidRequestException(where + "." + field + " must be a boolean", where + "." + field);
+        }
+        return Optional.of(value.asBoolean());
     }
 
     private static boolean optionalBoolean(JsonNode node, String field) throws InvalidRequestException {

@@ -228,4 +228,106 @@ class ConfigLoaderTest {
         assertThat(Units.size("2kb"), is(Optional.of(2000L)));
         assertThat(Units.size("-1"), is(Optional.empty()));
     }
+
+    @Test
+    void readsFailoverHedgingAndRouteOverrides() throws IOException {
+        ConfigLoader.Result result = load("""
+                failover:
+                  retry: {max-attempts: 3, base-delay: 100ms, max-delay: 2s, max-retry-after: 8s}
+                  cooldowns: {rate-limited: [10s, 1m], auth: [1h], max-retry-after: 2m}
+                  breaker: {window: 1m, minimum-calls: 10, failure-ratio: 0.3, open-for: 15s, half-open-probes: 2, successes-to-close: 3}
+                hedging:
+                  budget: {ratio: 0.05, min-per-second: 2, ttl: 20s}
+                  baseline: {window: 10s, min-samples: 30, half-life: 5m}
+                  demotion: {factor: 4, slow-share: 0.3, recover-factor: 2, probe-share: 0.01}
+                  defaults: {delay: p90, min-delay: 100ms, max-delay: 3s, warmup-delay: 1s, max-in-flight: 3}
+                providers:
+                  a:
+                    type: sim
+                    key-rotation: round-robin
+                    models: [{name: big, context-window: 200000}, {name: small}]
+                  b: {type: sim}
+                routes:
+                  fixed: {chain: [a/big, b/x], hedge: {delay: 800ms, same-provider: true}, timeout: 30s}
+                  cheap: {chain: [a/small, b/x], hedge: off, retry: {max-attempts: 1}, on-content-filter: next-candidate}
+                  plain: {chain: [a/big, b/x]}
+                """, Map.of());
+        assertThat(result.errors(), is(empty()));
+        HedgerowConfig config = result.config().orElseThrow();
+        assertThat(config.failover().retry(), is(new RetrySettings(3, Duration.ofMillis(100), Duration.ofSeconds(2),
+                                                                   Duration.ofSeconds(8))));
+        assertThat(config.failover().cooldowns(), is(new CooldownSettings(
+                List.of(Duration.ofSeconds(10), Duration.ofMinutes(1)), List.of(Duration.ofHours(1)),
+                Duration.ofMinutes(2))));
+        assertThat(config.failover().breaker(), is(new BreakerSettings(Duration.ofMinutes(1), 10, 0.3,
+                                                                       Duration.ofSeconds(15), 2, 3)));
+        assertThat(config.hedging().budget(), is(new BudgetSettings(0.05, 2, Duration.ofSeconds(20))));
+        assertThat(config.hedging().baseline(), is(new BaselineSettings(Duration.ofSeconds(10), 30,
+                                                                        Duration.ofMinutes(5))));
+        assertThat(config.hedging().demotion(), is(new DemotionSettings(4, 0.3, 2, 0.01)));
+        assertThat(config.hedging().defaults(), is(new HedgeSettings(true, new HedgeSettings.Delay.Percentile(90),
+                Duration.ofMillis(100), Duration.ofSeconds(3), Optional.of(Duration.ofSeconds(1)), 3, false)));
+        ProviderConfig a = config.providers().get("a");
+        assertThat(a.keyRotation(), is(KeyRotation.ROUND_ROBIN));
+        assertThat(a.contextWindow("big"), is(Optional.of(200000)));
+        assertThat(a.contextWindow("small"), is(Optional.empty()));
+        RouteConfig fixed = config.routes().get("fixed");
+        assertThat(fixed.hedge().orElseThrow().delay(), is(new HedgeSettings.Delay.Fixed(Duration.ofMillis(800))));
+        assertThat(fixed.hedge().orElseThrow().sameProvider(), is(true));
+        assertThat(fixed.hedge().orElseThrow().maxInFlight(), is(3));
+        assertThat(fixed.timeout(), is(Optional.of(Duration.ofSeconds(30))));
+        RouteConfig cheap = config.routes().get("cheap");
+        assertThat(cheap.hedge(), is(Optional.of(HedgeSettings.OFF)));
+        assertThat(cheap.retry().orElseThrow().maxAttempts(), is(1));
+        assertThat(cheap.retry().orElseThrow().baseDelay(), is(Duration.ofMillis(100)));
+        assertThat(cheap.routeAroundContentFilter(), is(true));
+        assertThat(config.routes().get("plain").hedge(), is(Optional.empty()));
+    }
+
+    @Test
+    void reportsPolicyProblems() throws IOException {
+        ConfigLoader.Result result = load("""
+                failover:
+                  retry: {max-attempts: 0}
+                  cooldowns: {rate-limited: []}
+                  breaker: {failure-ratio: 2}
+                hedging:
+                  demotion: {factor: 2, recover-factor: 3}
+                  defaults: {delay: p100, min-delay: 5s, max-delay: 1s}
+                providers:
+                  a: {type: sim, key-rotation: random}
+                routes:
+                  r: {chain: [a/m], hedge: sometimes, on-content-filter: ignore}
+                """, Map.of());
+        List<String> errors = result.errors();
+        assertThat(errors, hasItem("failover.retry.max-attempts: '0' (expected: an integer in 1..10)"));
+        assertThat(errors, hasItem(containsString("failover.cooldowns.rate-limited: must be a non-empty list")));
+        assertThat(errors, hasItem("failover.breaker.failure-ratio: '2' (expected: a number in 0.01..1)"));
+        assertThat(errors, hasItem("hedging.demotion.recover-factor: '3.0' (expected: at most factor, 2.0)"));
+        assertThat(errors, hasItem("hedging.defaults.delay: 'p100' (expected: a percentile between p1 and p99.99)"));
+        assertThat(errors, hasItem("hedging.defaults.min-delay: '5s' (expected: at most max-delay, 1s)"));
+        assertThat(errors, hasItem("providers.a.key-rotation: 'random' (expected: ordered or round-robin)"));
+        assertThat(errors, hasItem("routes.r.hedge: 'sometimes' (expected: off, on, or a map of hedge settings)"));
+        assertThat(errors, hasItem("routes.r.on-content-filter: 'ignore' (expected: fail or next-candidate)"));
+    }
+
+    @Test
+    void warnsWhenNoFallbackEscapesThePrimarysRateLimit() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers:
+                  openai: {type: openai, base-url: "https://api.openai.com/v1", keys: ["${KEY}"]}
+                  mirror: {type: openai, base-url: "https://mirror.example.com/v1", keys: ["${KEY}"]}
+                  other: {type: openai, base-url: "https://other.example.com/v1", keys: ["${OTHER}"]}
+                routes:
+                  same-provider: {chain: [openai/gpt-4.1, openai/gpt-4.1-mini]}
+                  same-key: {chain: [openai/gpt-4.1, mirror/gpt-4.1]}
+                  real: {chain: [openai/gpt-4.1, openai/gpt-4.1-mini, other/gpt-4.1]}
+                """, Map.of("KEY", "sk-shared-aaaa", "OTHER", "sk-other-bbbb"));
+        assertThat(result.errors(), is(empty()));
+        String warnings = String.join("\n", result.warnings());
+        assertThat(warnings, containsString("routes.same-provider.chain: every fallback shares the primary's provider"
+                                                    + " or key"));
+        assertThat(warnings, containsString("routes.same-key.chain: every fallback shares"));
+        assertThat(warnings, not(containsString("routes.real.chain")));
+    }
 }

@@ -1,6 +1,13 @@
 package io.hedgerow.exec;
 
 import io.hedgerow.config.ApiKey;
+import io.hedgerow.config.FailoverSettings;
+import io.hedgerow.config.HedgeSettings;
+import io.hedgerow.config.HedgingSettings;
+import io.hedgerow.config.RetrySettings;
+import io.hedgerow.health.HealthListener;
+import io.hedgerow.health.HealthRegistry;
+import io.hedgerow.route.RoutePolicy;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.ProviderType;
 import io.hedgerow.config.SimSettings;
@@ -27,6 +34,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +58,14 @@ class ChatExecutorTest {
 
     private final AtomicLong now = new AtomicLong();
     private final StallWatchdog watchdog = StallWatchdog.manual(now::get);
-    private final ChatExecutor executor = new ChatExecutor(now::get, watchdog, Duration.ofMinutes(5));
+    private final HealthRegistry health = new HealthRegistry(FailoverSettings.DEFAULTS, HedgingSettings.DEFAULTS,
+                                                             now::get, HealthListener.NONE);
+    private final ChatExecutor executor = new ChatExecutor(now::get, watchdog, health, new Random(7),
+                                                           Duration.ofMinutes(5), ExecutionListener.NONE);
+    /** One attempt per candidate and no hedging: these tests are about which candidate serves. */
+    private static final RoutePolicy POLICY = new RoutePolicy(
+            new RetrySettings(1, Duration.ofMillis(1), Duration.ofMillis(1), Duration.ZERO), HedgeSettings.OFF, false,
+            Optional.empty());
 
     @AfterEach
     void close() {
@@ -64,7 +79,11 @@ class ChatExecutorTest {
                                         FailureKind.CONTEXT_LENGTH)) {
             Scripted first = Scripted.failing("p1", new Failure(kind, 0, "boom", Optional.empty()));
             Scripted second = Scripted.answering("p2", "from p2");
-            Served<ChatResponse> served = executor.complete(REQUEST, plan(first, second));
+            // A fresh router's health for each class: a rate limit or auth failure cools p1's key.
+            ChatExecutor fresh = new ChatExecutor(now::get, watchdog, new HealthRegistry(
+                    FailoverSettings.DEFAULTS, HedgingSettings.DEFAULTS, now::get, HealthListener.NONE),
+                                                  new Random(7), Duration.ofMinutes(5), ExecutionListener.NONE);
+            Served<ChatResponse> served = fresh.complete(REQUEST, plan(first, second), Optional.empty());
             assertThat(kind.name(), served.servedBy().provider().name(), is("p2"));
             assertThat(served.value().message().text(), is("from p2"));
             assertThat(served.attemptsSummary(), is("p1/m#k1:" + kind.description() + ", p2/m#k1:ok"));
@@ -73,12 +92,30 @@ class ChatExecutorTest {
     }
 
     @Test
+    void aDemotedCandidateGoesBehindHealthyOnes() throws Exception {
+        // 60 s of 300 ms, then 5 s of 1.5 s: p1 turns slow before it fails.
+        for (int i = 0; i < 3250; i++) {
+            now.addAndGet(Duration.ofMillis(20).toNanos());
+            health.candidate("p1/m").recordLatency(false, Duration.ofMillis(i < 3000 ? 300 : 1500).toNanos());
+        }
+        assertThat(health.candidate("p1/m").demoted(), is(true));
+        Scripted first = Scripted.answering("p1", "from p1");
+        Scripted second = Scripted.answering("p2", "from p2");
+
+        Served<ChatResponse> served = executor.complete(REQUEST, plan(first, second), Optional.empty());
+
+        assertThat(served.value().message().text(), is("from p2"));
+        assertThat(served.attemptsSummary(), is("p2/m#k1:ok"));
+        assertThat(first.calls.get(), is(0));
+    }
+
+    @Test
     void requestErrorsStopTheChain() {
         for (FailureKind kind : List.of(FailureKind.BAD_REQUEST, FailureKind.CONTENT_FILTER)) {
             Scripted first = Scripted.failing("p1", new Failure(kind, 400, "invalid", Optional.empty()));
             Scripted second = Scripted.answering("p2", "never");
             ChainFailedException e = assertThrows(ChainFailedException.class,
-                                                  () -> executor.complete(REQUEST, plan(first, second)));
+                                                  () -> executor.complete(REQUEST, plan(first, second), Optional.empty()));
             assertThat(e.decisive().kind(), is(kind));
             assertThat(second.calls.get(), is(0));
             assertThat(e.attempts().size(), is(1));
@@ -92,7 +129,7 @@ class ChatExecutorTest {
         Scripted second = Scripted.failing("p2", new Failure(FailureKind.RATE_LIMITED, 429, "slow down",
                                                              Optional.of(Duration.ofSeconds(1))));
         ChainFailedException e = assertThrows(ChainFailedException.class,
-                                              () -> executor.complete(REQUEST, plan(first, second)));
+                                              () -> executor.complete(REQUEST, plan(first, second), Optional.empty()));
         assertThat(e.decisive().retryAfter(), is(Optional.of(Duration.ofSeconds(1))));
         assertThat(e.getMessage(), is("every candidate of 'route' failed: p1/m (429 rate limited: slow down); "
                                               + "p2/m (429 rate limited: slow down)"));
@@ -103,7 +140,7 @@ class ChatExecutorTest {
         Scripted first = Scripted.failing("p1", new Failure(FailureKind.RATE_LIMITED, 429, "x", Optional.empty()));
         Scripted second = Scripted.failing("p2", new Failure(FailureKind.SERVER_ERROR, 503, "y", Optional.empty()));
         ChainFailedException e = assertThrows(ChainFailedException.class,
-                                              () -> executor.complete(REQUEST, plan(first, second)));
+                                              () -> executor.complete(REQUEST, plan(first, second), Optional.empty()));
         assertThat(e.decisive().kind(), is(FailureKind.SERVER_ERROR));
     }
 
@@ -126,7 +163,7 @@ class ChatExecutorTest {
         Scripted second = Scripted.answering("p2", "from p2");
         CompletableFuture<Served<LiveStream>> result = CompletableFuture.supplyAsync(() -> {
             try {
-                return executor.stream(REQUEST, plan(silent, second));
+                return executor.stream(REQUEST, plan(silent, second), Optional.empty());
             } catch (ChainFailedException e) {
                 throw new AssertionError(e);
             }
@@ -177,7 +214,7 @@ class ChatExecutorTest {
                 closed.countDown();
             }
         });
-        Served<LiveStream> served = executor.stream(REQUEST, plan(stalling));
+        Served<LiveStream> served = executor.stream(REQUEST, plan(stalling), Optional.empty());
         try (LiveStream live = served.value()) {
             assertThat(live.next(), is(Optional.of(new StreamEvent.TextDelta("first"))));
             CompletableFuture<ProviderException> failure = CompletableFuture.supplyAsync(() -> {
@@ -199,7 +236,7 @@ class ChatExecutorTest {
 
     private static RoutePlan plan(Scripted... clients) {
         return new RoutePlan("route", java.util.Arrays.stream(clients)
-                .map(c -> new Candidate(c.config, "m", c)).toList());
+                .map(c -> new Candidate(c.config, "m", c)).toList(), POLICY);
     }
 
     /** A provider whose behaviour is a pair of functions. */
@@ -210,7 +247,7 @@ class ChatExecutorTest {
         private final Call<ChatStream> stream;
 
         Scripted(String name, Call<ChatResponse> complete, Call<ChatStream> stream) {
-            this.config = new ProviderConfig(name, ProviderType.SIM, Optional.empty(), List.of(ApiKey.of("k1", "v")),
+            this.config = new ProviderConfig(name, ProviderType.SIM, Optional.empty(), List.of(ApiKey.of("k1", "v-" + name)),
                                              Map.of(), Map.of(), TIMEOUTS, SimSettings.DEFAULTS);
             this.complete = complete;
             this.stream = stream;

@@ -52,7 +52,7 @@ class FailureClassifierTest {
                            .kind(), is(FailureKind.CONTEXT_LENGTH));
         assertThat(classify(400, Map.of(), "{\"error\":{\"code\":\"content_filter\",\"message\":\"no\"}}").kind(),
                    is(FailureKind.CONTENT_FILTER));
-        assertThat(classify(404, Map.of(), "{\"error\":\"model 'x' not found\"}").kind(), is(FailureKind.BAD_REQUEST));
+        assertThat(classify(404, Map.of(), "{\"error\":\"model 'x' not found\"}").kind(), is(FailureKind.NOT_FOUND));
     }
 
     @Test

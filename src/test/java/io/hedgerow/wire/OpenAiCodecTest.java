@@ -78,6 +78,14 @@ class OpenAiCodecTest {
     }
 
     @Test
+    void emptyToolArgumentsMeanNoArguments() throws Exception {
+        ChatRequest request = OpenAiRequestCodec.parse(json("""
+                {"model": "m", "messages": [{"role": "assistant", "tool_calls": [
+                  {"id": "c1", "type": "function", "function": {"name": "now", "arguments": ""}}]}]}"""));
+        assertThat(request.messages().getFirst().toolCalls(), is(List.of(new ToolCall("c1", "now", "{}"))));
+    }
+
+    @Test
     void rejectsInvalidRequestsNamingTheField() throws Exception {
         record Case(String body, String param) { }
         List<Case> cases = List.of(

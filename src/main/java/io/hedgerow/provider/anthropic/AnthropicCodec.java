@@ -26,10 +26,14 @@ import io.hedgerow.wire.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Translates between the canonical model and Anthropic's Messages API ({@code POST /v1/messages}).
@@ -62,6 +66,8 @@ final class AnthropicCodec {
     private static final ObjectReader EXACT = Json.MAPPER.reader()
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+    /** What Anthropic accepts as a tool_use id. */
+    private static final Pattern VALID_TOOL_ID = Pattern.compile("[a-zA-Z0-9_-]+");
 
     private AnthropicCodec() {
     }
@@ -214,6 +220,25 @@ final class AnthropicCodec {
         return new ProviderException(FailureClassifier.fromErrorText(kind, message, key));
     }
 
+    /**
+     * A tool-call id Anthropic accepts ({@code ^[a-zA-Z0-9_-]+$}). Ids from other providers (Kimi writes
+     * {@code functions.get_weather:0}) are rewritten: other characters become {@code _} and 8 hex digits of the
+     * original's SHA-256 keep distinct ids distinct. The rewrite is a function of the id alone, so a call and its
+     * result still match; clients never see the rewritten form.
+     */
+    static String toolUseId(String id) {
+        if (!id.isEmpty() && VALID_TOOL_ID.matcher(id).matches()) {
+            return id;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(id.getBytes(StandardCharsets.UTF_8));
+            return id.replaceAll("[^a-zA-Z0-9_-]", "_") + "_" + HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every JDK", e);
+        }
+    }
+
     /** The JSON text of a tool call's input; a missing input is an empty object, as Anthropic means it. */
     static String arguments(JsonNode input) {
         if (input == null || input.isNull() || input.isMissingNode()) {
@@ -263,7 +288,7 @@ final class AnthropicCodec {
         for (ToolCall call : message.toolCalls()) {
             ObjectNode block = Json.object();
             block.put("type", "tool_use");
-            block.put("id", call.id());
+            block.put("id", toolUseId(call.id()));
             block.put("name", call.name());
             block.set("input", toolInput(call));
             blocks.add(block);
@@ -291,7 +316,7 @@ final class AnthropicCodec {
         String id = message.toolCallId().orElseThrow(() -> badRequest("tool message without tool_call_id"));
         ObjectNode block = Json.object();
         block.put("type", "tool_result");
-        block.put("tool_use_id", id);
+        block.put("tool_use_id", toolUseId(id));
         if (message.textOnly()) {
             String text = message.text();
             // content is optional; an empty string would be an empty text block, which Anthropic rejects

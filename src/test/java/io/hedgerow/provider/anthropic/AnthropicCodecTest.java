@@ -195,4 +195,13 @@ class AnthropicCodecTest {
                 "properties", Map.of("city", Map.of("type", "string")),
                 "required", List.of("city")));
     }
+
+    @org.junit.jupiter.api.Test
+    void toolIdsAnthropicWouldRejectAreRewrittenTheSameWayInCallAndResult() {
+        org.junit.jupiter.api.Assertions.assertEquals("toolu_01A-b", AnthropicCodec.toolUseId("toolu_01A-b"));
+        String rewritten = AnthropicCodec.toolUseId("functions.get_weather:0");
+        org.junit.jupiter.api.Assertions.assertTrue(rewritten.matches("functions_get_weather_0_[0-9a-f]{8}"), rewritten);
+        org.junit.jupiter.api.Assertions.assertEquals(rewritten, AnthropicCodec.toolUseId("functions.get_weather:0"));
+        org.junit.jupiter.api.Assertions.assertNotEquals(rewritten, AnthropicCodec.toolUseId("functions.get_weather.0"));
+    }
 }

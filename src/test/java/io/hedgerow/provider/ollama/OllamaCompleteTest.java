@@ -139,12 +139,12 @@ class OllamaCompleteTest {
     }
 
     @Test
-    void modelNotFoundIsABadRequest() {
+    void modelNotFoundLetsAnotherCandidateTry() {
         ollama.answerNext(Answer.status(404, "{\"error\":\"model 'llama9' not found, try pulling it first\"}"));
 
         ProviderException e = fails(() -> provider.complete(hello()));
 
-        assertEquals(FailureKind.BAD_REQUEST, e.failure().kind());
+        assertEquals(FailureKind.NOT_FOUND, e.failure().kind());
         assertEquals(404, e.failure().status());
         assertEquals("model 'llama9' not found, try pulling it first", e.failure().message());
     }

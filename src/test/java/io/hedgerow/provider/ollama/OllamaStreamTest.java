@@ -200,7 +200,7 @@ class OllamaStreamTest {
         ollama.answerNext(Answer.status(404, "{\"error\":\"model 'nope' not found\"}"),
                           Answer.status(500, "{\"error\":\"llama runner process has terminated\"}"));
 
-        assertEquals(FailureKind.BAD_REQUEST, fails(() -> provider.stream(hello())).failure().kind());
+        assertEquals(FailureKind.NOT_FOUND, fails(() -> provider.stream(hello())).failure().kind());
         assertEquals(FailureKind.SERVER_ERROR, fails(() -> provider.stream(hello())).failure().kind());
     }
 

@@ -1,0 +1,203 @@
+package io.hedgerow.health;
+
+import io.hedgerow.config.BreakerSettings;
+
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.time.Ticker;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A circuit breaker for one provider+model: stops sending calls to an upstream that keeps failing, and lets
+ * a few probes through later to see whether it is back.
+ *
+ * <h2>Algorithm</h2>
+ * <ul>
+ *     <li><b>Closed</b>: calls flow. Successes and failures are counted in a sliding window of
+ *     {@value #BUCKETS} buckets spanning {@link BreakerSettings#window()} (a sample leaves it after between
+ *     9/10 and all of the window). When a failure is recorded and, in the window,
+ *     {@code calls >= minimumCalls} and {@code failures / calls >= failureRatio}, the breaker opens.
+ *     Neutral outcomes ({@link #onNeutral()}) are not calls for this arithmetic.</li>
+ *     <li><b>Open</b>: {@link #tryAcquire()} returns {@code false} at the cost of one volatile read, until
+ *     {@code openFor} has passed. There is no timer: the first {@code tryAcquire} after that moves the breaker
+ *     to half-open and is its first probe.</li>
+ *     <li><b>Half-open</b>: at most {@code halfOpenProbes} calls in flight. {@code successesToClose} successes
+ *     close it with a fresh window; a single failure opens it again. Each re-open without an intervening close
+ *     stays open longer: {@code openFor × 2^min(reopens, 3)}, i.e. 30s, 1m, 2m, then 4m at most with the
+ *     default 30s, so a dead upstream is probed less and less often but still within minutes of recovering.
+ *     Closing resets this.</li>
+ * </ul>
+ *
+ * <p>Which failures count is {@link #counts(FailureKind)}: the upstream's own failures do; a 429 (the key's
+ * business, see {@link KeyHealth}), a request the client got wrong and a cancelled hedge loser do not.
+ *
+ * <p>Why not Helidon Fault Tolerance's {@code CircuitBreaker}: it reads the real clock (so tests would sleep),
+ * has no listener API for state changes, and has no notion of an outcome that is neither success nor failure.
+ *
+ * <h2>Threads</h2>
+ * Thread-safe and lock-free on the request path. The state is an immutable {@link BreakerPhase} in an
+ * {@link AtomicReference}, replaced by a compare-and-set loop; admitting a call while closed or refusing one
+ * while open writes nothing. Changes of state (rare) are made under a small lock and their events delivered
+ * before it is released, so listeners hear transitions in the order they happened. Listeners run on the
+ * caller's thread; their exceptions are logged, never thrown.
+ *
+ * <p>Contract for callers: every {@code tryAcquire()} that returned {@code true} is followed by exactly one of
+ * {@link #onSuccess()}, {@link #onFailure()} or {@link #onNeutral()}; a call that was refused reports nothing.
+ */
+public final class CircuitBreaker {
+    /** Buckets in the closed state's sliding window. */
+    public static final int BUCKETS = 10;
+    /** Cap on how many times {@code openFor} a re-opened breaker stays open. */
+    public static final int MAX_OPEN_MULTIPLIER = 8;
+
+    private final String name;
+    private final BreakerSettings settings;
+    private final Ticker ticker;
+    private final HealthListener listener;
+    private final BreakerPhase.Rules rules;
+    private final AtomicReference<BreakerPhase> phase = new AtomicReference<>(BreakerPhase.Closed.fresh());
+    // Only kind changes take it; it keeps event order equal to transition order.
+    private final ReentrantLock transitions = new ReentrantLock();
+
+    /**
+     * A closed breaker.
+     *
+     * @param name     what events call it, e.g. {@code openai/gpt-4o}
+     * @param settings its thresholds
+     * @param ticker   the time source
+     * @param listener told of every change of state
+     */
+    public CircuitBreaker(String name, BreakerSettings settings, Ticker ticker, HealthListener listener) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.rules = BreakerPhase.Rules.of(settings, ticker.read());
+    }
+
+    /**
+     * Whether a failure of this kind counts against the upstream: server errors, connection failures, timeouts
+     * and answers we could not understand do. Rate limiting, auth, the client's own errors (bad request,
+     * context length, content filter) and cancellation are neutral.
+     */
+    public static boolean counts(FailureKind kind) {
+        Objects.requireNonNull(kind, "kind");
+        return switch (kind) {
+            case SERVER_ERROR, CONNECTION, TIMEOUT, BAD_RESPONSE, NOT_FOUND -> true;
+            case RATE_LIMITED, AUTH, BAD_REQUEST, CONTEXT_LENGTH, CONTENT_FILTER, CANCELLED, UNAVAILABLE -> false;
+        };
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public BreakerSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Asks to make one call. Closed: always {@code true}. Open: {@code false} until {@code openFor} has passed,
+     * then {@code true} once as the breaker turns half-open. Half-open: {@code true} while fewer than
+     * {@code halfOpenProbes} probes are in flight.
+     */
+    public boolean tryAcquire() {
+        return apply(BreakerPhase::acquire).permitted();
+    }
+
+    /** The call admitted by {@link #tryAcquire()} succeeded. */
+    public void onSuccess() {
+        apply(BreakerPhase::success);
+    }
+
+    /** The call admitted by {@link #tryAcquire()} failed in a way that {@link #counts counts}. */
+    public void onFailure() {
+        apply(BreakerPhase::failure);
+    }
+
+    /** The call failed with {@code kind}: {@link #onFailure()} if it {@link #counts counts}, else {@link #onNeutral()}. */
+    public void onFailure(FailureKind kind) {
+        if (counts(kind)) {
+            onFailure();
+        } else {
+            onNeutral();
+        }
+    }
+
+    /**
+     * The call ended without saying anything about the upstream's health (429 pushback, a client error, a
+     * cancelled hedge loser): releases its permit and counts nothing.
+     */
+    public void onNeutral() {
+        apply(BreakerPhase::neutral);
+    }
+
+    /** A snapshot of the state now. Does not move an open breaker to half-open; see {@link BreakerState#retryIn()}. */
+    public BreakerState state() {
+        return phase.get().snapshot(rules, ticker.read());
+    }
+
+    /**
+     * While open, the time left before a probe is let through ({@link Duration#ZERO} once it would be);
+     * empty when closed or half-open.
+     */
+    public Optional<Duration> retryIn() {
+        if (phase.get() instanceof BreakerPhase.Open open) {
+            return Optional.of(Duration.ofNanos(open.remainingNanos(ticker.read())));
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public String toString() {
+        return "CircuitBreaker[" + name + ", " + phase.get().kind() + "]";
+    }
+
+    private BreakerPhase.Step apply(Signal signal) {
+        long now = ticker.read();
+        while (true) {
+            BreakerPhase current = phase.get();
+            BreakerPhase.Step step = signal.on(current, rules, now);
+            BreakerPhase next = step.next();
+            if (next == current) {
+                return step;
+            }
+            if (next.kind() == current.kind()) {
+                if (phase.compareAndSet(current, next)) {
+                    return step;
+                }
+                continue;
+            }
+            if (transition(current, step)) {
+                return step;
+            }
+        }
+    }
+
+    private boolean transition(BreakerPhase current, BreakerPhase.Step step) {
+        BreakerState.Kind from = current.kind();
+        BreakerState.Kind to = step.next().kind();
+        if (!from.canMoveTo(to)) {
+            throw new IllegalStateException("breaker " + name + ": illegal transition " + from + " -> " + to);
+        }
+        transitions.lock();
+        try {
+            if (!phase.compareAndSet(current, step.next())) {
+                return false;
+            }
+            EventDelivery.deliver(listener, new HealthEvent.BreakerTransition(name, from, to, step.reason()));
+            return true;
+        } finally {
+            transitions.unlock();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Signal {
+        BreakerPhase.Step on(BreakerPhase phase, BreakerPhase.Rules rules, long now);
+    }
+}

@@ -1,0 +1,888 @@
+package io.hedgerow.fakes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A fake OpenAI chat-completions upstream: a real Helidon {@link WebServer} on a free loopback port that
+ * speaks OpenAI's wire format ({@code POST /v1/chat/completions}, JSON answers or SSE streams ending in
+ * {@code data: [DONE]}), so the router's HTTP client, SSE parsing and cancellation are exercised for real.
+ *
+ * <p>Each request takes the next {@link Reply} from a script ({@link #enqueue}); once the script is used up
+ * every request gets the default reply ({@link #otherwise}, a short text answer unless changed). Whether a
+ * reply is sent as JSON or as a stream follows the request's {@code stream} flag, as OpenAI does. Every request
+ * is recorded as an {@link Exchange} (headers, body, and how the exchange ended), so tests assert what was,
+ * or was not, forwarded.
+ *
+ * <p>Waits (stalls, slow first tokens) block on a {@link CountDownLatch} the test opens; while a stream waits
+ * after its headers were sent, the fake writes an SSE comment ({@code : keep-alive}) every
+ * {@link #PROBE_PERIOD}, which SSE clients ignore, so that a caller who hung up is noticed (a write fails)
+ * without the test having to open the latch. {@link #close()} ends every wait.
+ *
+ * <p>Thread-safety: the script, the records and the default reply may be used from any thread.
+ */
+public final class FakeOpenAi implements AutoCloseable {
+    /** How often a waiting stream checks, by writing an SSE comment, that its caller is still there. */
+    public static final Duration PROBE_PERIOD = Duration.ofMillis(20);
+    /** The default answer's text. */
+    public static final String DEFAULT_TEXT = "Hello from the fake.";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long CREATED = 1_700_000_000L;
+    /** A bound on endless streams, should the caller never hang up. */
+    private static final int ENDLESS_CAP = 200_000;
+
+    private final WebServer server;
+    private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
+    private final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
+    private volatile Reply otherwise = Reply.text(DEFAULT_TEXT);
+    private volatile boolean closed;
+
+    private FakeOpenAi() {
+        this.server = WebServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .shutdownHook(false)
+                .routing(routing -> routing
+                        .post("/v1/chat/completions", this::chat)
+                        .any(this::notFound))
+                .build()
+                .start();
+    }
+
+    /** Starts a fake on a free loopback port. */
+    public static FakeOpenAi start() {
+        return new FakeOpenAi();
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return server.port();
+    }
+
+    /** The base URL a provider's {@code base-url} should name: {@code http://127.0.0.1:PORT/v1}. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port() + "/v1";
+    }
+
+    /** The next requests get these replies, in order, after any already queued. */
+    public FakeOpenAi enqueue(Reply... replies) {
+        for (Reply reply : replies) {
+            script.add(Objects.requireNonNull(reply, "reply"));
+        }
+        return this;
+    }
+
+    /** The reply for every request once the script is used up. */
+    public FakeOpenAi otherwise(Reply reply) {
+        this.otherwise = Objects.requireNonNull(reply, "reply");
+        return this;
+    }
+
+    /** Forgets the script, the records and the default reply (tests sharing one fake call this before each). */
+    public void reset() {
+        script.clear();
+        exchanges.clear();
+        otherwise = Reply.text(DEFAULT_TEXT);
+    }
+
+    /** Every request received since the last reset, in arrival order. */
+    public List<Exchange> exchanges() {
+        return List.copyOf(exchanges);
+    }
+
+    /** How many requests arrived since the last reset. */
+    public int requestCount() {
+        return exchanges.size();
+    }
+
+    /** The only request received; fails when there was not exactly one. */
+    public Exchange onlyExchange() {
+        List<Exchange> all = exchanges();
+        if (all.size() != 1) {
+            throw new AssertionError("expected exactly one request to the fake, got " + all.size());
+        }
+        return all.getFirst();
+    }
+
+    /** Waits until at least {@code count} requests have arrived; false on timeout. */
+    public boolean awaitRequests(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (exchanges) {
+            while (exchanges.size() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(exchanges, left);
+            }
+            return true;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        server.stop();
+    }
+
+    /** A tool call in an answer; a streamed answer sends its arguments in these pieces. */
+    public static Call call(String id, String name, String... argumentPieces) {
+        return new Call(id, name, List.of(argumentPieces));
+    }
+
+    // ---- handling ----
+
+    private void chat(ServerRequest req, ServerResponse res) {
+        byte[] raw = readAll(req);
+        Exchange exchange = new Exchange(req.remotePeer().port(), headersOf(req), raw, parse(raw));
+        synchronized (exchanges) {
+            exchange.index = exchanges.size();
+            exchanges.add(exchange);
+            exchanges.notifyAll();
+        }
+        Reply reply = Optional.ofNullable(script.poll()).orElse(otherwise);
+        try {
+            play(reply, exchange, res);
+            exchange.end(Outcome.COMPLETED, null);
+        } catch (Ended e) {
+            exchange.end(e.outcome, e.getCause());
+        }
+    }
+
+    private void notFound(ServerRequest req, ServerResponse res) {
+        ObjectNode body = errorBody("Unknown request URL: " + req.prologue().method().text() + " "
+                                            + req.path().path(), "invalid_request_error", "unknown_url");
+        res.status(Status.NOT_FOUND_404).header(HeaderNames.CONTENT_TYPE, "application/json").send(bytes(body));
+    }
+
+    private void play(Reply scripted, Exchange exchange, ServerResponse res) throws Ended {
+        Reply reply = scripted;
+        if (reply.headersGate != null) {
+            await(reply.headersGate, null);
+        }
+        if (reply.echoKey) {
+            // As OpenAI does for a wrong key, only unmasked: the worst an upstream can echo.
+            String key = exchange.header("Authorization").map(v -> v.replaceFirst("(?i)^Bearer\\s+", "")).orElse("");
+            ObjectNode body = errorBody("Incorrect API key provided: " + key + ". You can find your API key at "
+                                                + "https://platform.openai.com/account/api-keys.",
+                                        "invalid_request_error", "invalid_api_key");
+            res.status(Status.UNAUTHORIZED_401);
+            reply.headers.forEach(res::header);
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            send(res, bytes(body));
+            return;
+        }
+        if (reply.rawBody != null) {
+            res.status(Status.create(reply.status));
+            reply.headers.forEach(res::header);
+            res.header(HeaderNames.CONTENT_TYPE, reply.contentType);
+            send(res, reply.rawBody.getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        if (reply.echo) {
+            reply = reply.with(r -> r.text = echoPieces(exchange.body()));
+        }
+        reply.headers.forEach(res::header);
+        String model = reply.model != null ? reply.model : exchange.body().path("model").asText("unknown");
+        String id = "chatcmpl-fake" + exchange.index;
+        if (exchange.streamRequested()) {
+            stream(reply, exchange, res, id, model);
+        } else {
+            complete(reply, exchange, res, id, model);
+        }
+    }
+
+    private void complete(Reply reply, Exchange exchange, ServerResponse res, String id, String model) throws Ended {
+        ObjectNode body = JSON.createObjectNode()
+                .put("id", id)
+                .put("object", "chat.completion")
+                .put("created", CREATED)
+                .put("model", model);
+        ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        if (reply.calls.isEmpty()) {
+            message.put("content", String.join("", reply.text));
+        } else {
+            message.putNull("content");
+            ArrayNode calls = message.putArray("tool_calls");
+            for (Call call : reply.calls) {
+                calls.addObject().put("id", call.id()).put("type", "function")
+                        .putObject("function").put("name", call.name()).put("arguments", call.arguments());
+            }
+        }
+        message.putNull("refusal");
+        message.putArray("annotations");
+        choice.putNull("logprobs");
+        choice.put("finish_reason", reply.finishReason());
+        body.set("usage", usage(reply));
+        body.put("service_tier", "default");
+        body.put("system_fingerprint", "fp_fake");
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        if (reply.firstTokenGate == null && reply.firstTokenDelay.isZero()) {
+            send(res, bytes(body));
+            return;
+        }
+        // A slow answer: the headers leave at once and leading whitespace (valid JSON) probes the caller.
+        OutputStream out = res.outputStream();
+        try {
+            Probe probe = () -> write(out, " ".getBytes(StandardCharsets.US_ASCII));
+            probe.run();
+            awaitFirstToken(reply, exchange, probe);
+            write(out, bytes(body));
+        } finally {
+            closeQuietly(out);
+        }
+    }
+
+    private void stream(Reply reply, Exchange exchange, ServerResponse res, String id, String model) throws Ended {
+        boolean includeUsage = exchange.body().path("stream_options").path("include_usage").asBoolean(false);
+        Chunks chunks = new Chunks(id, model, includeUsage);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        OutputStream out = res.outputStream();
+        try {
+            Probe probe = () -> write(out, ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII));
+            ObjectNode roleDelta = JSON.createObjectNode().put("role", "assistant");
+            if (reply.calls.isEmpty()) {
+                roleDelta.put("content", "");
+            } else {
+                roleDelta.putNull("content");
+            }
+            roleDelta.putNull("refusal");
+            event(out, chunks.delta(roleDelta, null));
+            awaitFirstToken(reply, exchange, probe);
+            List<ObjectNode> content = contentDeltas(reply);
+            for (int i = 0; i < content.size(); i++) {
+                if (i == reply.cutAfter) {
+                    return;
+                }
+                if (i == reply.stallAfter) {
+                    await(reply.stallGate, probe);
+                }
+                event(out, chunks.delta(content.get(i), null));
+            }
+            if (reply.endless) {
+                for (int i = 0; i < ENDLESS_CAP && !closed; i++) {
+                    event(out, chunks.delta(JSON.createObjectNode().put("content", reply.text.getFirst()), null));
+                }
+                throw new Ended(Outcome.ABANDONED, null);
+            }
+            if (reply.cutAfter >= 0) {
+                return;
+            }
+            if (reply.stallAfter == content.size()) {
+                await(reply.stallGate, probe);
+            }
+            event(out, chunks.delta(JSON.createObjectNode(), reply.finishReason()));
+            if (includeUsage) {
+                ObjectNode usageChunk = chunks.envelope();
+                usageChunk.putArray("choices");
+                usageChunk.set("usage", usage(reply));
+                event(out, usageChunk);
+            }
+            if (reply.done) {
+                write(out, "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
+            }
+        } finally {
+            closeQuietly(out);
+        }
+    }
+
+    /** The text of the last user message, in pieces of up to three code points. */
+    private static List<String> echoPieces(JsonNode request) {
+        String text = "";
+        for (JsonNode message : request.path("messages")) {
+            if (message.path("role").asText().equals("user")) {
+                JsonNode content = message.path("content");
+                StringBuilder sb = new StringBuilder(content.isTextual() ? content.asText() : "");
+                for (JsonNode part : content.isArray() ? content : JSON.createArrayNode()) {
+                    sb.append(part.path("text").asText(""));
+                }
+                text = sb.toString();
+            }
+        }
+        List<String> pieces = new ArrayList<>();
+        int[] codePoints = text.codePoints().toArray();
+        for (int i = 0; i < codePoints.length; i += 3) {
+            pieces.add(new String(codePoints, i, Math.min(3, codePoints.length - i)));
+        }
+        return pieces.isEmpty() ? List.of("") : pieces;
+    }
+
+    /** The content deltas of a streamed answer: one per text piece, or per tool-call argument piece. */
+    private static List<ObjectNode> contentDeltas(Reply reply) {
+        List<ObjectNode> deltas = new ArrayList<>();
+        if (reply.calls.isEmpty()) {
+            for (String piece : reply.text) {
+                deltas.add(JSON.createObjectNode().put("content", piece));
+            }
+            return deltas;
+        }
+        for (int index = 0; index < reply.calls.size(); index++) {
+            Call call = reply.calls.get(index);
+            // As OpenAI does: the first piece names the call with empty arguments, the rest carry arguments.
+            ObjectNode first = JSON.createObjectNode();
+            first.putArray("tool_calls").addObject().put("index", index).put("id", call.id()).put("type", "function")
+                    .putObject("function").put("name", call.name()).put("arguments", "");
+            deltas.add(first);
+            for (String piece : call.argumentPieces()) {
+                ObjectNode delta = JSON.createObjectNode();
+                delta.putArray("tool_calls").addObject().put("index", index)
+                        .putObject("function").put("arguments", piece);
+                deltas.add(delta);
+            }
+        }
+        return deltas;
+    }
+
+    private static ObjectNode usage(Reply reply) {
+        ObjectNode usage = JSON.createObjectNode()
+                .put("prompt_tokens", reply.promptTokens)
+                .put("completion_tokens", reply.completionTokens())
+                .put("total_tokens", reply.promptTokens + reply.completionTokens());
+        usage.putObject("prompt_tokens_details").put("cached_tokens", 0).put("audio_tokens", 0);
+        usage.putObject("completion_tokens_details").put("reasoning_tokens", 0).put("audio_tokens", 0)
+                .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
+        return usage;
+    }
+
+    /** Holds the first token back: until the reply's gate opens, and until its delay since arrival has passed. */
+    private void awaitFirstToken(Reply reply, Exchange exchange, Probe probe) throws Ended {
+        if (reply.firstTokenGate != null) {
+            await(reply.firstTokenGate, probe);
+        }
+        long due = exchange.receivedNanos() + reply.firstTokenDelay.toNanos();
+        try {
+            for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
+                // A simulated provider's latency, not a test waiting for luck; the caller is probed meanwhile.
+                Thread.sleep(Duration.ofNanos(Math.min(left, PROBE_PERIOD.toNanos())));
+                if (closed) {
+                    throw new Ended(Outcome.ABANDONED, null);
+                }
+                if (probe != null && due - System.nanoTime() > 0) {
+                    probe.run();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Ended(Outcome.ABANDONED, e);
+        }
+    }
+
+    /** Blocks until the gate opens; while waiting, probes the caller when a probe is given. */
+    private void await(CountDownLatch gate, Probe probe) throws Ended {
+        try {
+            while (!gate.await(PROBE_PERIOD.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (closed) {
+                    throw new Ended(Outcome.ABANDONED, null);
+                }
+                if (probe != null) {
+                    probe.run();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Ended(Outcome.ABANDONED, e);
+        }
+    }
+
+    private static void event(OutputStream out, JsonNode json) throws Ended {
+        byte[] data = bytes(json);
+        byte[] event = new byte[data.length + 8];
+        System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, event, 0, 6);
+        System.arraycopy(data, 0, event, 6, data.length);
+        event[event.length - 2] = '\n';
+        event[event.length - 1] = '\n';
+        write(out, event);
+    }
+
+    /** Writes and flushes; a failure means the caller hung up. */
+    private static void write(OutputStream out, byte[] bytes) throws Ended {
+        try {
+            out.write(bytes);
+            out.flush();
+        } catch (IOException | RuntimeException e) {
+            // Helidon reports a dead connection as IOException or as one of several runtime exceptions.
+            throw new Ended(Outcome.DISCONNECTED, e);
+        }
+    }
+
+    private static void send(ServerResponse res, byte[] body) throws Ended {
+        try {
+            res.send(body);
+        } catch (RuntimeException e) {
+            throw new Ended(Outcome.DISCONNECTED, e);
+        }
+    }
+
+    private static void closeQuietly(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException | RuntimeException ignored) {
+            // the connection is already gone; the outcome was recorded by the write that failed
+        }
+    }
+
+    private static byte[] readAll(ServerRequest req) {
+        try (InputStream in = req.content().inputStream()) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    private static Map<String, List<String>> headersOf(ServerRequest req) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (Header header : req.headers()) {
+            headers.put(header.name().toLowerCase(Locale.ROOT), List.copyOf(header.allValues()));
+        }
+        return Collections.unmodifiableMap(headers);
+    }
+
+    private static JsonNode parse(byte[] raw) {
+        try {
+            JsonNode node = JSON.readTree(raw);
+            return node == null ? MissingNode.getInstance() : node;
+        } catch (IOException e) {
+            return MissingNode.getInstance();
+        }
+    }
+
+    private static byte[] bytes(JsonNode json) {
+        try {
+            return JSON.writeValueAsBytes(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot serialise the fake's own JSON", e);
+        }
+    }
+
+    static ObjectNode errorBody(String message, String type, String code) {
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode error = body.putObject("error").put("message", message).put("type", type);
+        error.putNull("param");
+        if (code == null) {
+            error.putNull("code");
+        } else {
+            error.put("code", code);
+        }
+        return body;
+    }
+
+    /** One check that the caller is still there. */
+    @FunctionalInterface
+    private interface Probe {
+        void run() throws Ended;
+    }
+
+    /** The handler stopped early; the outcome says why. */
+    private static final class Ended extends Exception {
+        private final Outcome outcome;
+
+        Ended(Outcome outcome, Throwable cause) {
+            super(outcome.name(), cause, false, false);
+            this.outcome = outcome;
+        }
+    }
+
+    /** Chunk envelopes of one stream, as OpenAI writes them. */
+    private record Chunks(String id, String model, boolean includeUsage) {
+        ObjectNode envelope() {
+            return JSON.createObjectNode()
+                    .put("id", id)
+                    .put("object", "chat.completion.chunk")
+                    .put("created", CREATED)
+                    .put("model", model)
+                    .put("service_tier", "default")
+                    .put("system_fingerprint", "fp_fake");
+        }
+
+        ObjectNode delta(ObjectNode delta, String finishReason) {
+            ObjectNode chunk = envelope();
+            ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+            choice.set("delta", delta);
+            choice.putNull("logprobs");
+            if (finishReason == null) {
+                choice.putNull("finish_reason");
+            } else {
+                choice.put("finish_reason", finishReason);
+            }
+            if (includeUsage) {
+                // With include_usage OpenAI puts "usage": null on every chunk but the last.
+                chunk.putNull("usage");
+            }
+            return chunk;
+        }
+    }
+
+    /** How an exchange ended, from the fake's side. */
+    public enum Outcome {
+        /** Everything was written (which does not prove the caller read it). */
+        COMPLETED,
+        /** A write failed: the caller had closed the connection. */
+        DISCONNECTED,
+        /** The fake stopped waiting because it was closed. */
+        ABANDONED
+    }
+
+    /** A tool call of an answer: id, function name and the arguments text in the pieces a stream sends. */
+    public record Call(String id, String name, List<String> argumentPieces) {
+        public Call {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(name, "name");
+            argumentPieces = List.copyOf(argumentPieces);
+        }
+
+        /** The whole arguments text. */
+        public String arguments() {
+            return String.join("", argumentPieces);
+        }
+    }
+
+    /** One request as the fake received it, and how the fake's answer ended. */
+    public static final class Exchange {
+        private final int clientPort;
+        private final Map<String, List<String>> headers;
+        private final byte[] rawBody;
+        private final JsonNode body;
+        private final CountDownLatch ended = new CountDownLatch(1);
+        private final long receivedNanos = System.nanoTime();
+        private volatile int index;
+        private volatile Outcome outcome;
+        private volatile Throwable failure;
+
+        private Exchange(int clientPort, Map<String, List<String>> headers, byte[] rawBody, JsonNode body) {
+            this.clientPort = clientPort;
+            this.headers = headers;
+            this.rawBody = rawBody;
+            this.body = body;
+        }
+
+        /** When it arrived, on {@link System#nanoTime()}'s scale: tests measure the gaps between requests. */
+        public long receivedNanos() {
+            return receivedNanos;
+        }
+
+        /** Its position among the requests since the last reset, from 0. */
+        public int index() {
+            return index;
+        }
+
+        /** The caller's port: two requests with the same port came over one (kept-alive) connection. */
+        public int clientPort() {
+            return clientPort;
+        }
+
+        /** The request body as JSON; a {@link MissingNode} when it was not JSON. */
+        public JsonNode body() {
+            return body;
+        }
+
+        /** The request body as text. */
+        public String rawBody() {
+            return new String(rawBody, StandardCharsets.UTF_8);
+        }
+
+        /** Request headers by lower-case name. */
+        public Map<String, List<String>> headers() {
+            return headers;
+        }
+
+        /** The first value of a header (any case). */
+        public Optional<String> header(String name) {
+            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+            return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.getFirst());
+        }
+
+        /** Whether the request asked for a stream. */
+        public boolean streamRequested() {
+            return body.path("stream").asBoolean(false);
+        }
+
+        /** How the answer ended, once it has. */
+        public Optional<Outcome> outcome() {
+            return Optional.ofNullable(outcome);
+        }
+
+        /** Waits for the answer to end; empty on timeout. */
+        public Optional<Outcome> awaitOutcome(Duration timeout) throws InterruptedException {
+            return ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS) ? outcome() : Optional.empty();
+        }
+
+        /** Waits for the answer to end and tells whether it ended because the caller hung up. */
+        public boolean awaitDisconnect(Duration timeout) throws InterruptedException {
+            return awaitOutcome(timeout).filter(o -> o == Outcome.DISCONNECTED).isPresent();
+        }
+
+        /** The write failure that ended the answer, if one did. */
+        public Optional<Throwable> failure() {
+            return Optional.ofNullable(failure);
+        }
+
+        private void end(Outcome how, Throwable cause) {
+            failure = cause;
+            outcome = how;
+            ended.countDown();
+        }
+
+        @Override
+        public String toString() {
+            return "Exchange[" + index + ", " + rawBody() + "]";
+        }
+    }
+
+    /**
+     * What the fake answers to one request. Built from a factory ({@link #text}, {@link #toolCalls},
+     * {@link #status}, {@link #error}, {@link #raw}, {@link #endless}) and refined with modifiers, each of
+     * which returns a new reply. Answers are sent as JSON or as a stream, following the request; the stream
+     * modifiers ({@link #cutAfter}, {@link #withoutDone}, {@link #stallAfter}) have no effect on JSON answers.
+     */
+    public static final class Reply {
+        private int status = 200;
+        private Map<String, String> headers = Map.of();
+        private String contentType = "application/json";
+        private String rawBody;
+        private List<String> text = List.of();
+        private List<Call> calls = List.of();
+        private String finishReason;
+        private String model;
+        private int promptTokens = 11;
+        private int completionTokens = -1;
+        private int cutAfter = -1;
+        private boolean done = true;
+        private boolean endless;
+        private boolean echoKey;
+        private boolean echo;
+        private CountDownLatch headersGate;
+        private CountDownLatch firstTokenGate;
+        private Duration firstTokenDelay = Duration.ZERO;
+        private CountDownLatch stallGate;
+        private int stallAfter = -1;
+
+        private Reply() {
+        }
+
+        private Reply(Reply other) {
+            status = other.status;
+            headers = other.headers;
+            contentType = other.contentType;
+            rawBody = other.rawBody;
+            text = other.text;
+            calls = other.calls;
+            finishReason = other.finishReason;
+            model = other.model;
+            promptTokens = other.promptTokens;
+            completionTokens = other.completionTokens;
+            cutAfter = other.cutAfter;
+            done = other.done;
+            endless = other.endless;
+            echoKey = other.echoKey;
+            echo = other.echo;
+            headersGate = other.headersGate;
+            firstTokenGate = other.firstTokenGate;
+            firstTokenDelay = other.firstTokenDelay;
+            stallGate = other.stallGate;
+            stallAfter = other.stallAfter;
+        }
+
+        private static Reply of(Consumer<Reply> setup) {
+            Reply reply = new Reply();
+            setup.accept(reply);
+            return reply;
+        }
+
+        private Reply with(Consumer<Reply> change) {
+            Reply copy = new Reply(this);
+            change.accept(copy);
+            return copy;
+        }
+
+        /** A text answer; a stream sends one content chunk per piece. */
+        public static Reply text(String... pieces) {
+            if (pieces.length == 0) {
+                throw new IllegalArgumentException("a text answer needs at least one piece");
+            }
+            return of(r -> r.text = List.of(pieces));
+        }
+
+        /**
+         * A text answer repeating the request's last user message, streamed in pieces of up to three code
+         * points: with it, concurrent requests can each check that they got their own answer.
+         */
+        public static Reply echo() {
+            return of(r -> {
+                r.text = List.of("");
+                r.echo = true;
+            });
+        }
+
+        /** An answer that calls tools (finish reason {@code tool_calls}). */
+        public static Reply toolCalls(Call... calls) {
+            if (calls.length == 0) {
+                throw new IllegalArgumentException("a tool-call answer needs at least one call");
+            }
+            return of(r -> r.calls = List.of(calls));
+        }
+
+        /**
+         * A stream that never ends: content chunks of {@code piece}, written as fast as the caller reads,
+         * until a write fails (the caller hung up) or the fake closes.
+         */
+        public static Reply endless(String piece) {
+            return of(r -> {
+                r.text = List.of(piece);
+                r.endless = true;
+            });
+        }
+
+        /**
+         * An OpenAI-style error with the usual type and code for the status: 400 {@code invalid_request_error},
+         * 401 {@code invalid_api_key}, 429 {@code rate_limit_exceeded}, 5xx {@code server_error}.
+         */
+        public static Reply status(int status) {
+            return switch (status) {
+                case 400 -> error(400, "invalid_request_error", null, "Invalid request.");
+                case 401 -> error(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.");
+                case 403 -> error(403, "invalid_request_error", "unsupported_country_region_territory",
+                                  "Country, region, or territory not supported.");
+                case 404 -> error(404, "invalid_request_error", "model_not_found", "The model does not exist.");
+                case 429 -> error(429, "requests", "rate_limit_exceeded",
+                                  "Rate limit reached for requests. Please try again later.");
+                default -> status >= 500
+                        ? error(status, "server_error", null, "The server had an error while processing your request.")
+                        : error(status, "invalid_request_error", null, "Request failed with status " + status + ".");
+            };
+        }
+
+        /** An OpenAI-style error body {@code {"error": {message, type, param, code}}} with this status. */
+        public static Reply error(int status, String type, String code, String message) {
+            return raw(status, "application/json", new String(bytes(errorBody(message, type, code)),
+                                                              StandardCharsets.UTF_8));
+        }
+
+        /** A 401 whose message echoes, unmasked, the bearer key the request carried. */
+        public static Reply invalidApiKeyEchoed() {
+            return of(r -> r.echoKey = true);
+        }
+
+        /** Exactly this status, content type and body, for streamed and non-streamed requests alike. */
+        public static Reply raw(int status, String contentType, String body) {
+            return of(r -> {
+                r.status = status;
+                r.contentType = contentType;
+                r.rawBody = body;
+            });
+        }
+
+        /** Adds a response header (e.g. {@code Retry-After}). */
+        public Reply header(String name, String value) {
+            return with(r -> {
+                Map<String, String> more = new LinkedHashMap<>(headers);
+                more.put(name, value);
+                r.headers = Collections.unmodifiableMap(more);
+            });
+        }
+
+        /** The model named in the answer (default: the model the request named). */
+        public Reply model(String name) {
+            return with(r -> r.model = name);
+        }
+
+        /** The finish reason (default: {@code stop}, or {@code tool_calls} for tool calls). */
+        public Reply finishReason(String reason) {
+            return with(r -> r.finishReason = reason);
+        }
+
+        /** The usage reported (default: 11 prompt tokens, one completion token per piece). */
+        public Reply usage(int prompt, int completion) {
+            return with(r -> {
+                r.promptTokens = prompt;
+                r.completionTokens = completion;
+            });
+        }
+
+        /**
+         * Streams only: after this many content chunks (0: right after the role chunk; the number of content
+         * chunks or more: just before the finish chunk) the response ends, without a finish reason or [DONE].
+         */
+        public Reply cutAfter(int contentChunks) {
+            return with(r -> r.cutAfter = contentChunks);
+        }
+
+        /** Streams only: the finish reason (and usage) are sent, then the stream ends without [DONE]. */
+        public Reply withoutDone() {
+            return with(r -> r.done = false);
+        }
+
+        /**
+         * A provider's latency: like {@link #firstTokenAfter(CountDownLatch)}, but the first token comes this long
+         * after the request arrived (each request waits its own delay).
+         */
+        public Reply firstTokenAfter(Duration delay) {
+            return with(r -> r.firstTokenDelay = Objects.requireNonNull(delay, "delay"));
+        }
+
+        /** Nothing at all is sent, not even the status line, until the gate opens. */
+        public Reply headersAfter(CountDownLatch gate) {
+            return with(r -> r.headersGate = Objects.requireNonNull(gate, "gate"));
+        }
+
+        /**
+         * A slow first token: a stream sends its headers and role chunk, then waits for the gate before the
+         * first content chunk; a JSON answer sends its headers, then waits for the gate before the body.
+         */
+        public Reply firstTokenAfter(CountDownLatch gate) {
+            return with(r -> r.firstTokenGate = Objects.requireNonNull(gate, "gate"));
+        }
+
+        /**
+         * Streams only: after this many content chunks the stream goes silent until the gate opens, then
+         * continues (a count equal to the number of content chunks stalls before the finish chunk).
+         */
+        public Reply stallAfter(int contentChunks, CountDownLatch gate) {
+            return with(r -> {
+                r.stallAfter = contentChunks;
+                r.stallGate = Objects.requireNonNull(gate, "gate");
+            });
+        }
+
+        private String finishReason() {
+            return finishReason != null ? finishReason : calls.isEmpty() ? "stop" : "tool_calls";
+        }
+
+        private int completionTokens() {
+            if (completionTokens >= 0) {
+                return completionTokens;
+            }
+            return calls.isEmpty() ? text.size() : calls.stream().mapToInt(c -> c.argumentPieces().size()).sum();
+        }
+    }
+}
