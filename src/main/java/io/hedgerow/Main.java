@@ -62,9 +62,8 @@ public final class Main {
             return 0;
         }
         ServerSettings s = config.server();
-        config = config.withServer(new ServerSettings(options.host.orElse(s.host()), options.port.orElse(s.port()),
-                                                      s.maxBodyBytes(), s.requestTimeout()));
-        HedgerowServer server = HedgerowServer.start(config);
+        config = config.withServer(s.withAddress(options.host.orElse(s.host()), options.port.orElse(s.port())));
+        HedgerowServer server = HedgerowServer.start(config, options.config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "hedgerow-shutdown"));
         out.println("Hedgerow listening on http://" + config.server().host() + ":" + server.port()
                             + "/v1 (routes: " + String.join(", ", config.routes().keySet()) + ")");

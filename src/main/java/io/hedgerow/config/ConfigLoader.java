@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Set<String> TOP = Set.of("server", "defaults", "providers", "routes", "failover",
-                                                  "hedging");
+                                                  "hedging", "observe");
     private static final Set<String> FAILOVER = Set.of("retry", "cooldowns", "breaker");
     private static final Set<String> RETRY = Set.of("max-attempts", "base-delay", "max-delay", "max-retry-after");
     private static final Set<String> COOLDOWNS = Set.of("rate-limited", "auth", "max-retry-after");
@@ -45,8 +45,11 @@ public final class ConfigLoader {
     private static final Set<String> DEMOTION = Set.of("factor", "slow-share", "recover-factor", "probe-share");
     private static final Set<String> HEDGE = Set.of("enabled", "delay", "min-delay", "max-delay", "warmup-delay",
                                                     "max-in-flight", "same-provider");
-    private static final Set<String> MODEL = Set.of("name", "context-window");
-    private static final Set<String> SERVER = Set.of("host", "port", "max-body-size", "request-timeout");
+    private static final Set<String> MODEL = Set.of("name", "context-window", "price");
+    private static final Set<String> PRICE = Set.of("input", "output");
+    private static final Set<String> OBSERVE = Set.of("events", "recent-events", "max-tags", "watch-config");
+    private static final Set<String> SERVER = Set.of("host", "port", "max-body-size", "request-timeout",
+                                                    "admin-key");
     private static final Set<String> PROVIDER = Set.of("type", "base-url", "keys", "headers", "role-map",
                                                        "timeouts", "sim", "key-rotation", "models");
     private static final Set<String> TIMEOUTS = Set.of("connect", "first-token", "idle", "total");
@@ -128,7 +131,8 @@ public final class ConfigLoader {
             }
         }
         routes.values().forEach(route -> notAFallback(route, providers));
-        return Optional.of(new HedgerowConfig(server, providers, routes, failover, hedging));
+        ObserveSettings observe = observe(root.get("observe"));
+        return Optional.of(new HedgerowConfig(server, providers, routes, failover, hedging, observe));
     }
 
     private ServerSettings server(Config node) {
@@ -138,7 +142,34 @@ public final class ConfigLoader {
         long maxBody = size(node.get("max-body-size"), "server.max-body-size").orElse(ServerSettings.DEFAULT_MAX_BODY);
         Duration requestTimeout = duration(node.get("request-timeout"), "server.request-timeout")
                 .orElse(Duration.ofMinutes(5));
-        return new ServerSettings(host, port, maxBody, requestTimeout);
+        Optional<ApiKey> adminKey = Optional.empty();
+        Config admin = node.get("admin-key");
+        if (admin.exists()) {
+            adminKey = key(admin, "server.admin-key", "admin");
+        }
+        return new ServerSettings(host, port, maxBody, requestTimeout, adminKey);
+    }
+
+    private ObserveSettings observe(Config node) {
+        unknownKeys(node, "observe", OBSERVE);
+        ObserveSettings d = ObserveSettings.DEFAULTS;
+        String events = text(node.get("events"), "observe.events").map(String::trim).orElse(d.events());
+        if (events.isEmpty()) {
+            problems.error("observe.events", "empty (expected: stdout, off, or a file path)");
+            events = d.events();
+        } else if (!events.equals("stdout") && !events.equals("off")) {
+            Path parent = Path.of(events).toAbsolutePath().getParent();
+            if (parent == null || !Files.isDirectory(parent)) {
+                problems.error("observe.events", "'" + events + "' (expected: stdout, off, or a file in an existing "
+                        + "directory)");
+                events = d.events();
+            }
+        }
+        return new ObserveSettings(events,
+                                   integer(node.get("recent-events"), "observe.recent-events", 0, 10_000)
+                                           .orElse(d.recentEvents()),
+                                   integer(node.get("max-tags"), "observe.max-tags", 0, 1000).orElse(d.maxTags()),
+                                   bool(node.get("watch-config"), "observe.watch-config").orElse(d.watchConfig()));
     }
 
     private Optional<ProviderConfig> provider(Config node, Timeouts defaults) {
@@ -290,41 +321,7 @@ public final class ConfigLoader {
         }
         List<Config> entries = children(node);
         for (int i = 0; i < entries.size(); i++) {
-            String entryKey = key + "[" + i + "]";
-            Config entry = entries.get(i);
-            if (entry.isLeaf()) {
-                String raw = entry.asString().orElse("");
-                Matcher m = ENV_REF.matcher(raw.trim());
-                if (m.matches()) {
-                    envKey(m.group(1), Optional.empty(), entryKey).ifPresent(keys::add);
-                } else if (raw.contains("${")) {
-                    problems.error(entryKey, "malformed reference (expected: ${ENV_VAR_NAME})");
-                } else if (!raw.isBlank()) {
-                    problems.warn(entryKey, "a literal key in the config file (prefer \"${ENV_VAR}\" or file:)");
-                    keys.add(ApiKey.unlabelled(raw.trim()));
-                } else {
-                    problems.error(entryKey, "empty key");
-                }
-                continue;
-            }
-            unknownKeys(entry, entryKey, KEY);
-            Optional<String> label = text(entry.get("label"), entryKey + ".label");
-            Optional<String> envName = text(entry.get("env"), entryKey + ".env");
-            Optional<String> file = text(entry.get("file"), entryKey + ".file");
-            Optional<String> value = text(entry.get("value"), entryKey + ".value");
-            int sources = (envName.isPresent() ? 1 : 0) + (file.isPresent() ? 1 : 0) + (value.isPresent() ? 1 : 0);
-            if (sources != 1) {
-                problems.error(entryKey, "needs exactly one of env, file or value");
-                continue;
-            }
-            if (envName.isPresent()) {
-                envKey(envName.get(), label, entryKey).ifPresent(keys::add);
-            } else if (file.isPresent()) {
-                fileKey(Path.of(file.get()), label, entryKey).ifPresent(keys::add);
-            } else {
-                problems.warn(entryKey + ".value", "a literal key in the config file (prefer env: or file:)");
-                keys.add(label.map(l -> ApiKey.of(l, value.get())).orElseGet(() -> ApiKey.unlabelled(value.get())));
-            }
+            key(entries.get(i), key + "[" + i + "]", null).ifPresent(keys::add);
         }
         Set<String> labels = new LinkedHashSet<>();
         for (ApiKey k : keys) {
@@ -333,6 +330,47 @@ public final class ConfigLoader {
             }
         }
         return keys;
+    }
+
+
+    /**
+     * One credential: {@code "${ENV_VAR}"}, {@code {label, env}}, {@code {label, file}} or a literal (warned about).
+     * {@code defaultLabel} names an unlabelled key; null: {@code key-} + 8 hex digits of its SHA-256.
+     */
+    private Optional<ApiKey> key(Config entry, String entryKey, String defaultLabel) {
+        if (entry.isLeaf()) {
+            String raw = entry.asString().orElse("");
+            Matcher m = ENV_REF.matcher(raw.trim());
+            if (m.matches()) {
+                return envKey(m.group(1), Optional.ofNullable(defaultLabel), entryKey);
+            } else if (raw.contains("${")) {
+                problems.error(entryKey, "malformed reference (expected: ${ENV_VAR_NAME})");
+            } else if (!raw.isBlank()) {
+                problems.warn(entryKey, "a literal key in the config file (prefer \"${ENV_VAR}\" or file:)");
+                return Optional.of(defaultLabel == null ? ApiKey.unlabelled(raw.trim())
+                                           : ApiKey.of(defaultLabel, raw.trim()));
+            } else {
+                problems.error(entryKey, "empty key");
+            }
+            return Optional.empty();
+        }
+        unknownKeys(entry, entryKey, KEY);
+        Optional<String> label = text(entry.get("label"), entryKey + ".label").or(() -> Optional.ofNullable(defaultLabel));
+        Optional<String> envName = text(entry.get("env"), entryKey + ".env");
+        Optional<String> file = text(entry.get("file"), entryKey + ".file");
+        Optional<String> value = text(entry.get("value"), entryKey + ".value");
+        int sources = (envName.isPresent() ? 1 : 0) + (file.isPresent() ? 1 : 0) + (value.isPresent() ? 1 : 0);
+        if (sources != 1) {
+            problems.error(entryKey, "needs exactly one of env, file or value");
+            return Optional.empty();
+        }
+        if (envName.isPresent()) {
+            return envKey(envName.get(), label, entryKey);
+        } else if (file.isPresent()) {
+            return fileKey(Path.of(file.get()), label, entryKey);
+        }
+        problems.warn(entryKey + ".value", "a literal key in the config file (prefer env: or file:)");
+        return Optional.of(label.map(l -> ApiKey.of(l, value.get())).orElseGet(() -> ApiKey.unlabelled(value.get())));
     }
 
     private Optional<ApiKey> envKey(String name, Optional<String> label, String key) {
@@ -557,9 +595,31 @@ public final class ConfigLoader {
             }
             Optional<Integer> window = integer(entries.get(i).get("context-window"), entryKey + ".context-window",
                                                1, Integer.MAX_VALUE);
-            models.put(name.get(), new ModelSettings(name.get(), window));
+            models.put(name.get(), new ModelSettings(name.get(), window, price(entries.get(i).get("price"),
+                                                                              entryKey + ".price")));
         }
         return models;
+    }
+
+    /** {@code price: {input: 2.5, output: 10}}: US dollars per million tokens, both required. */
+    private Optional<Price> price(Config node, String key) {
+        if (!node.exists()) {
+            return Optional.empty();
+        }
+        if (node.type() != Config.Type.OBJECT) {
+            problems.error(key, "must be a map {input: DOLLARS, output: DOLLARS} (per million tokens)");
+            return Optional.empty();
+        }
+        unknownKeys(node, key, PRICE);
+        Optional<Double> input = number(node.get("input"), key + ".input", 0, 1_000_000);
+        Optional<Double> output = number(node.get("output"), key + ".output", 0, 1_000_000);
+        for (String part : List.of("input", "output")) {
+            if (!node.get(part).exists()) {
+                problems.error(key + "." + part, "missing (expected: US dollars per million tokens, e.g. 2.5)");
+            }
+        }
+        return input.isPresent() && output.isPresent() ? Optional.of(new Price(input.get(), output.get()))
+                : Optional.empty();
     }
 
     private Optional<List<Duration>> ladder(Config node, String key) {
