@@ -196,6 +196,14 @@ public final class TestConfig {
             return this;
         }
 
+        /** Declares a model's price, in US dollars per million input and output tokens. */
+        public Provider price(String name, double input, double output) {
+            ModelSettings old = models.get(name);
+            models.put(name, new ModelSettings(name, old == null ? Optional.empty() : old.contextWindow(),
+                                               Optional.of(new io.hedgerow.config.Price(input, output))));
+            return this;
+        }
+
         public Provider header(String name, String value) {
             headers.put(name, value);
             return this;
