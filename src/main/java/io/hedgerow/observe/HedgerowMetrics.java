@@ -8,6 +8,8 @@ import io.hedgerow.route.Candidate;
 import io.hedgerow.route.RoutePlan;
 
 import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.DistributionStatisticsConfig;
+import io.helidon.metrics.api.DistributionSummary;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
@@ -43,16 +45,14 @@ public final class HedgerowMetrics implements AutoCloseable {
                                                               300);
 
     private final MeterRegistry registry;
-    private final io.micrometer.core.instrument.MeterRegistry micrometer;
     private final Supplier<Generation> current;
     private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
     private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
-    private final Map<List<String>, io.micrometer.core.instrument.Counter> dollars = new ConcurrentHashMap<>();
+    private final Map<List<String>, DistributionSummary> dollars = new ConcurrentHashMap<>();
     private final Map<List<String>, Meter> gauges = new ConcurrentHashMap<>();
 
     HedgerowMetrics(MeterRegistry registry, Supplier<Generation> current) {
         this.registry = registry;
-        this.micrometer = registry.unwrap(io.micrometer.core.instrument.MeterRegistry.class);
         this.current = current;
     }
 
@@ -139,7 +139,7 @@ public final class HedgerowMetrics implements AutoCloseable {
             count("tokens", help, output, "route", route, "provider", provider, "model", model, "tag", tag,
                   "direction", "output", "attempt", attempt);
         }
-        dollarsSpent.ifPresent(d -> dollars(List.of(route, provider, model, tag, attempt)).increment(d));
+        dollarsSpent.ifPresent(d -> dollars(List.of(route, provider, model, tag, attempt)).record(d));
     }
 
     // ---- per route, as the client saw it ----
@@ -261,15 +261,19 @@ public final class HedgerowMetrics implements AutoCloseable {
                         .percentiles(new double[0]).publishPercentileHistogram(false)));
     }
 
-    /** Helidon's counters count whole numbers; dollars need a double, so this one is Micrometer's (Helidon's engine). */
-    private io.micrometer.core.instrument.Counter dollars(List<String> labels) {
-        return dollars.computeIfAbsent(labels, l -> io.micrometer.core.instrument.Counter
-                .builder(PREFIX + "cost_usd")
-                .description("Cost in US dollars at the configured per-model prices; attempt=loser: attempts cancelled "
-                                     + "because another answered first (the price of hedging), estimated")
-                .tags("route", l.get(0), "provider", l.get(1), "model", l.get(2), "tag", l.get(3), "attempt", l.get(4),
-                      "scope", "application")
-                .register(micrometer));
+    /**
+     * Cost is a summary of each answer's (or cancelled attempt's) price: its {@code _sum} is the dollars spent,
+     * its {@code _count} the priced calls. (Helidon's counters count whole numbers; a summary adds doubles.)
+     */
+    private DistributionSummary dollars(List<String> labels) {
+        return dollars.computeIfAbsent(labels, l -> registry.getOrCreate(
+                DistributionSummary.builder(PREFIX + "cost_usd", DistributionStatisticsConfig.builder()
+                                .percentiles(new double[0]))
+                        .description("Cost in US dollars at the configured per-model prices (_sum: dollars spent, "
+                                             + "_count: priced calls); attempt=loser: attempts cancelled because "
+                                             + "another answered first (the price of hedging), estimated")
+                        .tags(tags("route", l.get(0), "provider", l.get(1), "model", l.get(2), "tag", l.get(3),
+                                   "attempt", l.get(4)))));
     }
 
     private void gauge(Set<List<String>> wanted, String name, String help, Supplier<Number> value, String... tags) {

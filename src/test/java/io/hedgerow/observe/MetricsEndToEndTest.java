@@ -122,13 +122,13 @@ class MetricsEndToEndTest {
                    is(30.0));
         assertThat(m.sum("hedgerow_tokens_total", with(p2, "tag", "nightly", "direction", "output", "attempt", "winner")),
                    is(3.0));
-        assertThat(m.sum("hedgerow_cost_usd_total", with(p2, "tag", "nightly", "attempt", "winner")),
+        assertThat(m.sum("hedgerow_cost_usd_sum", with(p2, "tag", "nightly", "attempt", "winner")),
                    closeTo((30 * 1 + 3 * 4) / 1e6, 1e-12));
         // The gauges of each candidate and key are there from the start.
         assertThat(m.sum("hedgerow_breaker_state", "provider", "p2", "model", "m2", "state", "closed"), is(1.0));
         assertThat(m.has("hedgerow_key_cooldown_remaining_seconds", "provider", "p1", "key", "k1"), is(true));
         // JVM and process meters, with Prometheus' conventional names.
-        for (String name : List.of("jvm_memory_used_bytes", "jvm_threads_live_threads", "jvm_gc_pause_seconds_count",
+        for (String name : List.of("jvm_memory_used_bytes", "jvm_threads_live_threads", "jvm_gc_collections_total", "jvm_gc_collection_seconds_total",
                                    "process_cpu_seconds_total", "process_uptime_seconds", "process_files_open_files",
                                    "process_resident_memory_bytes", "process_start_time_seconds")) {
             assertThat(name, m.has(name), is(true));
@@ -210,8 +210,8 @@ class MetricsEndToEndTest {
         // The primary lost: its prompt was sent and is paid for, but no usage came back. "Hi there" is
         // 8 characters and one message: 4 + 8/4 = 6 tokens, at $2 per million.
         assertThat(m.sum("hedgerow_tokens_total", with(p1, "attempt", "loser", "direction", "input")), is(6.0));
-        assertThat(m.sum("hedgerow_cost_usd_total", with(p1, "attempt", "loser")), closeTo(6 * 2 / 1e6, 1e-12));
-        assertThat(m.sum("hedgerow_cost_usd_total", with(p2, "attempt", "winner")), closeTo((30 + 3 * 4) / 1e6, 1e-12));
+        assertThat(m.sum("hedgerow_cost_usd_sum", with(p1, "attempt", "loser")), closeTo(6 * 2 / 1e6, 1e-12));
+        assertThat(m.sum("hedgerow_cost_usd_sum", with(p2, "attempt", "winner")), closeTo((30 + 3 * 4) / 1e6, 1e-12));
 
         List<com.fasterxml.jackson.databind.JsonNode> won = router.events("hedge_won");
         assertThat(won.size(), is(1));
