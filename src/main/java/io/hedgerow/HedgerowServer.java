@@ -41,6 +41,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -132,6 +133,7 @@ public final class HedgerowServer implements AutoCloseable {
         private Optional<Path> configFile = Optional.empty();
         private Optional<Consumer<String>> eventSink = Optional.empty();
         private Duration watchQuiet = WATCH_QUIET;
+        private Function<String, Optional<String>> environment = name -> Optional.ofNullable(System.getenv(name));
 
         private Builder(HedgerowConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -152,6 +154,12 @@ public final class HedgerowServer implements AutoCloseable {
         /** Where event lines go instead of what {@code observe.events} says (embedding, tests). */
         public Builder eventSink(Consumer<String> sink) {
             this.eventSink = Optional.of(sink);
+            return this;
+        }
+
+        /** Where a reload resolves {@code ${VAR}} and {@code env:} keys (default: the process environment). */
+        public Builder environment(Function<String, Optional<String>> env) {
+            this.environment = Objects.requireNonNull(env, "env");
             return this;
         }
 
@@ -187,7 +195,7 @@ public final class HedgerowServer implements AutoCloseable {
         Observability.started(current.get(), telemetry);
 
         Optional<ConfigReloader> reloader = b.configFile.map(file -> new ConfigReloader(
-                current, file, ConfigLoader::load, wiring::next, g -> Observability.swapped(g, telemetry),
+                current, file, path -> ConfigLoader.load(path, b.environment), wiring::next, g -> Observability.swapped(g, telemetry),
                 events, metrics));
         Optional<ConfigWatcher> watcher = Optional.empty();
         if (reloader.isPresent() && config.observe().watchConfig()) {

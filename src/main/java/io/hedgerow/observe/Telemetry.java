@@ -104,9 +104,8 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
                     e.put("attempts", served.attemptsSummary());
                 });
             } else if (served.fallbackReason().isPresent()) {
-                String from = served.attempts().stream().filter(AttemptRecord::called).findFirst()
-                        .or(() -> served.attempts().stream().findFirst())
-                        .map(a -> a.candidate().label()).orElse(winner);
+                String from = served.attempts().isEmpty() ? winner
+                        : served.attempts().getFirst().candidate().label();
                 events.emit("failover", Optional.of(context.requestId), e -> e
                         .put("route", context.route).put("from", from).put("to", winner)
                         .put("role", role.wireName()).put("reason", served.fallbackReason().get())
