@@ -107,6 +107,19 @@ class FatJarIT {
                                                        HttpResponse.BodyHandlers.ofString());
             assertThat(metrics.statusCode(), is(200));
             assertThat(metrics.body(), containsString("# TYPE"));
+            // The observe side is in the jar: Hedgerow's meters, JVM and process meters, status, readiness.
+            assertThat(metrics.body(), containsString("hedgerow_route_requests_total{"));
+            assertThat(metrics.body(), containsString("process_resident_memory_bytes"));
+            HttpResponse<String> status = client.send(HttpRequest.newBuilder(URI.create(base + "/status")).build(),
+                                                      HttpResponse.BodyHandlers.ofString());
+            assertThat(status.body(), containsString("\"label\":\"sim/tiny\""));
+            HttpResponse<String> page = client.send(HttpRequest.newBuilder(URI.create(base + "/status"))
+                                                            .header("Accept", "text/html").build(),
+                                                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.body(), containsString("<title>Hedgerow status</title>"));
+            HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create(base + "/observe/health/ready"))
+                                                             .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode(), is(200));
         } finally {
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {

@@ -43,7 +43,8 @@ class ConfigLoaderTest {
 
     @Test
     void shippedMultiProviderExampleIsValidWhenItsKeysAreSet() {
-        Map<String, String> env = Map.of("ANTHROPIC_API_KEY", "a", "OPENAI_API_KEY", "o", "OPENROUTER_API_KEY", "r");
+        Map<String, String> env = Map.of("ANTHROPIC_API_KEY", "a", "OPENAI_API_KEY", "o", "OPENROUTER_API_KEY", "r",
+                                         "HEDGEROW_ADMIN_KEY", "adm");
         ConfigLoader.Result result = ConfigLoader.load(Path.of("config/examples/multi-provider.yaml"),
                                                        name -> Optional.ofNullable(env.get(name)));
         assertThat(result.errors(), is(empty()));
@@ -329,5 +330,59 @@ class ConfigLoaderTest {
                                                     + " or key"));
         assertThat(warnings, containsString("routes.same-key.chain: every fallback shares"));
         assertThat(warnings, not(containsString("routes.real.chain")));
+    }
+
+    @Test
+    void observeSettingsAdminKeyAndPricesAreRead() throws IOException {
+        Files.writeString(dir.resolve("admin"), "adm-from-file\n");
+        ConfigLoader.Result result = load("""
+                server: {admin-key: {file: %s}}
+                observe: {events: %s, recent-events: 20, max-tags: 5, watch-config: false}
+                providers:
+                  p: {type: openai, base-url: "http://x/v1", keys: ["${K}"],
+                      models: [{name: m, context-window: 1000, price: {input: 2.5, output: 10}}, {name: free}]}
+                routes: {r: {chain: [p/m]}}
+                """.formatted(dir.resolve("admin"), dir.resolve("events.jsonl")), Map.of("K", "sk"));
+        assertThat(result.errors(), is(empty()));
+        HedgerowConfig config = result.config().orElseThrow();
+        assertThat(config.server().adminKey().orElseThrow().value(), is("adm-from-file"));
+        assertThat(config.server().adminKey().orElseThrow().label(), is("admin"));
+        assertThat(config.observe(), is(new ObserveSettings(dir.resolve("events.jsonl").toString(), 20, 5, false)));
+        assertThat(config.observe().eventsFile(), is(Optional.of(dir.resolve("events.jsonl"))));
+        assertThat(config.price("p", "m"), is(Optional.of(new Price(2.5, 10))));
+        assertThat(config.price("p", "free"), is(Optional.empty()));
+        assertThat(config.providers().get("p").contextWindow("m"), is(Optional.of(1000)));
+        assertThat(new Price(2.5, 10).cost(1_000_000, 500_000), is(7.5));
+    }
+
+    @Test
+    void badObserveSettingsAdminKeysAndPricesAreListedTogether() throws IOException {
+        ConfigLoader.Result result = load("""
+                server: {admin-key: "${NOPE}"}
+                observe: {events: /no/such/dir/events.jsonl, max-tags: many, colour: blue}
+                providers:
+                  p: {type: sim, models: [{name: m, price: {input: -1}}, {name: n, price: 3}]}
+                routes: {r: {chain: [p/m]}}
+                """, Map.of());
+        String all = String.join("\n", result.errors());
+        assertThat(all, containsString("server.admin-key: environment variable NOPE is not set"));
+        assertThat(all, containsString("observe.events: '/no/such/dir/events.jsonl'"));
+        assertThat(all, containsString("observe.max-tags: 'many'"));
+        assertThat(all, containsString("providers.p.models[0].price.input: '-1'"));
+        assertThat(all, containsString("providers.p.models[0].price.output: missing"));
+        assertThat(all, containsString("providers.p.models[1].price: must be a map"));
+        assertThat(result.warnings(), hasItem(containsString("observe.colour: unknown key")));
+    }
+
+    @Test
+    void withoutAnAdminKeyOrObserveSectionTheDefaultsApply() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers: {p: {type: sim}}
+                routes: {r: {chain: [p/m]}}
+                """, Map.of());
+        HedgerowConfig config = result.config().orElseThrow();
+        assertThat(config.server().adminKey(), is(Optional.empty()));
+        assertThat(config.observe(), is(ObserveSettings.DEFAULTS));
+        assertThat(config.observe().eventsToStdout(), is(true));
     }
 }
