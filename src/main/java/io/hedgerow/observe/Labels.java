@@ -48,7 +48,7 @@ final class Labels {
             return tag;
         }
         synchronized (tags) {
-            if (tags.size() >= maxTags) {
+            if (!tags.contains(tag) && tags.size() >= maxTags) {
                 return OTHER_TAG;
             }
             tags.add(tag);
