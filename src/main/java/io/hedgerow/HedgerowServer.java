@@ -25,6 +25,7 @@ import io.hedgerow.provider.ProviderClients;
 import io.hedgerow.route.Router;
 import io.hedgerow.time.Ticker;
 
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.metrics.api.BuiltInMeterNameFormat;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -212,6 +213,9 @@ public final class HedgerowServer implements AutoCloseable {
             server = WebServer.builder()
                     .host(config.server().host())
                     .port(config.server().port())
+                    // Each SSE event is one small write: without TCP_NODELAY, Nagle holds it until the client's
+                    // delayed ACK (~40 ms on Linux), so streamed tokens would arrive in bursts.
+                    .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                     .addFeature(ObserveFeature.builder()
                                         .addObserver(HealthObserver.builder().details(true)
                                                              .addCheck(new Readiness(current::get)).build())

@@ -288,6 +288,7 @@ public final class ChatCompletionsService implements HttpService {
                 finished = true;
                 sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, Json.object(), Optional.of(f.reason())));
             }
+            case StreamEvent.Notice notice -> sse.comment(notice.text());
             case StreamEvent.UsageReported u -> {
                 usage = Optional.of(u.usage());
                 if (request.includeUsage()) {

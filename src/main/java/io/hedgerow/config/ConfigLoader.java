@@ -34,7 +34,8 @@ public final class ConfigLoader {
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Set<String> TOP = Set.of("server", "defaults", "providers", "routes", "failover",
                                                   "hedging", "observe");
-    private static final Set<String> FAILOVER = Set.of("retry", "cooldowns", "breaker");
+    private static final Set<String> FAILOVER = Set.of("retry", "cooldowns", "breaker", "recovery");
+    private static final Set<String> RECOVERY = Set.of("mode", "max-resumptions");
     private static final Set<String> RETRY = Set.of("max-attempts", "base-delay", "max-delay", "max-retry-after");
     private static final Set<String> COOLDOWNS = Set.of("rate-limited", "auth", "max-retry-after");
     private static final Set<String> BREAKER = Set.of("window", "minimum-calls", "failure-ratio", "open-for",
@@ -51,12 +52,13 @@ public final class ConfigLoader {
     private static final Set<String> SERVER = Set.of("host", "port", "max-body-size", "request-timeout",
                                                     "admin-key");
     private static final Set<String> PROVIDER = Set.of("type", "base-url", "keys", "headers", "role-map",
-                                                       "timeouts", "sim", "key-rotation", "models");
+                                                       "timeouts", "sim", "key-rotation", "models", "prefill");
     private static final Set<String> TIMEOUTS = Set.of("connect", "first-token", "idle", "total");
     private static final Set<String> SIM = Set.of("first-token", "tokens-per-second", "answer-tokens", "faults");
     private static final Set<String> LATENCY = Set.of("median", "sigma", "slow-fraction", "slow-factor");
     private static final Set<String> FAULTS = Set.of("rate-limited", "server-error", "cut-stream");
-    private static final Set<String> ROUTE = Set.of("chain", "retry", "hedge", "on-content-filter", "timeout");
+    private static final Set<String> ROUTE = Set.of("chain", "retry", "hedge", "on-content-filter", "timeout",
+                                                    "recovery");
     private static final Set<String> KEY = Set.of("label", "env", "file", "value");
 
     private final Function<String, Optional<String>> env;
@@ -213,8 +215,9 @@ public final class ConfigLoader {
             }
         }
         Map<String, ModelSettings> models = models(node.get("models"), key + ".models");
+        boolean prefill = bool(node.get("prefill"), key + ".prefill").orElse(type.get() == ProviderType.ANTHROPIC);
         return Optional.of(new ProviderConfig(name, type.get(), baseUrl, keys, headers, roleMap, timeouts, sim,
-                                              rotation, models));
+                                              rotation, models, prefill));
     }
 
     private Optional<RouteConfig> route(Config node, Map<String, ProviderConfig> providers, Config providersNode,
@@ -283,8 +286,11 @@ public final class ConfigLoader {
             }
         }
         Optional<Duration> timeout = positive(node.get("timeout"), key + ".timeout");
+        Optional<RecoverySettings> recovery = node.get("recovery").exists()
+                ? Optional.of(recovery(node.get("recovery"), key + ".recovery", failover.recovery()))
+                : Optional.empty();
         return chain.isEmpty() ? Optional.empty()
-                : Optional.of(new RouteConfig(alias, chain, retry, hedge, routeAround, timeout));
+                : Optional.of(new RouteConfig(alias, chain, retry, hedge, routeAround, timeout, recovery));
     }
 
     /**
@@ -478,7 +484,31 @@ public final class ConfigLoader {
                         .orElse(d.breaker().halfOpenProbes()),
                 integer(b.get("successes-to-close"), "failover.breaker.successes-to-close", 1, 1000)
                         .orElse(d.breaker().successesToClose())), d.breaker());
-        return new FailoverSettings(retry, cooldowns, breaker);
+        RecoverySettings recovery = recovery(node.get("recovery"), "failover.recovery", d.recovery());
+        return new FailoverSettings(retry, cooldowns, breaker, recovery);
+    }
+
+    private RecoverySettings recovery(Config node, String key, RecoverySettings d) {
+        if (node.exists() && node.isLeaf()) {
+            String v = node.asString().orElse("");
+            if (v.equals("off") || v.equals("false")) {
+                return RecoverySettings.OFF;
+            }
+            problems.error(key, "'" + v + "' (expected: off, or {mode, max-resumptions})");
+            return d;
+        }
+        unknownKeys(node, key, RECOVERY);
+        RecoverySettings.Mode mode = d.mode();
+        Optional<String> modeName = text(node.get("mode"), key + ".mode");
+        if (modeName.isPresent()) {
+            Optional<RecoverySettings.Mode> parsed = RecoverySettings.Mode.fromConfig(modeName.get());
+            if (parsed.isEmpty()) {
+                problems.error(key + ".mode", "'" + modeName.get() + "' (expected: off, prefill-only or prefill-or-splice)");
+            }
+            mode = parsed.orElse(mode);
+        }
+        return new RecoverySettings(mode, integer(node.get("max-resumptions"), key + ".max-resumptions", 0, 10)
+                .orElse(d.maxResumptions()));
     }
 
     private RetrySettings retry(Config node, String key, RetrySettings d) {

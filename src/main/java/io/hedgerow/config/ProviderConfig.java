@@ -24,6 +24,8 @@ import java.util.Set;
  * @param sim      the simulator's behaviour (type {@code sim} only)
  * @param keyRotation how keys are chosen: the first available in order, or round robin
  * @param models   what is declared about its models (context windows), by model name
+ * @param prefill  whether it continues a trailing assistant message (Anthropic does; some OpenAI-compatible
+ *                 servers do), so a broken stream can be finished there from the text already delivered
  */
 public record ProviderConfig(String name,
                              ProviderType type,
@@ -34,7 +36,8 @@ public record ProviderConfig(String name,
                              Timeouts timeouts,
                              SimSettings sim,
                              KeyRotation keyRotation,
-                             Map<String, ModelSettings> models) {
+                             Map<String, ModelSettings> models,
+                             boolean prefill) {
     /**
      * The roles a role map may rewrite, and rewrite to. Assistant and tool messages carry tool calls and
      * their results, so they are never rewritten.
@@ -58,6 +61,14 @@ public record ProviderConfig(String name,
     public ProviderConfig(String name, ProviderType type, Optional<URI> baseUrl, List<ApiKey> keys,
                           Map<String, String> headers, Map<Role, Role> roleMap, Timeouts timeouts, SimSettings sim) {
         this(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, KeyRotation.ORDERED, Map.of());
+    }
+
+    /** A provider whose prefill support is its type's default (Anthropic yes, others no). */
+    public ProviderConfig(String name, ProviderType type, Optional<URI> baseUrl, List<ApiKey> keys,
+                          Map<String, String> headers, Map<Role, Role> roleMap, Timeouts timeouts, SimSettings sim,
+                          KeyRotation keyRotation, Map<String, ModelSettings> models) {
+        this(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models,
+             type == ProviderType.ANTHROPIC);
     }
 
     /** The declared context window of a model, if config declares one. */

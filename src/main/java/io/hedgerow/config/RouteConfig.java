@@ -16,23 +16,32 @@ import java.util.Optional;
  * @param routeAroundContentFilter whether a content-policy refusal moves on to the next candidate instead of
  *                                 going back to the client
  * @param timeout                  a deadline shorter than {@code server.request-timeout} for this route
+ * @param recovery                 mid-stream recovery, overriding {@code failover.recovery}
  */
 public record RouteConfig(String alias,
                           List<CandidateRef> chain,
                           Optional<RetrySettings> retry,
                           Optional<HedgeSettings> hedge,
                           boolean routeAroundContentFilter,
-                          Optional<Duration> timeout) {
+                          Optional<Duration> timeout,
+                          Optional<RecoverySettings> recovery) {
     public RouteConfig {
         Objects.requireNonNull(alias, "alias");
         chain = List.copyOf(chain);
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(hedge, "hedge");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(recovery, "recovery");
+    }
+
+    /** A route with router-wide recovery. */
+    public RouteConfig(String alias, List<CandidateRef> chain, Optional<RetrySettings> retry,
+                       Optional<HedgeSettings> hedge, boolean routeAroundContentFilter, Optional<Duration> timeout) {
+        this(alias, chain, retry, hedge, routeAroundContentFilter, timeout, Optional.empty());
     }
 
     /** A route with router-wide failover and hedging. */
     public RouteConfig(String alias, List<CandidateRef> chain) {
-        this(alias, chain, Optional.empty(), Optional.empty(), false, Optional.empty());
+        this(alias, chain, Optional.empty(), Optional.empty(), false, Optional.empty(), Optional.empty());
     }
 }

@@ -203,6 +203,16 @@ final class Attempt {
     }
 
     /**
+     * The stream broke after this attempt had won: its success is already recorded, but a provider that cuts
+     * streams is failing all the same, so the breaker hears of it.
+     */
+    void brokeAfterWinning(Failure failure) {
+        if (failure.kind() != FailureKind.CANCELLED) {
+            health.breaker().onFailure(failure.kind());
+        }
+    }
+
+    /**
      * Why the attempt is overdue at {@code now}, if it is: no first token within the first-token timeout
      * (streams only; a whole answer is bounded by the total), no event within the idle timeout once producing,
      * or past its deadline (the provider's total limit or the request's, whichever is first).

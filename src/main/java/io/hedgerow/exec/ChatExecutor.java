@@ -1,8 +1,10 @@
 package io.hedgerow.exec;
 
+import io.hedgerow.config.RecoverySettings;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
+import io.hedgerow.time.Deadline;
 import io.hedgerow.time.Ticker;
 
 import java.time.Duration;
@@ -57,20 +59,41 @@ public final class ChatExecutor {
      */
     public Served<LiveStream> stream(ChatRequest request, io.hedgerow.route.RoutePlan plan,
                                      Optional<Duration> clientTimeout) throws ChainFailedException {
-        Race race = race(request, plan, true, clientTimeout);
+        Duration timeout = timeout(plan, clientTimeout);
+        Deadline deadline = Deadline.after(ticker, timeout);
+        Race race = new Race(request, plan, true, timeout, ticker, watchdog, health, retryPolicy, random, listener);
         AttemptSignal.Producing producing = (AttemptSignal.Producing) race.run();
-        LiveStream live = new LiveStream(producing.attempt(), producing.stream(), producing.head(), watchdog);
+        AttemptStream first = attemptStream(producing);
+        LiveStream live = plan.policy().recovery().mode() == RecoverySettings.Mode.OFF ? first
+                : new RecoveringStream(first, request, plan, deadline, this::continuation, listener);
         return new Served<>(live, producing.attempt().candidate(), race.records(producing.attempt()));
+    }
+
+    /** A race for the rest of a broken answer; it has no recovery of its own. */
+    private AttemptStream continuation(ChatRequest request, io.hedgerow.route.RoutePlan plan, Duration timeout)
+            throws ChainFailedException {
+        Race race = new Race(request, plan, true, timeout, ticker, watchdog, health, retryPolicy, random, listener);
+        return attemptStream((AttemptSignal.Producing) race.run());
+    }
+
+    private AttemptStream attemptStream(AttemptSignal.Producing producing) {
+        return new AttemptStream(producing.attempt(), producing.stream(), producing.head(), watchdog);
     }
 
     private Race race(ChatRequest request, io.hedgerow.route.RoutePlan plan, boolean streaming,
                       Optional<Duration> clientTimeout) {
+        return new Race(request, plan, streaming, timeout(plan, clientTimeout), ticker, watchdog, health, retryPolicy,
+                        random, listener);
+    }
+
+    /** The request's deadline: the server's, or shorter when the route or the client says so. */
+    private Duration timeout(io.hedgerow.route.RoutePlan plan, Optional<Duration> clientTimeout) {
         Duration timeout = requestTimeout;
         for (Optional<Duration> shorter : java.util.List.of(plan.policy().timeout(), clientTimeout)) {
             if (shorter.isPresent() && shorter.get().compareTo(timeout) < 0) {
                 timeout = shorter.get();
             }
         }
-        return new Race(request, plan, streaming, timeout, ticker, watchdog, health, retryPolicy, random, listener);
+        return timeout;
     }
 }

@@ -17,6 +17,14 @@ public interface ExecutionListener {
     default void attemptEnded(String route, AttemptRecord attempt) {
     }
 
+    /**
+     * A stream that broke after {@code deliveredTokens} content events was resumed on another candidate.
+     *
+     * @param how {@code prefill} or {@code splice}
+     */
+    default void streamResumed(String route, String from, String to, int deliveredTokens, String how) {
+    }
+
     /** A hedge was due but the budget had no allowance left. */
     default void hedgeRefused(String route) {
     }

@@ -360,30 +360,9 @@ final class Race {
             hedgeDue = NONE;
             return;
         }
-        OptionalLong delay = hedgeDelayNanos(running, hedge);
+        OptionalLong delay = HedgeDelay.nanos(hedge, running.health.baseline(streaming),
+                                              health.hedging().budget().ratio());
         hedgeDue = delay.isPresent() ? ticker.read() + delay.getAsLong() : NONE;
-    }
-
-    /**
-     * The hedge delay for a running candidate: fixed, or a percentile of its baseline clamped to
-     * {@code [min-delay, max-delay]}; the {@code auto} percentile is {@code 100 * (1 - 0.8 * budget ratio)}. Before
-     * the baseline has enough samples, the warm-up delay (or no hedging).
-     */
-    private OptionalLong hedgeDelayNanos(Slot slot, HedgeSettings hedge) {
-        double percentile;
-        switch (hedge.delay()) {
-        case HedgeSettings.Delay.Fixed fixed -> {
-            return OptionalLong.of(fixed.delay().toNanos());
-        }
-        case HedgeSettings.Delay.Percentile p -> percentile = p.percentile();
-        case HedgeSettings.Delay.Auto auto -> percentile = 100 * (1 - 0.8 * health.hedging().budget().ratio());
-        }
-        LatencyBaseline baseline = slot.health.baseline(streaming);
-        OptionalLong value = baseline.ready() ? baseline.percentileNanos(percentile) : OptionalLong.empty();
-        if (value.isEmpty()) {
-            return hedge.warmupDelay().map(d -> OptionalLong.of(d.toNanos())).orElse(OptionalLong.empty());
-        }
-        return OptionalLong.of(Math.clamp(value.getAsLong(), hedge.minDelay().toNanos(), hedge.maxDelay().toNanos()));
     }
 
     /** The attempt's own thread: call the provider, hand the first token (or answer) over, or report failure. */

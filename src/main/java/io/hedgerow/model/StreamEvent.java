@@ -52,6 +52,16 @@ public sealed interface StreamEvent {
         }
     }
 
+    /**
+     * A note for the client that is not part of the answer (Hedgerow writes it as an SSE comment, which parsers
+     * ignore), e.g. where an interrupted answer was resumed.
+     */
+    record Notice(String text) implements StreamEvent {
+        public Notice {
+            Objects.requireNonNull(text, "text");
+        }
+    }
+
     /** Token counts for the whole answer. */
     record UsageReported(Usage usage) implements StreamEvent {
         public UsageReported {

@@ -98,6 +98,14 @@ public final class HedgerowMetrics implements AutoCloseable {
               "route", route, "provider", Labels.provider(candidate), "model", Labels.model(candidate));
     }
 
+    /** A stream that broke after its first token was resumed on another candidate. */
+    void streamResumed(String route, String brokenCandidate, String how) {
+        count("stream_resumptions", "Streams that broke mid-answer and were finished on another candidate, by the "
+                      + "candidate that broke and how (prefill, splice)",
+              "route", route, "provider", Labels.provider(brokenCandidate), "model", Labels.model(brokenCandidate),
+              "how", how);
+    }
+
     void hedgeRefused(String route) {
         count("hedge_budget_exhausted", "Hedges that were due but refused because the hedge budget was spent",
               "route", route);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.Checks;
 import io.hedgerow.config.HedgeSettings;
+import io.hedgerow.exec.HedgeDelay;
 import io.hedgerow.health.BreakerState;
 import io.hedgerow.health.CandidateHealth;
 import io.hedgerow.health.HedgeBudget;
@@ -177,9 +178,7 @@ final class StatusReport {
 
     /**
      * The route's hedge policy and the delay it would use now before hedging the first candidate, for streams
-     * (time to first token) and whole answers. Mirrors the executor's rule: a fixed delay; or a percentile of
-     * the running candidate's baseline ({@code auto}: {@code 100 * (1 - 0.8 * budget ratio)}), clamped to
-     * {@code [min-delay, max-delay]}; before the baseline is ready, the warm-up delay or no hedging.
+     * (time to first token) and whole answers, as the executor's {@link HedgeDelay} computes it.
      */
     private static ObjectNode hedge(Generation g, RoutePlan plan, List<CandidateView> candidates) {
         HedgeSettings h = plan.policy().hedge();
@@ -187,19 +186,13 @@ final class StatusReport {
         if (!h.enabled()) {
             return node;
         }
-        double percentile = 0;
-        String policy;
-        switch (h.delay()) {
-        case HedgeSettings.Delay.Fixed fixed -> policy = Checks.human(fixed.delay());
-        case HedgeSettings.Delay.Percentile p -> {
-            percentile = p.percentile();
-            policy = "p" + trim(p.percentile());
-        }
-        case HedgeSettings.Delay.Auto auto -> {
-            percentile = 100 * (1 - 0.8 * g.health().hedging().budget().ratio());
-            policy = "auto (p" + trim(percentile) + ")";
-        }
-        }
+        double ratio = g.health().hedging().budget().ratio();
+        String policy = switch (h.delay()) {
+            case HedgeSettings.Delay.Fixed fixed -> Checks.human(fixed.delay());
+            case HedgeSettings.Delay.Percentile p -> "p" + trim(p.percentile());
+            case HedgeSettings.Delay.Auto auto -> "auto (p" + trim(100 * (1 - HedgeDelay.AUTO_BUDGET_SHARE * ratio))
+                    + ")";
+        };
         node.put("delay", policy).put("min_delay_ms", h.minDelay().toMillis())
                 .put("max_delay_ms", h.maxDelay().toMillis()).put("max_in_flight", h.maxInFlight())
                 .put("same_provider", h.sameProvider());
@@ -208,23 +201,10 @@ final class StatusReport {
         if (!candidates.isEmpty()) {
             CandidateView first = candidates.getFirst();
             node.put("for", first.label());
-            for (boolean streaming : new boolean[] {true, false}) {
-                OptionalLong delay = delayNanos(h, percentile, first.health().baseline(streaming));
-                putMillis(node, streaming ? "delay_ms_stream" : "delay_ms_complete", delay);
-            }
+            putMillis(node, "delay_ms_stream", HedgeDelay.nanos(h, first.health().baseline(true), ratio));
+            putMillis(node, "delay_ms_complete", HedgeDelay.nanos(h, first.health().baseline(false), ratio));
         }
         return node;
-    }
-
-    private static OptionalLong delayNanos(HedgeSettings h, double percentile, LatencyBaseline baseline) {
-        if (h.delay() instanceof HedgeSettings.Delay.Fixed fixed) {
-            return OptionalLong.of(fixed.delay().toNanos());
-        }
-        OptionalLong value = baseline.ready() ? baseline.percentileNanos(percentile) : OptionalLong.empty();
-        if (value.isEmpty()) {
-            return h.warmupDelay().map(d -> OptionalLong.of(d.toNanos())).orElse(OptionalLong.empty());
-        }
-        return OptionalLong.of(Math.clamp(value.getAsLong(), h.minDelay().toNanos(), h.maxDelay().toNanos()));
     }
 
     private static void putMillis(ObjectNode node, String field, OptionalLong nanos) {

@@ -208,6 +208,15 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     }
 
     @Override
+    public void streamResumed(String route, String from, String to, int deliveredTokens, String how) {
+        String routeLabel = routeLabel(route);
+        metrics.streamResumed(routeLabel, from, how);
+        events.emit("stream_resumed", RequestContext.current().map(c -> c.requestId), e -> e
+                .put("route", routeLabel).put("from", from).put("to", to).put("delivered_tokens", deliveredTokens)
+                .put("how", how));
+    }
+
+    @Override
     public void hedgeRefused(String route) {
         metrics.hedgeRefused(routeLabel(route));
     }

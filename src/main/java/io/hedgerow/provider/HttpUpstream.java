@@ -5,6 +5,7 @@ import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
@@ -49,6 +50,8 @@ public final class HttpUpstream {
                 .readTimeout(config.timeouts().total())
                 .followRedirects(false)
                 .keepAlive(true)
+                // A request goes out in one write; no reason to let Nagle hold any part of it back.
+                .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .build();
     }
 

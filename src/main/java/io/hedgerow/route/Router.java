@@ -3,6 +3,7 @@ package io.hedgerow.route;
 import io.hedgerow.config.CandidateRef;
 import io.hedgerow.config.HedgeSettings;
 import io.hedgerow.config.HedgerowConfig;
+import io.hedgerow.config.RecoverySettings;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.RouteConfig;
 import io.hedgerow.provider.ProviderClient;
@@ -33,7 +34,8 @@ public final class Router {
         Objects.requireNonNull(config, "config");
         this.providers = config.providers();
         this.clients = Map.copyOf(clients);
-        this.directPolicy = new RoutePolicy(config.failover().retry(), HedgeSettings.OFF, false, Optional.empty());
+        this.directPolicy = new RoutePolicy(config.failover().retry(), HedgeSettings.OFF, false, Optional.empty(),
+                                            RecoverySettings.OFF);
         Map<String, RoutePlan> plans = new LinkedHashMap<>();
         for (RouteConfig route : config.routes().values()) {
             List<Candidate> candidates = new ArrayList<>();
@@ -44,7 +46,8 @@ public final class Router {
             HedgeSettings hedge = route.hedge().orElse(config.hedging().defaults());
             RoutePolicy policy = new RoutePolicy(route.retry().orElse(config.failover().retry()),
                                                  candidates.size() > 1 ? hedge : HedgeSettings.OFF,
-                                                 route.routeAroundContentFilter(), route.timeout());
+                                                 route.routeAroundContentFilter(), route.timeout(),
+                                                 route.recovery().orElse(config.failover().recovery()));
             plans.put(route.alias(), new RoutePlan(route.alias(), candidates, policy));
         }
         this.routes = Collections.unmodifiableMap(plans);

@@ -92,6 +92,24 @@ class ChatExecutorTest {
     }
 
     @Test
+    void aDemotedCandidateGoesBehindHealthyOnes() throws Exception {
+        // 60 s of 300 ms, then 5 s of 1.5 s: p1 turns slow before it fails.
+        for (int i = 0; i < 3250; i++) {
+            now.addAndGet(Duration.ofMillis(20).toNanos());
+            health.candidate("p1/m").recordLatency(false, Duration.ofMillis(i < 3000 ? 300 : 1500).toNanos());
+        }
+        assertThat(health.candidate("p1/m").demoted(), is(true));
+        Scripted first = Scripted.answering("p1", "from p1");
+        Scripted second = Scripted.answering("p2", "from p2");
+
+        Served<ChatResponse> served = executor.complete(REQUEST, plan(first, second), Optional.empty());
+
+        assertThat(served.value().message().text(), is("from p2"));
+        assertThat(served.attemptsSummary(), is("p2/m#k1:ok"));
+        assertThat(first.calls.get(), is(0));
+    }
+
+    @Test
     void requestErrorsStopTheChain() {
         for (FailureKind kind : List.of(FailureKind.BAD_REQUEST, FailureKind.CONTENT_FILTER)) {
             Scripted first = Scripted.failing("p1", new Failure(kind, 400, "invalid", Optional.empty()));

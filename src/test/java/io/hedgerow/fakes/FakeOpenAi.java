@@ -217,11 +217,11 @@ public final class FakeOpenAi implements AutoCloseable {
         if (exchange.streamRequested()) {
             stream(reply, exchange, res, id, model);
         } else {
-            complete(reply, res, id, model);
+            complete(reply, exchange, res, id, model);
         }
     }
 
-    private void complete(Reply reply, ServerResponse res, String id, String model) throws Ended {
+    private void complete(Reply reply, Exchange exchange, ServerResponse res, String id, String model) throws Ended {
         ObjectNode body = JSON.createObjectNode()
                 .put("id", id)
                 .put("object", "chat.completion")
@@ -247,7 +247,7 @@ public final class FakeOpenAi implements AutoCloseable {
         body.put("service_tier", "default");
         body.put("system_fingerprint", "fp_fake");
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        if (reply.firstTokenGate == null) {
+        if (reply.firstTokenGate == null && reply.firstTokenDelay.isZero()) {
             send(res, bytes(body));
             return;
         }
@@ -256,7 +256,7 @@ public final class FakeOpenAi implements AutoCloseable {
         try {
             Probe probe = () -> write(out, " ".getBytes(StandardCharsets.US_ASCII));
             probe.run();
-            await(reply.firstTokenGate, probe);
+            awaitFirstToken(reply, exchange, probe);
             write(out, bytes(body));
         } finally {
             closeQuietly(out);
@@ -279,9 +279,7 @@ public final class FakeOpenAi implements AutoCloseable {
             }
             roleDelta.putNull("refusal");
             event(out, chunks.delta(roleDelta, null));
-            if (reply.firstTokenGate != null) {
-                await(reply.firstTokenGate, probe);
-            }
+            awaitFirstToken(reply, exchange, probe);
             List<ObjectNode> content = contentDeltas(reply);
             for (int i = 0; i < content.size(); i++) {
                 if (i == reply.cutAfter) {
@@ -375,6 +373,29 @@ public final class FakeOpenAi implements AutoCloseable {
         usage.putObject("completion_tokens_details").put("reasoning_tokens", 0).put("audio_tokens", 0)
                 .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
         return usage;
+    }
+
+    /** Holds the first token back: until the reply's gate opens, and until its delay since arrival has passed. */
+    private void awaitFirstToken(Reply reply, Exchange exchange, Probe probe) throws Ended {
+        if (reply.firstTokenGate != null) {
+            await(reply.firstTokenGate, probe);
+        }
+        long due = exchange.receivedNanos() + reply.firstTokenDelay.toNanos();
+        try {
+            for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
+                // A simulated provider's latency, not a test waiting for luck; the caller is probed meanwhile.
+                Thread.sleep(Duration.ofNanos(Math.min(left, PROBE_PERIOD.toNanos())));
+                if (closed) {
+                    throw new Ended(Outcome.ABANDONED, null);
+                }
+                if (probe != null && due - System.nanoTime() > 0) {
+                    probe.run();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Ended(Outcome.ABANDONED, e);
+        }
     }
 
     /** Blocks until the gate opens; while waiting, probes the caller when a probe is given. */
@@ -662,6 +683,7 @@ public final class FakeOpenAi implements AutoCloseable {
         private boolean echo;
         private CountDownLatch headersGate;
         private CountDownLatch firstTokenGate;
+        private Duration firstTokenDelay = Duration.ZERO;
         private CountDownLatch stallGate;
         private int stallAfter = -1;
 
@@ -686,6 +708,7 @@ public final class FakeOpenAi implements AutoCloseable {
             echo = other.echo;
             headersGate = other.headersGate;
             firstTokenGate = other.firstTokenGate;
+            firstTokenDelay = other.firstTokenDelay;
             stallGate = other.stallGate;
             stallAfter = other.stallAfter;
         }
@@ -817,6 +840,14 @@ public final class FakeOpenAi implements AutoCloseable {
         /** Streams only: the finish reason (and usage) are sent, then the stream ends without [DONE]. */
         public Reply withoutDone() {
             return with(r -> r.done = false);
+        }
+
+        /**
+         * A provider's latency: like {@link #firstTokenAfter(CountDownLatch)}, but the first token comes this long
+         * after the request arrived (each request waits its own delay).
+         */
+        public Reply firstTokenAfter(Duration delay) {
+            return with(r -> r.firstTokenDelay = Objects.requireNonNull(delay, "delay"));
         }
 
         /** Nothing at all is sent, not even the status line, until the gate opens. */

@@ -135,6 +135,14 @@ public final class TestConfig {
             return this;
         }
 
+        /** An Anthropic Messages provider (it accepts prefill) with the key {@link #defaultKey}. */
+        public Builder anthropic(String name, String baseUrl) {
+            providers.put(name, new ProviderConfig(name, ProviderType.ANTHROPIC, Optional.of(URI.create(baseUrl)),
+                                                   List.of(ApiKey.of("main", defaultKey(name))), Map.of(), Map.of(),
+                                                   TIMEOUTS, SimSettings.DEFAULTS));
+            return this;
+        }
+
         /** A simulated provider with {@link #FAST_SIM}. */
         public Builder sim(String name) {
             return sim(name, FAST_SIM);

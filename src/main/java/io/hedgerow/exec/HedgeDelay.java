@@ -1,0 +1,47 @@
+package io.hedgerow.exec;
+
+import io.hedgerow.config.HedgeSettings;
+import io.hedgerow.health.LatencyBaseline;
+
+import java.util.OptionalLong;
+
+/**
+ * When to hedge: how long the running attempt may go without a first token (or whole answer) before the next
+ * candidate starts beside it. Whether a hedge may start at all is the budget's business, not this one's.
+ *
+ * <ul>
+ *     <li>{@code delay: 800ms}: always that.</li>
+ *     <li>{@code delay: p95}: that percentile of the running candidate's recent baseline.</li>
+ *     <li>{@code delay: auto} (the default): the percentile {@code 100 * (1 - 0.8 * r)} for a budget ratio
+ *     {@code r}, p92 at 10%. Hedging exactly the requests slower than the {@code (1 - x)} quantile costs an extra
+ *     load of {@code x} and is what the best fixed delay for that load does; aiming at 80% of the budget leaves
+ *     room for probes and bursts. A plain "p95" can land far out when a slow mode holds 5% of the samples; a
+ *     quantile chosen from the budget cannot.</li>
+ * </ul>
+ * Percentile delays are clamped to {@code [min-delay, max-delay]}; until the baseline has enough samples the
+ * {@code warmup-delay} applies, or no hedging when there is none.
+ */
+public final class HedgeDelay {
+    /** The share of the budget the automatic delay aims to spend. */
+    public static final double AUTO_BUDGET_SHARE = 0.8;
+
+    private HedgeDelay() {
+    }
+
+    /** The delay in nanoseconds, or empty for "do not hedge this attempt". */
+    public static OptionalLong nanos(HedgeSettings hedge, LatencyBaseline baseline, double budgetRatio) {
+        double percentile;
+        switch (hedge.delay()) {
+        case HedgeSettings.Delay.Fixed fixed -> {
+            return OptionalLong.of(fixed.delay().toNanos());
+        }
+        case HedgeSettings.Delay.Percentile p -> percentile = p.percentile();
+        case HedgeSettings.Delay.Auto auto -> percentile = 100 * (1 - AUTO_BUDGET_SHARE * budgetRatio);
+        }
+        OptionalLong value = baseline.ready() ? baseline.percentileNanos(percentile) : OptionalLong.empty();
+        if (value.isEmpty()) {
+            return hedge.warmupDelay().map(d -> OptionalLong.of(d.toNanos())).orElse(OptionalLong.empty());
+        }
+        return OptionalLong.of(Math.clamp(value.getAsLong(), hedge.minDelay().toNanos(), hedge.maxDelay().toNanos()));
+    }
+}

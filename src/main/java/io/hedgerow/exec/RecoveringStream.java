@@ -1,0 +1,390 @@
+package io.hedgerow.exec;
+
+import io.hedgerow.config.RecoverySettings;
+import io.hedgerow.model.ChatRequest;
+import io.hedgerow.model.Failure;
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.model.Message;
+import io.hedgerow.model.Role;
+import io.hedgerow.model.StreamEvent;
+import io.hedgerow.model.Usage;
+import io.hedgerow.provider.ProviderException;
+import io.hedgerow.route.Candidate;
+import io.hedgerow.route.PromptSize;
+import io.hedgerow.route.RoutePlan;
+import io.hedgerow.time.Deadline;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A streamed answer that survives its upstream breaking after the first tokens reached the client. It records
+ * what was delivered; when the stream breaks (cut, stall, malformed chunk, error event) and the route, the
+ * deadline and the resumption count allow, it finishes the answer on another candidate:
+ * <ol>
+ *     <li><b>Prefill</b>, where a candidate continues a trailing assistant message (declared per provider): the
+ *     conversation plus the delivered text is sent, and only the continuation is relayed. Trailing whitespace is
+ *     not sent (Anthropic refuses it) and is dropped from the continuation's start instead.</li>
+ *     <li><b>Splice</b>, where prefill is refused or unsupported: the original request is restarted and its output
+ *     held back by a {@link SpliceFilter} until it has reproduced the delivered text (and tool-call arguments)
+ *     exactly; only what comes after is relayed. If the regenerated answer diverges, nothing is stitched: the
+ *     stream ends with an error saying the answer was interrupted after N tokens.</li>
+ * </ol>
+ * Tool-call arguments are never continued by prefill. {@code usage} at the end is the sum over all attempts (the
+ * broken one estimated); {@code model} stays the one that started the answer. A {@link StreamEvent.Notice} tells
+ * the client where the answer was resumed. A failed prefill is never what the client is told: the error names
+ * the original break.
+ *
+ * <p>Confined to the client's thread.
+ */
+final class RecoveringStream implements LiveStream {
+    private final Continuations continuations;
+    private final ChatRequest request;
+    private final RoutePlan plan;
+    private final RecoverySettings settings;
+    private final Deadline deadline;
+    private final ExecutionListener listener;
+    private final Set<Candidate> used = new HashSet<>();
+    private final Set<Candidate> tried = new HashSet<>();
+    private final ArrayDeque<StreamEvent> pending = new ArrayDeque<>();
+    private final StringBuilder text = new StringBuilder();
+    private final Map<Integer, DeliveredCall> calls = new TreeMap<>();
+
+    private LiveStream current;
+    private Candidate currentCandidate;
+    private int resumptions;
+    private int contentEvents;
+    private int segmentContentEvents;
+    private Usage usage = new Usage(0, 0);
+    private boolean usageSeen;
+    private boolean ended;
+    private Failure firstBreak;
+
+    /** Starts continuation races; the executor, without recovery of its own. */
+    interface Continuations {
+        AttemptStream race(ChatRequest request, RoutePlan plan, Duration timeout) throws ChainFailedException;
+    }
+
+    RecoveringStream(AttemptStream first, ChatRequest request, RoutePlan plan, Deadline deadline,
+                     Continuations continuations, ExecutionListener listener) {
+        this.current = first;
+        this.currentCandidate = first.candidate();
+        this.request = request;
+        this.plan = plan;
+        this.settings = plan.policy().recovery();
+        this.deadline = deadline;
+        this.continuations = continuations;
+        this.listener = listener;
+        used.add(currentCandidate);
+    }
+
+    @Override
+    public Optional<StreamEvent> next() throws ProviderException {
+        while (true) {
+            if (!pending.isEmpty()) {
+                return Optional.of(delivered(pending.poll()));
+            }
+            if (ended) {
+                return Optional.empty();
+            }
+            Optional<StreamEvent> event;
+            try {
+                event = current.next();
+            } catch (ProviderException e) {
+                if (firstBreak == null) {
+                    firstBreak = e.failure();
+                }
+                if (!resume()) {
+                    // The client is told of the break itself, never of a refused prefill or a diverged retry.
+                    throw new ProviderException(interrupted(firstBreak), e);
+                }
+                continue;
+            }
+            if (event.isEmpty()) {
+                ended = true;
+                if (usageSeen) {
+                    pending.add(new StreamEvent.UsageReported(usage));
+                }
+                continue;
+            }
+            if (event.get() instanceof StreamEvent.UsageReported reported) {
+                // Held to the end: after a resumption the client is told the sum over every attempt.
+                usage = usage.plus(reported.usage());
+                usageSeen = true;
+                continue;
+            }
+            return Optional.of(delivered(event.get()));
+        }
+    }
+
+    @Override
+    public void close() {
+        current.close();
+    }
+
+    private StreamEvent delivered(StreamEvent event) {
+        switch (event) {
+        case StreamEvent.TextDelta delta -> {
+            text.append(delta.text());
+            contentEvents++;
+            segmentContentEvents++;
+        }
+        case StreamEvent.ToolCallDelta delta -> {
+            DeliveredCall call = calls.computeIfAbsent(delta.index(), i -> new DeliveredCall());
+            delta.name().ifPresent(name -> call.name = name);
+            call.arguments.append(delta.argumentsFragment());
+            contentEvents++;
+            segmentContentEvents++;
+        }
+        default -> {
+        }
+        }
+        return event;
+    }
+
+    /** Tries to finish the answer elsewhere; true when {@link #current} now continues it. */
+    private boolean resume() {
+        if (settings.mode() == RecoverySettings.Mode.OFF || resumptions >= settings.maxResumptions()
+                || deadline.remainingNanos() <= 0) {
+            return false;
+        }
+        current.close();
+        // The broken attempt reported no usage: count its prompt and what it delivered.
+        usage = usage.plus(new Usage(promptEstimate(), segmentContentEvents));
+        usageSeen = true;
+        resumptions++;
+        List<Candidate> others = new ArrayList<>();
+        for (Candidate candidate : plan.candidates()) {
+            if (!used.contains(candidate)) {
+                others.add(candidate);
+            }
+        }
+        Candidate from = currentCandidate;
+        if (calls.isEmpty() && !text.isEmpty()) {
+            List<Candidate> prefillers = others.stream().filter(c -> c.provider().prefill()).toList();
+            if (!prefillers.isEmpty()) {
+                Optional<AttemptStream> continued = race(prefillRequest(), prefillers);
+                if (continued.isPresent()) {
+                    install(continued.get(), new PrefillFilter(continued.get(), trailingWhitespace()), from, "prefill");
+                    return true;
+                }
+                // A refused or failed prefill is not the client's concern: splice on the next candidates, or
+                // report the original break.
+                others.removeAll(tried);
+            }
+        }
+        if (settings.mode() == RecoverySettings.Mode.PREFILL_OR_SPLICE && !others.isEmpty()) {
+            Optional<AttemptStream> restarted = race(request, others);
+            if (restarted.isPresent()) {
+                install(restarted.get(), new SpliceFilter(restarted.get(), text.toString(), calls), from, "splice");
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Optional<AttemptStream> race(ChatRequest continuation, List<Candidate> candidates) {
+        try {
+            return Optional.of(continuations.race(continuation, new RoutePlan(plan.alias(), candidates, plan.policy()),
+                                                  Duration.ofNanos(Math.max(1, deadline.remainingNanos()))));
+        } catch (ChainFailedException e) {
+            e.attempts().stream().filter(AttemptRecord::called).forEach(a -> tried.add(a.candidate()));
+            return Optional.empty();
+        }
+    }
+
+    private void install(AttemptStream stream, LiveStream filtered, Candidate from, String how) {
+        current = filtered;
+        currentCandidate = stream.candidate();
+        used.add(currentCandidate);
+        segmentContentEvents = 0;
+        String note = "hedgerow resumed on " + currentCandidate.label() + " after " + contentEvents + " tokens ("
+                + how + ")";
+        pending.add(new StreamEvent.Notice(note));
+        try {
+            listener.streamResumed(plan.alias(), from.label(), currentCandidate.label(), contentEvents, how);
+        } catch (RuntimeException e) {
+            System.getLogger(RecoveringStream.class.getName()).log(System.Logger.Level.WARNING, "listener failed", e);
+        }
+    }
+
+    private ChatRequest prefillRequest() {
+        List<Message> messages = new ArrayList<>(request.messages());
+        messages.add(Message.text(Role.ASSISTANT, text.toString().stripTrailing()));
+        return request.withMessages(messages);
+    }
+
+    private String trailingWhitespace() {
+        String all = text.toString();
+        return all.substring(all.stripTrailing().length());
+    }
+
+    private int promptEstimate() {
+        return (int) Math.max(0, PromptSize.estimateTokens(request) - request.sampling().maxTokens().orElse(0));
+    }
+
+    private Failure interrupted(Failure cause) {
+        if (contentEvents == 0) {
+            return cause;
+        }
+        return new Failure(cause.kind(), cause.status(), "the answer was interrupted after " + contentEvents
+                + " tokens (" + cause.summary() + ": " + cause.message() + ")", cause.retryAfter());
+    }
+
+    /** What the client has of one tool call. */
+    static final class DeliveredCall {
+        String name = "";
+        final StringBuilder arguments = new StringBuilder();
+    }
+
+    /** Drops from a prefilled continuation the whitespace the client already has. */
+    private static final class PrefillFilter implements LiveStream {
+        private final LiveStream inner;
+        private String toDrop;
+
+        PrefillFilter(LiveStream inner, String toDrop) {
+            this.inner = inner;
+            this.toDrop = toDrop;
+        }
+
+        @Override
+        public Optional<StreamEvent> next() throws ProviderException {
+            while (true) {
+                Optional<StreamEvent> event = inner.next();
+                if (toDrop.isEmpty() || event.isEmpty() || !(event.get() instanceof StreamEvent.TextDelta delta)) {
+                    return event;
+                }
+                int same = 0;
+                while (same < delta.text().length() && same < toDrop.length()
+                        && delta.text().charAt(same) == toDrop.charAt(same)) {
+                    same++;
+                }
+                toDrop = same == delta.text().length() ? toDrop.substring(same) : "";
+                if (same < delta.text().length()) {
+                    return Optional.of(new StreamEvent.TextDelta(delta.text().substring(same)));
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    /**
+     * Holds a regenerated answer back until it has reproduced what the client already has, then relays only what
+     * comes after. Text and each delivered tool call's name and arguments must match exactly; any difference is a
+     * {@code BAD_RESPONSE} ("diverged"), raised before anything of the new answer reached the client.
+     */
+    static final class SpliceFilter implements LiveStream {
+        private final LiveStream inner;
+        private final String deliveredText;
+        private final Map<Integer, DeliveredCall> deliveredCalls;
+        private final StringBuilder regenerated = new StringBuilder();
+        private final Map<Integer, StringBuilder> regeneratedArgs = new TreeMap<>();
+
+        SpliceFilter(LiveStream inner, String deliveredText, Map<Integer, DeliveredCall> deliveredCalls) {
+            this.inner = inner;
+            this.deliveredText = deliveredText;
+            this.deliveredCalls = Map.copyOf(deliveredCalls);
+        }
+
+        @Override
+        public Optional<StreamEvent> next() throws ProviderException {
+            while (true) {
+                Optional<StreamEvent> event = inner.next();
+                if (event.isEmpty()) {
+                    return event;
+                }
+                Optional<StreamEvent> beyond = beyondDelivered(event.get());
+                if (beyond.isPresent()) {
+                    return beyond;
+                }
+            }
+        }
+
+        /** The part of an event the client does not have yet, or empty when all of it is a reproduction. */
+        private Optional<StreamEvent> beyondDelivered(StreamEvent event) throws ProviderException {
+            switch (event) {
+            case StreamEvent.TextDelta delta -> {
+                int before = regenerated.length();
+                regenerated.append(delta.text());
+                String sofar = regenerated.toString();
+                if (sofar.length() <= deliveredText.length()) {
+                    if (!deliveredText.startsWith(sofar)) {
+                        throw diverged("text");
+                    }
+                    return Optional.empty();
+                }
+                if (!sofar.startsWith(deliveredText)) {
+                    throw diverged("text");
+                }
+                int from = Math.max(0, deliveredText.length() - before);
+                return Optional.of(new StreamEvent.TextDelta(delta.text().substring(from)));
+            }
+            case StreamEvent.ToolCallDelta delta -> {
+                if (regenerated.length() < deliveredText.length()) {
+                    throw diverged("text (a tool call came before the delivered text was reproduced)");
+                }
+                DeliveredCall delivered = deliveredCalls.get(delta.index());
+                if (delivered == null) {
+                    return Optional.of(delta);
+                }
+                if (delta.name().isPresent() && !delta.name().get().equals(delivered.name)) {
+                    throw diverged("tool call " + delta.index() + " name");
+                }
+                StringBuilder args = regeneratedArgs.computeIfAbsent(delta.index(), i -> new StringBuilder());
+                int before = args.length();
+                args.append(delta.argumentsFragment());
+                String want = delivered.arguments.toString();
+                String sofar = args.toString();
+                if (sofar.length() <= want.length()) {
+                    if (!want.startsWith(sofar)) {
+                        throw diverged("tool call " + delta.index() + " arguments");
+                    }
+                    return Optional.empty();
+                }
+                if (!sofar.startsWith(want)) {
+                    throw diverged("tool call " + delta.index() + " arguments");
+                }
+                int from = Math.max(0, want.length() - before);
+                return Optional.of(new StreamEvent.ToolCallDelta(delta.index(), Optional.empty(), Optional.empty(),
+                                                                 delta.argumentsFragment().substring(from)));
+            }
+            case StreamEvent.Finished finished -> {
+                if (regenerated.length() < deliveredText.length()) {
+                    throw diverged("length (it ended before reproducing the delivered text)");
+                }
+                for (Map.Entry<Integer, DeliveredCall> call : deliveredCalls.entrySet()) {
+                    StringBuilder args = regeneratedArgs.get(call.getKey());
+                    if (args == null || args.length() < call.getValue().arguments.length()) {
+                        throw diverged("tool call " + call.getKey() + " (it ended before reproducing it)");
+                    }
+                }
+                return Optional.of(finished);
+            }
+            default -> {
+                return Optional.of(event);
+            }
+            }
+        }
+
+        private static ProviderException diverged(String what) {
+            return ProviderException.of(FailureKind.BAD_RESPONSE, "the regenerated answer diverged from the "
+                    + "delivered one in its " + what + ", so it was not stitched");
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+}

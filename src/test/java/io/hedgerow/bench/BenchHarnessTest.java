@@ -1,0 +1,114 @@
+package io.hedgerow.bench;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.closeTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The benchmark's own parts, quickly: the fake upstream's answers, the HTTP client's parsing, both load modes. */
+class BenchHarnessTest {
+    private static final String BODY = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]%s}";
+
+    private FakeUpstream fake;
+
+    @AfterEach
+    void stop() {
+        if (fake != null) {
+            fake.close();
+        }
+    }
+
+    @Test
+    void jsonAnswerOverKeepAlive() throws Exception {
+        fake = FakeUpstream.start(FakeUpstream.Settings.IMMEDIATE, 0);
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", fake.port());
+        byte[] request = BenchHttp.post(address, "/v1/chat/completions", BODY.formatted(""));
+        try (BenchHttp.Connection connection = BenchHttp.Connection.open(address, 5_000)) {
+            BenchHttp.Result result = new BenchHttp.Result();
+            for (int i = 0; i < 3; i++) {
+                connection.exchange(request, result, null, true);
+                assertThat(result.status, is(200));
+                assertThat(result.keepAlive, is(true));
+                assertThat(result.body.toString().contains("Hello from the bench upstream."), is(true));
+                assertThat(result.contentChunks, is(0));
+            }
+        }
+        assertThat(fake.requests(), is(3L));
+    }
+
+    @Test
+    void streamChunksAreCountedAndTimed() throws Exception {
+        fake = FakeUpstream.start(new FakeUpstream.Settings(Delay.NONE, Delay.parse("200us"), 7, 1), 0);
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", fake.port());
+        byte[] request = BenchHttp.post(address, "/v1/chat/completions",
+                                        BODY.formatted(",\"stream\": true,\"stream_options\":{\"include_usage\":true}"));
+        List<Long> lags = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (BenchHttp.Connection connection = BenchHttp.Connection.open(address, 5_000)) {
+            BenchHttp.Result result = new BenchHttp.Result();
+            connection.exchange(request, result, lags::add, true);
+            assertThat(result.status, is(200));
+            assertThat(result.contentChunks, is(7));
+            assertThat(result.done, is(true));
+            assertThat(result.clockAnomalies, is(0));
+            assertThat(result.lastContentNanos - result.firstContentNanos, greaterThan(0L));
+            assertThat(result.body.toString().contains("\"completion_tokens\":7"), is(true));
+        }
+        assertThat(lags.size(), is(7));
+    }
+
+    @Test
+    void openLoopSendsOnScheduleAndClosedLoopRuns() throws Exception {
+        fake = FakeUpstream.start(FakeUpstream.Settings.IMMEDIATE, 0);
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", fake.port());
+        LoadClient.Target target = new LoadClient.Target("fake", address,
+                                                         BenchHttp.post(address, "/v1/chat/completions",
+                                                                        BODY.formatted("")));
+        LoadClient.Phase open = LoadClient.openLoop(target, 200, Duration.ofMillis(500), Duration.ofSeconds(5), 50);
+        assertThat(open.scheduled, is(100L));
+        assertThat(open.ok.sum(), is(100L));
+        assertThat(open.latency.getTotalCount(), is(100L));
+        assertThat(open.reachable(), is(true));
+
+        LoadClient.Phase closed = LoadClient.closedLoop(target, 4, Duration.ofMillis(300));
+        assertThat(closed.ok.sum(), greaterThan(10L));
+        assertThat(closed.failureRatio(), is(0.0));
+    }
+
+    @Test
+    void delaysParseAndSample() {
+        assertEquals(Delay.fixed(Duration.ofMillis(250)), Delay.parse("250ms"));
+        assertEquals(Delay.fixed(Duration.ofNanos(500_000)), Delay.parse("500us"));
+        assertEquals(Delay.NONE, Delay.parse("0"));
+        Delay lognormal = Delay.parse("lognormal:200ms:0.5");
+        assertEquals(Delay.lognormal(Duration.ofMillis(200), 0.5), lognormal);
+        SplittableRandom random = new SplittableRandom(7);
+        long[] samples = LongStream.range(0, 20_001).map(i -> lognormal.sampleNanos(random)).sorted().toArray();
+        assertThat(samples[samples.length / 2] / 1e6, closeTo(200, 10));
+        assertThrows(IllegalArgumentException.class, () -> Delay.parse("lognormal:200ms"));
+        assertThrows(IllegalArgumentException.class, () -> Delay.parse("soon"));
+    }
+
+    @Test
+    void flagsAreFoundWithoutParsing() {
+        assertThat(FakeUpstream.Json.flag("{\"stream\" : true}".getBytes(), "stream"), is(true));
+        assertThat(FakeUpstream.Json.flag("{\"stream\":false}".getBytes(), "stream"), is(false));
+        assertThat(FakeUpstream.Json.flag("{\"x\":\"stream\"}".getBytes(), "stream"), is(false));
+    }
+
+    @Test
+    void mediansAcrossRuns() {
+        assertThat(Report.median(List.of(3.0, 1.0, 2.0)), is(2.0));
+        assertThat(Report.median(List.of(4.0, 1.0, 2.0, 3.0)), is(2.5));
+    }
+}
