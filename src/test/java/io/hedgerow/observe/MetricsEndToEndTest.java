@@ -248,6 +248,31 @@ class MetricsEndToEndTest {
     }
 
     @Test
+    void aStreamResumedOnAnotherCandidateIsCountedAndLogged() {
+        router = ObservedRouter.start(twoProviders().route("m-resume", "p1/m1", "p2/m2").build());
+        String answer = "The quick brown fox jumps over the lazy dog.";
+        String[] pieces = new String[(answer.length() + 4) / 5];
+        for (int i = 0; i < pieces.length; i++) {
+            pieces[i] = answer.substring(i * 5, Math.min(answer.length(), i * 5 + 5));
+        }
+        first.enqueue(Reply.text(pieces).cutAfter(3));
+        second.enqueue(Reply.text(pieces));
+
+        RawClient.SseStream stream = router.raw.chatStream(STREAM.formatted("m-resume"));
+        assertThat(stream.raw(), stream.text(), is(answer));
+
+        Scrape m = router.metrics();
+        assertThat(m.sum("hedgerow_stream_resumptions_total", "route", "m-resume", "provider", "p1", "model", "m1"),
+                   is(1.0));
+        com.fasterxml.jackson.databind.JsonNode event = router.events("stream_resumed").getFirst();
+        assertThat(event.path("from").asText(), is("p1/m1"));
+        assertThat(event.path("to").asText(), is("p2/m2"));
+        assertThat(event.path("delivered_tokens").asInt(), is(3));
+        assertThat(event.path("request_id").asText(), is(stream.header("x-request-id").orElseThrow()));
+        promtoolAccepts(m.text());
+    }
+
+    @Test
     void tagsBeyondTheLimitAreCountedAsOther() {
         router = ObservedRouter.start(twoProviders().route("m-tags", "p2/m2").build()
                                               .withObserve(new io.hedgerow.config.ObserveSettings("off", 10, 2, false)));
