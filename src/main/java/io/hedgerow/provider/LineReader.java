@@ -8,11 +8,17 @@ import java.util.Optional;
 /**
  * Reads UTF-8 lines (ending in LF, CRLF or CR) from an upstream body without trusting it: a line longer
  * than the cap is an error instead of unbounded memory. Not thread-safe: one reader per stream.
+ *
+ * <p>Reads ask for at most {@value #READ_SIZE} bytes: Helidon's response stream allocates a buffer of the size
+ * asked for on every read, and a stream event is typically a few hundred bytes, so 8 KiB reads allocated 8 KiB
+ * per event (more than half of what the router allocated per streamed answer). Longer lines take more reads.
  */
 public final class LineReader {
+    static final int READ_SIZE = 1024;
+
     private final InputStream in;
     private final int maxLineBytes;
-    private final byte[] buffer = new byte[8192];
+    private final byte[] buffer = new byte[READ_SIZE];
     private int pos;
     private int limit;
     private byte[] line = new byte[256];

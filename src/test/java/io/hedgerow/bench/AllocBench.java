@@ -89,6 +89,8 @@ public final class AllocBench {
                 for (LoadClient.Target target : targets) {
                     List<Double> bytes = new ArrayList<>();
                     List<Double> cpu = new ArrayList<>();
+                    long connections0 = fake.connections();
+                    long requests0 = fake.requests();
                     for (int w = 0; w < 3; w++) {
                         System.gc();
                         long a0 = threads.getTotalThreadAllocatedBytes();
@@ -104,6 +106,9 @@ public final class AllocBench {
                             System.out.println(target.name() + ": " + phase.firstError);
                         }
                     }
+                    m.put(target.name() + ".upstream_connections_per_1000",
+                          Math.rint(1000.0 * (fake.connections() - connections0)
+                                            / Math.max(1, fake.requests() - requests0)));
                     m.put(target.name() + ".bytes", Math.rint(Report.median(bytes)));
                     m.put(target.name() + ".cpu_us", Report.round(Report.median(cpu)));
                 }
@@ -121,6 +126,10 @@ public final class AllocBench {
         table.row("stream of 50 chunks: bytes allocated", Report.fmt("%.0f", m.get("stream.direct.bytes")),
                   Report.fmt("%.0f", m.get("stream.hedgerow.bytes")),
                   Report.fmt("%.0f", m.get("stream.router.bytes")));
+        table.row("upstream connections per 1000 JSON requests", "",
+                  Report.fmt("%.0f", m.get("json.hedgerow.upstream_connections_per_1000")), "");
+        table.row("upstream connections per 1000 streams", "",
+                  Report.fmt("%.0f", m.get("stream.hedgerow.upstream_connections_per_1000")), "");
         table.row("stream of 50 chunks: CPU (us)", Report.fmt("%.1f", m.get("stream.direct.cpu_us")),
                   Report.fmt("%.1f", m.get("stream.hedgerow.cpu_us")),
                   Report.fmt("%.1f", m.get("stream.router.cpu_us")));

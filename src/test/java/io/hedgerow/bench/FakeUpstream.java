@@ -126,6 +126,11 @@ public final class FakeUpstream implements AutoCloseable {
         return requests.sum();
     }
 
+    /** Connections those requests came on (distinct socket ids). */
+    public long connections() {
+        return connections.size();
+    }
+
     @Override
     public void close() {
         server.stop();

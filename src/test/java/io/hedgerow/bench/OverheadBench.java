@@ -62,7 +62,8 @@ public final class OverheadBench {
 
     /** Command-line options; {@code --quick} is one short run, for a smoke test. */
     record Options(int runs, Duration phase, Duration warmup, List<Integer> rates, int peakConnections,
-                   int streamRate, int chunks, boolean jfr, boolean markdown) {
+                   int streamRate, int chunks, boolean jfr, boolean markdown, List<String> phases,
+                   boolean floor) {
         static Options parse(String[] args) {
             int runs = 3;
             Duration phase = Duration.ofSeconds(10);
@@ -73,6 +74,8 @@ public final class OverheadBench {
             int chunks = 50;
             boolean jfr = false;
             boolean markdown = false;
+            List<String> phases = List.of("open", "peak", "stream");
+            boolean floor = true;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 Function<String, String> value = name -> {
@@ -96,13 +99,18 @@ public final class OverheadBench {
                 case "--chunks" -> chunks = Integer.parseInt(next == null ? value.apply(arg) : args[++i]);
                 case "--jfr" -> jfr = true;
                 case "--markdown" -> markdown = true;
+                case "--no-floor" -> floor = false;
+                case "--phases" -> phases = List.of((next == null ? value.apply(arg) : args[++i]).split(","));
                 default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
             if (runs < 1 || runs > 9 || phase.toSeconds() > 120 || warmup.toSeconds() > 120) {
                 throw new IllegalArgumentException("--runs 1..9, --phase and --warmup up to 120s");
             }
-            return new Options(runs, phase, warmup, rates, peak, streamRate, chunks, jfr, markdown);
+            if (!List.of("open", "peak", "stream").containsAll(phases)) {
+                throw new IllegalArgumentException("--phases: " + phases + " (expected: some of open,peak,stream)");
+            }
+            return new Options(runs, phase, warmup, rates, peak, streamRate, chunks, jfr, markdown, phases, floor);
         }
     }
 
@@ -114,7 +122,7 @@ public final class OverheadBench {
             System.err.println("bench overhead: " + e.getMessage());
             System.err.println("usage: scripts/bench overhead [--quick] [--runs N] [--phase 10s] [--warmup 8s] "
                                        + "[--rates 200,1000,3000] [--peak-connections 50] [--stream-rate 50] "
-                                       + "[--chunks 50] [--jfr] [--markdown]");
+                                       + "[--chunks 50] [--phases open,peak,stream] [--no-floor] [--jfr] [--markdown]");
             System.exit(2);
             return;
         }
@@ -135,13 +143,16 @@ public final class OverheadBench {
         try (UpstreamProcess upstream = UpstreamProcess.start(
                 jvm, List.of("--chunks", chunks, "--max-seconds", "3600"), upstreamLog);
              UpstreamProcess paced = UpstreamProcess.start(
-                     jvm, List.of("--chunks", chunks, "--chunk-gap", PACE, "--max-seconds", "3600"), upstreamLog)) {
+                     jvm, List.of("--chunks", chunks, "--chunk-gap", PACE, "--max-seconds", "3600"), upstreamLog);
+             UpstreamProcess floor = UpstreamProcess.start(
+                     PassThroughProxy.class, jvm, List.of("--upstream", upstream.baseUrl().toString()), upstreamLog)) {
             int port = freePort();
             Path config = outDir.resolve("overhead-router.yaml");
             Files.writeString(config, routerConfig(upstream, paced, port));
             InetSocketAddress router = new InetSocketAddress("127.0.0.1", port);
-            Targets targets = new Targets(upstream.address(), paced.address(), router);
+            Targets targets = new Targets(upstream.address(), paced.address(), floor.address(), router);
             check(targets.direct, false);
+            check(targets.floor, false);
             check(targets.directStream, true);
             check(targets.directPaced, true);
 
@@ -161,7 +172,8 @@ public final class OverheadBench {
             ArrayNode runsJson = Report.MAPPER.createArrayNode();
             for (int r = 1; r <= options.runs(); r++) {
                 ObjectNode runJson = runsJson.addObject();
-                Map<String, Double> metrics = runOnce(r, targets, config, port, routerLog, runJson, upstream, paced);
+                Map<String, Double> metrics = runOnce(r, targets, config, port, routerLog, runJson, upstream, paced,
+                                                      floor);
                 runs.add(metrics);
                 runJson.set("metrics", Report.MAPPER.valueToTree(metrics));
             }
@@ -204,14 +216,18 @@ public final class OverheadBench {
     /** The four kinds of request: JSON and stream, direct and through Hedgerow. */
     private static final class Targets {
         final LoadClient.Target direct;
+        final LoadClient.Target floor;
         final LoadClient.Target proxied;
         final LoadClient.Target directStream;
         final LoadClient.Target proxiedStream;
         final LoadClient.Target directPaced;
         final LoadClient.Target proxiedPaced;
 
-        Targets(InetSocketAddress upstream, InetSocketAddress paced, InetSocketAddress router) {
+        Targets(InetSocketAddress upstream, InetSocketAddress paced, InetSocketAddress floorProxy,
+                InetSocketAddress router) {
             String path = "/v1/chat/completions";
+            floor = new LoadClient.Target("floor", floorProxy,
+                                          BenchHttp.post(floorProxy, path, body(FakeUpstream.MODEL, false)));
             direct = new LoadClient.Target("direct", upstream,
                                            BenchHttp.post(upstream, path, body(FakeUpstream.MODEL, false)));
             proxied = new LoadClient.Target("hedgerow", router, BenchHttp.post(router, path, body("bench", false)));
@@ -231,7 +247,8 @@ public final class OverheadBench {
     }
 
     private Map<String, Double> runOnce(int run, Targets t, Path config, int port, Path routerLog, ObjectNode json,
-                                        UpstreamProcess upstream, UpstreamProcess paced) throws Exception {
+                                        UpstreamProcess upstream, UpstreamProcess paced, UpstreamProcess floor)
+            throws Exception {
         Map<String, Double> m = new LinkedHashMap<>();
         ArrayNode phases = json.putArray("phases");
         out.println();
@@ -243,94 +260,115 @@ public final class OverheadBench {
 
             Duration warm = options.warmup();
             LoadClient.closedLoop(t.direct, 16, warm.dividedBy(2));
+            LoadClient.closedLoop(t.floor, 16, warm.dividedBy(2));
             LoadClient.closedLoop(t.proxied, 16, warm);
             LoadClient.closedLoop(t.directStream, 4, warm.dividedBy(4));
             LoadClient.closedLoop(t.proxiedStream, 4, warm.dividedBy(2));
             Thread.sleep(1000);
             long[] heap = router.heapBytes();
             m.put("memory.after_warmup.rss_mb", mb(router.rssBytes().orElse(-1)));
+            m.put("memory.after_warmup.rss_anon_mb", mb(router.rssAnonBytes().orElse(-1)));
             m.put("memory.after_warmup.heap_used_mb", mb(heap[0]));
             m.put("memory.after_warmup.heap_committed_mb", mb(heap[1]));
 
             Duration grace = Duration.ofSeconds(5);
-            for (int rate : options.rates()) {
+            for (int rate : options.phases().contains("open") ? options.rates() : List.<Integer>of()) {
                 LoadClient.Phase d = LoadClient.openLoop(t.direct, rate, options.phase(), grace, MAX_CONNECTIONS);
                 phase(phases, d);
+                LoadClient.Phase f = options.floor()
+                        ? LoadClient.openLoop(t.floor, rate, options.phase(), grace, MAX_CONNECTIONS)
+                        : LoadClient.closedLoop(t.floor, 1, Duration.ofMillis(100));
+                phase(phases, f);
                 LoadClient.Phase p;
                 try (MemorySampler sampler = new MemorySampler(router)) {
                     p = LoadClient.openLoop(t.proxied, rate, options.phase(), grace, MAX_CONNECTIONS);
                     sampler.into(m, "memory.at_" + rate + "rps");
                 }
                 phase(phases, p);
-                openMetrics(m, "open." + rate, d, p);
+                openMetrics(m, "open." + rate, d, f, p);
                 out.println(Report.fmt("  %5d req/s  direct p50 %.3f p99 %.3f ms (%.0f/s)  hedgerow p50 %.3f p99 %.3f "
                                                + "ms (%.0f/s)%s", rate, p50(d), p99(d), d.achievedRate(), p50(p),
                                        p99(p), p.achievedRate(), p.failureRatio() > 0 ? " failures "
                                                + p.failed.sum() + "+" + p.timedOut + " " + p.firstError : ""));
             }
 
-            CpuTime client0 = CpuTime.self();
-            CpuTime upstream0 = CpuTime.of(upstream.pid());
-            LoadClient.Phase dPeak = LoadClient.closedLoop(t.direct, options.peakConnections(), options.phase());
-            CpuTime client1 = CpuTime.self();
-            CpuTime upstream1 = CpuTime.of(upstream.pid());
-            CpuTime router1 = CpuTime.of(router.pid());
-            phase(phases, dPeak);
-            LoadClient.Phase pPeak;
-            JsonNode stats0 = upstream.stats();
-            try (MemorySampler sampler = new MemorySampler(router)) {
-                pPeak = LoadClient.closedLoop(t.proxied, options.peakConnections(), options.phase());
-                sampler.into(m, "memory.at_peak");
+            if (options.phases().contains("peak")) {
+                CpuTime client0 = CpuTime.self();
+                CpuTime upstream0 = CpuTime.of(upstream.pid());
+                LoadClient.Phase dPeak = LoadClient.closedLoop(t.direct, options.peakConnections(), options.phase());
+                CpuTime client1 = CpuTime.self();
+                CpuTime upstream1 = CpuTime.of(upstream.pid());
+                phase(phases, dPeak);
+                CpuTime floor0 = CpuTime.of(floor.pid());
+                LoadClient.Phase fPeak = LoadClient.closedLoop(t.floor, options.peakConnections(), options.phase());
+                CpuTime floor1 = CpuTime.of(floor.pid());
+                CpuTime client2 = CpuTime.self();
+                CpuTime upstream2 = CpuTime.of(upstream.pid());
+                CpuTime router1 = CpuTime.of(router.pid());
+                phase(phases, fPeak);
+                cpu(m, "peak.floor.cpu_us.", fPeak, client2.minus(client1), upstream2.minus(upstream1),
+                    floor1.minus(floor0));
+                m.put("peak.floor.rps", Math.rint(fPeak.achievedRate()));
+                m.put("peak.floor_ratio", Report.round(fPeak.achievedRate() / dPeak.achievedRate()));
+                m.put("peak.floor.p50_ms", p50(fPeak));
+                m.put("peak.floor.p99_ms", p99(fPeak));
+                LoadClient.Phase pPeak;
+                JsonNode stats0 = upstream.stats();
+                try (MemorySampler sampler = new MemorySampler(router)) {
+                    pPeak = LoadClient.closedLoop(t.proxied, options.peakConnections(), options.phase());
+                    sampler.into(m, "memory.at_peak");
+                }
+                JsonNode stats1 = upstream.stats();
+                phase(phases, pPeak);
+                cpu(m, "peak.direct.cpu_us.", dPeak, client1.minus(client0), upstream1.minus(upstream0), null);
+                cpu(m, "peak.hedgerow.cpu_us.", pPeak, CpuTime.self().minus(client2),
+                    CpuTime.of(upstream.pid()).minus(upstream2), CpuTime.of(router.pid()).minus(router1));
+                m.put("peak.hedgerow.upstream_connections", (double) (stats1.path("connections").asLong()
+                        - stats0.path("connections").asLong()));
+                m.put("peak.direct.rps", Math.rint(dPeak.achievedRate()));
+                m.put("peak.hedgerow.rps", Math.rint(pPeak.achievedRate()));
+                m.put("peak.ratio", Report.round(pPeak.achievedRate() / dPeak.achievedRate()));
+                m.put("peak.direct.p50_ms", p50(dPeak));
+                m.put("peak.hedgerow.p50_ms", p50(pPeak));
+                m.put("peak.direct.p99_ms", p99(dPeak));
+                m.put("peak.hedgerow.p99_ms", p99(pPeak));
+                m.put("peak.hedgerow.failures", (double) (pPeak.failed.sum() + pPeak.timedOut));
+                out.println(Report.fmt("  peak (%d connections): direct %.0f/s, hedgerow %.0f/s (%.0f%%)",
+                                       options.peakConnections(), dPeak.achievedRate(), pPeak.achievedRate(),
+                                       100 * pPeak.achievedRate() / dPeak.achievedRate()));
             }
-            JsonNode stats1 = upstream.stats();
-            phase(phases, pPeak);
-            cpu(m, "peak.direct.cpu_us.", dPeak, client1.minus(client0), upstream1.minus(upstream0), null);
-            cpu(m, "peak.hedgerow.cpu_us.", pPeak, CpuTime.self().minus(client1),
-                CpuTime.of(upstream.pid()).minus(upstream1), CpuTime.of(router.pid()).minus(router1));
-            m.put("peak.hedgerow.upstream_connections", (double) (stats1.path("connections").asLong()
-                    - stats0.path("connections").asLong()));
-            m.put("peak.direct.rps", Math.rint(dPeak.achievedRate()));
-            m.put("peak.hedgerow.rps", Math.rint(pPeak.achievedRate()));
-            m.put("peak.ratio", Report.round(pPeak.achievedRate() / dPeak.achievedRate()));
-            m.put("peak.direct.p50_ms", p50(dPeak));
-            m.put("peak.hedgerow.p50_ms", p50(pPeak));
-            m.put("peak.direct.p99_ms", p99(dPeak));
-            m.put("peak.hedgerow.p99_ms", p99(pPeak));
-            m.put("peak.hedgerow.failures", (double) (pPeak.failed.sum() + pPeak.timedOut));
-            out.println(Report.fmt("  peak (%d connections): direct %.0f/s, hedgerow %.0f/s (%.0f%%)",
-                                   options.peakConnections(), dPeak.achievedRate(), pPeak.achievedRate(),
-                                   100 * pPeak.achievedRate() / dPeak.achievedRate()));
-
-            JsonNode before = paced.stats();
-            LoadClient.Phase dPaced = LoadClient.openLoop(t.directPaced, options.streamRate(), options.phase(), grace,
-                                                          MAX_CONNECTIONS);
-            phase(phases, dPaced);
-            LoadClient.Phase pPaced;
-            try (MemorySampler sampler = new MemorySampler(router)) {
-                pPaced = LoadClient.openLoop(t.proxiedPaced, options.streamRate(), options.phase(), grace,
-                                             MAX_CONNECTIONS);
-                sampler.into(m, "memory.streaming");
+            if (options.phases().contains("stream")) {
+                JsonNode before = paced.stats();
+                LoadClient.Phase dPaced = LoadClient.openLoop(t.directPaced, options.streamRate(), options.phase(), grace,
+                                                              MAX_CONNECTIONS);
+                phase(phases, dPaced);
+                LoadClient.Phase pPaced;
+                try (MemorySampler sampler = new MemorySampler(router)) {
+                    pPaced = LoadClient.openLoop(t.proxiedPaced, options.streamRate(), options.phase(), grace,
+                                                 MAX_CONNECTIONS);
+                    sampler.into(m, "memory.streaming");
+                }
+                phase(phases, pPaced);
+                JsonNode after = paced.stats();
+                m.put("stream.hedgerow.upstream_abandoned", (double) (after.path("abandoned_streams").asLong()
+                        - before.path("abandoned_streams").asLong()));
+                LoadClient.Phase dBurst = LoadClient.openLoop(t.directStream, options.streamRate(), options.phase(), grace,
+                                                              MAX_CONNECTIONS);
+                phase(phases, dBurst);
+                JsonNode burst0 = upstream.stats();
+                LoadClient.Phase pBurst = LoadClient.openLoop(t.proxiedStream, options.streamRate(), options.phase(),
+                                                              grace, MAX_CONNECTIONS);
+                JsonNode burst1 = upstream.stats();
+                phase(phases, pBurst);
+                m.put("stream.burst.hedgerow.upstream_connections", (double) (burst1.path("connections").asLong()
+                        - burst0.path("connections").asLong()));
+                streamMetrics(m, "stream.paced", dPaced, pPaced);
+                streamMetrics(m, "stream.burst", dBurst, pBurst);
+                out.println(Report.fmt("  streams at %d/s: first chunk p50 direct %.3f, hedgerow %.3f ms; chunk delay "
+                                               + "+%.3f ms; burst +%.4f ms per chunk", options.streamRate(),
+                                       m.get("stream.paced.direct.ttfc.p50_ms"), m.get("stream.paced.hedgerow.ttfc.p50_ms"),
+                                       m.get("stream.paced.added.lag.p50_ms"), m.get("stream.burst.added.per_chunk_ms")));
             }
-            phase(phases, pPaced);
-            JsonNode after = paced.stats();
-            m.put("stream.hedgerow.upstream_abandoned", (double) (after.path("abandoned_streams").asLong()
-                    - before.path("abandoned_streams").asLong()));
-            LoadClient.Phase dBurst = LoadClient.openLoop(t.directStream, options.streamRate(), options.phase(), grace,
-                                                          MAX_CONNECTIONS);
-            phase(phases, dBurst);
-            JsonNode burst0 = upstream.stats();
-            LoadClient.Phase pBurst = LoadClient.openLoop(t.proxiedStream, options.streamRate(), options.phase(),
-                                                          grace, MAX_CONNECTIONS);
-            JsonNode burst1 = upstream.stats();
-            phase(phases, pBurst);
-            m.put("stream.burst.hedgerow.upstream_connections", (double) (burst1.path("connections").asLong()
-                    - burst0.path("connections").asLong()));
-            streamMetrics(m, "stream.paced", dPaced, pPaced);
-            streamMetrics(m, "stream.burst", dBurst, pBurst);
-            out.println(Report.fmt("  streams at %d/s: first chunk p50 direct %.3f, hedgerow %.3f ms; chunk delay "
-                                           + "+%.3f ms; burst +%.4f ms per chunk", options.streamRate(),
-                                   m.get("stream.paced.direct.ttfc.p50_ms"), m.get("stream.paced.hedgerow.ttfc.p50_ms"),
-                                   m.get("stream.paced.added.lag.p50_ms"), m.get("stream.burst.added.per_chunk_ms")));
         }
         return m;
     }
@@ -350,8 +388,9 @@ public final class OverheadBench {
         m.put(prefix + "total", Report.round(total / n / 1000));
     }
 
-    private static void openMetrics(Map<String, Double> m, String prefix, LoadClient.Phase d, LoadClient.Phase p) {
-        for (LoadClient.Phase phase : List.of(d, p)) {
+    private static void openMetrics(Map<String, Double> m, String prefix, LoadClient.Phase d, LoadClient.Phase f,
+                                    LoadClient.Phase p) {
+        for (LoadClient.Phase phase : List.of(d, f, p)) {
             String k = prefix + "." + phase.target;
             m.put(k + ".p50_ms", p50(phase));
             m.put(k + ".p90_ms", pct(phase, 90));
@@ -363,6 +402,8 @@ public final class OverheadBench {
         }
         m.put(prefix + ".added.p50_ms", Report.round(p50(p) - p50(d)));
         m.put(prefix + ".added.p99_ms", Report.round(p99(p) - p99(d)));
+        m.put(prefix + ".floor_added.p50_ms", Report.round(p50(f) - p50(d)));
+        m.put(prefix + ".floor_added.p99_ms", Report.round(p99(f) - p99(d)));
     }
 
     private void streamMetrics(Map<String, Double> m, String prefix, LoadClient.Phase d, LoadClient.Phase p) {
@@ -389,87 +430,120 @@ public final class OverheadBench {
     }
 
     private Report.Table table(Map<String, Double> m) {
-        Report.Table table = new Report.Table("", "direct", "via Hedgerow", "added", "Hedgerow / direct");
-        table.section("Non-streaming, open loop: latency p50 / p99 (ms), from each request's due time");
-        for (int rate : options.rates()) {
-            String k = "open." + rate;
-            boolean reachable = m.getOrDefault(k + ".hedgerow.reachable", 0.0) >= 0.5;
-            boolean directReachable = m.getOrDefault(k + ".direct.reachable", 0.0) >= 0.5;
-            table.row(rate + " req/s",
-                      pair(m, k + ".direct.p50_ms", k + ".direct.p99_ms")
-                              + (directReachable ? "" : Report.fmt(" (only %.0f/s)", m.get(k + ".direct.achieved_rps"))),
-                      reachable ? pair(m, k + ".hedgerow.p50_ms", k + ".hedgerow.p99_ms")
-                              : Report.fmt("not reached (%.0f/s)", m.get(k + ".hedgerow.achieved_rps")),
-                      reachable ? pair(m, k + ".added.p50_ms", k + ".added.p99_ms") : "-",
-                      reachable ? ratio(m, k + ".hedgerow.p50_ms", k + ".direct.p50_ms") : "-");
+        Report.Table table = new Report.Table("", "direct", "pass-through proxy", "via Hedgerow", "Hedgerow added",
+                                              "Hedgerow / direct");
+        if (options.phases().contains("open")) {
+            table.section("Non-streaming, open loop: latency p50 / p99 (ms), from each request's due time");
+            for (int rate : options.rates()) {
+                String k = "open." + rate;
+                table.row(rate + " req/s", open(m, k + ".direct"), open(m, k + ".floor"), open(m, k + ".hedgerow"),
+                          reached(m, k + ".hedgerow") ? pair(m, k + ".added.p50_ms", k + ".added.p99_ms") : "-",
+                          reached(m, k + ".hedgerow") ? ratio(m, k + ".hedgerow.p50_ms", k + ".direct.p50_ms") : "-");
+            }
         }
+        if (options.phases().contains("peak")) {
+            peakRows(table, m);
+        }
+        if (options.phases().contains("stream")) {
+            streamRows(table, m);
+        }
+        memoryRows(table, m);
+        return table;
+    }
+
+    private static boolean reached(Map<String, Double> m, String k) {
+        return m.getOrDefault(k + ".reachable", 0.0) >= 0.5;
+    }
+
+    private static String open(Map<String, Double> m, String k) {
+        return reached(m, k) ? pair(m, k + ".p50_ms", k + ".p99_ms")
+                : Report.fmt("not reached (%.0f/s)", m.getOrDefault(k + ".achieved_rps", Double.NaN));
+    }
+
+    private void peakRows(Report.Table table, Map<String, Double> m) {
         table.section("Peak, closed loop, " + options.peakConnections() + " connections");
         table.row("throughput (req/s)", Report.fmt("%.0f", m.get("peak.direct.rps")),
+                  Report.fmt("%.0f (%.0f%%)", m.get("peak.floor.rps"), 100 * m.get("peak.floor_ratio")),
                   Report.fmt("%.0f", m.get("peak.hedgerow.rps")), "",
                   Report.fmt("%.0f%%", 100 * m.get("peak.ratio")));
         table.row("latency p50 / p99 (ms)", pair(m, "peak.direct.p50_ms", "peak.direct.p99_ms"),
+                  pair(m, "peak.floor.p50_ms", "peak.floor.p99_ms"),
                   pair(m, "peak.hedgerow.p50_ms", "peak.hedgerow.p99_ms"), "", "");
         table.row("CPU per request, all processes (us)", num1(m, "peak.direct.cpu_us.total"),
-                  num1(m, "peak.hedgerow.cpu_us.total"),
-                  Report.fmt("router %.1f (kernel %.1f)", m.get("peak.hedgerow.cpu_us.router"),
-                             m.get("peak.hedgerow.cpu_us.router_system")),
+                  num1(m, "peak.floor.cpu_us.total"), num1(m, "peak.hedgerow.cpu_us.total"), "",
                   ratio(m, "peak.hedgerow.cpu_us.total", "peak.direct.cpu_us.total"));
-        table.row("  of which load client / upstream (us)",
+        table.row("  the proxy's own (us; in the kernel)", "",
+                  num1(m, "peak.floor.cpu_us.router") + "; " + num1(m, "peak.floor.cpu_us.router_system"),
+                  num1(m, "peak.hedgerow.cpu_us.router") + "; " + num1(m, "peak.hedgerow.cpu_us.router_system"),
+                  "", "");
+        table.row("  load client / upstream (us)",
                   num1(m, "peak.direct.cpu_us.client") + " / " + num1(m, "peak.direct.cpu_us.upstream"),
+                  num1(m, "peak.floor.cpu_us.client") + " / " + num1(m, "peak.floor.cpu_us.upstream"),
                   num1(m, "peak.hedgerow.cpu_us.client") + " / " + num1(m, "peak.hedgerow.cpu_us.upstream"), "", "");
-        table.row("upstream connections opened", "", Report.fmt("%.0f for %.0f requests",
-                                                                   m.get("peak.hedgerow.upstream_connections"),
-                                                                   m.get("peak.hedgerow.rps") * options.phase()
-                                                                           .toSeconds()), "", "");
+        table.row("upstream connections opened", "", "",
+                  Report.fmt("%.0f for %.0f requests", m.get("peak.hedgerow.upstream_connections"),
+                             m.get("peak.hedgerow.rps") * options.phase().toSeconds()), "", "");
+    }
+
+    private void streamRows(Report.Table table, Map<String, Double> m) {
         table.section("Streaming, " + options.chunks() + " chunks, " + options.streamRate()
                               + " streams/s, open loop (ms)");
         String pd = "stream.paced.";
-        table.row("time to first chunk p50 / p99", pair(m, pd + "direct.ttfc.p50_ms", pd + "direct.ttfc.p99_ms"),
+        table.row("time to first chunk p50 / p99", pair(m, pd + "direct.ttfc.p50_ms", pd + "direct.ttfc.p99_ms"), "",
                   pair(m, pd + "hedgerow.ttfc.p50_ms", pd + "hedgerow.ttfc.p99_ms"),
                   pair(m, pd + "added.ttfc.p50_ms", pd + "added.ttfc.p99_ms"),
                   ratio(m, pd + "hedgerow.ttfc.p50_ms", pd + "direct.ttfc.p50_ms"));
-        table.row("chunk delay, upstream write to client p50 / p99 (" + PACE + " apart)",
-                  pair(m, pd + "direct.lag.p50_ms", pd + "direct.lag.p99_ms"),
+        table.row("chunk delay from upstream write p50 / p99 (" + PACE + " apart)",
+                  pair(m, pd + "direct.lag.p50_ms", pd + "direct.lag.p99_ms"), "",
                   pair(m, pd + "hedgerow.lag.p50_ms", pd + "hedgerow.lag.p99_ms"),
                   pair(m, pd + "added.lag.p50_ms", pd + "added.lag.p99_ms"), "");
         String bd = "stream.burst.";
-        table.row("first to last chunk p50 (sent back to back)", num(m, bd + "direct.tail.p50_ms"),
+        table.row("first to last chunk p50 (sent back to back)", num(m, bd + "direct.tail.p50_ms"), "",
                   num(m, bd + "hedgerow.tail.p50_ms"),
                   Report.fmt("%.4f per chunk", m.get(bd + "added.per_chunk_ms")), "");
-        table.row("upstream connections opened for the streams", "",
+        table.row("upstream connections opened for the streams", "", "",
                   Report.fmt("%.0f for %.0f streams", m.get(bd + "hedgerow.upstream_connections"),
                              (double) options.streamRate() * options.phase().toSeconds()), "", "");
+    }
+
+    private void memoryRows(Report.Table table, Map<String, Double> m) {
         table.section("Router process (-Xmx256m, as scripts/run starts it)");
-        table.row("RSS / heap used after warm-up (MB)", "",
+        table.row("RSS / heap used after warm-up (MB)", "", "",
                   Report.fmt("%.0f / %.0f", m.get("memory.after_warmup.rss_mb"),
                              m.get("memory.after_warmup.heap_used_mb")), "", "");
-        if (options.rates().contains(1000)) {
-            table.row("max RSS / heap used at 1000 req/s (MB)", "",
+        if (options.rates().contains(1000) && options.phases().contains("open")) {
+            table.row("max RSS / heap used at 1000 req/s (MB)", "", "",
                       Report.fmt("%.0f / %.0f", m.get("memory.at_1000rps.rss_max_mb"),
                                  m.get("memory.at_1000rps.heap_used_max_mb")), "", "");
         }
-        table.row("max RSS / heap used at peak (MB)", "",
-                  Report.fmt("%.0f / %.0f", m.get("memory.at_peak.rss_max_mb"), m.get("memory.at_peak.heap_used_max_mb")),
-                  "", "");
-        table.row("start-up to first served request (s)", "",
+        if (options.phases().contains("peak")) {
+            table.row("max RSS / heap used at peak (MB)", "", "",
+                      Report.fmt("%.0f / %.0f", m.get("memory.at_peak.rss_max_mb"),
+                                 m.get("memory.at_peak.heap_used_max_mb")), "", "");
+        }
+        table.row("start-up to first served request (s)", "", "",
                   Report.fmt("%.2f (first after build %.2f)", m.get("startup_ms") / 1000,
                              m.get("startup.first_after_build_ms") / 1000), "", "");
-        return table;
     }
 
     /** The targets, each with its measured value and PASS/MISS. */
     private List<String> targets(Map<String, Double> m) {
         List<String> lines = new ArrayList<>();
-        if (options.rates().contains(1000)) {
+        if (options.rates().contains(1000) && options.phases().contains("open")) {
             verdict(lines, "added p50 at 1000 req/s <= 0.3 ms", m.get("open.1000.added.p50_ms"), 0.3, true, "ms");
             verdict(lines, "added p99 at 1000 req/s <= 2 ms", m.get("open.1000.added.p99_ms"), 2.0, true, "ms");
         }
-        verdict(lines, "peak throughput >= 50% of direct", 100 * m.get("peak.ratio"), 50.0, false, "%");
-        verdict(lines, "added delay per streamed chunk p50 <= 0.2 ms", m.get("stream.paced.added.lag.p50_ms"), 0.2,
-                true, "ms");
-        verdict(lines, "relay cost per chunk (burst) <= 0.2 ms", m.get("stream.burst.added.per_chunk_ms"), 0.2, true,
-                "ms");
-        Double rss = options.rates().contains(1000) ? m.get("memory.at_1000rps.rss_max_mb") : null;
+        if (options.phases().contains("peak")) {
+            verdict(lines, "peak throughput >= 50% of direct", 100 * m.get("peak.ratio"), 50.0, false, "%");
+        }
+        if (options.phases().contains("stream")) {
+            verdict(lines, "added delay per streamed chunk p50 <= 0.2 ms", m.get("stream.paced.added.lag.p50_ms"),
+                    0.2, true, "ms");
+            verdict(lines, "relay cost per chunk (burst) <= 0.2 ms", m.get("stream.burst.added.per_chunk_ms"), 0.2,
+                    true, "ms");
+        }
+        Double rss = options.rates().contains(1000) && options.phases().contains("open")
+                ? m.get("memory.at_1000rps.rss_max_mb") : null;
         if (rss != null) {
             verdict(lines, "RSS at 1000 req/s <= 300 MB", rss, 300.0, true, "MB");
         }
@@ -591,6 +665,7 @@ public final class OverheadBench {
         private final Thread thread;
         private volatile boolean running = true;
         private volatile long maxRss = -1;
+        private volatile long maxRssAnon = -1;
         private volatile long maxHeapUsed = -1;
         private volatile long maxHeapCommitted = -1;
 
@@ -605,6 +680,10 @@ public final class OverheadBench {
                 OptionalLong rss = router.rssBytes();
                 if (rss.isPresent()) {
                     maxRss = Math.max(maxRss, rss.getAsLong());
+                }
+                OptionalLong anon = router.rssAnonBytes();
+                if (anon.isPresent()) {
+                    maxRssAnon = Math.max(maxRssAnon, anon.getAsLong());
                 }
                 if (tick++ % 10 == 5) {
                     long[] heap = router.heapBytes();
@@ -622,6 +701,7 @@ public final class OverheadBench {
         void into(Map<String, Double> m, String prefix) {
             stop();
             m.put(prefix + ".rss_max_mb", mb(maxRss));
+            m.put(prefix + ".rss_anon_max_mb", mb(maxRssAnon));
             m.put(prefix + ".heap_used_max_mb", mb(maxHeapUsed));
             m.put(prefix + ".heap_committed_max_mb", mb(maxHeapCommitted));
         }

@@ -92,9 +92,21 @@ final class RouterProcess implements AutoCloseable {
 
     /** Resident set size in bytes, from {@code /proc/PID/status}; empty when it cannot be read. */
     OptionalLong rssBytes() {
+        return status("VmRSS:");
+    }
+
+    /**
+     * The anonymous part of the RSS (heap, code cache, metaspace, thread stacks): the rest is file pages, mostly
+     * the class-data archive and the jar, which are shared and can be dropped under memory pressure.
+     */
+    OptionalLong rssAnonBytes() {
+        return status("RssAnon:");
+    }
+
+    private OptionalLong status(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(field)) {
                     return OptionalLong.of(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
                 }
             }

@@ -48,12 +48,21 @@ final class UpstreamProcess implements AutoCloseable {
      */
     static UpstreamProcess start(List<String> jvmOptions, List<String> args, Path log)
             throws IOException, InterruptedException {
+        return start(FakeUpstream.class, jvmOptions, args, log);
+    }
+
+    /**
+     * Starts another bench server with this JVM's class path, e.g. {@link PassThroughProxy}; its {@code main}
+     * must print {@code listening on http://127.0.0.1:PORT/v1} and exit when its standard input closes.
+     */
+    static UpstreamProcess start(Class<?> main, List<String> jvmOptions, List<String> args, Path log)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(FakeUpstream.class.getName());
+        command.add(main.getName());
         command.addAll(args);
         Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))

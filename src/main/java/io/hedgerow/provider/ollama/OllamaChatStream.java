@@ -147,8 +147,23 @@ final class OllamaChatStream implements ChatStream {
             pending.add(new StreamEvent.Finished(OllamaCodec.finishReason(chunk, toolCalls > 0)));
             OllamaCodec.usage(chunk).ifPresent(usage -> pending.add(new StreamEvent.UsageReported(usage)));
             done = true;
-            // Nothing follows done; give the connection back now rather than when the caller closes.
+            // Nothing follows done; give the connection back now rather than when the caller closes. Helidon
+            // pools it only if the body was read to its end, so read that end first.
+            drainRest();
             close();
+        }
+    }
+
+    /** Reads the (normally empty) rest of the body; failures are dropped, the answer is complete already. */
+    private void drainRest() {
+        try {
+            for (int i = 0; i < 8; i++) {
+                if (lines.readLine().isEmpty()) {
+                    return;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // close() discards a connection that was not read to its end
         }
     }
 

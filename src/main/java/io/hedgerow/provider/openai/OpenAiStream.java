@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * An OpenAI-style SSE stream of {@code chat.completion.chunk}s, ending with {@code data: [DONE]}.
  * A stream that reaches its end after a finish reason but without {@code [DONE]} is complete; one that ends
- * before any finish reason was cut, and fails with {@code BAD_RESPONSE}.
+ * before any finish reason was cut, and fails with {@code BAD_RESPONSE}. After {@code [DONE]} the (normally
+ * empty) rest of the body is read before the response is closed, so that its connection goes back to the pool
+ * instead of being closed (a new TCP, and for real providers TLS, handshake for the next stream).
  */
 final class OpenAiStream implements ChatStream {
     private final HttpClientResponse response;
@@ -67,6 +69,9 @@ final class OpenAiStream implements ChatStream {
                 pending.add(new StreamEvent.Finished(FinishReason.STOP));
             }
             ended = true;
+            if (event.isPresent()) {
+                drainRest();
+            }
             close();
             return;
         }
@@ -91,6 +96,23 @@ final class OpenAiStream implements ChatStream {
             }
         } catch (OpenAiResponseCodec.MalformedResponseException e) {
             throw ProviderException.of(FailureKind.BAD_RESPONSE, e.getMessage());
+        }
+    }
+
+    /**
+     * Reads past {@code [DONE]} to the end of the body, which servers send right after it. Failures are dropped on
+     * purpose: the answer is complete, and {@link #close()} discards a connection that was not read to its end.
+     */
+    private void drainRest() {
+        try {
+            // A well-behaved stream has nothing left; a few stray events are read past, more are left unread.
+            for (int i = 0; i < 8; i++) {
+                if (sse.next().isEmpty()) {
+                    return;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // see above: nothing the caller could act on
         }
     }
 
