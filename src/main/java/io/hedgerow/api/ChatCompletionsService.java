@@ -261,6 +261,7 @@ public final class ChatCompletionsService implements HttpService {
         String code = switch (e.failure().kind()) {
             case TIMEOUT -> "upstream_timeout";
             case CANCELLED -> "cancelled";
+            case SHUTDOWN -> "shutting_down";
             default -> "upstream_stream_broken";
         };
         return ErrorResponses.body(new ApiException(502, "upstream_error", code,
