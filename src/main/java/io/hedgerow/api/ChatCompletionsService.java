@@ -181,7 +181,8 @@ public final class ChatCompletionsService implements HttpService {
         servedHeaders(res, served);
         ObjectNode body = OpenAiResponseCodec.write(served.value(), newCompletionId(), clock.millis() / 1000);
         try {
-            res.header(HeaderNames.CONTENT_TYPE, "application/json").send(Json.MAPPER.writeValueAsBytes(body));
+            ClientGone.send(res.header(HeaderNames.CONTENT_TYPE, "application/json"),
+                            Json.MAPPER.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -283,8 +284,8 @@ public final class ChatCompletionsService implements HttpService {
         try {
             res.status(e.status());
             e.headers().forEach(res::header);
-            res.header(HeaderNames.CONTENT_TYPE, "application/json")
-                    .send(Json.MAPPER.writeValueAsBytes(ErrorResponses.body(e)));
+            ClientGone.send(res.header(HeaderNames.CONTENT_TYPE, "application/json"),
+                            Json.MAPPER.writeValueAsBytes(ErrorResponses.body(e)));
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
