@@ -170,7 +170,8 @@ public final class ConfigLoader {
             Optional<Integer> perMinute = integer(entry.get("rate-limit"), key + ".rate-limit", 1, 1_000_000);
             Optional<Integer> burst = integer(entry.get("burst"), key + ".burst", 1, 1_000_000);
             if (burst.isPresent() && perMinute.isEmpty()) {
-                problems.error(key + ".burst", "given without a rate-limit (expected: rate-limit: requests per minute)");
+                problems.error(key + ".burst", "given without a rate-limit (expected: rate-limit: requests per "
+                        + "minute)");
             }
             try {
                 ClientKey client = new ClientKey(name.get(), hash.get(),

@@ -38,6 +38,8 @@ class HostileUpstreamEndToEndTest {
     private static final String CHAT = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
     private static final String STREAM =
             "{\"model\":\"solo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    private static final RetrySettings ONE_ATTEMPT = new RetrySettings(1, Duration.ofMillis(50),
+                                                                       Duration.ofMillis(200), Duration.ofSeconds(2));
     private static final BreakerSettings QUICK_BREAKER = new BreakerSettings(Duration.ofSeconds(30), 2, 0.5,
                                                                              Duration.ofSeconds(30), 1, 2);
 
@@ -76,7 +78,7 @@ class HostileUpstreamEndToEndTest {
 
     private void start(String baseUrl, java.util.function.Consumer<TestConfig.Provider> setup) {
         router = HedgerowServer.start(TestConfig.builder()
-                                              .failover(new FailoverSettings(new RetrySettings(1, Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(2)),
+                                              .failover(new FailoverSettings(ONE_ATTEMPT,
                                                                              CooldownSettings.DEFAULTS, QUICK_BREAKER,
                                                                              RecoverySettings.OFF))
                                               .openAi("p1", baseUrl, setup)

@@ -330,8 +330,8 @@ final class ChaosUpstream implements AutoCloseable {
 
     private static String completion(String[] pieces, String model) {
         return "{\"id\":\"chatcmpl-soak\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"" + model + "\","
-                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + String.join("", pieces)
-                + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":"
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
+                + String.join("", pieces) + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":"
                 + pieces.length + ",\"total_tokens\":" + (9 + pieces.length) + "}}";
     }
 

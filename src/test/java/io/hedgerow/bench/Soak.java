@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * baseline (upstream connections, threads, heap).
  */
 final class Soak {
-    /** Routes and how often each is asked: a three-rung chain, a hedged pair, a lone candidate, a TLS-broken primary. */
+    /** Routes and how often each is asked: a three-rung chain, a hedged pair, one candidate, a TLS-broken primary. */
     static final Map<String, Double> ROUTES = Map.of("chain", 0.4, "hedged", 0.25, "solo", 0.2, "tls", 0.15);
     /** The router's cap on an upstream answer; chaos answers this much over it. */
     static final int MAX_RESPONSE = 256 * 1024;

@@ -50,6 +50,12 @@ import java.util.concurrent.locks.LockSupport;
 final class SoakClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int READ_TIMEOUT_MILLIS = 30_000;
+    /**
+     * A kept-alive connection idle longer than this is not reused: the router closes idle connections (after its
+     * idle-timeout, 60 s by default), and a request written just as it does so would get no answer. Well-behaved
+     * clients keep their idle limit under the server's; so does this one.
+     */
+    private static final long MAX_IDLE_NANOS = Duration.ofSeconds(20).toNanos();
 
     /** What to send: routes (with weights), how often to stream and to hang up, and the answer sizes. */
     record Mix(Map<String, Double> routes, double streamShare, double hangUpShare, int minPieces, int maxPieces) {
@@ -216,6 +222,7 @@ final class SoakClient {
                 }
             }
             if (outcome.reusable) {
+                c.lastUsed = System.nanoTime();
                 idle.offerFirst(c);
                 c = null;
             }
@@ -237,8 +244,14 @@ final class SoakClient {
     }
 
     private Connection acquire() throws IOException {
-        Connection c = idle.pollFirst();
-        return c != null ? c : Connection.open(router);
+        Connection c;
+        while ((c = idle.pollFirst()) != null) {
+            if (System.nanoTime() - c.lastUsed < MAX_IDLE_NANOS) {
+                return c;
+            }
+            c.close(false);
+        }
+        return Connection.open(router);
     }
 
     private byte[] requestBytes(Request r) {
@@ -378,6 +391,7 @@ final class SoakClient {
         private final Socket socket;
         private final InputStream in;
         private final OutputStream out;
+        private volatile long lastUsed = System.nanoTime();
 
         private Connection(Socket socket) throws IOException {
             this.socket = socket;
