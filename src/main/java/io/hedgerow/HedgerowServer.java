@@ -3,13 +3,19 @@ package io.hedgerow;
 import io.hedgerow.api.ChatCompletionsService;
 import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
+import io.hedgerow.api.FrontDoor;
 import io.hedgerow.api.ModelsService;
+import io.hedgerow.api.RequestLedger;
+import io.hedgerow.api.TransportErrors;
 import io.hedgerow.config.ConfigLoader;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.ProviderConfig;
+import io.hedgerow.config.ServerLimits;
 import io.hedgerow.exec.ChatExecutor;
 import io.hedgerow.exec.StallWatchdog;
 import io.hedgerow.health.HealthRegistry;
+import io.hedgerow.model.Failure;
+import io.hedgerow.model.FailureKind;
 import io.hedgerow.observe.AdminService;
 import io.hedgerow.observe.ConfigReloader;
 import io.hedgerow.observe.ConfigWatcher;
@@ -28,6 +34,7 @@ import io.hedgerow.time.Ticker;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.metrics.api.BuiltInMeterNameFormat;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -40,6 +47,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -65,15 +73,20 @@ public final class HedgerowServer implements AutoCloseable {
     private final Telemetry telemetry;
     private final Optional<ConfigReloader> reloader;
     private final Optional<ConfigWatcher> watcher;
+    private final FrontDoor door;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private static final long PAYLOAD_BACKSTOP = 64L * 1024 * 1024;
 
     private HedgerowServer(WebServer server, StallWatchdog watchdog, AtomicReference<Generation> current,
-                           Telemetry telemetry, Optional<ConfigReloader> reloader, Optional<ConfigWatcher> watcher) {
+                           Telemetry telemetry, Optional<ConfigReloader> reloader, Optional<ConfigWatcher> watcher,
+                           FrontDoor door) {
         this.server = server;
         this.watchdog = watchdog;
         this.current = current;
         this.telemetry = telemetry;
         this.reloader = reloader;
         this.watcher = watcher;
+        this.door = door;
     }
 
     /** Starts a router on the configured host and port (port 0 picks a free one). */
@@ -117,13 +130,72 @@ public final class HedgerowServer implements AutoCloseable {
         return telemetry;
     }
 
+    /** How {@code /v1} requests ended so far, as the router answered them. */
+    public RequestLedger ledger() {
+        return door.ledger();
+    }
+
+    /** Chat requests in flight now. */
+    public int requestsInFlight() {
+        return door.inFlight();
+    }
+
+    /** Attempts in flight to this provider now. */
+    public int attemptsInFlight(String provider) {
+        return current.get().engine().executor().attemptsInFlight(provider);
+    }
+
+    /** Requests whose client is being watched now (read, write and presence guards). */
+    public int clientsWatched() {
+        return door.watching();
+    }
+
+    /** Drains for the configured {@code server.drain-timeout}, then stops (what SIGTERM does). */
     @Override
     public void close() {
+        drain(current.get().config().server().limits().drainTimeout());
+    }
+
+    /**
+     * A graceful stop: new connections are refused at once and new chat requests on open ones get a 503
+     * {@code shutting_down}; requests in flight may finish within {@code timeout}; then every attempt still running
+     * is aborted, so a request still waiting gets a 503 {@code shutting_down} and a stream being relayed ends with
+     * an SSE error event (never {@code [DONE]}). Idempotent.
+     */
+    public void drain(Duration timeout) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long started = System.nanoTime();
         watcher.ifPresent(ConfigWatcher::close);
-        server.stop();
-        watchdog.close();
-        telemetry.metrics().close();
-        telemetry.events().close();
+        door.drain();
+        // Helidon's stop closes the listener at once, closes idle connections, and waits (up to its grace period)
+        // for connections serving a request; it runs beside the drain.
+        Thread stopper = Thread.ofPlatform().name("hedgerow-stop").start(server::stop);
+        try {
+            int waiting = door.inFlight();
+            if (waiting > 0) {
+                LOG.log(System.Logger.Level.INFO, "draining: {0} requests in flight, up to {1}",
+                        Integer.toString(waiting), io.hedgerow.config.Checks.human(timeout));
+            }
+            if (!door.awaitIdle(timeout)) {
+                LOG.log(System.Logger.Level.WARNING, "drain timeout: ending {0} requests still in flight",
+                        Integer.toString(door.inFlight()));
+                watchdog.shutdown(Failure.of(FailureKind.SHUTDOWN, "the router is shutting down"));
+                door.awaitIdle(Duration.ofSeconds(5));
+            }
+            stopper.join(Duration.ofSeconds(15));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            watchdog.shutdown(Failure.of(FailureKind.SHUTDOWN, "the router is shutting down"));
+            watchdog.close();
+            door.close();
+            telemetry.metrics().close();
+            telemetry.events().close();
+            LOG.log(System.Logger.Level.INFO, "stopped after {0} ms; requests served: {1}",
+                    Long.toString((System.nanoTime() - started) / 1_000_000), door.ledger().summary());
+        }
     }
 
     /** How to start a router. */
@@ -208,11 +280,28 @@ public final class HedgerowServer implements AutoCloseable {
                         + " for changes (POST /admin/reload still works): " + e.getMessage());
             }
         }
+        ServerLimits limits = config.server().limits();
+        FrontDoor door = FrontDoor.create(() -> current.get().config().server(), ticker);
         WebServer server;
         try {
             server = WebServer.builder()
                     .host(config.server().host())
                     .port(config.server().port())
+                    // The drain on shutdown is ours (close()): Helidon's own hook would cut requests after 0.5 s.
+                    .shutdownHook(false)
+                    .shutdownGracePeriod(limits.drainTimeout().plus(Duration.ofSeconds(10)))
+                    // A backstop for bodies declared far over any limit: refused before a byte is read. Bodies over
+                    // max-body-size below it get the chat service's 413, and are read and dropped so the client
+                    // can read that answer.
+                    .maxPayloadSize(Math.max(config.server().maxBodyBytes(), PAYLOAD_BACKSTOP))
+                    .maxTcpConnections(limits.maxConnections())
+                    .idleConnectionTimeout(limits.idleTimeout())
+                    .idleConnectionPeriod(idleCheckPeriod(limits.idleTimeout()))
+                    .directHandlers(TransportErrors.handlers(config.server().maxBodyBytes()))
+                    .addProtocol(Http1Config.builder()
+                                         .maxHeadersSize(limits.maxHeaderBytes())
+                                         .addReceiveListener(door.headerTimeout())
+                                         .build())
                     // Each SSE event is one small write: without TCP_NODELAY, Nagle holds it until the client's
                     // delayed ACK (~40 ms on Linux), so streamed tokens would arrive in bursts.
                     .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
@@ -222,6 +311,7 @@ public final class HedgerowServer implements AutoCloseable {
                                         .addObserver(metricsObserver)
                                         .build())
                     .routing(routing -> routing
+                            .addFilter(door)
                             .register("/v1", new ChatCompletionsService(() -> current.get().engine(), telemetry,
                                                                         clock),
                                       new ModelsService(() -> current.get().engine().router()))
@@ -235,11 +325,19 @@ public final class HedgerowServer implements AutoCloseable {
         } catch (RuntimeException e) {
             watcher.ifPresent(ConfigWatcher::close);
             watchdog.close();
+            door.close();
             metrics.close();
             events.close();
             throw e;
         }
-        return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher);
+        return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door);
+    }
+
+    /** Helidon checks for idle connections every period: a quarter of the timeout, between 1 s and 30 s. */
+    private static Duration idleCheckPeriod(Duration idleTimeout) {
+        Duration quarter = idleTimeout.dividedBy(4);
+        return quarter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : quarter.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : quarter;
     }
 
     /** Builds generations: the first from a config, the next from the current one and a reloaded config. */

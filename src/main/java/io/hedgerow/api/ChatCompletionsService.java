@@ -211,7 +211,8 @@ public final class ChatCompletionsService implements HttpService {
         servedHeaders(res, served);
         ObjectNode body = OpenAiResponseCodec.write(served.value(), newCompletionId(), clock.millis() / 1000);
         try {
-            res.header(HeaderNames.CONTENT_TYPE, "application/json").send(Json.MAPPER.writeValueAsBytes(body));
+            ClientGone.send(res.header(HeaderNames.CONTENT_TYPE, "application/json"),
+                            Json.MAPPER.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -322,6 +323,7 @@ public final class ChatCompletionsService implements HttpService {
         String code = switch (e.failure().kind()) {
             case TIMEOUT -> "upstream_timeout";
             case CANCELLED -> "cancelled";
+            case SHUTDOWN -> "shutting_down";
             default -> "upstream_stream_broken";
         };
         return ErrorResponses.body(new ApiException(502, "upstream_error", code,
@@ -343,8 +345,8 @@ public final class ChatCompletionsService implements HttpService {
         try {
             res.status(e.status());
             e.headers().forEach(res::header);
-            res.header(HeaderNames.CONTENT_TYPE, "application/json")
-                    .send(Json.MAPPER.writeValueAsBytes(ErrorResponses.body(e)));
+            ClientGone.send(res.header(HeaderNames.CONTENT_TYPE, "application/json"),
+                            Json.MAPPER.writeValueAsBytes(ErrorResponses.body(e)));
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }

@@ -50,9 +50,13 @@ public final class ConfigLoader {
     private static final Set<String> PRICE = Set.of("input", "output");
     private static final Set<String> OBSERVE = Set.of("events", "recent-events", "max-tags", "watch-config");
     private static final Set<String> SERVER = Set.of("host", "port", "max-body-size", "request-timeout",
-                                                    "admin-key");
+                                                    "admin-key", "client-keys", "allow-unauthenticated",
+                                                    "max-concurrent-requests", "max-connections", "max-header-size",
+                                                    "read-timeout", "write-timeout", "idle-timeout", "drain-timeout");
+    private static final Set<String> CLIENT_KEY = Set.of("name", "sha256", "rate-limit", "burst");
     private static final Set<String> PROVIDER = Set.of("type", "base-url", "keys", "headers", "role-map",
-                                                       "timeouts", "sim", "key-rotation", "models", "prefill");
+                                                       "timeouts", "sim", "key-rotation", "models", "prefill",
+                                                       "max-concurrent", "max-response-size");
     private static final Set<String> TIMEOUTS = Set.of("connect", "first-token", "idle", "total");
     private static final Set<String> SIM = Set.of("first-token", "tokens-per-second", "answer-tokens", "faults");
     private static final Set<String> LATENCY = Set.of("median", "sigma", "slow-fraction", "slow-factor");
@@ -149,7 +153,8 @@ public final class ConfigLoader {
         if (admin.exists()) {
             adminKey = key(admin, "server.admin-key", "admin");
         }
-        return new ServerSettings(host, port, maxBody, requestTimeout, adminKey);
+        return new ServerSettings(host, port, maxBody, requestTimeout, adminKey, clientAccess(node, host),
+                                  serverLimits(node));
     }
 
     private ObserveSettings observe(Config node) {
@@ -172,6 +177,85 @@ public final class ConfigLoader {
                                            .orElse(d.recentEvents()),
                                    integer(node.get("max-tags"), "observe.max-tags", 0, 1000).orElse(d.maxTags()),
                                    bool(node.get("watch-config"), "observe.watch-config").orElse(d.watchConfig()));
+    }
+
+    private ClientAccess clientAccess(Config node, String host) {
+        List<ClientKey> keys = new ArrayList<>();
+        Config list = node.get("client-keys");
+        if (list.exists() && list.type() != Config.Type.LIST) {
+            problems.error("server.client-keys", "must be a list of {name, sha256}");
+        }
+        List<Config> entries = list.exists() && list.type() == Config.Type.LIST ? children(list) : List.of();
+        Set<String> names = new LinkedHashSet<>();
+        Set<String> hashes = new LinkedHashSet<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String key = "server.client-keys[" + i + "]";
+            Config entry = entries.get(i);
+            unknownKeys(entry, key, CLIENT_KEY);
+            Optional<String> name = text(entry.get("name"), key + ".name");
+            Optional<String> hash = text(entry.get("sha256"), key + ".sha256").map(String::trim);
+            if (name.isEmpty() || hash.isEmpty()) {
+                problems.error(key, "needs a name and a sha256 (print one with: hedgerow hash-key)");
+                continue;
+            }
+            Optional<Integer> perMinute = integer(entry.get("rate-limit"), key + ".rate-limit", 1, 1_000_000);
+            Optional<Integer> burst = integer(entry.get("burst"), key + ".burst", 1, 1_000_000);
+            if (burst.isPresent() && perMinute.isEmpty()) {
+                problems.error(key + ".burst", "given without a rate-limit (expected: rate-limit: requests per "
+                        + "minute)");
+            }
+            try {
+                ClientKey client = new ClientKey(name.get(), hash.get(),
+                        perMinute.map(n -> new ClientKey.RateLimit(n, burst.orElse(n))));
+                if (!names.add(client.name())) {
+                    problems.error(key + ".name", "'" + client.name() + "' names two clients");
+                } else if (!hashes.add(client.sha256())) {
+                    problems.error(key + ".sha256", "the same key as an earlier client (each client needs its own)");
+                } else {
+                    keys.add(client);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.error(key + ".sha256", "'" + hash.get() + "' (expected: 64 hex digits, as printed by "
+                        + "hedgerow hash-key)");
+            }
+        }
+        boolean allow = bool(node.get("allow-unauthenticated"), "server.allow-unauthenticated").orElse(false);
+        ClientAccess access = new ClientAccess(keys, allow);
+        access.refusal(host).ifPresent(why -> problems.error("server.host", why));
+        return access;
+    }
+
+    private ServerLimits serverLimits(Config node) {
+        ServerLimits d = ServerLimits.DEFAULTS;
+        return build("server", () -> new ServerLimits(
+                integer(node.get("max-concurrent-requests"), "server.max-concurrent-requests", 1, 100_000)
+                        .orElse(d.maxConcurrentRequests()),
+                integer(node.get("max-connections"), "server.max-connections", 1, 1_000_000)
+                        .orElse(d.maxConnections()),
+                Math.toIntExact(size(node.get("max-header-size"), "server.max-header-size")
+                        .filter(n -> n >= 1024 && n <= 1024 * 1024 || invalid("server.max-header-size", n,
+                                                                              "1KiB to 1MiB"))
+                        .orElse((long) d.maxHeaderBytes())),
+                positive(node.get("read-timeout"), "server.read-timeout").orElse(d.readTimeout()),
+                positive(node.get("write-timeout"), "server.write-timeout").orElse(d.writeTimeout()),
+                positive(node.get("idle-timeout"), "server.idle-timeout").orElse(d.idleTimeout()),
+                duration(node.get("drain-timeout"), "server.drain-timeout").orElse(d.drainTimeout())), d);
+    }
+
+    private ProviderLimits providerLimits(Config node, String key) {
+        ProviderLimits d = ProviderLimits.DEFAULTS;
+        return build(key, () -> new ProviderLimits(
+                integer(node.get("max-concurrent"), key + ".max-concurrent", 1, 100_000).orElse(d.maxConcurrent()),
+                size(node.get("max-response-size"), key + ".max-response-size")
+                        .filter(n -> n >= 1024 && n <= 1024L * 1024 * 1024 || invalid(key + ".max-response-size", n,
+                                                                                      "1KiB to 1GiB"))
+                        .orElse(d.maxResponseBytes())), d);
+    }
+
+    /** Reports a value out of its range; false, for use in a filter. */
+    private boolean invalid(String key, long value, String expected) {
+        problems.error(key, "'" + value + "' (expected: " + expected + ")");
+        return false;
     }
 
     private Optional<ProviderConfig> provider(Config node, Timeouts defaults) {
@@ -217,7 +301,7 @@ public final class ConfigLoader {
         Map<String, ModelSettings> models = models(node.get("models"), key + ".models");
         boolean prefill = bool(node.get("prefill"), key + ".prefill").orElse(type.get() == ProviderType.ANTHROPIC);
         return Optional.of(new ProviderConfig(name, type.get(), baseUrl, keys, headers, roleMap, timeouts, sim,
-                                              rotation, models, prefill));
+                                              rotation, models, prefill, providerLimits(node, key)));
     }
 
     private Optional<RouteConfig> route(Config node, Map<String, ProviderConfig> providers, Config providersNode,
