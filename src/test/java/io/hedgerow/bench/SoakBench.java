@@ -41,6 +41,7 @@ public final class SoakBench {
     private final Duration duration;
     private final double rate;
     private final double hangUps;
+    private final List<String> histograms = new ArrayList<>();
 
     private SoakBench(Duration duration, double rate, double hangUps) {
         this.duration = duration;
@@ -59,7 +60,11 @@ public final class SoakBench {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
             case "--quick" -> duration = Duration.ofSeconds(60);
-            case "--duration" -> duration = Delay.duration(args[++i]);
+            case "--duration" -> {
+                String text = args[++i];
+                duration = text.matches("\\d+m") ? Duration.ofMinutes(Long.parseLong(text.replace("m", "")))
+                        : Delay.duration(text);
+            }
             case "--rate" -> rate = Double.parseDouble(args[++i]);
             case "--hang-ups" -> hangUps = Double.parseDouble(args[++i]);
             default -> {
@@ -151,6 +156,10 @@ public final class SoakBench {
         json.set("baseline", before.json());
         json.set("after", after.json());
         json.put("stray_log_lines", stray.size());
+        if (histograms.size() == 2) {
+            json.set("heap_growth_bytes_by_class", Report.MAPPER.valueToTree(growth(histograms.get(0),
+                                                                                    histograms.get(1), 15)));
+        }
         json.set("problems", Report.MAPPER.valueToTree(problems));
         json.put("passed", problems.isEmpty());
         Path file = outDir.resolve("soak-" + stamp + ".json");
@@ -200,12 +209,51 @@ public final class SoakBench {
 
     private Soak.Baseline measure(RouterProcess router, Set<Integer> upstreamPorts) throws Exception {
         jcmd(router.pid(), "GC.run");
+        histograms.add(jcmdOutput(router.pid(), "GC.class_histogram"));
         long heap = router.heapBytes()[0];
         Path dump = outDir.resolve("soak-threads-" + System.nanoTime() + ".json");
         jcmd(router.pid(), "Thread.dump_to_file", "-format=json", dump.toString());
         int threads = Files.exists(dump) ? Soak.countThreads(Files.readString(dump)) : -1;
         Files.deleteIfExists(dump);
         return new Soak.Baseline(Soak.connectionsTo(upstreamPorts), threads, heap);
+    }
+
+    /** A jcmd's output (for the class histograms, whose growth the report lists). */
+    private static String jcmdOutput(long pid, String... command) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> args = new ArrayList<>(List.of(Path.of(java).resolveSibling("jcmd").toString(),
+                                                    String.valueOf(pid)));
+        args.addAll(List.of(command));
+        Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        return text;
+    }
+
+    /** The classes whose live bytes grew most between two histograms ({@code jcmd GC.class_histogram}). */
+    static Map<String, Long> growth(String before, String after, int top) {
+        Map<String, Long> b = histogram(before);
+        Map<String, Long> delta = new TreeMap<>();
+        histogram(after).forEach((k, v) -> delta.put(k, v - b.getOrDefault(k, 0L)));
+        Map<String, Long> largest = new java.util.LinkedHashMap<>();
+        delta.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
+                .forEach(e -> largest.put(e.getKey(), e.getValue()));
+        return largest;
+    }
+
+    private static Map<String, Long> histogram(String text) {
+        Map<String, Long> bytes = new TreeMap<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[0].endsWith(":")) {
+                try {
+                    bytes.merge(f[3], Long.parseLong(f[2]), Long::sum);
+                } catch (NumberFormatException ignored) {
+                    // the header line
+                }
+            }
+        }
+        return bytes;
     }
 
     private static void jcmd(long pid, String... command) throws IOException, InterruptedException {
