@@ -46,6 +46,8 @@ public final class OverheadBench {
             + "\"max_tokens\":64,\"temperature\":0.2%s}";
     private static final String STREAM_FIELDS = ",\"stream\":true,\"stream_options\":{\"include_usage\":true}";
     private static final int MAX_CONNECTIONS = 1000;
+    /** The floor proxy runs with the heap and collector scripts/run gives the router. */
+    private static final List<String> ROUTER_JVM = List.of("-Xmx256m", "-XX:+UseG1GC");
     /** The gap between two chunks of a paced stream: each is relayed on its own, as with a real model. */
     private static final String PACE = "1ms";
 
@@ -145,7 +147,8 @@ public final class OverheadBench {
              UpstreamProcess paced = UpstreamProcess.start(
                      jvm, List.of("--chunks", chunks, "--chunk-gap", PACE, "--max-seconds", "3600"), upstreamLog);
              UpstreamProcess floor = UpstreamProcess.start(
-                     PassThroughProxy.class, jvm, List.of("--upstream", upstream.baseUrl().toString()), upstreamLog)) {
+                     PassThroughProxy.class, ROUTER_JVM, List.of("--upstream", upstream.baseUrl().toString()),
+                     upstreamLog)) {
             int port = freePort();
             Path config = outDir.resolve("overhead-router.yaml");
             Files.writeString(config, routerConfig(upstream, paced, port));
