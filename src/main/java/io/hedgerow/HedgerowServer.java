@@ -1,46 +1,97 @@
 package io.hedgerow;
 
 import io.hedgerow.api.ChatCompletionsService;
+import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
+import io.hedgerow.api.FrontDoor;
 import io.hedgerow.api.ModelsService;
+import io.hedgerow.api.RequestLedger;
+import io.hedgerow.api.TransportErrors;
+import io.hedgerow.config.ConfigLoader;
 import io.hedgerow.config.HedgerowConfig;
+import io.hedgerow.config.ProviderConfig;
+import io.hedgerow.config.ServerLimits;
 import io.hedgerow.exec.ChatExecutor;
-import io.hedgerow.exec.ExecutionListener;
 import io.hedgerow.exec.StallWatchdog;
 import io.hedgerow.health.HealthRegistry;
+import io.hedgerow.model.Failure;
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.observe.AdminService;
+import io.hedgerow.observe.ConfigReloader;
+import io.hedgerow.observe.ConfigWatcher;
+import io.hedgerow.observe.EventLog;
+import io.hedgerow.observe.Generation;
+import io.hedgerow.observe.HedgerowMetrics;
+import io.hedgerow.observe.Observability;
+import io.hedgerow.observe.Readiness;
+import io.hedgerow.observe.StatusService;
+import io.hedgerow.observe.Telemetry;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderClients;
 import io.hedgerow.route.Router;
 import io.hedgerow.time.Ticker;
 
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.metrics.api.BuiltInMeterNameFormat;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
- * Hedgerow assembled: provider adapters, router and executor behind a Helidon WebServer. The data's path
- * is {@code api -> route -> exec -> provider}; this class only wires it together.
+ * Hedgerow assembled: provider adapters, router and executor behind a Helidon WebServer, with metrics, status,
+ * events and config reload beside them. The data's path is {@code api -> route -> exec -> provider}; this class
+ * only wires it together.
+ *
+ * <p>Everything built from one config is a {@link Generation}, held in one atomic reference: each request reads
+ * it once when it starts, and a reload swaps in the next one, which shares with the old the provider clients and
+ * health state of what did not change.
  */
 public final class HedgerowServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HedgerowServer.class.getName());
+    /** How long the config file's directory must be quiet before a change is read. */
+    static final Duration WATCH_QUIET = Duration.ofMillis(300);
+
     private final WebServer server;
     private final StallWatchdog watchdog;
+    private final AtomicReference<Generation> current;
+    private final Telemetry telemetry;
+    private final Optional<ConfigReloader> reloader;
+    private final Optional<ConfigWatcher> watcher;
+    private final FrontDoor door;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private static final long PAYLOAD_BACKSTOP = 64L * 1024 * 1024;
 
-    private HedgerowServer(WebServer server, StallWatchdog watchdog) {
+    private HedgerowServer(WebServer server, StallWatchdog watchdog, AtomicReference<Generation> current,
+                           Telemetry telemetry, Optional<ConfigReloader> reloader, Optional<ConfigWatcher> watcher,
+                           FrontDoor door) {
         this.server = server;
         this.watchdog = watchdog;
+        this.current = current;
+        this.telemetry = telemetry;
+        this.reloader = reloader;
+        this.watcher = watcher;
+        this.door = door;
     }
 
     /** Starts a router on the configured host and port (port 0 picks a free one). */
     public static HedgerowServer start(HedgerowConfig config) {
-        return start(config, Ticker.system());
+        return builder(config).start();
     }
 
     /**
@@ -48,33 +99,16 @@ public final class HedgerowServer implements AutoCloseable {
      * fake one instead of waiting.
      */
     public static HedgerowServer start(HedgerowConfig config, Ticker ticker) {
-        Clock clock = Clock.systemUTC();
-        Map<String, ProviderClient> clients = ProviderClients.create(config.providers(), clock,
-                                                                     RandomGenerator.getDefault());
-        Router router = new Router(config, clients);
-        StallWatchdog watchdog = StallWatchdog.start(ticker, Duration.ofMillis(50));
-        HealthRegistry health = new HealthRegistry(config.failover(), config.hedging(), ticker,
-                                                   event -> LOG.log(System.Logger.Level.INFO, "{0}", event));
-        ChatExecutor executor = new ChatExecutor(ticker, watchdog, health, RandomGenerator.getDefault(),
-                                                 config.server().requestTimeout(), ExecutionListener.NONE);
-        WebServer server = WebServer.builder()
-                .host(config.server().host())
-                .port(config.server().port())
-                // Each SSE event is one small write: without TCP_NODELAY, Nagle holds it until the client's
-                // delayed ACK (~40 ms on Linux), so streamed tokens would arrive in bursts.
-                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                .addFeature(ObserveFeature.builder()
-                                    .addObserver(HealthObserver.builder().details(true).build())
-                                    .addObserver(MetricsObserver.builder().build())
-                                    .build())
-                .routing(routing -> routing
-                        .register("/v1", new ChatCompletionsService(router, executor,
-                                                                    config.server().maxBodyBytes(), clock),
-                                  new ModelsService(router))
-                        .register(new FallbackService()))
-                .build()
-                .start();
-        return new HedgerowServer(server, watchdog);
+        return builder(config).ticker(ticker).start();
+    }
+
+    /** Starts a router that reloads {@code configFile} (the file {@code config} was read from) when it changes. */
+    public static HedgerowServer start(HedgerowConfig config, Path configFile) {
+        return builder(config).configFile(configFile).start();
+    }
+
+    public static Builder builder(HedgerowConfig config) {
+        return new Builder(config);
     }
 
     /** The port actually bound. */
@@ -82,9 +116,270 @@ public final class HedgerowServer implements AutoCloseable {
         return server.port();
     }
 
+    /** The generation in use. */
+    public Generation generation() {
+        return current.get();
+    }
+
+    /** Reloads the config file now, as {@code POST /admin/reload} does; empty when started without a file. */
+    public Optional<ConfigReloader.Outcome> reload() {
+        return reloader.map(r -> r.reload("api"));
+    }
+
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
+    /** How {@code /v1} requests ended so far, as the router answered them. */
+    public RequestLedger ledger() {
+        return door.ledger();
+    }
+
+    /** Chat requests in flight now. */
+    public int requestsInFlight() {
+        return door.inFlight();
+    }
+
+    /** Attempts in flight to this provider now. */
+    public int attemptsInFlight(String provider) {
+        return current.get().engine().executor().attemptsInFlight(provider);
+    }
+
+    /** Requests whose client is being watched now (read, write and presence guards). */
+    public int clientsWatched() {
+        return door.watching();
+    }
+
+    /** Drains for the configured {@code server.drain-timeout}, then stops (what SIGTERM does). */
     @Override
     public void close() {
-        server.stop();
-        watchdog.close();
+        drain(current.get().config().server().limits().drainTimeout());
+    }
+
+    /**
+     * A graceful stop: new connections are refused at once and new chat requests on open ones get a 503
+     * {@code shutting_down}; requests in flight may finish within {@code timeout}; then every attempt still running
+     * is aborted, so a request still waiting gets a 503 {@code shutting_down} and a stream being relayed ends with
+     * an SSE error event (never {@code [DONE]}). Idempotent.
+     */
+    public void drain(Duration timeout) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long started = System.nanoTime();
+        watcher.ifPresent(ConfigWatcher::close);
+        door.drain();
+        // Helidon's stop closes the listener at once, closes idle connections, and waits (up to its grace period)
+        // for connections serving a request; it runs beside the drain.
+        Thread stopper = Thread.ofPlatform().name("hedgerow-stop").start(server::stop);
+        try {
+            int waiting = door.inFlight();
+            if (waiting > 0) {
+                LOG.log(System.Logger.Level.INFO, "draining: {0} requests in flight, up to {1}",
+                        Integer.toString(waiting), io.hedgerow.config.Checks.human(timeout));
+            }
+            if (!door.awaitIdle(timeout)) {
+                LOG.log(System.Logger.Level.WARNING, "drain timeout: ending {0} requests still in flight",
+                        Integer.toString(door.inFlight()));
+                watchdog.shutdown(Failure.of(FailureKind.SHUTDOWN, "the router is shutting down"));
+                door.awaitIdle(Duration.ofSeconds(5));
+            }
+            stopper.join(Duration.ofSeconds(15));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            watchdog.shutdown(Failure.of(FailureKind.SHUTDOWN, "the router is shutting down"));
+            watchdog.close();
+            door.close();
+            telemetry.metrics().close();
+            telemetry.events().close();
+            LOG.log(System.Logger.Level.INFO, "stopped after {0} ms; requests served: {1}",
+                    Long.toString((System.nanoTime() - started) / 1_000_000), door.ledger().summary());
+        }
+    }
+
+    /** How to start a router. */
+    public static final class Builder {
+        private final HedgerowConfig config;
+        private Ticker ticker = Ticker.system();
+        private Clock clock = Clock.systemUTC();
+        private Optional<Path> configFile = Optional.empty();
+        private Optional<Consumer<String>> eventSink = Optional.empty();
+        private Duration watchQuiet = WATCH_QUIET;
+        private Function<String, Optional<String>> environment = name -> Optional.ofNullable(System.getenv(name));
+
+        private Builder(HedgerowConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The time policies read (default: the system's). */
+        public Builder ticker(Ticker value) {
+            this.ticker = Objects.requireNonNull(value, "ticker");
+            return this;
+        }
+
+        /** The file the config came from: reloaded on change and by {@code POST /admin/reload}. */
+        public Builder configFile(Path file) {
+            this.configFile = Optional.of(file);
+            return this;
+        }
+
+        /** Where event lines go instead of what {@code observe.events} says (embedding, tests). */
+        public Builder eventSink(Consumer<String> sink) {
+            this.eventSink = Optional.of(sink);
+            return this;
+        }
+
+        /** Where a reload resolves {@code ${VAR}} and {@code env:} keys (default: the process environment). */
+        public Builder environment(Function<String, Optional<String>> env) {
+            this.environment = Objects.requireNonNull(env, "env");
+            return this;
+        }
+
+        /** How long the config directory must be quiet before a change is read (default 300 ms). */
+        public Builder watchQuiet(Duration quiet) {
+            this.watchQuiet = quiet;
+            return this;
+        }
+
+        public HedgerowServer start() {
+            return HedgerowServer.start(this);
+        }
+    }
+
+    private static HedgerowServer start(Builder b) {
+        HedgerowConfig config = b.config;
+        Ticker ticker = b.ticker;
+        Clock clock = b.clock;
+        RandomGenerator random = RandomGenerator.getDefault();
+        // Built first: it sets up the global registry with Prometheus-style (snake_case) names.
+        MetricsObserver metricsObserver = MetricsObserver.builder()
+                .metricsConfig(m -> m.builtInMeterNameFormat(BuiltInMeterNameFormat.SNAKE))
+                .build();
+        AtomicReference<Generation> current = new AtomicReference<>();
+        EventLog events = b.eventSink.map(sink -> Observability.eventLog(sink, clock, config.observe()))
+                .orElseGet(() -> EventLog.create(config.observe(), clock, System.out));
+        HedgerowMetrics metrics = Observability.metrics(current::get);
+        Telemetry telemetry = new Telemetry(metrics, events, current::get, ticker, config.observe().maxTags());
+        StallWatchdog watchdog = StallWatchdog.start(ticker, Duration.ofMillis(50));
+
+        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry);
+        current.set(wiring.first(config));
+        Observability.started(current.get(), telemetry);
+
+        Optional<ConfigReloader> reloader = b.configFile.map(file -> new ConfigReloader(
+                current, file, path -> ConfigLoader.load(path, b.environment), wiring::next, g -> Observability.swapped(g, telemetry),
+                events, metrics));
+        Optional<ConfigWatcher> watcher = Optional.empty();
+        if (reloader.isPresent() && config.observe().watchConfig()) {
+            try {
+                ConfigReloader r = reloader.get();
+                watcher = Optional.of(ConfigWatcher.start(r.file(), b.watchQuiet, r::reload));
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot watch " + b.configFile.get()
+                        + " for changes (POST /admin/reload still works): " + e.getMessage());
+            }
+        }
+        ServerLimits limits = config.server().limits();
+        FrontDoor door = FrontDoor.create(() -> current.get().config().server(), ticker);
+        WebServer server;
+        try {
+            server = WebServer.builder()
+                    .host(config.server().host())
+                    .port(config.server().port())
+                    // The drain on shutdown is ours (close()): Helidon's own hook would cut requests after 0.5 s.
+                    .shutdownHook(false)
+                    .shutdownGracePeriod(limits.drainTimeout().plus(Duration.ofSeconds(10)))
+                    // A backstop for bodies declared far over any limit: refused before a byte is read. Bodies over
+                    // max-body-size below it get the chat service's 413, and are read and dropped so the client
+                    // can read that answer.
+                    .maxPayloadSize(Math.max(config.server().maxBodyBytes(), PAYLOAD_BACKSTOP))
+                    .maxTcpConnections(limits.maxConnections())
+                    .idleConnectionTimeout(limits.idleTimeout())
+                    .idleConnectionPeriod(idleCheckPeriod(limits.idleTimeout()))
+                    .directHandlers(TransportErrors.handlers(config.server().maxBodyBytes()))
+                    .addProtocol(Http1Config.builder()
+                                         .maxHeadersSize(limits.maxHeaderBytes())
+                                         .addReceiveListener(door.headerTimeout())
+                                         .build())
+                    // Each SSE event is one small write: without TCP_NODELAY, Nagle holds it until the client's
+                    // delayed ACK (~40 ms on Linux), so streamed tokens would arrive in bursts.
+                    .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+                    .addFeature(ObserveFeature.builder()
+                                        .addObserver(HealthObserver.builder().details(true)
+                                                             .addCheck(new Readiness(current::get)).build())
+                                        .addObserver(metricsObserver)
+                                        .build())
+                    .routing(routing -> routing
+                            .addFilter(door)
+                            .register("/v1", new ChatCompletionsService(() -> current.get().engine(), telemetry,
+                                                                        clock),
+                                      new ModelsService(() -> current.get().engine().router()))
+                            .register("/status", StatusService.create(current::get, telemetry, clock,
+                                                                      b.configFile.map(Path::toString)))
+                            .register("/admin", new AdminService(() -> current.get().config().server().adminKey(),
+                                                                 reloader.map(r -> r::reload)))
+                            .register(new FallbackService()))
+                    .build()
+                    .start();
+        } catch (RuntimeException e) {
+            watcher.ifPresent(ConfigWatcher::close);
+            watchdog.close();
+            door.close();
+            metrics.close();
+            events.close();
+            throw e;
+        }
+        return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door);
+    }
+
+    /** Helidon checks for idle connections every period: a quarter of the timeout, between 1 s and 30 s. */
+    private static Duration idleCheckPeriod(Duration idleTimeout) {
+        Duration quarter = idleTimeout.dividedBy(4);
+        return quarter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : quarter.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : quarter;
+    }
+
+    /** Builds generations: the first from a config, the next from the current one and a reloaded config. */
+    private record Wiring(Ticker ticker, Clock clock, RandomGenerator random, StallWatchdog watchdog,
+                          Telemetry telemetry) {
+        Generation first(HedgerowConfig config) {
+            Map<String, ProviderClient> clients = ProviderClients.create(config.providers(), clock, random);
+            HealthRegistry health = new HealthRegistry(config.failover(), config.hedging(), ticker, telemetry);
+            return generation(1, config, clients, health);
+        }
+
+        /**
+         * The next generation: provider clients and candidate health are kept for providers whose upstream
+         * settings (type, URL, keys, headers, role map, timeouts) did not change, rebuilt for the others.
+         */
+        Generation next(Generation old, HedgerowConfig config) {
+            Map<String, ProviderClient> clients = new LinkedHashMap<>();
+            for (ProviderConfig provider : config.providers().values()) {
+                ProviderConfig before = old.config().providers().get(provider.name());
+                ProviderClient kept = old.clients().get(provider.name());
+                if (before != null && kept != null && ConfigReloader.sameUpstream(before, provider)) {
+                    clients.put(provider.name(), kept);
+                } else {
+                    clients.putAll(ProviderClients.create(Map.of(provider.name(), provider), clock, random));
+                }
+            }
+            HealthRegistry health = old.health().reconfigured(config.failover(), config.hedging(), label -> {
+                String name = label.substring(0, Math.max(0, label.indexOf('/')));
+                ProviderConfig before = old.config().providers().get(name);
+                ProviderConfig after = config.providers().get(name);
+                return before != null && after != null && ConfigReloader.sameUpstream(before, after);
+            });
+            return generation(old.number() + 1, config, clients, health);
+        }
+
+        private Generation generation(int number, HedgerowConfig config, Map<String, ProviderClient> clients,
+                                      HealthRegistry health) {
+            Router router = new Router(config, clients);
+            ChatExecutor executor = new ChatExecutor(ticker, watchdog, health, random, config.server().requestTimeout(),
+                                                     telemetry);
+            return new Generation(number, config, clients, health,
+                                  new Engine(router, executor, config.server().maxBodyBytes()), clock.instant());
+        }
     }
 }

@@ -27,7 +27,8 @@ import static org.hamcrest.Matchers.is;
 
 /**
  * The fat jar as users run it: {@code java -jar target/hedgerow.jar}. Proves the shaded jar kept what Helidon
- * needs (YAML config parsing, the metrics feature) and that {@code check} reports problems with its exit code.
+ * needs (YAML config parsing, the metrics feature), that {@code check} reports problems with its exit code, that
+ * SIGTERM drains and logs what was served, and that {@code hash-key} works from the jar.
  */
 class FatJarIT {
     private static final Path JAR = Path.of("target/hedgerow.jar");
@@ -74,10 +75,12 @@ class FatJarIT {
         try {
             BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
                                                                              StandardCharsets.UTF_8));
+            StringBuilder output = new StringBuilder();
             String base = CompletableFuture.supplyAsync(() -> {
                 try {
                     String line;
                     while ((line = reader.readLine()) != null) {
+                        output.append(line).append('\n');
                         Matcher m = LISTENING.matcher(line);
                         if (m.find()) {
                             return "http://" + m.group(1) + ":" + m.group(2);
@@ -107,12 +110,47 @@ class FatJarIT {
                                                        HttpResponse.BodyHandlers.ofString());
             assertThat(metrics.statusCode(), is(200));
             assertThat(metrics.body(), containsString("# TYPE"));
+            // The observe side is in the jar: Hedgerow's meters, JVM and process meters, status, readiness.
+            assertThat(metrics.body(), containsString("hedgerow_route_requests_total{"));
+            assertThat(metrics.body(), containsString("process_resident_memory_bytes"));
+            HttpResponse<String> status = client.send(HttpRequest.newBuilder(URI.create(base + "/status")).build(),
+                                                      HttpResponse.BodyHandlers.ofString());
+            assertThat(status.body(), containsString("\"label\":\"sim/tiny\""));
+            HttpResponse<String> page = client.send(HttpRequest.newBuilder(URI.create(base + "/status"))
+                                                            .header("Accept", "text/html").build(),
+                                                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.body(), containsString("<title>Hedgerow status</title>"));
+            HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create(base + "/observe/health/ready"))
+                                                             .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode(), is(200));
+
+            // SIGTERM drains, and the router's last word is what it served. (Process.destroy would also close the
+            // pipes we still read; the handle only signals.)
+            process.toHandle().destroy();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS), is(true));
+            String line;
+            while ((line = reader.readLine()) != null) {
+                output.append(line).append('\n');
+            }
+            assertThat(output.toString(), containsString("serving unauthenticated, on a loopback address only"));
+            assertThat(output.toString(), containsString("requests served: ok=2"));
         } finally {
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
         }
+    }
+
+    @Test
+    void hashKeyFromTheJar() throws Exception {
+        Process process = new ProcessBuilder(command(List.of("hash-key"))).redirectErrorStream(true).start();
+        process.getOutputStream().write("secret1\n".getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().close();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS), is(true));
+        assertThat(output, process.exitValue(), is(0));
+        assertThat(output, containsString("sha256: 5b11618c2e44027877d0cd0921ed166b9f176f50587fc91e7534dd2946db77d6"));
     }
 
     private static List<String> command(List<String> args) {

@@ -11,6 +11,10 @@ import io.hedgerow.exec.LiveStream;
 import io.hedgerow.exec.Served;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.ContentPart;
+import io.hedgerow.model.Message;
+import io.hedgerow.model.ToolCall;
+import io.hedgerow.model.Usage;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.provider.ProviderException;
@@ -35,8 +39,10 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -53,16 +59,31 @@ public final class ChatCompletionsService implements HttpService {
     private static final ObjectReader BODY_READER = Json.MAPPER.reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private final Router router;
-    private final ChatExecutor executor;
-    private final long maxBodyBytes;
+    private static final io.helidon.http.HeaderName TAG_HEADER = HeaderNames.create("x-hedgerow-tag");
+
+    private final Supplier<Engine> engine;
+    private final RequestObserver observer;
     private final Clock clock;
 
+    /** A service on one fixed router and executor, observed by nobody. */
     public ChatCompletionsService(Router router, ChatExecutor executor, long maxBodyBytes, Clock clock) {
-        this.router = router;
-        this.executor = executor;
-        this.maxBodyBytes = maxBodyBytes;
-        this.clock = clock;
+        this(fixed(new Engine(router, executor, maxBodyBytes)), RequestObserver.NONE, clock);
+    }
+
+    /**
+     * @param engine   the current router and executor, read once at the start of each request (a config reload
+     *                 swaps it; requests in flight finish on the one they started with)
+     * @param observer told how each request goes (metrics, cost, events)
+     * @param clock    for the {@code created} field of answers
+     */
+    public ChatCompletionsService(Supplier<Engine> engine, RequestObserver observer, Clock clock) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.observer = Objects.requireNonNull(observer, "observer");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    private static Supplier<Engine> fixed(Engine engine) {
+        return () -> engine;
     }
 
     @Override
@@ -75,31 +96,37 @@ public final class ChatCompletionsService implements HttpService {
                 .filter(id -> SAFE_REQUEST_ID.matcher(id).matches())
                 .orElseGet(ChatCompletionsService::newRequestId);
         res.header("x-request-id", requestId);
-        try {
-            ChatRequest request = parse(req);
-            RoutePlan plan = router.plan(request.model())
-                    .orElseThrow(() -> ErrorResponses.unknownModel(request.model()));
-            Optional<Duration> clientTimeout = clientTimeout(req);
-            if (request.stream()) {
-                stream(request, plan, clientTimeout, res, requestId);
-            } else {
-                complete(request, plan, clientTimeout, res);
+        Engine current = engine.get();
+        try (RequestObserver.Exchange exchange = GuardedExchange.begin(observer, requestId,
+                                                                       req.headers().first(TAG_HEADER))) {
+            try {
+                ChatRequest request = parse(req, current.maxBodyBytes());
+                RoutePlan plan = current.router().plan(request.model())
+                        .orElseThrow(() -> ErrorResponses.unknownModel(request.model()));
+                exchange.routed(plan, request);
+                Optional<Duration> clientTimeout = clientTimeout(req);
+                if (request.stream()) {
+                    stream(current.executor(), request, plan, clientTimeout, res, requestId, exchange);
+                } else {
+                    complete(current.executor(), request, plan, clientTimeout, res, exchange);
+                }
+            } catch (ApiException e) {
+                LOG.log(e.status() >= 500 ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                        "request {0}: {1} {2}: {3}", requestId, e.status(), e.code(), e.getMessage());
+                exchange.failed(e.status(), e.code());
+                sendError(res, e);
             }
-        } catch (ApiException e) {
-            LOG.log(e.status() >= 500 ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
-                    "request {0}: {1} {2}: {3}", requestId, e.status(), e.code(), e.getMessage());
-            sendError(res, e);
         }
     }
 
-    private ChatRequest parse(ServerRequest req) throws ApiException {
+    private ChatRequest parse(ServerRequest req, long maxBodyBytes) throws ApiException {
         Optional<HttpMediaType> contentType = req.headers().contentType();
         if (contentType.isPresent() && !contentType.get().mediaType().text().equalsIgnoreCase("application/json")) {
             throw new ApiException(415, "invalid_request_error", "unsupported_media_type",
                                    "Content-Type '" + contentType.get().mediaType().text()
                                            + "' is not supported (expected: application/json)");
         }
-        byte[] body = readBody(req);
+        byte[] body = readBody(req, maxBodyBytes);
         JsonNode json;
         try {
             json = BODY_READER.readTree(body);
@@ -119,10 +146,10 @@ public final class ChatCompletionsService implements HttpService {
         }
     }
 
-    private byte[] readBody(ServerRequest req) throws ApiException {
+    private static byte[] readBody(ServerRequest req, long maxBodyBytes) throws ApiException {
         OptionalLong declared = req.headers().contentLength();
         if (declared.isPresent() && declared.getAsLong() > maxBodyBytes) {
-            throw tooLarge();
+            throw tooLarge(maxBodyBytes);
         }
         try (InputStream in = req.content().inputStream()) {
             ByteArrayOutputStream out = new ByteArrayOutputStream(
@@ -131,7 +158,7 @@ public final class ChatCompletionsService implements HttpService {
             int n;
             while ((n = in.read(buffer)) > 0) {
                 if (out.size() + (long) n > maxBodyBytes) {
-                    throw tooLarge();
+                    throw tooLarge(maxBodyBytes);
                 }
                 out.write(buffer, 0, n);
             }
@@ -141,7 +168,7 @@ public final class ChatCompletionsService implements HttpService {
         }
     }
 
-    private ApiException tooLarge() {
+    private static ApiException tooLarge(long maxBodyBytes) {
         return new ApiException(413, "invalid_request_error", "request_too_large",
                                 "The request body exceeds the limit of " + maxBodyBytes + " bytes");
     }
@@ -170,31 +197,51 @@ public final class ChatCompletionsService implements HttpService {
         return parsed;
     }
 
-    private void complete(ChatRequest request, RoutePlan plan, Optional<Duration> clientTimeout,
-                          ServerResponse res) throws ApiException {
+    private void complete(ChatExecutor executor, ChatRequest request, RoutePlan plan,
+                          Optional<Duration> clientTimeout, ServerResponse res, RequestObserver.Exchange exchange)
+            throws ApiException {
         Served<ChatResponse> served;
         try {
             served = executor.complete(request, plan, clientTimeout);
         } catch (ChainFailedException e) {
+            exchange.chainFailed(e);
             throw ErrorResponses.chainFailed(e);
         }
+        exchange.served(served);
         servedHeaders(res, served);
         ObjectNode body = OpenAiResponseCodec.write(served.value(), newCompletionId(), clock.millis() / 1000);
         try {
-            res.header(HeaderNames.CONTENT_TYPE, "application/json").send(Json.MAPPER.writeValueAsBytes(body));
+            ClientGone.send(res.header(HeaderNames.CONTENT_TYPE, "application/json"),
+                            Json.MAPPER.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        exchange.completed(served.value().usage(), outputChars(served.value().message()));
     }
 
-    private void stream(ChatRequest request, RoutePlan plan, Optional<Duration> clientTimeout, ServerResponse res,
-                        String requestId) throws ApiException {
+    private static long outputChars(Message message) {
+        long chars = 0;
+        for (ContentPart part : message.content()) {
+            if (part instanceof ContentPart.Text text) {
+                chars += text.text().length();
+            }
+        }
+        for (ToolCall call : message.toolCalls()) {
+            chars += call.name().length() + call.arguments().length();
+        }
+        return chars;
+    }
+
+    private void stream(ChatExecutor executor, ChatRequest request, RoutePlan plan, Optional<Duration> clientTimeout,
+                        ServerResponse res, String requestId, RequestObserver.Exchange exchange) throws ApiException {
         Served<LiveStream> served;
         try {
             served = executor.stream(request, plan, clientTimeout);
         } catch (ChainFailedException e) {
+            exchange.chainFailed(e);
             throw ErrorResponses.chainFailed(e);
         }
+        exchange.served(served);
         try (LiveStream live = served.value()) {
             servedHeaders(res, served);
             res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
@@ -205,19 +252,22 @@ public final class ChatCompletionsService implements HttpService {
             String model = served.servedBy().model();
             SseWriter sse = new SseWriter(res.outputStream());
             try {
-                relay(live, sse, request, id, created, model, requestId);
+                relay(live, sse, request, id, created, model, requestId, exchange);
             } catch (UncheckedIOException e) {
                 // The client went away; closing the live stream (try-with-resources) aborts the upstream.
                 LOG.log(System.Logger.Level.INFO, "request {0}: client disconnected mid-stream", requestId);
+                exchange.failed(499, "client_disconnected");
             }
         }
     }
 
     private void relay(LiveStream live, SseWriter sse, ChatRequest request, String id, long created, String model,
-                       String requestId) {
+                       String requestId, RequestObserver.Exchange exchange) {
         ObjectNode role = Json.object().put("role", "assistant").put("content", "");
         sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, role, Optional.empty()));
         boolean finished = false;
+        Optional<Usage> usage = Optional.empty();
+        long outputChars = 0;
         while (true) {
             Optional<StreamEvent> event;
             try {
@@ -226,7 +276,9 @@ public final class ChatCompletionsService implements HttpService {
                 // Once the first token has been sent there is no status code left to change: say it in-band.
                 LOG.log(System.Logger.Level.WARNING, "request {0}: stream from {1} broke: {2}", requestId, model,
                         e.getMessage());
-                sse.data(streamError(e));
+                ObjectNode error = streamError(e);
+                sse.data(error);
+                exchange.failed(502, error.path("error").path("code").asText());
                 return;
             }
             if (event.isEmpty()) {
@@ -239,28 +291,39 @@ public final class ChatCompletionsService implements HttpService {
             }
             case StreamEvent.Notice notice -> sse.comment(notice.text());
             case StreamEvent.UsageReported u -> {
+                usage = Optional.of(u.usage());
                 if (request.includeUsage()) {
                     sse.data(OpenAiResponseCodec.usageChunk(id, created, model, u.usage()));
                 }
             }
-            default -> sse.data(OpenAiResponseCodec.deltaChunk(id, created, model,
-                                                               OpenAiResponseCodec.delta(event.get()),
-                                                               Optional.<FinishReason>empty()));
+            default -> {
+                outputChars += switch (event.get()) {
+                    case StreamEvent.TextDelta text -> text.text().length();
+                    case StreamEvent.ToolCallDelta call -> call.name().map(String::length).orElse(0)
+                            + call.argumentsFragment().length();
+                    default -> 0;
+                };
+                sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, OpenAiResponseCodec.delta(event.get()),
+                                                        Optional.<FinishReason>empty()));
+            }
             }
         }
         if (!finished) {
             LOG.log(System.Logger.Level.WARNING, "request {0}: stream ended without a finish reason", requestId);
             sse.data(ErrorResponses.body(new ApiException(502, "upstream_error", "upstream_stream_incomplete",
                                                           "the upstream stream ended without finishing the answer")));
+            exchange.failed(502, "upstream_stream_incomplete");
             return;
         }
         sse.done();
+        exchange.completed(usage, outputChars);
     }
 
     private static ObjectNode streamError(ProviderException e) {
         String code = switch (e.failure().kind()) {
             case TIMEOUT -> "upstream_timeout";
             case CANCELLED -> "cancelled";
+            case SHUTDOWN -> "shutting_down";
             default -> "upstream_stream_broken";
         };
         return ErrorResponses.body(new ApiException(502, "upstream_error", code,
@@ -282,8 +345,8 @@ public final class ChatCompletionsService implements HttpService {
         try {
             res.status(e.status());
             e.headers().forEach(res::header);
-            res.header(HeaderNames.CONTENT_TYPE, "application/json")
-                    .send(Json.MAPPER.writeValueAsBytes(ErrorResponses.body(e)));
+            ClientGone.send(res.header(HeaderNames.CONTENT_TYPE, "application/json"),
+                            Json.MAPPER.writeValueAsBytes(ErrorResponses.body(e)));
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }

@@ -65,6 +65,10 @@ public final class ErrorResponses {
                                              headers);
             case CANCELLED -> new ApiException(499, "upstream_error", "cancelled", message, Optional.empty(),
                                                headers);
+            case SHUTDOWN -> {
+                headers.put("Retry-After", "1");
+                yield new ApiException(503, "server_error", "shutting_down", message, Optional.empty(), headers);
+            }
             default -> new ApiException(502, "upstream_error", "upstream_failed", message, Optional.empty(),
                                         headers);
         };

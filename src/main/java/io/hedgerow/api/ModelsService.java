@@ -16,9 +16,14 @@ import java.io.UncheckedIOException;
 
 /** {@code GET /v1/models}: the configured routes, as the model ids clients can ask for. */
 public final class ModelsService implements HttpService {
-    private final Router router;
+    private final java.util.function.Supplier<Router> router;
 
     public ModelsService(Router router) {
+        this(() -> router);
+    }
+
+    /** Lists the routes of whichever router is current (the config may be reloaded). */
+    public ModelsService(java.util.function.Supplier<Router> router) {
         this.router = router;
     }
 
@@ -31,13 +36,13 @@ public final class ModelsService implements HttpService {
     private void list(ServerRequest req, ServerResponse res) {
         ObjectNode body = Json.object().put("object", "list");
         ArrayNode data = body.putArray("data");
-        router.routes().keySet().forEach(alias -> data.add(model(alias)));
+        router.get().routes().keySet().forEach(alias -> data.add(model(alias)));
         send(res, 200, body);
     }
 
     private void one(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        if (router.routes().containsKey(id)) {
+        if (router.get().routes().containsKey(id)) {
             send(res, 200, model(id));
         } else {
             send(res, 404, ErrorResponses.body(ErrorResponses.unknownModel(id)));

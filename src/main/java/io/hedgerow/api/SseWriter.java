@@ -7,28 +7,38 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
-/** Writes server-sent events to the client, flushing each so it leaves at once. */
+/**
+ * Writes server-sent events to the client, flushing each so it leaves at once. Each write is guarded by the
+ * request's {@link ClientWatch.Guard} (a client that stops reading is cut after the write timeout), every failed
+ * write is reported as an {@link UncheckedIOException} (Helidon reports a dead connection as several kinds of
+ * exception), and how the stream ended is noted on the guard for the request ledger.
+ */
 final class SseWriter {
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final OutputStream out;
+    private final Optional<ClientWatch.Guard> guard;
 
     SseWriter(OutputStream out) {
         this.out = out;
+        this.guard = ClientWatch.current();
     }
 
-    /** One {@code data:} event with a JSON payload. */
+    /** One {@code data:} event with a JSON payload; an {@code error} object marks the stream as ended in error. */
     void data(JsonNode json) {
+        byte[] payload;
         try {
-            out.write(DATA);
-            out.write(Json.MAPPER.writeValueAsBytes(json));
-            out.write(END);
-            out.flush();
+            payload = Json.MAPPER.writeValueAsBytes(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        write(DATA, payload, END);
+        if (json.has("error")) {
+            guard.ifPresent(g -> g.ended(ClientWatch.Ending.ERROR));
         }
     }
 
@@ -40,14 +50,29 @@ final class SseWriter {
     /** The end-of-stream marker OpenAI clients wait for. */
     void done() {
         write(DONE);
+        guard.ifPresent(g -> g.ended(ClientWatch.Ending.DONE));
     }
 
-    private void write(byte[] bytes) {
+    private void write(byte[]... parts) {
+        guard.ifPresent(ClientWatch.Guard::armWrite);
         try {
-            out.write(bytes);
+            for (byte[] part : parts) {
+                out.write(part);
+            }
             out.flush();
         } catch (IOException e) {
+            broken();
             throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            broken();
+            throw e instanceof UncheckedIOException u ? u
+                    : new UncheckedIOException(new IOException("the client connection failed: " + e, e));
+        } finally {
+            guard.ifPresent(ClientWatch.Guard::disarm);
         }
+    }
+
+    private void broken() {
+        guard.ifPresent(g -> g.ended(ClientWatch.Ending.BROKEN));
     }
 }

@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Set<String> TOP = Set.of("server", "defaults", "providers", "routes", "failover",
-                                                  "hedging");
+                                                  "hedging", "observe");
     private static final Set<String> FAILOVER = Set.of("retry", "cooldowns", "breaker", "recovery");
     private static final Set<String> RECOVERY = Set.of("mode", "max-resumptions");
     private static final Set<String> RETRY = Set.of("max-attempts", "base-delay", "max-delay", "max-retry-after");
@@ -46,10 +46,17 @@ public final class ConfigLoader {
     private static final Set<String> DEMOTION = Set.of("factor", "slow-share", "recover-factor", "probe-share");
     private static final Set<String> HEDGE = Set.of("enabled", "delay", "min-delay", "max-delay", "warmup-delay",
                                                     "max-in-flight", "same-provider");
-    private static final Set<String> MODEL = Set.of("name", "context-window");
-    private static final Set<String> SERVER = Set.of("host", "port", "max-body-size", "request-timeout");
+    private static final Set<String> MODEL = Set.of("name", "context-window", "price");
+    private static final Set<String> PRICE = Set.of("input", "output");
+    private static final Set<String> OBSERVE = Set.of("events", "recent-events", "max-tags", "watch-config");
+    private static final Set<String> SERVER = Set.of("host", "port", "max-body-size", "request-timeout",
+                                                    "admin-key", "client-keys", "allow-unauthenticated",
+                                                    "max-concurrent-requests", "max-connections", "max-header-size",
+                                                    "read-timeout", "write-timeout", "idle-timeout", "drain-timeout");
+    private static final Set<String> CLIENT_KEY = Set.of("name", "sha256", "rate-limit", "burst");
     private static final Set<String> PROVIDER = Set.of("type", "base-url", "keys", "headers", "role-map",
-                                                       "timeouts", "sim", "key-rotation", "models", "prefill");
+                                                       "timeouts", "sim", "key-rotation", "models", "prefill",
+                                                       "max-concurrent", "max-response-size");
     private static final Set<String> TIMEOUTS = Set.of("connect", "first-token", "idle", "total");
     private static final Set<String> SIM = Set.of("first-token", "tokens-per-second", "answer-tokens", "faults");
     private static final Set<String> LATENCY = Set.of("median", "sigma", "slow-fraction", "slow-factor");
@@ -130,7 +137,8 @@ public final class ConfigLoader {
             }
         }
         routes.values().forEach(route -> notAFallback(route, providers));
-        return Optional.of(new HedgerowConfig(server, providers, routes, failover, hedging));
+        ObserveSettings observe = observe(root.get("observe"));
+        return Optional.of(new HedgerowConfig(server, providers, routes, failover, hedging, observe));
     }
 
     private ServerSettings server(Config node) {
@@ -140,7 +148,114 @@ public final class ConfigLoader {
         long maxBody = size(node.get("max-body-size"), "server.max-body-size").orElse(ServerSettings.DEFAULT_MAX_BODY);
         Duration requestTimeout = duration(node.get("request-timeout"), "server.request-timeout")
                 .orElse(Duration.ofMinutes(5));
-        return new ServerSettings(host, port, maxBody, requestTimeout);
+        Optional<ApiKey> adminKey = Optional.empty();
+        Config admin = node.get("admin-key");
+        if (admin.exists()) {
+            adminKey = key(admin, "server.admin-key", "admin");
+        }
+        return new ServerSettings(host, port, maxBody, requestTimeout, adminKey, clientAccess(node, host),
+                                  serverLimits(node));
+    }
+
+    private ObserveSettings observe(Config node) {
+        unknownKeys(node, "observe", OBSERVE);
+        ObserveSettings d = ObserveSettings.DEFAULTS;
+        String events = text(node.get("events"), "observe.events").map(String::trim).orElse(d.events());
+        if (events.isEmpty()) {
+            problems.error("observe.events", "empty (expected: stdout, off, or a file path)");
+            events = d.events();
+        } else if (!events.equals("stdout") && !events.equals("off")) {
+            Path parent = Path.of(events).toAbsolutePath().getParent();
+            if (parent == null || !Files.isDirectory(parent)) {
+                problems.error("observe.events", "'" + events + "' (expected: stdout, off, or a file in an existing "
+                        + "directory)");
+                events = d.events();
+            }
+        }
+        return new ObserveSettings(events,
+                                   integer(node.get("recent-events"), "observe.recent-events", 0, 10_000)
+                                           .orElse(d.recentEvents()),
+                                   integer(node.get("max-tags"), "observe.max-tags", 0, 1000).orElse(d.maxTags()),
+                                   bool(node.get("watch-config"), "observe.watch-config").orElse(d.watchConfig()));
+    }
+
+    private ClientAccess clientAccess(Config node, String host) {
+        List<ClientKey> keys = new ArrayList<>();
+        Config list = node.get("client-keys");
+        if (list.exists() && list.type() != Config.Type.LIST) {
+            problems.error("server.client-keys", "must be a list of {name, sha256}");
+        }
+        List<Config> entries = list.exists() && list.type() == Config.Type.LIST ? children(list) : List.of();
+        Set<String> names = new LinkedHashSet<>();
+        Set<String> hashes = new LinkedHashSet<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String key = "server.client-keys[" + i + "]";
+            Config entry = entries.get(i);
+            unknownKeys(entry, key, CLIENT_KEY);
+            Optional<String> name = text(entry.get("name"), key + ".name");
+            Optional<String> hash = text(entry.get("sha256"), key + ".sha256").map(String::trim);
+            if (name.isEmpty() || hash.isEmpty()) {
+                problems.error(key, "needs a name and a sha256 (print one with: hedgerow hash-key)");
+                continue;
+            }
+            Optional<Integer> perMinute = integer(entry.get("rate-limit"), key + ".rate-limit", 1, 1_000_000);
+            Optional<Integer> burst = integer(entry.get("burst"), key + ".burst", 1, 1_000_000);
+            if (burst.isPresent() && perMinute.isEmpty()) {
+                problems.error(key + ".burst", "given without a rate-limit (expected: rate-limit: requests per "
+                        + "minute)");
+            }
+            try {
+                ClientKey client = new ClientKey(name.get(), hash.get(),
+                        perMinute.map(n -> new ClientKey.RateLimit(n, burst.orElse(n))));
+                if (!names.add(client.name())) {
+                    problems.error(key + ".name", "'" + client.name() + "' names two clients");
+                } else if (!hashes.add(client.sha256())) {
+                    problems.error(key + ".sha256", "the same key as an earlier client (each client needs its own)");
+                } else {
+                    keys.add(client);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.error(key + ".sha256", "'" + hash.get() + "' (expected: 64 hex digits, as printed by "
+                        + "hedgerow hash-key)");
+            }
+        }
+        boolean allow = bool(node.get("allow-unauthenticated"), "server.allow-unauthenticated").orElse(false);
+        ClientAccess access = new ClientAccess(keys, allow);
+        access.refusal(host).ifPresent(why -> problems.error("server.host", why));
+        return access;
+    }
+
+    private ServerLimits serverLimits(Config node) {
+        ServerLimits d = ServerLimits.DEFAULTS;
+        return build("server", () -> new ServerLimits(
+                integer(node.get("max-concurrent-requests"), "server.max-concurrent-requests", 1, 100_000)
+                        .orElse(d.maxConcurrentRequests()),
+                integer(node.get("max-connections"), "server.max-connections", 1, 1_000_000)
+                        .orElse(d.maxConnections()),
+                Math.toIntExact(size(node.get("max-header-size"), "server.max-header-size")
+                        .filter(n -> n >= 1024 && n <= 1024 * 1024 || invalid("server.max-header-size", n,
+                                                                              "1KiB to 1MiB"))
+                        .orElse((long) d.maxHeaderBytes())),
+                positive(node.get("read-timeout"), "server.read-timeout").orElse(d.readTimeout()),
+                positive(node.get("write-timeout"), "server.write-timeout").orElse(d.writeTimeout()),
+                positive(node.get("idle-timeout"), "server.idle-timeout").orElse(d.idleTimeout()),
+                duration(node.get("drain-timeout"), "server.drain-timeout").orElse(d.drainTimeout())), d);
+    }
+
+    private ProviderLimits providerLimits(Config node, String key) {
+        ProviderLimits d = ProviderLimits.DEFAULTS;
+        return build(key, () -> new ProviderLimits(
+                integer(node.get("max-concurrent"), key + ".max-concurrent", 1, 100_000).orElse(d.maxConcurrent()),
+                size(node.get("max-response-size"), key + ".max-response-size")
+                        .filter(n -> n >= 1024 && n <= 1024L * 1024 * 1024 || invalid(key + ".max-response-size", n,
+                                                                                      "1KiB to 1GiB"))
+                        .orElse(d.maxResponseBytes())), d);
+    }
+
+    /** Reports a value out of its range; false, for use in a filter. */
+    private boolean invalid(String key, long value, String expected) {
+        problems.error(key, "'" + value + "' (expected: " + expected + ")");
+        return false;
     }
 
     private Optional<ProviderConfig> provider(Config node, Timeouts defaults) {
@@ -186,7 +301,7 @@ public final class ConfigLoader {
         Map<String, ModelSettings> models = models(node.get("models"), key + ".models");
         boolean prefill = bool(node.get("prefill"), key + ".prefill").orElse(type.get() == ProviderType.ANTHROPIC);
         return Optional.of(new ProviderConfig(name, type.get(), baseUrl, keys, headers, roleMap, timeouts, sim,
-                                              rotation, models, prefill));
+                                              rotation, models, prefill, providerLimits(node, key)));
     }
 
     private Optional<RouteConfig> route(Config node, Map<String, ProviderConfig> providers, Config providersNode,
@@ -296,41 +411,7 @@ public final class ConfigLoader {
         }
         List<Config> entries = children(node);
         for (int i = 0; i < entries.size(); i++) {
-            String entryKey = key + "[" + i + "]";
-            Config entry = entries.get(i);
-            if (entry.isLeaf()) {
-                String raw = entry.asString().orElse("");
-                Matcher m = ENV_REF.matcher(raw.trim());
-                if (m.matches()) {
-                    envKey(m.group(1), Optional.empty(), entryKey).ifPresent(keys::add);
-                } else if (raw.contains("${")) {
-                    problems.error(entryKey, "malformed reference (expected: ${ENV_VAR_NAME})");
-                } else if (!raw.isBlank()) {
-                    problems.warn(entryKey, "a literal key in the config file (prefer \"${ENV_VAR}\" or file:)");
-                    keys.add(ApiKey.unlabelled(raw.trim()));
-                } else {
-                    problems.error(entryKey, "empty key");
-                }
-                continue;
-            }
-            unknownKeys(entry, entryKey, KEY);
-            Optional<String> label = text(entry.get("label"), entryKey + ".label");
-            Optional<String> envName = text(entry.get("env"), entryKey + ".env");
-            Optional<String> file = text(entry.get("file"), entryKey + ".file");
-            Optional<String> value = text(entry.get("value"), entryKey + ".value");
-            int sources = (envName.isPresent() ? 1 : 0) + (file.isPresent() ? 1 : 0) + (value.isPresent() ? 1 : 0);
-            if (sources != 1) {
-                problems.error(entryKey, "needs exactly one of env, file or value");
-                continue;
-            }
-            if (envName.isPresent()) {
-                envKey(envName.get(), label, entryKey).ifPresent(keys::add);
-            } else if (file.isPresent()) {
-                fileKey(Path.of(file.get()), label, entryKey).ifPresent(keys::add);
-            } else {
-                problems.warn(entryKey + ".value", "a literal key in the config file (prefer env: or file:)");
-                keys.add(label.map(l -> ApiKey.of(l, value.get())).orElseGet(() -> ApiKey.unlabelled(value.get())));
-            }
+            key(entries.get(i), key + "[" + i + "]", null).ifPresent(keys::add);
         }
         Set<String> labels = new LinkedHashSet<>();
         for (ApiKey k : keys) {
@@ -339,6 +420,47 @@ public final class ConfigLoader {
             }
         }
         return keys;
+    }
+
+
+    /**
+     * One credential: {@code "${ENV_VAR}"}, {@code {label, env}}, {@code {label, file}} or a literal (warned about).
+     * {@code defaultLabel} names an unlabelled key; null: {@code key-} + 8 hex digits of its SHA-256.
+     */
+    private Optional<ApiKey> key(Config entry, String entryKey, String defaultLabel) {
+        if (entry.isLeaf()) {
+            String raw = entry.asString().orElse("");
+            Matcher m = ENV_REF.matcher(raw.trim());
+            if (m.matches()) {
+                return envKey(m.group(1), Optional.ofNullable(defaultLabel), entryKey);
+            } else if (raw.contains("${")) {
+                problems.error(entryKey, "malformed reference (expected: ${ENV_VAR_NAME})");
+            } else if (!raw.isBlank()) {
+                problems.warn(entryKey, "a literal key in the config file (prefer \"${ENV_VAR}\" or file:)");
+                return Optional.of(defaultLabel == null ? ApiKey.unlabelled(raw.trim())
+                                           : ApiKey.of(defaultLabel, raw.trim()));
+            } else {
+                problems.error(entryKey, "empty key");
+            }
+            return Optional.empty();
+        }
+        unknownKeys(entry, entryKey, KEY);
+        Optional<String> label = text(entry.get("label"), entryKey + ".label").or(() -> Optional.ofNullable(defaultLabel));
+        Optional<String> envName = text(entry.get("env"), entryKey + ".env");
+        Optional<String> file = text(entry.get("file"), entryKey + ".file");
+        Optional<String> value = text(entry.get("value"), entryKey + ".value");
+        int sources = (envName.isPresent() ? 1 : 0) + (file.isPresent() ? 1 : 0) + (value.isPresent() ? 1 : 0);
+        if (sources != 1) {
+            problems.error(entryKey, "needs exactly one of env, file or value");
+            return Optional.empty();
+        }
+        if (envName.isPresent()) {
+            return envKey(envName.get(), label, entryKey);
+        } else if (file.isPresent()) {
+            return fileKey(Path.of(file.get()), label, entryKey);
+        }
+        problems.warn(entryKey + ".value", "a literal key in the config file (prefer env: or file:)");
+        return Optional.of(label.map(l -> ApiKey.of(l, value.get())).orElseGet(() -> ApiKey.unlabelled(value.get())));
     }
 
     private Optional<ApiKey> envKey(String name, Optional<String> label, String key) {
@@ -587,9 +709,31 @@ public final class ConfigLoader {
             }
             Optional<Integer> window = integer(entries.get(i).get("context-window"), entryKey + ".context-window",
                                                1, Integer.MAX_VALUE);
-            models.put(name.get(), new ModelSettings(name.get(), window));
+            models.put(name.get(), new ModelSettings(name.get(), window, price(entries.get(i).get("price"),
+                                                                              entryKey + ".price")));
         }
         return models;
+    }
+
+    /** {@code price: {input: 2.5, output: 10}}: US dollars per million tokens, both required. */
+    private Optional<Price> price(Config node, String key) {
+        if (!node.exists()) {
+            return Optional.empty();
+        }
+        if (node.type() != Config.Type.OBJECT) {
+            problems.error(key, "must be a map {input: DOLLARS, output: DOLLARS} (per million tokens)");
+            return Optional.empty();
+        }
+        unknownKeys(node, key, PRICE);
+        Optional<Double> input = number(node.get("input"), key + ".input", 0, 1_000_000);
+        Optional<Double> output = number(node.get("output"), key + ".output", 0, 1_000_000);
+        for (String part : List.of("input", "output")) {
+            if (!node.get(part).exists()) {
+                problems.error(key + "." + part, "missing (expected: US dollars per million tokens, e.g. 2.5)");
+            }
+        }
+        return input.isPresent() && output.isPresent() ? Optional.of(new Price(input.get(), output.get()))
+                : Optional.empty();
     }
 
     private Optional<List<Duration>> ladder(Config node, String key) {

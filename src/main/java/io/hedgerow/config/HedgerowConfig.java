@@ -10,14 +10,22 @@ public record HedgerowConfig(ServerSettings server,
                              Map<String, ProviderConfig> providers,
                              Map<String, RouteConfig> routes,
                              FailoverSettings failover,
-                             HedgingSettings hedging) {
+                             HedgingSettings hedging,
+                             ObserveSettings observe) {
     public HedgerowConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(failover, "failover");
         Objects.requireNonNull(hedging, "hedging");
+        Objects.requireNonNull(observe, "observe");
         // Insertion order is the file's order: listings and status pages follow it.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+    }
+
+    /** A config with default observability settings. */
+    public HedgerowConfig(ServerSettings server, Map<String, ProviderConfig> providers, Map<String, RouteConfig> routes,
+                          FailoverSettings failover, HedgingSettings hedging) {
+        this(server, providers, routes, failover, hedging, ObserveSettings.DEFAULTS);
     }
 
     /** A config with default failover and hedging. */
@@ -27,6 +35,21 @@ public record HedgerowConfig(ServerSettings server,
 
     /** This config with other server settings. */
     public HedgerowConfig withServer(ServerSettings newServer) {
-        return new HedgerowConfig(newServer, providers, routes, failover, hedging);
+        return new HedgerowConfig(newServer, providers, routes, failover, hedging, observe);
+    }
+
+    /** This config with other observability settings. */
+    public HedgerowConfig withObserve(ObserveSettings newObserve) {
+        return new HedgerowConfig(server, providers, routes, failover, hedging, newObserve);
+    }
+
+    /** The price declared for a provider's model, if any. */
+    public java.util.Optional<Price> price(String provider, String model) {
+        ProviderConfig p = providers.get(provider);
+        if (p == null) {
+            return java.util.Optional.empty();
+        }
+        ModelSettings m = p.models().get(model);
+        return m == null ? java.util.Optional.empty() : m.price();
     }
 }

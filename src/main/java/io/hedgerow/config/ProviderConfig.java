@@ -26,6 +26,7 @@ import java.util.Set;
  * @param models   what is declared about its models (context windows), by model name
  * @param prefill  whether it continues a trailing assistant message (Anthropic does; some OpenAI-compatible
  *                 servers do), so a broken stream can be finished there from the text already delivered
+ * @param limits   its bulkhead (attempts in flight at once) and the largest answer read from it
  */
 public record ProviderConfig(String name,
                              ProviderType type,
@@ -37,7 +38,8 @@ public record ProviderConfig(String name,
                              SimSettings sim,
                              KeyRotation keyRotation,
                              Map<String, ModelSettings> models,
-                             boolean prefill) {
+                             boolean prefill,
+                             ProviderLimits limits) {
     /**
      * The roles a role map may rewrite, and rewrite to. Assistant and tool messages carry tool calls and
      * their results, so they are never rewritten.
@@ -55,6 +57,15 @@ public record ProviderConfig(String name,
         Objects.requireNonNull(sim, "sim");
         Objects.requireNonNull(keyRotation, "keyRotation");
         models = Map.copyOf(models);
+        Objects.requireNonNull(limits, "limits");
+    }
+
+    /** A provider with the default limits. */
+    public ProviderConfig(String name, ProviderType type, Optional<URI> baseUrl, List<ApiKey> keys,
+                          Map<String, String> headers, Map<Role, Role> roleMap, Timeouts timeouts, SimSettings sim,
+                          KeyRotation keyRotation, Map<String, ModelSettings> models, boolean prefill) {
+        this(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models, prefill,
+             ProviderLimits.DEFAULTS);
     }
 
     /** A provider with keys tried in order and nothing declared about its models. */
@@ -69,6 +80,12 @@ public record ProviderConfig(String name,
                           KeyRotation keyRotation, Map<String, ModelSettings> models) {
         this(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models,
              type == ProviderType.ANTHROPIC);
+    }
+
+    /** This provider with other limits. */
+    public ProviderConfig withLimits(ProviderLimits newLimits) {
+        return new ProviderConfig(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models,
+                                  prefill, newLimits);
     }
 
     /** The declared context window of a model, if config declares one. */

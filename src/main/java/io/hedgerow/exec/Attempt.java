@@ -44,6 +44,8 @@ final class Attempt {
     private final long idleNanos;
     private final Deadline deadline;
     private final AtomicBoolean recorded = new AtomicBoolean();
+    private final AtomicBoolean released = new AtomicBoolean();
+    private final Runnable onRelease;
 
     private Thread worker;
     private ChatStream stream;
@@ -53,7 +55,7 @@ final class Attempt {
     private volatile long lastActivityNanos;
 
     Attempt(int number, AttemptRole role, Candidate candidate, CandidateHealth health, KeyHealth keys,
-            Optional<ApiKey> key, boolean streaming, Ticker ticker, Deadline requestDeadline) {
+            Optional<ApiKey> key, boolean streaming, Ticker ticker, Deadline requestDeadline, Runnable onRelease) {
         this.number = number;
         this.role = role;
         this.candidate = candidate;
@@ -68,6 +70,7 @@ final class Attempt {
         this.firstTokenNanos = timeouts.firstToken().toNanos();
         this.idleNanos = timeouts.idle().toNanos();
         this.deadline = requestDeadline.cappedAt(timeouts.total());
+        this.onRelease = onRelease;
     }
 
     int number() {
@@ -96,9 +99,26 @@ final class Attempt {
 
     // ---- the attempt's own thread ----
 
-    /** Called on the attempt's own thread before it starts calling the provider. */
-    synchronized void bindWorker(Thread thread) {
+    /**
+     * Called on the attempt's own thread before it starts calling the provider; false when it was aborted before
+     * it could start (it must then report its abort reason without calling).
+     */
+    synchronized boolean bindWorker(Thread thread) {
+        if (abortReason != null) {
+            return false;
+        }
         worker = thread;
+        return true;
+    }
+
+    /**
+     * The upstream exchange is over: its bulkhead permit goes back. Idempotent; called when the stream is closed,
+     * or when a whole answer (or a failure) has come back.
+     */
+    void release() {
+        if (released.compareAndSet(false, true)) {
+            onRelease.run();
+        }
     }
 
     /** Attaches the open stream; false (and the stream must be closed) when the attempt was already aborted. */
@@ -181,7 +201,7 @@ final class Attempt {
 
     /** It failed. A timeout is also a latency sample: the candidate took at least this long. */
     void failed(Failure failure) {
-        if (failure.kind() == FailureKind.CANCELLED) {
+        if (failure.kind() == FailureKind.CANCELLED || failure.kind() == FailureKind.SHUTDOWN) {
             lost();
             return;
         }
@@ -207,7 +227,7 @@ final class Attempt {
      * streams is failing all the same, so the breaker hears of it.
      */
     void brokeAfterWinning(Failure failure) {
-        if (failure.kind() != FailureKind.CANCELLED) {
+        if (failure.kind() != FailureKind.CANCELLED && failure.kind() != FailureKind.SHUTDOWN) {
             health.breaker().onFailure(failure.kind());
         }
     }

@@ -25,6 +25,7 @@ public final class ChatExecutor {
     private final RandomGenerator random;
     private final Duration requestTimeout;
     private final ExecutionListener listener;
+    private final Bulkheads bulkheads = new Bulkheads();
 
     /**
      * @param ticker         time for deadlines and hedge delays
@@ -45,6 +46,11 @@ public final class ChatExecutor {
         this.listener = listener;
     }
 
+    /** Attempts in flight to this provider now (its bulkhead's count). */
+    public int attemptsInFlight(String provider) {
+        return bulkheads.inFlight(provider);
+    }
+
     /** Serves a non-streamed request. */
     public Served<ChatResponse> complete(ChatRequest request, io.hedgerow.route.RoutePlan plan,
                                          Optional<Duration> clientTimeout) throws ChainFailedException {
@@ -61,7 +67,8 @@ public final class ChatExecutor {
                                      Optional<Duration> clientTimeout) throws ChainFailedException {
         Duration timeout = timeout(plan, clientTimeout);
         Deadline deadline = Deadline.after(ticker, timeout);
-        Race race = new Race(request, plan, true, timeout, ticker, watchdog, health, retryPolicy, random, listener);
+        Race race = new Race(request, plan, true, timeout, ticker, watchdog, health, retryPolicy, random, listener,
+                             bulkheads);
         AttemptSignal.Producing producing = (AttemptSignal.Producing) race.run();
         AttemptStream first = attemptStream(producing);
         LiveStream live = plan.policy().recovery().mode() == RecoverySettings.Mode.OFF ? first
@@ -72,7 +79,8 @@ public final class ChatExecutor {
     /** A race for the rest of a broken answer; it has no recovery of its own. */
     private AttemptStream continuation(ChatRequest request, io.hedgerow.route.RoutePlan plan, Duration timeout)
             throws ChainFailedException {
-        Race race = new Race(request, plan, true, timeout, ticker, watchdog, health, retryPolicy, random, listener);
+        Race race = new Race(request, plan, true, timeout, ticker, watchdog, health, retryPolicy, random, listener,
+                             bulkheads);
         return attemptStream((AttemptSignal.Producing) race.run());
     }
 
@@ -83,7 +91,7 @@ public final class ChatExecutor {
     private Race race(ChatRequest request, io.hedgerow.route.RoutePlan plan, boolean streaming,
                       Optional<Duration> clientTimeout) {
         return new Race(request, plan, streaming, timeout(plan, clientTimeout), ticker, watchdog, health, retryPolicy,
-                        random, listener);
+                        random, listener, bulkheads);
     }
 
     /** The request's deadline: the server's, or shorter when the route or the client says so. */

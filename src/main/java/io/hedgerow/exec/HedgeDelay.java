@@ -21,15 +21,15 @@ import java.util.OptionalLong;
  * Percentile delays are clamped to {@code [min-delay, max-delay]}; until the baseline has enough samples the
  * {@code warmup-delay} applies, or no hedging when there is none.
  */
-final class HedgeDelay {
+public final class HedgeDelay {
     /** The share of the budget the automatic delay aims to spend. */
-    static final double AUTO_BUDGET_SHARE = 0.8;
+    public static final double AUTO_BUDGET_SHARE = 0.8;
 
     private HedgeDelay() {
     }
 
     /** The delay in nanoseconds, or empty for "do not hedge this attempt". */
-    static OptionalLong nanos(HedgeSettings hedge, LatencyBaseline baseline, double budgetRatio) {
+    public static OptionalLong nanos(HedgeSettings hedge, LatencyBaseline baseline, double budgetRatio) {
         double percentile;
         switch (hedge.delay()) {
         case HedgeSettings.Delay.Fixed fixed -> {

@@ -44,7 +44,7 @@ import java.util.random.RandomGenerator;
  * <ol>
  *     <li>Candidates are tried in the route's order with demoted ones moved to the back; a candidate whose breaker
  *     is open, whose keys are all cooling down, or whose declared context window cannot hold the prompt is
- *     skipped without a call.</li>
+ *     skipped without a call, and so is one whose provider's bulkhead is full (too many attempts in flight to it).</li>
  *     <li>A failure is handed to the {@link RetryPolicy}: another key now, the same candidate after a wait, the
  *     next candidate now, or stop.</li>
  *     <li>While the running attempt has no first token after the hedge delay, the next candidate (preferably on
@@ -70,6 +70,7 @@ final class Race {
     private final RetryPolicy retryPolicy;
     private final RandomGenerator random;
     private final ExecutionListener listener;
+    private final Bulkheads bulkheads;
 
     private final LinkedBlockingQueue<AttemptSignal> signals = new LinkedBlockingQueue<>();
     private final List<Slot> slots = new ArrayList<>();
@@ -85,7 +86,7 @@ final class Race {
 
     Race(ChatRequest request, RoutePlan plan, boolean streaming, Duration timeout, Ticker ticker,
          StallWatchdog watchdog, HealthRegistry health, RetryPolicy retryPolicy, RandomGenerator random,
-         ExecutionListener listener) {
+         ExecutionListener listener, Bulkheads bulkheads) {
         this.request = request;
         this.plan = plan;
         this.policy = plan.policy();
@@ -97,6 +98,7 @@ final class Race {
         this.retryPolicy = retryPolicy;
         this.random = random;
         this.listener = listener;
+        this.bulkheads = bulkheads;
         this.promptTokens = PromptSize.estimateTokens(request);
         List<Slot> demoted = new ArrayList<>();
         for (Candidate candidate : plan.candidates()) {
@@ -333,7 +335,14 @@ final class Race {
     // ---- attempts ----
 
     private boolean launch(Slot slot, AttemptRole role, Optional<ApiKey> key) {
+        io.hedgerow.config.ProviderConfig provider = slot.candidate.provider();
+        // Admitted like a breaker's probe: a full bulkhead skips the candidate at zero cost, it never queues.
+        if (!bulkheads.tryAcquire(provider)) {
+            skip(slot, "bulkhead full");
+            return false;
+        }
         if (!slot.health.breaker().tryAcquire()) {
+            bulkheads.release(provider);
             skip(slot, "breaker open");
             return false;
         }
@@ -341,7 +350,7 @@ final class Race {
         slot.attempts++;
         key.ifPresent(slot.triedKeys::add);
         Attempt attempt = new Attempt(++attempts, role, slot.candidate, slot.health, health.keys(), key, streaming,
-                                      ticker, deadline);
+                                      ticker, deadline, () -> bulkheads.release(provider));
         running.add(attempt);
         journal.add(attempt);
         watchdog.watch(attempt);
@@ -367,18 +376,27 @@ final class Race {
 
     /** The attempt's own thread: call the provider, hand the first token (or answer) over, or report failure. */
     private void runAttempt(Attempt attempt, ProviderCall call) {
-        attempt.bindWorker(Thread.currentThread());
         ChatStream stream = null;
         try {
+            if (!attempt.bindWorker(Thread.currentThread())) {
+                // Aborted before it started (the race was decided, or the router is shutting down): no call.
+                report(attempt, attempt.abortReason().orElseThrow());
+                return;
+            }
             if (!streaming) {
-                ChatResponse response = attempt.candidate().client().complete(call);
+                ChatResponse response;
+                try {
+                    response = attempt.candidate().client().complete(call);
+                } finally {
+                    attempt.release();
+                }
                 long latency = attempt.elapsedNanos();
                 if (!attempt.handOver(signals, new AttemptSignal.Answered(attempt, response, latency))) {
                     endDetached(attempt, latency);
                 }
                 return;
             }
-            stream = attempt.candidate().client().stream(call);
+            stream = new ReleasingStream(attempt.candidate().client().stream(call), attempt);
             if (!attempt.attach(stream)) {
                 stream.close();
                 report(attempt, attempt.abortReason().orElseThrow());
@@ -408,6 +426,11 @@ final class Race {
             // An adapter bug must still end as one clean failure, never a lost signal.
             closeQuietly(stream);
             report(attempt, attempt.abortReason().orElseGet(() -> FailureClassifier.fromException(e, false)));
+        } finally {
+            if (stream == null) {
+                // No stream was opened (a whole answer, a failure, or an abort before the call): nothing left to close.
+                attempt.release();
+            }
         }
     }
 

@@ -152,7 +152,7 @@ final class RecoveringStream implements LiveStream {
     /** Tries to finish the answer elsewhere; true when {@link #current} now continues it. */
     private boolean resume() {
         if (settings.mode() == RecoverySettings.Mode.OFF || resumptions >= settings.maxResumptions()
-                || deadline.remainingNanos() <= 0) {
+                || deadline.remainingNanos() <= 0 || firstBreak.kind() == FailureKind.SHUTDOWN) {
             return false;
         }
         current.close();

@@ -63,7 +63,7 @@ final class RetryPolicy {
         Objects.requireNonNull(failure, "failure");
         boolean attemptsLeft = attemptsSoFar < settings.maxAttempts();
         return switch (failure.kind()) {
-            case BAD_REQUEST, CANCELLED -> new Decision.Stop();
+            case BAD_REQUEST, CANCELLED, SHUTDOWN -> new Decision.Stop();
             case CONTENT_FILTER -> routeAroundFilter ? new Decision.NextCandidate() : new Decision.Stop();
             case UNAVAILABLE, TIMEOUT, CONTEXT_LENGTH, NOT_FOUND -> new Decision.NextCandidate();
             case AUTH -> otherKeyAvailable ? new Decision.NextKey() : new Decision.NextCandidate();

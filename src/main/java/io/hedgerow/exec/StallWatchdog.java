@@ -19,6 +19,7 @@ public final class StallWatchdog implements AutoCloseable {
     private final Ticker ticker;
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile Failure stopped;
 
     /** A watchdog that scans on its own daemon thread every {@code period}. */
     public static StallWatchdog start(Ticker ticker, Duration period) {
@@ -41,6 +42,25 @@ public final class StallWatchdog implements AutoCloseable {
 
     void watch(Attempt attempt) {
         watched.add(attempt);
+        Failure stop = stopped;
+        if (stop != null) {
+            // Started after the shutdown began: it ends at once, before it calls anyone.
+            watched.remove(attempt);
+            attempt.abort(stop);
+        }
+    }
+
+    /**
+     * The router is shutting down: every attempt in flight is aborted with {@code reason} (its upstream connection
+     * closed), and every attempt started from now on is aborted before it calls. A race whose attempts end this way
+     * stops, and a stream being relayed ends with an error event.
+     */
+    public void shutdown(Failure reason) {
+        stopped = reason;
+        for (Attempt attempt : watched) {
+            watched.remove(attempt);
+            attempt.abort(reason);
+        }
     }
 
     void unwatch(Attempt attempt) {

@@ -19,11 +19,37 @@ public final class CandidateHealth {
 
     CandidateHealth(String label, BreakerSettings breaker, BaselineSettings baseline, DemotionSettings demotion,
                     Ticker ticker, HealthListener listener) {
+        this(label, new CircuitBreaker(label, breaker, ticker, listener), new LatencyBaseline(baseline, ticker),
+             new LatencyBaseline(baseline, ticker), new Demotion(label, demotion, listener));
+    }
+
+    private CandidateHealth(String label, CircuitBreaker breaker, LatencyBaseline firstToken, LatencyBaseline complete,
+                            Demotion demotion) {
         this.label = label;
-        this.breaker = new CircuitBreaker(label, breaker, ticker, listener);
-        this.firstToken = new LatencyBaseline(baseline, ticker);
-        this.complete = new LatencyBaseline(baseline, ticker);
-        this.demotion = new Demotion(label, demotion, listener);
+        this.breaker = breaker;
+        this.firstToken = firstToken;
+        this.complete = complete;
+        this.demotion = demotion;
+    }
+
+    /**
+     * This candidate under new router-wide settings: itself when nothing changed, else a new one sharing each part
+     * whose settings are unchanged (a new breaker starts closed; new baselines start empty, and so does demotion).
+     */
+    CandidateHealth reconfigured(BreakerSettings breakerSettings, BaselineSettings baselineSettings,
+                                 DemotionSettings demotionSettings, Ticker ticker, HealthListener listener) {
+        boolean sameBreaker = breakerSettings.equals(breaker.settings());
+        boolean sameBaseline = baselineSettings.equals(firstToken.settings());
+        boolean sameDemotion = demotionSettings.equals(demotion.settings());
+        if (sameBreaker && sameBaseline && sameDemotion) {
+            return this;
+        }
+        return new CandidateHealth(label,
+                                   sameBreaker ? breaker : new CircuitBreaker(label, breakerSettings, ticker, listener),
+                                   sameBaseline ? firstToken : new LatencyBaseline(baselineSettings, ticker),
+                                   sameBaseline ? complete : new LatencyBaseline(baselineSettings, ticker),
+                                   sameBaseline && sameDemotion ? demotion
+                                           : new Demotion(label, demotionSettings, listener));
     }
 
     public String label() {

@@ -88,7 +88,8 @@ public final class CircuitBreaker {
         Objects.requireNonNull(kind, "kind");
         return switch (kind) {
             case SERVER_ERROR, CONNECTION, TIMEOUT, BAD_RESPONSE, NOT_FOUND -> true;
-            case RATE_LIMITED, AUTH, BAD_REQUEST, CONTEXT_LENGTH, CONTENT_FILTER, CANCELLED, UNAVAILABLE -> false;
+            case RATE_LIMITED, AUTH, BAD_REQUEST, CONTEXT_LENGTH, CONTENT_FILTER, CANCELLED, UNAVAILABLE,
+                 SHUTDOWN -> false;
         };
     }
 

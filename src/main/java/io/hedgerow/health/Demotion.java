@@ -34,6 +34,10 @@ public final class Demotion {
         this.listener = listener;
     }
 
+    public DemotionSettings settings() {
+        return settings;
+    }
+
     public boolean demoted() {
         return demoted;
     }

@@ -23,12 +23,49 @@ public final class HealthRegistry {
     private final HedgeBudget budget;
 
     public HealthRegistry(FailoverSettings failover, HedgingSettings hedging, Ticker ticker, HealthListener listener) {
+        this(failover, hedging, ticker, listener, new KeyHealth(failover.cooldowns(), ticker, listener),
+             new HedgeBudget(hedging.budget(), ticker));
+    }
+
+    private HealthRegistry(FailoverSettings failover, HedgingSettings hedging, Ticker ticker, HealthListener listener,
+                           KeyHealth keys, HedgeBudget budget) {
         this.failover = failover;
         this.hedging = hedging;
         this.ticker = ticker;
         this.listener = listener;
-        this.keys = new KeyHealth(failover.cooldowns(), ticker, listener);
-        this.budget = new HedgeBudget(hedging.budget(), ticker);
+        this.keys = keys;
+        this.budget = budget;
+    }
+
+    /**
+     * The registry for a reloaded config. What is unchanged carries over, so a reload forgets nothing it need not:
+     * <ul>
+     *     <li>each candidate that {@code keep} accepts (its provider's upstream settings did not change) keeps its
+     *     breaker, baselines and demotion, each part rebuilt only if its own router-wide settings changed;
+     *     other candidates start afresh on first use;</li>
+     *     <li>key cooldowns carry over (under the new ladders if those changed), keyed by the key's value as ever;</li>
+     *     <li>the hedge budget is kept unless its settings changed.</li>
+     * </ul>
+     * Kept parts are shared with this registry, so requests still running on the old config feed the same state.
+     */
+    public HealthRegistry reconfigured(FailoverSettings newFailover, HedgingSettings newHedging,
+                                       java.util.function.Predicate<String> keep) {
+        java.util.Objects.requireNonNull(keep, "keep");
+        HedgeBudget nextBudget = newHedging.budget().equals(hedging.budget()) ? budget
+                : new HedgeBudget(newHedging.budget(), ticker);
+        HealthRegistry next = new HealthRegistry(newFailover, newHedging, ticker, listener,
+                                                 keys.reconfigured(newFailover.cooldowns()), nextBudget);
+        candidates.forEach((label, health) -> {
+            if (keep.test(label)) {
+                next.candidates.put(label, health.reconfigured(newFailover.breaker(), newHedging.baseline(),
+                                                               newHedging.demotion(), ticker, listener));
+            }
+        });
+        return next;
+    }
+
+    public FailoverSettings failover() {
+        return failover;
     }
 
     /** The health of a candidate, created on first use. */

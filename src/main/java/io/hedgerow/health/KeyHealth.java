@@ -74,6 +74,20 @@ public final class KeyHealth {
         return settings;
     }
 
+    /**
+     * Key health under new cooldown settings: this one when they are unchanged, else a new one that starts from a
+     * copy of every key's state (cooldowns in progress keep their end; later failures climb the new ladders).
+     */
+    public KeyHealth reconfigured(CooldownSettings newSettings) {
+        Objects.requireNonNull(newSettings, "newSettings");
+        if (newSettings.equals(settings)) {
+            return this;
+        }
+        KeyHealth next = new KeyHealth(newSettings, ticker, listener);
+        next.states.putAll(states);
+        return next;
+    }
+
     /** {@link #onFailure(ApiKey, FailureKind, Optional)} with the failure's kind and Retry-After. */
     public void onFailure(ApiKey key, Failure failure) {
         Objects.requireNonNull(failure, "failure");

@@ -28,7 +28,9 @@ public enum FailureKind {
     /** Not tried: its circuit breaker is open, every key is cooling down, or the prompt cannot fit. */
     UNAVAILABLE("skipped"),
     /** We cancelled the attempt (the client left, or another attempt won). */
-    CANCELLED("cancelled");
+    CANCELLED("cancelled"),
+    /** The router is shutting down: what is still in flight after the drain timeout is ended. */
+    SHUTDOWN("shutting down");
 
     private final String description;
 

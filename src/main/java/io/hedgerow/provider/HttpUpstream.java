@@ -40,9 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Per request it only builds what varies: the URI, the fixed headers and the proxy decision are made once.
  */
 public final class HttpUpstream {
-    /** Largest upstream body we read; beyond it the answer is a {@code BAD_RESPONSE}, not an OOM. */
-    public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
-    /** Largest single SSE/NDJSON line. */
+    /** Largest single SSE/NDJSON line, unless the provider's {@code max-response-size} is smaller. */
     public static final int MAX_LINE_BYTES = 4 * 1024 * 1024;
     private static final int MAX_ERROR_BODY = 64 * 1024;
 
@@ -151,14 +149,16 @@ public final class HttpUpstream {
     }
 
     /**
-     * Reads a whole 2xx body, capped at {@link #MAX_BODY_BYTES}. A declared length is read in one go: Helidon
-     * allocates a buffer of the size asked for on every read, so reading in 8 KiB steps cost a 16 KiB detour
-     * for a typical answer of a few hundred bytes.
+     * Reads a whole 2xx body, capped at the provider's {@code max-response-size}: beyond it the answer is a
+     * {@code BAD_RESPONSE}, not an out-of-memory error. A declared length is read in one go: Helidon allocates a
+     * buffer of the size asked for on every read, so reading in 8 KiB steps cost a 16 KiB detour for a typical
+     * answer of a few hundred bytes.
      */
-    public static byte[] readBody(HttpClientResponse response) throws ProviderException {
+    public byte[] readBody(HttpClientResponse response) throws ProviderException {
+        int max = (int) config.limits().maxResponseBytes();
         try (InputStream in = response.inputStream()) {
             OptionalLong declared = response.headers().contentLength();
-            if (declared.isPresent() && declared.getAsLong() <= MAX_BODY_BYTES) {
+            if (declared.isPresent() && declared.getAsLong() <= max) {
                 int length = (int) declared.getAsLong();
                 byte[] body = new byte[length];
                 int read = in.readNBytes(body, 0, length);
@@ -167,18 +167,18 @@ public final class HttpUpstream {
                 }
                 return body;
             }
-            return readCapped(in, MAX_BODY_BYTES);
+            return readCapped(in, max);
         } catch (BodyTooLargeException e) {
-            throw ProviderException.of(FailureKind.BAD_RESPONSE, "response body larger than " + MAX_BODY_BYTES
-                    + " bytes");
+            throw ProviderException.of(FailureKind.BAD_RESPONSE, "response body larger than " + max + " bytes");
         } catch (IOException | RuntimeException e) {
             throw new ProviderException(FailureClassifier.fromException(e, true), e);
         }
     }
 
-    /** A line reader over a streamed body. */
-    public static LineReader lines(HttpClientResponse response) {
-        return new LineReader(response.inputStream(), MAX_LINE_BYTES);
+    /** A line reader over a streamed body: one line (one event) may not exceed the response cap, nor 4 MiB. */
+    public LineReader lines(HttpClientResponse response) {
+        return new LineReader(response.inputStream(),
+                              (int) Math.min(MAX_LINE_BYTES, config.limits().maxResponseBytes()));
     }
 
     /** The media type of the response, lower-cased, without parameters; empty when absent. */
@@ -190,7 +190,7 @@ public final class HttpUpstream {
 
     private static String readErrorBody(HttpClientResponse response) {
         try (InputStream in = response.inputStream()) {
-            return new String(readCapped(in, MAX_ERROR_BODY), StandardCharsets.UTF_8);
+            return new String(readCapped(in, MAX_ERROR_BODY, true), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
             // The status already tells the story; a truncated or unreadable error body adds nothing.
             return "";
@@ -198,12 +198,17 @@ public final class HttpUpstream {
     }
 
     private static byte[] readCapped(InputStream in, int max) throws IOException {
+        return readCapped(in, max, false);
+    }
+
+    /** Reads up to {@code max} bytes; beyond, the rest is cut ({@code truncate}) or the read fails. */
+    private static byte[] readCapped(InputStream in, int max, boolean truncate) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];
         int n;
         while ((n = in.read(buffer)) > 0) {
             if (out.size() + n > max) {
-                if (max == MAX_ERROR_BODY) {
+                if (truncate) {
                     out.write(buffer, 0, max - out.size());
                     return out.toByteArray();
                 }

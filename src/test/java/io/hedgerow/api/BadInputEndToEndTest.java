@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.HedgerowServer;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.testing.RawClient;
+import io.hedgerow.testing.RawSocket;
 import io.hedgerow.testing.TestConfig;
 
 import org.junit.jupiter.api.AfterAll;
@@ -25,7 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What clients get for requests Hedgerow must refuse: the right status and an OpenAI-style error body
- * ({@code {"error": {"message", "type", "param", "code"}}}) — and the upstream never hears of them.
+ * ({@code {"error": {"message", "type", "param", "code"}}}) — and the upstream never hears of them. Transport-level
+ * abuse (HTTP/1.0, pipelining, malformed request lines) gets the same shape, and the router serves the next
+ * request. A client hanging up mid-request or mid-stream is in {@link ClientDisconnectEndToEndTest}; slow headers,
+ * bodies and readers in {@link LimitsEndToEndTest}.
  */
 class BadInputEndToEndTest {
     private static final int MAX_BODY = 2048;
@@ -204,6 +208,99 @@ class BadInputEndToEndTest {
         assertError(raw.get("/v1/models/gpt-9"), 404, "model_not_found");
         JsonNode error = assertError(raw.get("/v1/assistants"), 404, "unknown_url");
         assertThat(error.get("message").asText(), containsString("/v1/assistants"));
+    }
+
+    @Test
+    void deeplyNestedJsonIsRefusedBeforeItCostsAnything() {
+        String deep = "[".repeat(300) + "]".repeat(300);
+        JsonNode error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + ",\"x\":" + deep + "}"),
+                                     400, "invalid_json");
+        assertThat(error.get("message").asText(), containsString("nesting depth"));
+        // Within the limit, an unknown deep field is tolerated (and forwarded).
+        String fine = "[".repeat(50) + "]".repeat(50);
+        assertEquals(200, raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + ",\"x\":" + fine + "}").statusCode());
+        upstream.reset();
+    }
+
+    @Test
+    void hugeNumbersAndHugeStringsAreRefused() {
+        assertError(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + ",\"temperature\":" + "9".repeat(500) + "}"),
+                    400, "invalid_json");
+        // A string over the body limit is refused by size, before any parsing.
+        assertError(raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                                     + "x".repeat(1024 * 1024) + "\"}]}"), 413, "request_too_large");
+        assertAnswered();
+    }
+
+    @Test
+    void invalidUtf8IsA400() {
+        byte[] head = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"caf".getBytes(StandardCharsets.UTF_8);
+        byte[] tail = "\"}]}".getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[head.length + 2 + tail.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        body[head.length] = (byte) 0xC3; // a two-byte sequence's lead byte ...
+        body[head.length + 1] = (byte) 0x28; // ... followed by no continuation byte
+        System.arraycopy(tail, 0, body, head.length + 2, tail.length);
+        JsonNode error = assertError(raw.post(RawClient.CHAT, "application/json",
+                                              HttpRequest.BodyPublishers.ofByteArray(body)), 400, "invalid_json");
+        assertThat(error.get("message").asText(), containsString("UTF-8"));
+        assertAnswered();
+    }
+
+    @Test
+    void http10AndGarbageAreACleanClose() {
+        // Helidon picks a connection's protocol from its first bytes: HTTP/1.0, HTTP/2.0 without an upgrade, and
+        // bytes that are no HTTP at all match none, so the connection is closed without a word.
+        for (String request : List.of("GET /v1/models HTTP/1.0\r\n\r\n", "GET /v1/models HTTP/2.0\r\nHost: x\r\n\r\n",
+                                      "NONSENSE\r\n\r\n", "\u0016\u0003\u0001\u0000\u00a5\u0001\u0000\r\n\r\n")) {
+            try (RawSocket socket = RawSocket.connect(router.port())) {
+                socket.send(request);
+                assertTrue(socket.closedWithin(java.time.Duration.ofSeconds(5)), request);
+            }
+        }
+        assertAnswered();
+    }
+
+    @Test
+    void malformedRequestLinesAndHeadersAre400s() {
+        for (String request : List.of("GET /v1/models HTTP/1.1\r\nno colon here\r\n\r\n",
+                                      "GET /v1/mo dels HTTP/1.1\r\nHost: x\r\n\r\n",
+                                      "GET /v1/models HTTP/1.1\r\n\r\n",
+                                      "GET /v1/models?a=%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+                                      "GET /v1/models HTTP/1.1\r\nHost: x\r\nbad\u0001name: y\r\n\r\n")) {
+            try (RawSocket socket = RawSocket.connect(router.port())) {
+                socket.send(request);
+                RawSocket.Response response = socket.read();
+                assertEquals(400, response.status(), request + " -> " + response.body());
+                assertEquals("application/json", response.headers().get("content-type"));
+                assertEquals("bad_request", RawClient.json(response.body()).at("/error/code").asText());
+                assertTrue(socket.closedWithin(java.time.Duration.ofSeconds(5)));
+            }
+        }
+        assertAnswered();
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() {
+        int port = router.port();
+        String models = "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        byte[] bad = RawSocket.post(port, RawClient.CHAT, "{\"model\":\"chat\"}");
+        byte[] unknown = RawSocket.post(port, RawClient.CHAT, "{\"model\":\"gpt-9\",\"messages\":" + USER_HI + "}");
+        try (RawSocket socket = RawSocket.connect(port)) {
+            // Three requests in one write: the router must read them one after another, answer each once, in order.
+            byte[] all = (models + new String(bad, StandardCharsets.UTF_8) + new String(unknown, StandardCharsets.UTF_8))
+                    .getBytes(StandardCharsets.UTF_8);
+            socket.send(all);
+            RawSocket.Response first = socket.read();
+            RawSocket.Response second = socket.read();
+            RawSocket.Response third = socket.read();
+            assertEquals(200, first.status(), first.body());
+            assertThat(first.body(), containsString("\"chat\""));
+            assertEquals(400, second.status(), second.body());
+            assertEquals("messages", RawClient.json(second.body()).at("/error/param").asText());
+            assertEquals(404, third.status(), third.body());
+            assertEquals("model_not_found", RawClient.json(third.body()).at("/error/code").asText());
+        }
     }
 
     private static String oversized(int bytes) {

@@ -220,30 +220,27 @@ public final class HedgingBench {
         }
     }
 
-    /**
-     * Polls a small non-streamed request every 200 ms: once A is demoted, the route's first attempt goes to B
-     * ({@code x-hedgerow-attempts} starts with {@code b/}).
-     */
+    /** Polls the router's {@code /status} every 100 ms until it shows candidate {@code a/m} demoted. */
     private static void watchDemotion(InetSocketAddress router, AtomicLong demotedAt) {
         // HTTP/1.1: the JDK client's default h2c upgrade attempt is not what agents send.
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.getPort()
-                                                                        + "/v1/chat/completions"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(String.format(BODY, "hedged").replace("\"stream\":true,", "")
-                        .replace("\"stream_options\":{\"include_usage\":true},", "")))
-                .timeout(Duration.ofSeconds(20))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.getPort() + "/status"))
+                .header("Accept", "application/json")
+                .timeout(Duration.ofSeconds(5))
                 .build();
         while (!Thread.currentThread().isInterrupted()) {
-            long sent = System.nanoTime();
             try {
                 HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-                if (response.headers().firstValue("x-hedgerow-attempts").orElse("").startsWith("b/")) {
-                    demotedAt.set(sent);
-                    return;
+                long seen = System.nanoTime();
+                for (com.fasterxml.jackson.databind.JsonNode node : Report.MAPPER.readTree(response.body())
+                        .findParents("label")) {
+                    if (node.path("label").asText().equals("a/m") && node.path("state").asText().equals("demoted")) {
+                        demotedAt.set(seen);
+                        return;
+                    }
                 }
-                Thread.sleep(200);
+                Thread.sleep(100);
             } catch (IOException e) {
                 System.err.println("demotion watcher: " + e);
                 return;

@@ -74,7 +74,7 @@ public final class PassThroughProxy {
         byte[] body = req.content().inputStream().readAllBytes();
         try (HttpClientResponse response = upstream.post("/chat/completions", body, Map.of(), Optional.empty(),
                                                          false)) {
-            res.header(HeaderValues.CONTENT_TYPE_JSON).send(HttpUpstream.readBody(response));
+            res.header(HeaderValues.CONTENT_TYPE_JSON).send(upstream.readBody(response));
         } catch (ProviderException e) {
             res.status(502).send(e.getMessage());
         }

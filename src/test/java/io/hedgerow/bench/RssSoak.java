@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code scripts/bench soak [--seconds 120] [--rate 1000]}: the router's memory under steady load, over minutes.
+ * {@code scripts/bench rss [--seconds 120] [--rate 1000]}: the router's memory under steady load, over minutes.
  * Short benchmark phases hide how the heap fills between collections; this holds one open-loop rate against the
  * router (started by {@code scripts/run}, so {@code JAVA_OPTS}, {@code HEDGEROW_HEAP} and friends apply) and
  * prints RSS (and its anonymous part) and heap use every 10 s, then the maxima and the latency percentiles.

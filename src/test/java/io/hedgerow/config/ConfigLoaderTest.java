@@ -43,7 +43,8 @@ class ConfigLoaderTest {
 
     @Test
     void shippedMultiProviderExampleIsValidWhenItsKeysAreSet() {
-        Map<String, String> env = Map.of("ANTHROPIC_API_KEY", "a", "OPENAI_API_KEY", "o", "OPENROUTER_API_KEY", "r");
+        Map<String, String> env = Map.of("ANTHROPIC_API_KEY", "a", "OPENAI_API_KEY", "o", "OPENROUTER_API_KEY", "r",
+                                         "HEDGEROW_ADMIN_KEY", "adm");
         ConfigLoader.Result result = ConfigLoader.load(Path.of("config/examples/multi-provider.yaml"),
                                                        name -> Optional.ofNullable(env.get(name)));
         assertThat(result.errors(), is(empty()));
@@ -65,7 +66,8 @@ class ConfigLoaderTest {
     @Test
     void readsEveryProviderSetting() throws IOException {
         ConfigLoader.Result result = load("""
-                server: {host: 0.0.0.0, port: 9090, max-body-size: 1MiB, request-timeout: 90s}
+                server: {host: 0.0.0.0, port: 9090, max-body-size: 1MiB, request-timeout: 90s,
+                         allow-unauthenticated: true}
                 defaults:
                   timeouts: {connect: 2s, first-token: 10s}
                 providers:
@@ -91,7 +93,8 @@ class ConfigLoaderTest {
                 """, Map.of("KEY_A", "sk-aaaaaaaa", "KEY_B", "sk-bbbbbbbb"));
         assertThat(result.errors(), is(empty()));
         HedgerowConfig config = result.config().orElseThrow();
-        assertThat(config.server(), is(new ServerSettings("0.0.0.0", 9090, 1024 * 1024, Duration.ofSeconds(90))));
+        assertThat(config.server(), is(new ServerSettings("0.0.0.0", 9090, 1024 * 1024, Duration.ofSeconds(90))
+                                               .withAccess(new ClientAccess(List.of(), true))));
         ProviderConfig openai = config.providers().get("openai");
         assertThat(openai.baseUrl().orElseThrow().toString(), is("https://api.example.com/v1"));
         assertThat(openai.keys().get(0).value(), is("sk-aaaaaaaa"));
@@ -329,5 +332,164 @@ class ConfigLoaderTest {
                                                     + " or key"));
         assertThat(warnings, containsString("routes.same-key.chain: every fallback shares"));
         assertThat(warnings, not(containsString("routes.real.chain")));
+    }
+
+    @Test
+    void observeSettingsAdminKeyAndPricesAreRead() throws IOException {
+        Files.writeString(dir.resolve("admin"), "adm-from-file\n");
+        ConfigLoader.Result result = load("""
+                server: {admin-key: {file: %s}}
+                observe: {events: %s, recent-events: 20, max-tags: 5, watch-config: false}
+                providers:
+                  p: {type: openai, base-url: "http://x/v1", keys: ["${K}"],
+                      models: [{name: m, context-window: 1000, price: {input: 2.5, output: 10}}, {name: free}]}
+                routes: {r: {chain: [p/m]}}
+                """.formatted(dir.resolve("admin"), dir.resolve("events.jsonl")), Map.of("K", "sk"));
+        assertThat(result.errors(), is(empty()));
+        HedgerowConfig config = result.config().orElseThrow();
+        assertThat(config.server().adminKey().orElseThrow().value(), is("adm-from-file"));
+        assertThat(config.server().adminKey().orElseThrow().label(), is("admin"));
+        assertThat(config.observe(), is(new ObserveSettings(dir.resolve("events.jsonl").toString(), 20, 5, false)));
+        assertThat(config.observe().eventsFile(), is(Optional.of(dir.resolve("events.jsonl"))));
+        assertThat(config.price("p", "m"), is(Optional.of(new Price(2.5, 10))));
+        assertThat(config.price("p", "free"), is(Optional.empty()));
+        assertThat(config.providers().get("p").contextWindow("m"), is(Optional.of(1000)));
+        assertThat(new Price(2.5, 10).cost(1_000_000, 500_000), is(7.5));
+    }
+
+    @Test
+    void badObserveSettingsAdminKeysAndPricesAreListedTogether() throws IOException {
+        ConfigLoader.Result result = load("""
+                server: {admin-key: "${NOPE}"}
+                observe: {events: /no/such/dir/events.jsonl, max-tags: many, colour: blue}
+                providers:
+                  p: {type: sim, models: [{name: m, price: {input: -1}}, {name: n, price: 3}]}
+                routes: {r: {chain: [p/m]}}
+                """, Map.of());
+        String all = String.join("\n", result.errors());
+        assertThat(all, containsString("server.admin-key: environment variable NOPE is not set"));
+        assertThat(all, containsString("observe.events: '/no/such/dir/events.jsonl'"));
+        assertThat(all, containsString("observe.max-tags: 'many'"));
+        assertThat(all, containsString("providers.p.models[0].price.input: '-1'"));
+        assertThat(all, containsString("providers.p.models[0].price.output: missing"));
+        assertThat(all, containsString("providers.p.models[1].price: must be a map"));
+        assertThat(result.warnings(), hasItem(containsString("observe.colour: unknown key")));
+    }
+
+    @Test
+    void withoutAnAdminKeyOrObserveSectionTheDefaultsApply() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers: {p: {type: sim}}
+                routes: {r: {chain: [p/m]}}
+                """, Map.of());
+        HedgerowConfig config = result.config().orElseThrow();
+        assertThat(config.server().adminKey(), is(Optional.empty()));
+        assertThat(config.observe(), is(ObserveSettings.DEFAULTS));
+        assertThat(config.observe().eventsToStdout(), is(true));
+    }
+
+    @Test
+    void clientKeysWithRateLimitsAndServerLimits() throws IOException {
+        String hashA = "5b11618c2e44027877d0cd0921ed166b9f176f50587fc91e7534dd2946db77d6";
+        String hashB = "a".repeat(64);
+        ConfigLoader.Result result = load("""
+                server:
+                  host: 0.0.0.0
+                  client-keys:
+                    - {name: laptop, sha256: %s}
+                    - {name: night-agents, sha256: "%s", rate-limit: 30, burst: 5}
+                    - {name: bursty, sha256: "%s", rate-limit: 10}
+                  max-concurrent-requests: 32
+                  max-connections: 100
+                  max-header-size: 8KiB
+                  read-timeout: 10s
+                  write-timeout: 15s
+                  idle-timeout: 2m
+                  drain-timeout: 0s
+                providers:
+                  s: {type: sim, max-concurrent: 4, max-response-size: 64KiB}
+                routes:
+                  r: {chain: [s/m]}
+                """.formatted(hashA, hashB.toUpperCase(), "b".repeat(64)), Map.of());
+        assertThat(result.errors(), is(empty()));
+        assertThat(result.warnings(), is(empty()));
+        ServerSettings server = result.config().orElseThrow().server();
+        assertThat(server.access().keys(), is(List.of(
+                new ClientKey("laptop", hashA, Optional.empty()),
+                new ClientKey("night-agents", hashB, Optional.of(new ClientKey.RateLimit(30, 5))),
+                new ClientKey("bursty", "b".repeat(64), Optional.of(new ClientKey.RateLimit(10, 10))))));
+        assertThat(server.limits(), is(new ServerLimits(32, 100, 8192, Duration.ofSeconds(10), Duration.ofSeconds(15),
+                                                        Duration.ofMinutes(2), Duration.ZERO)));
+        assertThat(result.config().orElseThrow().providers().get("s").limits(), is(new ProviderLimits(4, 65536)));
+    }
+
+    @Test
+    void defaultsWithoutLimitsOrKeys() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers:
+                  s: {type: sim}
+                routes:
+                  r: {chain: [s/m]}
+                """, Map.of());
+        HedgerowConfig config = result.config().orElseThrow();
+        assertThat(config.server().access(), is(ClientAccess.OPEN_ON_LOOPBACK));
+        assertThat(config.server().limits(), is(ServerLimits.DEFAULTS));
+        assertThat(config.providers().get("s").limits(), is(ProviderLimits.DEFAULTS));
+    }
+
+    @Test
+    void aPublicAddressNeedsClientKeysOrAnExplicitOpening() throws IOException {
+        String routes = """
+                providers:
+                  s: {type: sim}
+                routes:
+                  r: {chain: [s/m]}
+                """;
+        for (String host : List.of("0.0.0.0", "192.168.1.20", "::", "example.com")) {
+            ConfigLoader.Result result = load("server: {host: \"" + host + "\"}\n" + routes, Map.of());
+            assertThat(host, result.errors(), hasItem(containsString("server.host: '" + host
+                    + "' is not a loopback address and no client keys are configured")));
+        }
+        for (String host : List.of("127.0.0.1", "127.0.0.2", "localhost", "::1")) {
+            ConfigLoader.Result result = load("server: {host: \"" + host + "\"}\n" + routes, Map.of());
+            assertThat(host, result.errors(), is(empty()));
+        }
+        ConfigLoader.Result open = load("server: {host: 0.0.0.0, allow-unauthenticated: true}\n" + routes, Map.of());
+        assertThat(open.errors(), is(empty()));
+    }
+
+    @Test
+    void badClientKeysAndLimitsAreReported() throws IOException {
+        ConfigLoader.Result result = load("""
+                server:
+                  client-keys:
+                    - {name: a, sha256: "not-a-hash"}
+                    - {name: b}
+                    - {name: c, sha256: "%1$s", rate-limit: 0}
+                    - {name: c, sha256: "%2$s"}
+                    - {name: d, sha256: "%1$s"}
+                    - {name: e, sha256: "%3$s", burst: 3}
+                  max-concurrent-requests: 0
+                  max-header-size: 10
+                  read-timeout: soon
+                  drain-timeout: -1s
+                providers:
+                  s: {type: sim, max-concurrent: 0, max-response-size: 10}
+                routes:
+                  r: {chain: [s/m]}
+                """.formatted("1".repeat(64), "2".repeat(64), "3".repeat(64)), Map.of());
+        List<String> errors = result.errors();
+        assertThat(errors, hasItem(containsString("server.client-keys[0].sha256: 'not-a-hash' (expected: 64 hex digits")));
+        assertThat(errors, hasItem(containsString("server.client-keys[1]: needs a name and a sha256")));
+        assertThat(errors, hasItem("server.client-keys[2].rate-limit: '0' (expected: an integer in 1..1000000)"));
+        assertThat(errors, hasItem("server.client-keys[3].name: 'c' names two clients"));
+        assertThat(errors, hasItem(containsString("server.client-keys[4].sha256: the same key as an earlier client")));
+        assertThat(errors, hasItem(containsString("server.client-keys[5].burst: given without a rate-limit")));
+        assertThat(errors, hasItem("server.max-concurrent-requests: '0' (expected: an integer in 1..100000)"));
+        assertThat(errors, hasItem("server.max-header-size: '10' (expected: 1KiB to 1MiB)"));
+        assertThat(errors, hasItem(containsString("server.read-timeout: 'soon'")));
+        assertThat(errors, hasItem(containsString("server.drain-timeout: '-1s'")));
+        assertThat(errors, hasItem("providers.s.max-concurrent: '0' (expected: an integer in 1..100000)"));
+        assertThat(errors, hasItem("providers.s.max-response-size: '10' (expected: 1KiB to 1GiB)"));
     }
 }

@@ -288,6 +288,10 @@ public final class FakeOpenAi implements AutoCloseable {
                 if (i == reply.stallAfter) {
                     await(reply.stallGate, probe);
                 }
+                if (reply.dripFrom >= 0 && i >= reply.dripFrom) {
+                    drip(out, chunks.delta(content.get(i), null), reply.dripGap);
+                    continue;
+                }
                 event(out, chunks.delta(content.get(i), null));
             }
             if (reply.endless) {
@@ -412,6 +416,24 @@ public final class FakeOpenAi implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Ended(Outcome.ABANDONED, e);
+        }
+    }
+
+    /** Writes an event a byte at a time, {@code gap} apart: bytes keep coming, an event never completes in time. */
+    private void drip(OutputStream out, JsonNode json, Duration gap) throws Ended {
+        byte[] data = ("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
+        for (byte b : data) {
+            write(out, new byte[] {b});
+            try {
+                // A provider's trickle, not a test waiting for luck.
+                Thread.sleep(gap);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Ended(Outcome.ABANDONED, e);
+            }
+            if (closed) {
+                throw new Ended(Outcome.ABANDONED, null);
+            }
         }
     }
 
@@ -686,6 +708,8 @@ public final class FakeOpenAi implements AutoCloseable {
         private Duration firstTokenDelay = Duration.ZERO;
         private CountDownLatch stallGate;
         private int stallAfter = -1;
+        private int dripFrom = -1;
+        private Duration dripGap = Duration.ZERO;
 
         private Reply() {
         }
@@ -711,6 +735,8 @@ public final class FakeOpenAi implements AutoCloseable {
             firstTokenDelay = other.firstTokenDelay;
             stallGate = other.stallGate;
             stallAfter = other.stallAfter;
+            dripFrom = other.dripFrom;
+            dripGap = other.dripGap;
         }
 
         private static Reply of(Consumer<Reply> setup) {
@@ -871,6 +897,17 @@ public final class FakeOpenAi implements AutoCloseable {
             return with(r -> {
                 r.stallAfter = contentChunks;
                 r.stallGate = Objects.requireNonNull(gate, "gate");
+            });
+        }
+
+        /**
+         * Streams only: from this content chunk on, each event is written one byte at a time, {@code gap} apart: the
+         * connection is never silent for long, yet no event completes (a slow-drip upstream).
+         */
+        public Reply dripAfter(int contentChunks, Duration gap) {
+            return with(r -> {
+                r.dripFrom = contentChunks;
+                r.dripGap = Objects.requireNonNull(gap, "gap");
             });
         }
 

@@ -107,7 +107,7 @@ class UpstreamConnectionsTest {
     private String call() throws ProviderException {
         try (HttpClientResponse response = upstream.post("/echo", "{}".getBytes(StandardCharsets.UTF_8), Map.of(),
                                                          Optional.empty(), false)) {
-            return new String(HttpUpstream.readBody(response), StandardCharsets.UTF_8);
+            return new String(upstream.readBody(response), StandardCharsets.UTF_8);
         }
     }
 

@@ -66,6 +66,13 @@ public final class RawClient implements AutoCloseable {
         return send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A GET with extra headers. */
+    public HttpResponse<String> get(String path, java.util.Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT).GET();
+        headers.forEach(request::header);
+        return send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofString());

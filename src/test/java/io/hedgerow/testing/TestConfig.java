@@ -16,7 +16,10 @@ import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.ProviderType;
 import io.hedgerow.config.RouteConfig;
+import io.hedgerow.config.ServerLimits;
 import io.hedgerow.config.ServerSettings;
+import io.hedgerow.config.ClientAccess;
+import io.hedgerow.config.ProviderLimits;
 import io.hedgerow.config.SimSettings;
 import io.hedgerow.config.Timeouts;
 import io.hedgerow.model.Role;
@@ -81,6 +84,9 @@ public final class TestConfig {
         private final Map<String, RouteConfig> routes = new LinkedHashMap<>();
         private long maxBodyBytes = ServerSettings.DEFAULT_MAX_BODY;
         private Duration requestTimeout = Duration.ofSeconds(20);
+        // Tests stop their router after each test: requests left in flight end after 2 s, not the default 20 s.
+        private ServerLimits limits = ServerLimits.DEFAULTS.withDrainTimeout(Duration.ofSeconds(2));
+        private ClientAccess access = ClientAccess.OPEN_ON_LOOPBACK;
         // Tests of translation and plain fallback want one attempt per candidate and no hedging, so that
         // what each upstream sees is exactly what the test scripted. Policy tests opt in.
         private FailoverSettings failover = new FailoverSettings(
@@ -119,6 +125,18 @@ public final class TestConfig {
             return this;
         }
 
+        /** Server limits (concurrency, client timeouts, drain). */
+        public Builder limits(ServerLimits value) {
+            this.limits = value;
+            return this;
+        }
+
+        /** Client keys. */
+        public Builder access(ClientAccess value) {
+            this.access = value;
+            return this;
+        }
+
         /** An OpenAI-compatible provider with the key {@link #defaultKey} (labelled {@code main}). */
         public Builder openAi(String name, String baseUrl) {
             return openAi(name, baseUrl, p -> { });
@@ -131,7 +149,7 @@ public final class TestConfig {
             providers.put(name, new ProviderConfig(name, ProviderType.OPENAI, Optional.of(URI.create(baseUrl)),
                                                    provider.keys, provider.headers, provider.roleMap,
                                                    provider.timeouts, SimSettings.DEFAULTS, KeyRotation.ORDERED,
-                                                   provider.models));
+                                                   provider.models, false, provider.limits));
             return this;
         }
 
@@ -170,8 +188,9 @@ public final class TestConfig {
 
         /** The config, for a router on a free port of 127.0.0.1. */
         public HedgerowConfig build() {
-            return new HedgerowConfig(new ServerSettings("127.0.0.1", 0, maxBodyBytes, requestTimeout),
-                                      providers, routes, failover, hedging);
+            ServerSettings server = new ServerSettings("127.0.0.1", 0, maxBodyBytes, requestTimeout)
+                    .withLimits(limits).withAccess(access);
+            return new HedgerowConfig(server, providers, routes, failover, hedging);
         }
     }
 
@@ -182,6 +201,7 @@ public final class TestConfig {
         private final Map<Role, Role> roleMap = new LinkedHashMap<>();
         private final Map<String, ModelSettings> models = new LinkedHashMap<>();
         private Timeouts timeouts = TIMEOUTS;
+        private ProviderLimits limits = ProviderLimits.DEFAULTS;
         private boolean defaultKey = true;
 
         private Provider(String name) {
@@ -204,6 +224,14 @@ public final class TestConfig {
             return this;
         }
 
+        /** Declares a model's price, in US dollars per million input and output tokens. */
+        public Provider price(String name, double input, double output) {
+            ModelSettings old = models.get(name);
+            models.put(name, new ModelSettings(name, old == null ? Optional.empty() : old.contextWindow(),
+                                               Optional.of(new io.hedgerow.config.Price(input, output))));
+            return this;
+        }
+
         public Provider header(String name, String value) {
             headers.put(name, value);
             return this;
@@ -211,6 +239,18 @@ public final class TestConfig {
 
         public Provider roleMap(Role from, Role to) {
             roleMap.put(from, to);
+            return this;
+        }
+
+        /** Its bulkhead: attempts in flight to it at once. */
+        public Provider maxConcurrent(int value) {
+            limits = new ProviderLimits(value, limits.maxResponseBytes());
+            return this;
+        }
+
+        /** The largest answer read from it. */
+        public Provider maxResponseBytes(long value) {
+            limits = new ProviderLimits(limits.maxConcurrent(), value);
             return this;
         }
 

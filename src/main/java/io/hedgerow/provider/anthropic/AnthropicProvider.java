@@ -57,7 +57,7 @@ public final class AnthropicProvider implements ProviderClient {
         Objects.requireNonNull(call, "call");
         byte[] body = AnthropicCodec.encode(request(call), call.model(), false);
         try (HttpClientResponse response = upstream.post(path, body, authHeaders(call), call.key(), false)) {
-            return AnthropicCodec.response(HttpUpstream.readBody(response), call.model(), call.key());
+            return AnthropicCodec.response(upstream.readBody(response), call.model(), call.key());
         }
     }
 
@@ -73,7 +73,7 @@ public final class AnthropicProvider implements ProviderClient {
             throw ProviderException.of(FailureKind.BAD_RESPONSE, "expected text/event-stream, got " + type);
         }
         try {
-            return new AnthropicStream(response, call.key());
+            return new AnthropicStream(response, upstream.lines(response), call.key());
         } catch (RuntimeException e) {
             // The stream owns the response from here on; until it exists, nobody else would close it.
             response.close();

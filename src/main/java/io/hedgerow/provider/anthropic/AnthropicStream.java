@@ -6,7 +6,6 @@ import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
-import io.hedgerow.provider.HttpUpstream;
 import io.hedgerow.provider.LineReader;
 import io.hedgerow.provider.ProviderException;
 import io.hedgerow.provider.SseReader;
@@ -41,9 +40,9 @@ final class AnthropicStream implements ChatStream {
     /** The failure that broke the stream; later calls repeat it instead of reading past it. */
     private ProviderException failure;
 
-    AnthropicStream(HttpClientResponse response, Optional<ApiKey> key) {
+    AnthropicStream(HttpClientResponse response, LineReader lines, Optional<ApiKey> key) {
         this.response = response;
-        this.sse = new SseReader(HttpUpstream.lines(response));
+        this.sse = new SseReader(lines);
         this.decoder = new AnthropicStreamDecoder(key);
     }
 

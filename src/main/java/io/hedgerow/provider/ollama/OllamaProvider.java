@@ -62,7 +62,7 @@ public final class OllamaProvider implements ProviderClient {
         Objects.requireNonNull(call, "call");
         byte[] body = encode(call, false);
         try (HttpClientResponse response = upstream.post(PATH, body, authHeaders(call.key()), call.key(), false)) {
-            JsonNode answer = parseAnswer(HttpUpstream.readBody(response));
+            JsonNode answer = parseAnswer(upstream.readBody(response));
             if (OllamaCodec.error(answer).isPresent()) {
                 throw upstreamError(answer, call.key(), clock);
             }
@@ -77,7 +77,7 @@ public final class OllamaProvider implements ProviderClient {
         HttpClientResponse response = upstream.post(PATH, body, authHeaders(call.key()), call.key(), true);
         LineReader lines;
         try {
-            lines = HttpUpstream.lines(response);
+            lines = upstream.lines(response);
         } catch (RuntimeException e) {
             response.close();
             throw new ProviderException(FailureClassifier.fromException(e, true), e);

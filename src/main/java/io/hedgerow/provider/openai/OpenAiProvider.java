@@ -45,7 +45,7 @@ public final class OpenAiProvider implements ProviderClient {
     @Override
     public ChatResponse complete(ProviderCall call) throws ProviderException {
         try (HttpClientResponse response = send(call, false)) {
-            byte[] body = HttpUpstream.readBody(response);
+            byte[] body = upstream.readBody(response);
             JsonNode json = readJson(body);
             failIfError(json, call.key());
             try {
@@ -63,13 +63,13 @@ public final class OpenAiProvider implements ProviderClient {
         if (!contentType.equals("text/event-stream")) {
             // Some servers answer a stream request with a JSON error and a 200; never relay that as a stream.
             try (response) {
-                JsonNode json = readJson(HttpUpstream.readBody(response));
+                JsonNode json = readJson(upstream.readBody(response));
                 failIfError(json, call.key());
                 throw ProviderException.of(FailureKind.BAD_RESPONSE,
                                            "expected text/event-stream, got '" + contentType + "'");
             }
         }
-        return new OpenAiStream(response, call.key());
+        return new OpenAiStream(response, upstream.lines(response), call.key());
     }
 
     private HttpClientResponse send(ProviderCall call, boolean stream) throws ProviderException {

@@ -7,7 +7,7 @@ import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
-import io.hedgerow.provider.HttpUpstream;
+import io.hedgerow.provider.LineReader;
 import io.hedgerow.provider.ProviderException;
 import io.hedgerow.provider.SseReader;
 import io.hedgerow.wire.Json;
@@ -36,9 +36,9 @@ final class OpenAiStream implements ChatStream {
     private boolean finished;
     private boolean ended;
 
-    OpenAiStream(HttpClientResponse response, Optional<ApiKey> key) {
+    OpenAiStream(HttpClientResponse response, LineReader lines, Optional<ApiKey> key) {
         this.response = response;
-        this.sse = new SseReader(HttpUpstream.lines(response));
+        this.sse = new SseReader(lines);
         this.key = key;
     }
 

@@ -1,0 +1,321 @@
+package io.hedgerow.api;
+
+import io.hedgerow.time.Ticker;
+
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.http1.Http1ConnectionListener;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Keeps slow or departed clients from pinning the router: a request's thread is interrupted when its client takes
+ * too long to send headers or body, does not take an answer's bytes, or has gone away. On the virtual threads
+ * Helidon serves with, interrupting a thread blocked on a socket closes that socket, so the stuck read or write
+ * fails at once, and a thread waiting for an upstream (a race) stops waiting. The connection is then closed: a
+ * clean close for the client, and the request's upstream attempts are aborted.
+ *
+ * <p>Each watched thread has a {@link Guard}: a phase deadline armed around one read or write (header block, body,
+ * one write of an answer), a backstop deadline for the whole request, and optionally its connection, whose state
+ * is looked up in the kernel's TCP table ({@link TcpTable}) while the request runs: a client that closed
+ * ({@code CLOSE_WAIT}) or reset (gone from the table) has left. One daemon thread scans every guard each
+ * {@code period} and reads the TCP table at most every {@code presencePeriod}, only when some request has been
+ * running longer than {@code presenceAfter} (quick requests never cost a read).
+ *
+ * <p>Firing and disarming exclude each other (both under the guard's lock), and disarming clears an interrupt that
+ * arrived after the guarded operation completed, so a late deadline never leaks into the rest of the request.
+ *
+ * <p>Time is real time: socket deadlines have nothing to do with the policy ticker tests may fake.
+ */
+final class ClientWatch implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ClientWatch.class.getName());
+    private static final long NONE = Long.MAX_VALUE;
+    private static final ThreadLocal<Guard> CURRENT = new ThreadLocal<>();
+
+    private final Ticker ticker;
+    private final Optional<TcpTable> tcp;
+    private final long presenceAfterNanos;
+    private final long presencePeriodNanos;
+    private final Set<Guard> guards = ConcurrentHashMap.newKeySet();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private long lastTableRead = Long.MIN_VALUE / 2;
+
+    private ClientWatch(Ticker ticker, Optional<TcpTable> tcp, Duration period, Duration presenceAfter,
+                        Duration presencePeriod, boolean threaded) {
+        this.ticker = ticker;
+        this.tcp = tcp;
+        this.presenceAfterNanos = presenceAfter.toNanos();
+        this.presencePeriodNanos = presencePeriod.toNanos();
+        this.thread = threaded
+                ? Thread.ofPlatform().daemon().name("hedgerow-client-watch").start(() -> loop(period)) : null;
+    }
+
+    /** A watch scanning every 100 ms, with the system's TCP table when there is one. */
+    static ClientWatch start(Ticker ticker) {
+        Optional<TcpTable> tcp = TcpTable.system();
+        if (tcp.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "no readable /proc/net/tcp: a client that leaves before its answer "
+                    + "starts is noticed only when the answer is written");
+        }
+        return new ClientWatch(ticker, tcp, Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofMillis(250),
+                               true);
+    }
+
+    /** A watch without a thread: tests call {@link #scan()}. */
+    static ClientWatch manual(Ticker ticker, Optional<TcpTable> tcp) {
+        return new ClientWatch(ticker, tcp, Duration.ZERO, Duration.ZERO, Duration.ZERO, false);
+    }
+
+    /** The guard of the request running on this thread, if it is watched. */
+    static Optional<Guard> current() {
+        return Optional.ofNullable(CURRENT.get());
+    }
+
+    /**
+     * Starts watching the calling thread for one request: it is interrupted when {@code backstop} has passed
+     * (whatever it is doing) or when a phase deadline armed on the guard passes. Close the guard when done.
+     */
+    Guard open(Duration backstop, Duration writeTimeout) {
+        Guard guard = new Guard(Thread.currentThread(), ticker.read(), backstop.toNanos(), writeTimeout.toNanos());
+        guards.add(guard);
+        CURRENT.set(guard);
+        return guard;
+    }
+
+    /**
+     * Arms a deadline for the header block of every HTTP/1.1 request: from its request line (read) to the end of
+     * its headers. A client dripping headers is cut after {@code timeout}. (Between requests, Helidon's idle
+     * timeout closes a connection on which no request line arrives.)
+     */
+    Http1ConnectionListener headerDeadline(Duration timeout) {
+        long nanos = timeout.toNanos();
+        return new Http1ConnectionListener() {
+            @Override
+            public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
+                Guard lingering = CURRENT.get();
+                if (lingering != null) {
+                    lingering.close();
+                }
+                Guard guard = new Guard(Thread.currentThread(), ticker.read(), NONE, NONE);
+                guard.arm(nanos);
+                guards.add(guard);
+                CURRENT.set(guard);
+            }
+
+            @Override
+            public void headers(ConnectionContext ctx, Headers headers) {
+                Guard guard = CURRENT.get();
+                if (guard != null) {
+                    guard.close();
+                }
+            }
+        };
+    }
+
+    /**
+     * After a request that left its body unread (refused before reading it), Helidon reads the rest of the body
+     * before the next request: that read gets {@code timeout} too, up to the next request line.
+     */
+    void linger(Duration timeout) {
+        Guard guard = new Guard(Thread.currentThread(), ticker.read(), NONE, NONE);
+        guard.arm(timeout.toNanos());
+        guards.add(guard);
+        CURRENT.set(guard);
+    }
+
+    /** Guards registered now (for tests and the soak's leak checks). */
+    int watching() {
+        return guards.size();
+    }
+
+    /** One pass: fires every guard whose deadline passed or whose client has gone. */
+    void scan() {
+        long now = ticker.read();
+        List<Guard> presence = new ArrayList<>();
+        for (Guard guard : guards) {
+            if (guard.thread.getState() == Thread.State.TERMINATED) {
+                // A connection that died mid-headers never reached the headers callback.
+                guards.remove(guard);
+                continue;
+            }
+            Optional<String> overdue = guard.overdue(now);
+            if (overdue.isPresent()) {
+                guard.fire(overdue.get());
+            } else if (guard.localPort > 0 && now - guard.startedNanos >= presenceAfterNanos) {
+                presence.add(guard);
+            }
+        }
+        if (!presence.isEmpty() && tcp.isPresent() && now - lastTableRead >= presencePeriodNanos) {
+            lastTableRead = now;
+            checkPresence(presence);
+        }
+    }
+
+    private void checkPresence(List<Guard> watched) {
+        Set<Integer> ports = new HashSet<>();
+        watched.forEach(g -> ports.add(g.localPort));
+        Map<Long, Integer> states;
+        try {
+            states = tcp.get().read(ports);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot read the TCP table", e);
+            return;
+        }
+        for (Guard guard : watched) {
+            Integer state = states.get(TcpTable.key(guard.localPort, guard.remotePort));
+            if (state == null || state == TcpTable.CLOSE_WAIT) {
+                guard.fire("the client disconnected");
+            }
+        }
+    }
+
+    private void loop(Duration period) {
+        while (running) {
+            try {
+                Thread.sleep(period);
+                scan();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "client watch scan", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    /** How a streamed answer ended, as written to the client. */
+    enum Ending {
+        /** Not a stream, or not ended yet. */
+        NONE,
+        /** {@code data: [DONE]} was written. */
+        DONE,
+        /** An SSE error event was written. */
+        ERROR,
+        /** A write failed: the client is gone. */
+        BROKEN
+    }
+
+    /**
+     * One watched request (or header block): its thread, deadlines and connection. The phase deadline and the
+     * connection are set by the request's own thread; the watch reads them.
+     */
+    final class Guard implements AutoCloseable {
+        private final Thread thread;
+        private final long startedNanos;
+        private final long backstopNanos;
+        private final long writeNanos;
+        private volatile long phaseDeadline = NONE;
+        private volatile int localPort;
+        private volatile int remotePort;
+        private volatile Ending ending = Ending.NONE;
+        private boolean fired;
+        private boolean closed;
+        private String reason;
+
+        private Guard(Thread thread, long startedNanos, long backstopNanos, long writeNanos) {
+            this.thread = thread;
+            this.startedNanos = startedNanos;
+            this.backstopNanos = backstopNanos;
+            this.writeNanos = writeNanos;
+        }
+
+        /** Arms a deadline {@code nanos} from now for the operation about to block. */
+        void arm(long nanos) {
+            phaseDeadline = ticker.read() + nanos;
+        }
+
+        /** Arms the write timeout for one write of the answer. */
+        void armWrite() {
+            if (writeNanos != NONE) {
+                arm(writeNanos);
+            }
+        }
+
+        /**
+         * The guarded operation is over. An interrupt that fired after it completed is cleared, so it cannot break
+         * what the request does next; returns whether the guard fired.
+         */
+        synchronized boolean disarm() {
+            phaseDeadline = NONE;
+            if (fired) {
+                Thread.interrupted();
+                return true;
+            }
+            return false;
+        }
+
+        /** Watches the client's connection for this request: it ends when the client leaves. */
+        void watchConnection(int local, int remote) {
+            this.remotePort = remote;
+            this.localPort = local;
+        }
+
+        /** Notes how the streamed answer ended (written by the SSE writer). */
+        void ended(Ending how) {
+            this.ending = how;
+        }
+
+        Ending ending() {
+            return ending;
+        }
+
+        /** Why the guard fired, if it did. */
+        synchronized Optional<String> firedBecause() {
+            return fired ? Optional.of(reason) : Optional.empty();
+        }
+
+        private Optional<String> overdue(long now) {
+            long phase = phaseDeadline;
+            if (phase != NONE && now - phase >= 0) {
+                return Optional.of("the client was too slow (no progress within the read or write timeout)");
+            }
+            if (backstopNanos != NONE && now - startedNanos >= backstopNanos) {
+                return Optional.of("the request outlived every deadline");
+            }
+            return Optional.empty();
+        }
+
+        private synchronized void fire(String why) {
+            guards.remove(this);
+            if (fired || closed) {
+                return;
+            }
+            fired = true;
+            reason = why;
+            thread.interrupt();
+        }
+
+        /** Stops watching; clears an interrupt the guard caused. Called on the guarded thread. */
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            guards.remove(this);
+            if (CURRENT.get() == this) {
+                CURRENT.remove();
+            }
+            if (fired) {
+                Thread.interrupted();
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package io.hedgerow.api;
+
+import io.hedgerow.config.ClientAccess;
+import io.hedgerow.config.ClientKey;
+import io.hedgerow.config.ServerLimits;
+import io.hedgerow.config.ServerSettings;
+import io.hedgerow.time.Ticker;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Every request passes here first, in this order:
+ * <ol>
+ *     <li>It is put under a {@link ClientWatch} guard: its body must arrive within the read timeout, each write of
+ *     a streamed answer within the write timeout, and the whole request within a backstop (read timeout + request
+ *     timeout + write timeout + 5 s). A chat request's connection is watched too: when its client leaves, the
+ *     request stops, and with it its upstream attempts.</li>
+ *     <li>Under {@code /v1}: with client keys configured, {@code Authorization: Bearer KEY} must name one (401
+ *     otherwise), and a client with a rate limit may be told to wait (429 with {@code Retry-After}).</li>
+ *     <li>A chat request takes one of {@code max-concurrent-requests} places, or is refused at once with a 503 and
+ *     {@code Retry-After}: a bounded router answers "not now" instead of queueing without end. While the router
+ *     drains for shutdown, new chat requests get a 503 {@code shutting_down}.</li>
+ *     <li>How each {@code /v1} request ended is counted in the {@link RequestLedger}.</li>
+ * </ol>
+ * A client found gone (a failed write, a fired guard) ends its connection quietly: nobody is left to answer.
+ *
+ * <p>Settings are read per request from a supplier, so a reloaded config applies to the next request. Thread-safe:
+ * the in-flight count is atomic; the draining flag is volatile.
+ */
+public final class FrontDoor implements Filter, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(FrontDoor.class.getName());
+    private static final String CHAT = "/v1/chat/completions";
+    private static final Duration SLACK = Duration.ofSeconds(5);
+
+    private final Supplier<ServerSettings> settings;
+    private final ClientWatch watch;
+    private final RateLimiter rateLimiter;
+    private final RequestLedger ledger = new RequestLedger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Object idle = new Object();
+    private volatile Keys keys;
+    private volatile boolean draining;
+
+    private FrontDoor(Supplier<ServerSettings> settings, ClientWatch watch, Ticker ticker) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.watch = watch;
+        this.rateLimiter = new RateLimiter(ticker);
+    }
+
+    /**
+     * A front door reading its settings from {@code settings} on each request.
+     *
+     * @param ticker time for the rate limits (client socket deadlines always use real time)
+     */
+    public static FrontDoor create(Supplier<ServerSettings> settings, Ticker ticker) {
+        return new FrontDoor(settings, ClientWatch.start(Ticker.system()), ticker);
+    }
+
+    /** Arms the read timeout for each request's header block; add it to the HTTP/1.1 protocol config. */
+    public io.helidon.webserver.http1.Http1ConnectionListener headerTimeout() {
+        return watch.headerDeadline(settings.get().limits().readTimeout());
+    }
+
+    /** How {@code /v1} requests ended so far. */
+    public RequestLedger ledger() {
+        return ledger;
+    }
+
+    /** Chat requests being served now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Requests (and header blocks) whose client is being watched now. */
+    public int watching() {
+        return watch.watching();
+    }
+
+    /** From now on, new chat requests are refused with a 503 {@code shutting_down}. */
+    public void drain() {
+        draining = true;
+    }
+
+    /** Waits until no chat request is in flight, or the timeout; true when none is. */
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (idle) {
+            while (inFlight.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                idle.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
+    }
+
+    @Override
+    public void close() {
+        watch.close();
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        ServerSettings s = settings.get();
+        ServerLimits limits = s.limits();
+        String path = req.path().path();
+        boolean api = path.equals("/v1") || path.startsWith("/v1/");
+        boolean chat = path.equals(CHAT) && req.prologue().method() == Method.POST;
+        Duration backstop = limits.readTimeout().plus(s.requestTimeout()).plus(limits.writeTimeout()).plus(SLACK);
+        // From the headers: asking the entity now would fix it before the stream filter below is installed.
+        boolean body = req.headers().contentLength().orElse(0) > 0
+                || req.headers().contains(HeaderValues.TRANSFER_ENCODING_CHUNKED);
+        try (ClientWatch.Guard guard = watch.open(backstop, limits.writeTimeout())) {
+            if (body) {
+                long readNanos = limits.readTimeout().toNanos();
+                req.streamFilter(in -> new GuardedInputStream(in, guard, readNanos));
+            }
+            if (!api) {
+                chain.proceed();
+                return;
+            }
+            String outcome = "client_gone";
+            try {
+                outcome = enter(chain, req, res, s, guard, chat);
+            } catch (RuntimeException e) {
+                if (guard.firedBecause().isPresent() || ClientGone.isConnectionFailure(e)) {
+                    guard.firedBecause().ifPresent(why -> LOG.log(System.Logger.Level.INFO, "{0} {1} from {2}: "
+                            + "connection closed: {3}", req.prologue().method().text(), path,
+                            req.remotePeer().address(), why));
+                    throw e instanceof CloseConnectionException c ? c
+                            : new CloseConnectionException("the client is gone", e);
+                }
+                outcome = "failed";
+                throw e;
+            } finally {
+                ledger.record(outcome);
+            }
+            if (outcome.equals("client_gone")) {
+                // Nothing more can reach it: close without the response's last bytes.
+                throw new CloseConnectionException("the client is gone: "
+                                                           + guard.firedBecause().orElse("a write failed"));
+            }
+        }
+        if (body && !req.content().consumed()) {
+            // A body left unread (refused before reading, or a route that takes none) is read and dropped by
+            // Helidon after the answer, so the client gets to read that answer; that read is bounded too.
+            watch.linger(limits.readTimeout());
+        }
+    }
+
+    /** Admits (or refuses) a {@code /v1} request and serves it; returns its outcome for the ledger. */
+    private String enter(FilterChain chain, RoutingRequest req, RoutingResponse res, ServerSettings s,
+                         ClientWatch.Guard guard, boolean chat) {
+        Optional<ApiException> refused = authorize(req, s.access());
+        if (refused.isEmpty() && chat && draining) {
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            refused = Optional.of(new ApiException(503, "server_error", "shutting_down",
+                                                   "Hedgerow is shutting down; retry on another instance or shortly",
+                                                   Optional.empty(), Map.of("Retry-After", "1")));
+        }
+        if (refused.isPresent()) {
+            return refuse(res, refused.get());
+        }
+        if (!chat) {
+            chain.proceed();
+            return outcome(res, guard);
+        }
+        int max = s.limits().maxConcurrentRequests();
+        if (inFlight.incrementAndGet() > max) {
+            leave();
+            return refuse(res, new ApiException(503, "server_error", "overloaded",
+                                                "Hedgerow is serving its limit of " + max + " requests at once; "
+                                                        + "retry shortly", Optional.empty(),
+                                                Map.of("Retry-After", "1")));
+        }
+        try {
+            guard.watchConnection(req.localPeer().port(), req.remotePeer().port());
+            chain.proceed();
+            return outcome(res, guard);
+        } finally {
+            leave();
+        }
+    }
+
+    private void leave() {
+        if (inFlight.decrementAndGet() == 0) {
+            synchronized (idle) {
+                idle.notifyAll();
+            }
+        }
+    }
+
+    /** The client's key, when keys are configured, and its rate limit. */
+    private Optional<ApiException> authorize(RoutingRequest req, ClientAccess access) {
+        if (!access.required()) {
+            return Optional.empty();
+        }
+        Keys current = keys;
+        if (current == null || current.access != access) {
+            current = new Keys(access, new ClientKeys(access.keys()));
+            keys = current;
+        }
+        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
+        Optional<String> bearer = header.map(String::trim)
+                .filter(h -> h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer "))
+                .map(h -> h.substring(7).trim());
+        Optional<ClientKey> client = bearer.flatMap(current.keys::identify);
+        if (client.isEmpty()) {
+            String why = header.isEmpty() ? "no API key was sent (expected: Authorization: Bearer KEY)"
+                    : bearer.isEmpty() ? "the Authorization header is not a bearer key"
+                    : "the API key is not one this router knows";
+            LOG.log(System.Logger.Level.INFO, "refused {0} {1} from {2}: {3}", req.prologue().method().text(),
+                    req.path().path(), req.remotePeer().address(), why);
+            return Optional.of(new ApiException(401, "invalid_request_error", "invalid_api_key",
+                                                "Unauthorized: " + why, Optional.empty(),
+                                                Map.of("WWW-Authenticate", "Bearer")));
+        }
+        Optional<Duration> wait = rateLimiter.acquire(client.get());
+        if (wait.isPresent()) {
+            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            ClientKey.RateLimit limit = client.get().rateLimit().orElseThrow();
+            LOG.log(System.Logger.Level.INFO, "client {0} rate limited ({1}/min)", client.get().name(),
+                    limit.perMinute());
+            return Optional.of(new ApiException(429, "rate_limit_error", "rate_limit_exceeded",
+                                                "Client '" + client.get().name() + "' is limited to "
+                                                        + limit.perMinute() + " requests per minute; retry in "
+                                                        + seconds + " s", Optional.empty(),
+                                                Map.of("Retry-After", String.valueOf(seconds))));
+        }
+        return Optional.empty();
+    }
+
+    private static String refuse(RoutingResponse res, ApiException e) {
+        ChatCompletionsService.sendError(res, e);
+        return "status_" + e.status();
+    }
+
+    private static String outcome(RoutingResponse res, ClientWatch.Guard guard) {
+        if (guard.firedBecause().isPresent()) {
+            return "client_gone";
+        }
+        boolean sse = res.headers().contentType()
+                .map(t -> t.mediaType().text().equalsIgnoreCase("text/event-stream")).orElse(false);
+        if (sse) {
+            return switch (guard.ending()) {
+                case DONE -> "ok_stream";
+                case ERROR -> "stream_error";
+                default -> "client_gone";
+            };
+        }
+        int code = res.status().code();
+        return code < 400 ? "ok" : "status_" + code;
+    }
+
+    /** Client keys, hashed once per config. */
+    private record Keys(ClientAccess access, ClientKeys keys) {
+    }
+}

@@ -1,0 +1,88 @@
+package io.hedgerow.api;
+
+import io.helidon.webserver.CloseConnectionException;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * A request body read under the read timeout: the whole body must arrive within it, counted from the first read,
+ * else the request's guard interrupts the read (which closes the connection). A read that fails because the
+ * client left or was cut (the body ends early, the socket closed) ends the exchange quietly: there is nobody left
+ * to send a 400 to, and it is no server error.
+ */
+final class GuardedInputStream extends FilterInputStream {
+    private final ClientWatch.Guard guard;
+    private final long timeoutNanos;
+    private boolean armed;
+    private boolean done;
+
+    GuardedInputStream(InputStream in, ClientWatch.Guard guard, long timeoutNanos) {
+        super(in);
+        this.guard = guard;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    @Override
+    public int read() throws IOException {
+        arm();
+        int b;
+        try {
+            b = super.read();
+        } catch (RuntimeException e) {
+            throw gone(e);
+        }
+        if (b < 0) {
+            finish();
+        }
+        return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        arm();
+        int n;
+        try {
+            n = super.read(b, off, len);
+        } catch (RuntimeException e) {
+            throw gone(e);
+        }
+        if (n < 0) {
+            finish();
+        }
+        return n;
+    }
+
+    /** A read failure: the client's departure (or our cut) closes the connection; anything else is rethrown. */
+    private RuntimeException gone(RuntimeException e) {
+        finish();
+        if (guard.firedBecause().isPresent() || ClientGone.isConnectionFailure(e)) {
+            return new CloseConnectionException("the request body did not arrive", e);
+        }
+        return e;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            super.close();
+        } finally {
+            finish();
+        }
+    }
+
+    private void arm() {
+        if (!armed && !done) {
+            armed = true;
+            guard.arm(timeoutNanos);
+        }
+    }
+
+    private void finish() {
+        if (armed && !done) {
+            done = true;
+            guard.disarm();
+        }
+    }
+}

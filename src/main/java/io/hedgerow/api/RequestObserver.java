@@ -1,0 +1,65 @@
+package io.hedgerow.api;
+
+import io.hedgerow.exec.ChainFailedException;
+import io.hedgerow.exec.Served;
+import io.hedgerow.model.ChatRequest;
+import io.hedgerow.model.Usage;
+import io.hedgerow.route.RoutePlan;
+
+import java.util.Optional;
+
+/**
+ * Told how each chat request goes, for metrics, cost accounting and events. {@link #begin} is called when a
+ * request arrives; the returned exchange hears what happened, on the request's own thread, and is closed when the
+ * request is over. Implementations must be quick; an exception they throw is logged and never fails the request.
+ */
+@FunctionalInterface
+public interface RequestObserver {
+    /** An observer that ignores everything. */
+    RequestObserver NONE = (requestId, tag) -> Exchange.NONE;
+
+    /**
+     * A chat request arrived.
+     *
+     * @param requestId its {@code x-request-id}
+     * @param tag       the client's {@code x-hedgerow-tag} header as sent, if any (not yet checked)
+     */
+    Exchange begin(String requestId, Optional<String> tag);
+
+    /** One request's story; every method has a do-nothing default. */
+    interface Exchange extends AutoCloseable {
+        /** An exchange that ignores everything. */
+        Exchange NONE = new Exchange() {
+        };
+
+        /** The request was parsed and names this plan. */
+        default void routed(RoutePlan plan, ChatRequest request) {
+        }
+
+        /** A candidate answered (a whole response, or a stream's first token). */
+        default void served(Served<?> served) {
+        }
+
+        /** No candidate could answer. */
+        default void chainFailed(ChainFailedException failure) {
+        }
+
+        /**
+         * The answer reached the client in full.
+         *
+         * @param usage       token counts as the provider reported them, if it did
+         * @param outputChars characters of text and tool-call arguments sent, for an estimate when usage is missing
+         */
+        default void completed(Optional<Usage> usage, long outputChars) {
+        }
+
+        /** The request ended in this error, as the client saw it (a status, or an SSE error event's code). */
+        default void failed(int status, String code) {
+        }
+
+        /** The request is over, whatever its outcome. */
+        @Override
+        default void close() {
+        }
+    }
+}

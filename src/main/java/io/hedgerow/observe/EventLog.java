@@ -1,0 +1,124 @@
+package io.hedgerow.observe;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hedgerow.config.ObserveSettings;
+import io.hedgerow.wire.Json;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Structured events, one JSON object per line: {@code {"time": ISO-8601, "event": TYPE, "request_id": ...,
+ * ...fields}}, to standard output, a file, or nowhere ({@code observe.events}); the most recent are also kept for
+ * {@code GET /status}. Events carry labels (routes, candidates, key labels) and failure summaries that the provider
+ * layer has already redacted, never a credential.
+ *
+ * <p>Thread-safe: writing and the recent list are guarded by this object's lock; a line is written whole.
+ */
+public final class EventLog implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EventLog.class.getName());
+
+    private final Clock clock;
+    private final Consumer<String> sink;
+    private final AutoCloseable closer;
+    private final int capacity;
+    private final ArrayDeque<ObjectNode> recent;
+
+    EventLog(Clock clock, Consumer<String> sink, AutoCloseable closer, int capacity) {
+        this.clock = clock;
+        this.sink = sink;
+        this.closer = closer;
+        this.capacity = capacity;
+        this.recent = new ArrayDeque<>(Math.min(capacity, 1024));
+    }
+
+    /** The event log the settings ask for: standard output, an appended file, or none (recent events only). */
+    public static EventLog create(ObserveSettings settings, Clock clock, PrintStream stdout) {
+        if (settings.eventsFile().isPresent()) {
+            try {
+                BufferedWriter writer = Files.newBufferedWriter(settings.eventsFile().get(), StandardCharsets.UTF_8,
+                                                                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                return new EventLog(clock, line -> {
+                    try {
+                        writer.write(line);
+                        writer.newLine();
+                        writer.flush();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, writer, settings.recentEvents());
+            } catch (IOException e) {
+                throw new UncheckedIOException("observe.events: cannot open " + settings.eventsFile().get(), e);
+            }
+        }
+        Consumer<String> sink = settings.eventsToStdout() ? stdout::println : line -> { };
+        return new EventLog(clock, sink, () -> { }, settings.recentEvents());
+    }
+
+    /** An event log that keeps recent events and hands each line to {@code sink} (tests). */
+    static EventLog to(Consumer<String> sink, Clock clock, int capacity) {
+        return new EventLog(clock, sink, () -> { }, capacity);
+    }
+
+    /**
+     * Writes one event.
+     *
+     * @param type      e.g. {@code breaker_transition}
+     * @param requestId the request it happened in, when it happened in one
+     * @param fields    fills in the event's own fields
+     */
+    public void emit(String type, Optional<String> requestId, Consumer<ObjectNode> fields) {
+        ObjectNode event = Json.object();
+        event.put("time", clock.instant().toString());
+        event.put("event", type);
+        requestId.ifPresent(id -> event.put("request_id", id));
+        fields.accept(event);
+        String line;
+        try {
+            line = Json.MAPPER.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot write event " + type, e);
+            return;
+        }
+        synchronized (this) {
+            if (capacity > 0) {
+                if (recent.size() >= capacity) {
+                    recent.removeFirst();
+                }
+                recent.addLast(event);
+            }
+            try {
+                sink.accept(line);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot write event " + type, e);
+            }
+        }
+    }
+
+    /** The most recent events, newest last. */
+    public synchronized List<JsonNode> recent() {
+        return new ArrayList<>(recent);
+    }
+
+    @Override
+    public void close() {
+        try {
+            closer.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot close the event log", e);
+        }
+    }
+}

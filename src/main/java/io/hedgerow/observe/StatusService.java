@@ -1,0 +1,85 @@
+package io.hedgerow.observe;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hedgerow.wire.Json;
+
+import io.helidon.common.media.type.MediaType;
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /status}: the router's state ({@link StatusReport}) as JSON, or, for a browser (an {@code Accept}
+ * header that prefers {@code text/html}), a one-file page that fetches the JSON every two seconds and draws it.
+ * {@code ?format=json} or {@code ?format=html} override the negotiation.
+ */
+public final class StatusService implements HttpService {
+    private final Supplier<Generation> current;
+    private final EventLog events;
+    private final LatencyTrail trail;
+    private final Clock clock;
+    private final Instant startedAt;
+    private final String configFile;
+    private final byte[] page;
+
+    StatusService(Supplier<Generation> current, Telemetry telemetry, Clock clock, Optional<String> configFile) {
+        this.current = current;
+        this.events = telemetry.events();
+        this.trail = telemetry.trail();
+        this.clock = clock;
+        this.startedAt = clock.instant();
+        this.configFile = configFile.orElse("");
+        this.page = resource("status.html");
+    }
+
+    /** The status service for a router observed by {@code telemetry}. */
+    public static StatusService create(Supplier<Generation> current, Telemetry telemetry, Clock clock,
+                                       Optional<String> configFile) {
+        return new StatusService(current, telemetry, clock, configFile);
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::status);
+    }
+
+    private void status(ServerRequest req, ServerResponse res) {
+        Optional<String> format = req.query().first("format").asOptional();
+        boolean html = format.map(f -> f.equals("html")).orElseGet(() -> req.headers()
+                .bestAccepted(MediaTypes.APPLICATION_JSON, MediaTypes.TEXT_HTML)
+                .map(MediaType::text).filter("text/html"::equals).isPresent());
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        if (html) {
+            res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8").send(page);
+            return;
+        }
+        ObjectNode report = StatusReport.build(current.get(), events, trail, clock, startedAt, configFile);
+        try {
+            res.header(HeaderNames.CONTENT_TYPE, "application/json").send(Json.MAPPER.writeValueAsBytes(report));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = StatusService.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

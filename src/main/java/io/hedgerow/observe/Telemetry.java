@@ -1,0 +1,263 @@
+package io.hedgerow.observe;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.hedgerow.api.RequestObserver;
+import io.hedgerow.config.Price;
+import io.hedgerow.exec.AttemptRecord;
+import io.hedgerow.exec.AttemptRole;
+import io.hedgerow.exec.ChainFailedException;
+import io.hedgerow.exec.ExecutionListener;
+import io.hedgerow.exec.Served;
+import io.hedgerow.health.HealthEvent;
+import io.hedgerow.health.HealthListener;
+import io.hedgerow.model.ChatRequest;
+import io.hedgerow.model.FailureKind;
+import io.hedgerow.model.Usage;
+import io.hedgerow.route.PromptSize;
+import io.hedgerow.route.RoutePlan;
+import io.hedgerow.time.Ticker;
+
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Where the request path reports, turned into metrics, cost, events and status samples. It is the API's
+ * {@link RequestObserver} (a request's start, route, answer, usage, error and end), the executor's
+ * {@link ExecutionListener} (each attempt, hedge and budget refusal) and the health registry's
+ * {@link HealthListener} (breakers, cooldowns, demotions). The request's id reaches the executor's and health's
+ * callbacks through a {@link RequestContext} bound to the request's thread (and inherited by its attempts').
+ *
+ * <p>Latencies are read from the injected ticker: an attempt's start and end are both seen on the request's
+ * thread, so no timing needs to travel through the executor.
+ */
+public final class Telemetry implements RequestObserver, ExecutionListener, HealthListener {
+    private final HedgerowMetrics metrics;
+    private final EventLog events;
+    private final Supplier<Generation> current;
+    private final Ticker ticker;
+    private final Labels labels;
+    private final LatencyTrail trail = new LatencyTrail();
+
+    public Telemetry(HedgerowMetrics metrics, EventLog events, Supplier<Generation> current, Ticker ticker,
+                     int maxTags) {
+        this.metrics = metrics;
+        this.events = events;
+        this.current = current;
+        this.ticker = ticker;
+        this.labels = new Labels(maxTags);
+    }
+
+    public EventLog events() {
+        return events;
+    }
+
+    public HedgerowMetrics metrics() {
+        return metrics;
+    }
+
+    LatencyTrail trail() {
+        return trail;
+    }
+
+    void maxTags(int limit) {
+        labels.maxTags(limit);
+    }
+
+    // ---- the API: one request ----
+
+    @Override
+    public Exchange begin(String requestId, Optional<String> tag) {
+        RequestContext context = new RequestContext(requestId, labels.tag(tag), ticker.read(), current.get());
+        context.enter();
+        return new RequestExchange(context);
+    }
+
+    private final class RequestExchange implements Exchange {
+        private final RequestContext context;
+
+        RequestExchange(RequestContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public void routed(RoutePlan plan, ChatRequest request) {
+            context.route = routeLabel(context.generation, plan.alias());
+            context.stream = request.stream();
+            // The estimate counts the requested output limit too: a prompt's size is what is left.
+            context.promptTokens = Math.max(0, PromptSize.estimateTokens(request)
+                    - request.sampling().maxTokens().orElse(0));
+        }
+
+        @Override
+        public void served(Served<?> served) {
+            String winner = served.servedBy().label();
+            context.winner = winner;
+            metrics.served(context.route, winner);
+            AttemptRole role = served.winner().role();
+            if (role == AttemptRole.HEDGE || role == AttemptRole.PROBE) {
+                events.emit("hedge_won", Optional.of(context.requestId), e -> {
+                    e.put("route", context.route).put("winner", winner).put("role", role.wireName());
+                    ArrayNode beat = e.putArray("beat");
+                    served.attempts().stream()
+                            .filter(a -> a.called() && a.failure().isPresent())
+                            .forEach(a -> beat.add(a.candidate().label()));
+                    e.put("attempts", served.attemptsSummary());
+                });
+            } else if (served.fallbackReason().isPresent()) {
+                String from = served.attempts().isEmpty() ? winner
+                        : served.attempts().getFirst().candidate().label();
+                events.emit("failover", Optional.of(context.requestId), e -> e
+                        .put("route", context.route).put("from", from).put("to", winner)
+                        .put("role", role.wireName()).put("reason", served.fallbackReason().get())
+                        .put("attempts", served.attemptsSummary()));
+            }
+        }
+
+        @Override
+        public void chainFailed(ChainFailedException failure) {
+            events.emit("chain_failed", Optional.of(context.requestId), e -> {
+                e.put("route", context.route).put("decisive", failure.decisive().summary())
+                        .put("message", failure.getMessage());
+                ArrayNode attempts = e.putArray("attempts");
+                failure.attempts().forEach(a -> attempts.add(a.summary()));
+            });
+        }
+
+        @Override
+        public void completed(Optional<Usage> usage, long outputChars) {
+            context.outcome = "ok";
+            String winner = context.winner;
+            if (winner == null) {
+                return;
+            }
+            Long started = context.attemptStarts.get(winner);
+            if (started != null) {
+                metrics.upstreamLatency(context.route, winner, context.stream, ticker.read() - started);
+            }
+            long input = usage.map(u -> (long) u.promptTokens()).orElse(context.promptTokens);
+            long output = usage.map(u -> (long) u.completionTokens()).orElse((outputChars + 3) / 4);
+            account(context, winner, "winner", input, output);
+        }
+
+        @Override
+        public void failed(int status, String code) {
+            context.outcome = code;
+        }
+
+        @Override
+        public void close() {
+            try {
+                String outcome = context.outcome == null ? "error" : context.outcome;
+                metrics.routeRequest(context.route, outcome, context.stream, ticker.read() - context.startNanos);
+            } finally {
+                context.exit();
+            }
+        }
+    }
+
+    private void account(RequestContext context, String candidate, String attempt, long input, long output) {
+        Optional<Price> price = context.generation.config().price(Labels.provider(candidate),
+                                                                  Labels.model(candidate));
+        metrics.tokens(context.route, candidate, context.tag, attempt, input, output,
+                       price.map(p -> p.cost(input, output)));
+    }
+
+    private static String routeLabel(Generation generation, String alias) {
+        return generation.engine().router().routes().containsKey(alias) ? alias : Labels.DIRECT_ROUTE;
+    }
+
+    private String routeLabel(String alias) {
+        return RequestContext.current().map(c -> c.route).filter(r -> !r.equals(Labels.NO_ROUTE))
+                .orElseGet(() -> routeLabel(current.get(), alias));
+    }
+
+    // ---- the executor: attempts ----
+
+    @Override
+    public void attemptStarted(String route, AttemptRecord attempt) {
+        String label = attempt.candidate().label();
+        RequestContext.current().ifPresent(c -> c.attemptStarts.put(label, ticker.read()));
+        metrics.attemptStarted(routeLabel(route), label, attempt.role().wireName());
+    }
+
+    @Override
+    public void attemptEnded(String route, AttemptRecord attempt) {
+        String label = attempt.candidate().label();
+        String routeLabel = routeLabel(route);
+        if (!attempt.called()) {
+            metrics.skipped(routeLabel, label, skipReason(attempt));
+            return;
+        }
+        String outcome = attempt.failure().map(f -> Labels.snake(f.kind())).orElse("ok");
+        metrics.attemptEnded(routeLabel, label, attempt.role().wireName(), outcome);
+        Optional<RequestContext> context = RequestContext.current();
+        if (context.isEmpty()) {
+            return;
+        }
+        Long started = context.get().attemptStarts.get(label);
+        if (attempt.failure().isEmpty() && started != null) {
+            long nanos = ticker.read() - started;
+            trail.record(label, nanos);
+            if (context.get().stream) {
+                metrics.firstToken(routeLabel, label, nanos);
+            }
+        } else if (attempt.failure().get().kind() == FailureKind.CANCELLED) {
+            // Cancelled before answering: the provider has the prompt (and bills it) but reports no usage.
+            account(context.get(), label, "loser", context.get().promptTokens, 0);
+        }
+    }
+
+    @Override
+    public void streamResumed(String route, String from, String to, int deliveredTokens, String how) {
+        String routeLabel = routeLabel(route);
+        metrics.streamResumed(routeLabel, from, how);
+        events.emit("stream_resumed", RequestContext.current().map(c -> c.requestId), e -> e
+                .put("route", routeLabel).put("from", from).put("to", to).put("delivered_tokens", deliveredTokens)
+                .put("how", how));
+    }
+
+    @Override
+    public void hedgeRefused(String route) {
+        metrics.hedgeRefused(routeLabel(route));
+    }
+
+    private static String skipReason(AttemptRecord attempt) {
+        String why = attempt.failure().map(f -> f.message()).orElse("");
+        if (why.startsWith("breaker open")) {
+            return "breaker_open";
+        }
+        if (why.startsWith("every key cooling")) {
+            return "keys_cooling";
+        }
+        if (why.contains("context window")) {
+            return "context_window";
+        }
+        return "other";
+    }
+
+    // ---- health ----
+
+    @Override
+    public void onEvent(HealthEvent event) {
+        Optional<String> requestId = RequestContext.current().map(c -> c.requestId);
+        switch (event) {
+        case HealthEvent.BreakerTransition t -> {
+            metrics.breakerTransition(t.name(), t.to());
+            events.emit("breaker_transition", requestId, e -> e.put("candidate", t.name())
+                    .put("from", Labels.snake(t.from())).put("to", Labels.snake(t.to())).put("reason", t.reason()));
+        }
+        case HealthEvent.CooldownStarted c -> {
+            metrics.cooldownStarted(c.keyLabel(), Labels.snake(c.cause()));
+            events.emit("cooldown_started", requestId, e -> e.put("key", c.keyLabel())
+                    .put("cause", Labels.snake(c.cause())).put("seconds", c.duration().toMillis() / 1000.0)
+                    .put("consecutive_failures", c.consecutiveFailures()));
+        }
+        case HealthEvent.CooldownEnded c -> events.emit("cooldown_ended", requestId, e -> e.put("key", c.keyLabel()));
+        case HealthEvent.Demoted d -> {
+            metrics.demoted(d.name());
+            events.emit("demoted", requestId, e -> e.put("candidate", d.name()).put("reason", d.reason()));
+        }
+        case HealthEvent.Recovered r -> events.emit("recovered", requestId, e -> e.put("candidate", r.name()));
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.hedgerow.api;
+
+import io.hedgerow.HedgerowServer;
+import io.hedgerow.fakes.FakeOpenAi;
+import io.hedgerow.fakes.FakeOpenAi.Reply;
+import io.hedgerow.testing.RawClient;
+import io.hedgerow.testing.RawSocket;
+import io.hedgerow.testing.TestConfig;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+import static io.hedgerow.api.LimitsEndToEndTest.eventually;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
+
+/**
+ * A client that hangs up takes its upstream attempts with it, at every stage: while the request is still waiting
+ * for a first token (noticed from the kernel's TCP table, since nothing is written yet), mid-stream (the next write
+ * fails), and mid-request (its body never completes). The upstream sees its connection close; the router serves the
+ * next request, and nothing is left in flight.
+ */
+class ClientDisconnectEndToEndTest {
+    private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    private static final String STREAM =
+            "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    private static FakeOpenAi upstream;
+    private HedgerowServer router;
+    private RawClient raw;
+    private final CountDownLatch never = new CountDownLatch(1);
+
+    @BeforeAll
+    static void startUpstream() {
+        upstream = FakeOpenAi.start();
+    }
+
+    @AfterAll
+    static void stopUpstream() {
+        upstream.close();
+    }
+
+    @BeforeEach
+    void start() {
+        upstream.reset();
+        router = HedgerowServer.start(TestConfig.builder()
+                                              .openAi("up", upstream.baseUrl(),
+                                                      p -> p.firstToken(Duration.ofSeconds(30))
+                                                              .total(Duration.ofSeconds(60)))
+                                              .route("chat", "up/m1")
+                                              .build());
+        raw = new RawClient(router.port());
+    }
+
+    @AfterEach
+    void stop() {
+        never.countDown();
+        raw.close();
+        router.close();
+    }
+
+    @Test
+    void beforeTheFirstTokenOfAStream() throws Exception {
+        assertUpstreamSeesTheClientLeave(STREAM, false);
+    }
+
+    @Test
+    void whileWaitingForAWholeAnswer() throws Exception {
+        assertUpstreamSeesTheClientLeave(CHAT, false);
+    }
+
+    @Test
+    void withAResetInsteadOfAClose() throws Exception {
+        assertUpstreamSeesTheClientLeave(STREAM, true);
+    }
+
+    private void assertUpstreamSeesTheClientLeave(String request, boolean reset) throws Exception {
+        upstream.enqueue(Reply.text("never").firstTokenAfter(never));
+        RawSocket socket = RawSocket.connect(router.port());
+        socket.send(RawSocket.post(router.port(), RawClient.CHAT, request));
+        assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5)), is(true));
+
+        long left = System.nanoTime();
+        socket.close(reset);
+
+        assertThat(upstream.onlyExchange().awaitDisconnect(Duration.ofSeconds(5)), is(true));
+        long noticedMillis = (System.nanoTime() - left) / 1_000_000;
+        assertThat("noticed after " + noticedMillis + " ms", noticedMillis < 3_000, is(true));
+        eventually(() -> router.requestsInFlight() == 0 && router.attemptsInFlight("up") == 0
+                && router.clientsWatched() == 0);
+        assertThat(router.ledger().snapshot().get("client_gone"), is(1L));
+        assertThat(raw.chat(CHAT).statusCode(), is(200));
+    }
+
+    @Test
+    void midStream() throws Exception {
+        upstream.enqueue(Reply.endless("tick "));
+
+        var read = raw.streamAndHangUp(STREAM, 3);
+
+        assertThat(read.getFirst(), startsWith("HTTP/1.1 200"));
+        assertThat(upstream.onlyExchange().awaitDisconnect(Duration.ofSeconds(5)), is(true));
+        eventually(() -> router.requestsInFlight() == 0 && router.attemptsInFlight("up") == 0);
+        assertThat(raw.chat(CHAT).statusCode(), is(200));
+    }
+
+    @Test
+    void midRequestBody() {
+        try (RawSocket socket = RawSocket.connect(router.port())) {
+            socket.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                + "Content-Length: 500\r\n\r\n{\"model\":\"chat\",\"mess");
+        }
+        eventually(() -> router.requestsInFlight() == 0);
+        assertThat(upstream.requestCount(), is(0));
+        assertThat(raw.chat(CHAT).statusCode(), is(200));
+        assertThat(router.ledger().snapshot().containsKey("failed"), is(false));
+    }
+}

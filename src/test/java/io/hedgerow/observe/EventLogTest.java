@@ -1,0 +1,71 @@
+package io.hedgerow.observe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hedgerow.config.ObserveSettings;
+import io.hedgerow.testing.RawClient;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/** The event log's line format and outputs: standard output, an appended file, or none; the recent-events ring. */
+class EventLogTest {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T07:00:00Z"), ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void oneJsonObjectPerLineWithTimeTypeRequestIdThenFields() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        EventLog log = EventLog.create(ObserveSettings.DEFAULTS, CLOCK, out);
+        log.emit("failover", Optional.of("req_1"), e -> e.put("route", "chat").put("from", "a/x").put("to", "b/y"));
+        log.emit("cooldown_ended", Optional.empty(), e -> e.put("key", "main"));
+
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines, is(List.of(
+                "{\"time\":\"2026-11-22T07:00:00Z\",\"event\":\"failover\",\"request_id\":\"req_1\",\"route\":\"chat\","
+                        + "\"from\":\"a/x\",\"to\":\"b/y\"}",
+                "{\"time\":\"2026-11-22T07:00:00Z\",\"event\":\"cooldown_ended\",\"key\":\"main\"}")));
+    }
+
+    @Test
+    void aFileIsAppendedToAndOffWritesNothingButKeepsRecentEvents() throws IOException {
+        Path file = dir.resolve("events.jsonl");
+        Files.writeString(file, "{\"earlier\":true}\n");
+        try (EventLog log = EventLog.create(new ObserveSettings(file.toString(), 2, 50, true), CLOCK, System.out)) {
+            for (int i = 1; i <= 3; i++) {
+                int n = i;
+                log.emit("demoted", Optional.empty(), e -> e.put("candidate", "p/m" + n));
+            }
+            List<JsonNode> recent = log.recent();
+            assertThat(recent.size(), is(2));
+            assertThat(recent.get(1).path("candidate").asText(), is("p/m3"));
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines.size(), is(4));
+        assertThat(RawClient.json(lines.get(3)).path("candidate").asText(), is("p/m3"));
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        EventLog off = EventLog.create(new ObserveSettings("off", 5, 50, true), CLOCK,
+                                       new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        off.emit("recovered", Optional.empty(), e -> e.put("candidate", "p/m"));
+        assertThat(bytes.size(), is(0));
+        assertThat(off.recent().size(), is(1));
+    }
+}

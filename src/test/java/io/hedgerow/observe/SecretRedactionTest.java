@@ -1,0 +1,217 @@
+package io.hedgerow.observe;
+
+import io.hedgerow.HedgerowServer;
+import io.hedgerow.config.ConfigLoader;
+import io.hedgerow.config.HedgerowConfig;
+import io.hedgerow.fakes.FakeOpenAi;
+import io.hedgerow.fakes.FakeOpenAi.Reply;
+import io.hedgerow.testing.RawClient;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+/**
+ * Secrets never leave: a router with known fake keys runs through the scenarios most likely to leak one (an
+ * upstream that echoes the key in its 401, one that puts it in a 5xx body, rate limits and cooldowns, a hedge, a
+ * broken chain, a stream, reloads valid and invalid, a wrong admin token), and then no log line, event line,
+ * metric, status body (JSON or page), health body, response header or error body contains any of the keys.
+ */
+class SecretRedactionTest {
+    private static final String P1_KEY = "sk-test-SECRET-p1-7f3a9c2e51d04b8a";
+    private static final String P2_KEY = "sk-test-SECRET-p2-c0ffee00deadbeef";
+    private static final String P3_KEY = "gsk_SECRETp3a1b2c3d4e5f6a7b8";
+    private static final String ADMIN_KEY = "adm-SECRET-4242424242424242";
+    private static final List<String> SECRETS = List.of(P1_KEY, P2_KEY, P3_KEY, ADMIN_KEY);
+    private static final String CHAT = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    private static final String STREAM = "{\"model\":\"%s\",\"stream\":true,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void noKeyAppearsInLogsEventsMetricsStatusOrResponses() throws Exception {
+        StringBuilder seen = new StringBuilder();
+        List<String> logs = new CopyOnWriteArrayList<>();
+        Handler capture = capture(logs);
+        Logger root = Logger.getLogger("");
+        Level rootLevel = root.getLevel();
+        root.setLevel(Level.ALL);
+        root.addHandler(capture);
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(tee(out, captured), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(tee(err, captured), true, StandardCharsets.UTF_8));
+        try (FakeOpenAi first = FakeOpenAi.start(); FakeOpenAi second = FakeOpenAi.start();
+             FakeOpenAi third = FakeOpenAi.start()) {
+            Files.writeString(dir.resolve("p1.key"), P1_KEY);
+            Files.writeString(dir.resolve("admin.key"), ADMIN_KEY);
+            Path file = dir.resolve("hedgerow.yaml");
+            Files.writeString(file, yaml(first, second, third, "{delay: 100ms}"));
+            java.util.function.Function<String, java.util.Optional<String>> env =
+                    name -> java.util.Optional.ofNullable(Map.of("P2_KEY", P2_KEY).get(name));
+            ConfigLoader.Result loaded = ConfigLoader.load(file, env);
+            HedgerowConfig config = loaded.config().orElseThrow(() -> new AssertionError(loaded.errors()));
+            try (HedgerowServer router = HedgerowServer.builder(config).configFile(file).environment(env).start();
+                 RawClient raw = new RawClient(router.port())) {
+                // 1. p1 echoes its key in a 401; p2 puts its key in a 500 body; p3 rate-limits: the chain fails.
+                first.otherwise(Reply.invalidApiKeyEchoed());
+                second.otherwise(Reply.raw(500, "application/json",
+                                           "{\"error\":{\"message\":\"internal: key " + P2_KEY + " over quota\"}}"));
+                third.otherwise(Reply.status(429).header("Retry-After", "30"));
+                seen.append(dump(raw.chat(CHAT.formatted("chat"))));
+                seen.append(dump(raw.chat(STREAM.formatted("chat"))));
+                // 2. Everyone is cooling or open now: a request fails fast, naming why.
+                seen.append(dump(raw.chat(CHAT.formatted("chat"))));
+                // 3. A direct call, a hedge race and a stream that serves.
+                first.otherwise(Reply.text("ok"));
+                second.otherwise(Reply.text("ok"));
+                third.otherwise(Reply.text("ok"));
+                seen.append(dump(raw.chat(CHAT.formatted("solo"))));
+                CountDownLatch slow = new CountDownLatch(1);
+                third.enqueue(Reply.text("late").firstTokenAfter(slow));
+                seen.append(dump(raw.chat(STREAM.formatted("hedged"))));
+                slow.countDown();
+                // 4. Admin: a wrong token, a valid reload, an invalid file (with a literal key in it), a reload.
+                seen.append(dump(admin(router.port(), "sk-test-SECRET-guess")));
+                Files.writeString(file, yaml(first, second, third, "{delay: 200ms}"));
+                seen.append(dump(admin(router.port(), ADMIN_KEY)));
+                Files.writeString(file, yaml(first, second, third, "{delay: 200ms}")
+                        .replace("keys: [{label: k3, value: " + P3_KEY + "}]", "keys: [\"" + P3_KEY + "\", {env: NOPE}]"));
+                seen.append(dump(admin(router.port(), ADMIN_KEY)));
+                // 5. Everything the router shows about itself.
+                for (String path : List.of("/status?format=json", "/status?format=html", "/observe/metrics",
+                                           "/observe/health", "/observe/health/ready", "/v1/models", "/v1/nope")) {
+                    seen.append(dump(raw.get(path)));
+                }
+                seen.append(String.join("\n", router.telemetry().events().recent().stream()
+                        .map(Object::toString).toList()));
+            }
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+            root.removeHandler(capture);
+            root.setLevel(rootLevel);
+        }
+        String output = captured.toString(StandardCharsets.UTF_8);
+        // The scenarios did happen: keys were cooled, a reload was rejected, events were printed.
+        assertThat(output, containsString("\"event\":\"cooldown_started\""));
+        assertThat(output, containsString("\"event\":\"config_rejected\""));
+        assertThat(output, containsString("\"event\":\"config_reloaded\""));
+        assertThat(String.join("\n", logs), containsString("config reload"));
+        assertThat(seen.toString(), containsString("hedgerow_key_cooldowns_total"));
+        for (String secret : SECRETS) {
+            assertThat("responses, status and metrics", seen.toString(), not(containsString(secret)));
+            assertThat("stdout and stderr", output, not(containsString(secret)));
+            assertThat("log records", String.join("\n", logs), not(containsString(secret)));
+        }
+    }
+
+    private String yaml(FakeOpenAi first, FakeOpenAi second, FakeOpenAi third, String hedge) {
+        return """
+                server:
+                  host: 127.0.0.1
+                  port: 0
+                  admin-key: {file: %s}
+                failover:
+                  retry: {max-attempts: 1}
+                providers:
+                  p1:
+                    type: openai
+                    base-url: %s
+                    keys: [{label: k1, file: %s}]
+                  p2:
+                    type: openai
+                    base-url: %s
+                    keys: ["${P2_KEY}"]
+                  p3:
+                    type: openai
+                    base-url: %s
+                    keys: [{label: k3, env: P3_ENV}]
+                routes:
+                  chat:
+                    chain: [p1/m1, p2/m2, p3/m3]
+                  solo:
+                    chain: [p1/m1]
+                  hedged:
+                    chain: [p3/m3, p2/m2]
+                    hedge: %s
+                """.formatted(dir.resolve("admin.key"), first.baseUrl(), dir.resolve("p1.key"), second.baseUrl(),
+                              third.baseUrl(), hedge).replace("env: P3_ENV", "value: " + P3_KEY);
+    }
+
+    private static HttpResponse<String> admin(int port, String token) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/admin/reload"))
+                                     .timeout(Duration.ofSeconds(15)).header("Authorization", "Bearer " + token)
+                                     .POST(HttpRequest.BodyPublishers.noBody()).build(),
+                             HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    private static String dump(HttpResponse<String> response) {
+        return response.statusCode() + " " + response.headers().map() + "\n" + response.body() + "\n";
+    }
+
+    private static Handler capture(List<String> logs) {
+        SimpleFormatter formatter = new SimpleFormatter();
+        return new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logs.add(formatter.format(record));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private static OutputStream tee(OutputStream a, OutputStream b) {
+        return new OutputStream() {
+            @Override
+            public void write(int c) throws IOException {
+                a.write(c);
+                b.write(c);
+            }
+
+            @Override
+            public void write(byte[] buf, int off, int len) throws IOException {
+                a.write(buf, off, len);
+                b.write(buf, off, len);
+            }
+        };
+    }
+}
