@@ -152,6 +152,15 @@ public final class ChatCompletionsService implements HttpService {
             throw tooLarge(maxBodyBytes);
         }
         try (InputStream in = req.content().inputStream()) {
+            if (declared.isPresent()) {
+                // The usual case: read exactly what was declared (no copy buffer), then make sure nothing follows.
+                byte[] body = in.readNBytes((int) declared.getAsLong());
+                if (body.length == declared.getAsLong() && in.read() < 0) {
+                    return body;
+                }
+                throw new ApiException(400, "invalid_request_error", "unreadable_body",
+                                       "The request body does not match its Content-Length");
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream(
                     (int) Math.min(declared.orElse(8192), maxBodyBytes));
             byte[] buffer = new byte[8192];
