@@ -1,5 +1,6 @@
 package io.hedgerow.api;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.wire.Json;
 
@@ -30,13 +31,17 @@ final class SseWriter {
 
     /** One {@code data:} event with a JSON payload; an {@code error} object marks the stream as ended in error. */
     void data(JsonNode json) {
-        byte[] payload;
-        try {
-            payload = Json.MAPPER.writeValueAsBytes(json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        write(DATA, payload, END);
+        write(out -> {
+            out.write(DATA);
+            // Serialised straight into the response's buffer: no byte array per event.
+            try (JsonGenerator generator = Json.MAPPER.createGenerator(out)) {
+                // Closing it must neither close nor flush the response: the event leaves whole, at the flush below.
+                generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                generator.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
+                Json.MAPPER.writeTree(generator, json);
+            }
+            out.write(END);
+        });
         if (json.has("error")) {
             guard.ifPresent(g -> g.ended(ClientWatch.Ending.ERROR));
         }
@@ -53,12 +58,18 @@ final class SseWriter {
         guard.ifPresent(g -> g.ended(ClientWatch.Ending.DONE));
     }
 
-    private void write(byte[]... parts) {
+    private void write(byte[] bytes) {
+        write(out -> out.write(bytes));
+    }
+
+    private interface Writing {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private void write(Writing writing) {
         guard.ifPresent(ClientWatch.Guard::armWrite);
         try {
-            for (byte[] part : parts) {
-                out.write(part);
-            }
+            writing.writeTo(out);
             out.flush();
         } catch (IOException e) {
             broken();

@@ -21,17 +21,18 @@ public final class SseReader {
     /** The next event, or empty when the stream ended (an unterminated last event is dispatched). */
     public Optional<SseEvent> next() throws IOException {
         String event = null;
-        StringBuilder data = null;
+        // Nearly every event has one data line: it is kept as is, and a builder is made only for a second one.
+        String data = null;
+        StringBuilder joined = null;
         while (true) {
             Optional<String> maybeLine = lines.readLine();
             if (maybeLine.isEmpty()) {
-                return data == null ? Optional.empty() : Optional.of(new SseEvent(event == null ? "message" : event,
-                                                                                  data.toString()));
+                return data == null ? Optional.empty() : Optional.of(dispatch(event, data, joined));
             }
             String line = maybeLine.get();
             if (line.isEmpty()) {
                 if (data != null) {
-                    return Optional.of(new SseEvent(event == null ? "message" : event, data.toString()));
+                    return Optional.of(dispatch(event, data, joined));
                 }
                 event = null;
                 continue;
@@ -40,24 +41,27 @@ public final class SseReader {
                 continue;
             }
             int colon = line.indexOf(':');
-            String field = colon < 0 ? line : line.substring(0, colon);
-            String value = colon < 0 ? "" : line.substring(colon + 1);
-            if (value.startsWith(" ")) {
-                value = value.substring(1);
-            }
-            switch (field) {
-            case "event" -> event = value;
-            case "data" -> {
+            int valueStart = colon < 0 ? line.length()
+                    : colon + 1 < line.length() && line.charAt(colon + 1) == ' ' ? colon + 2 : colon + 1;
+            if (line.startsWith("data") && (colon == 4 || colon < 0 && line.length() == 4)) {
+                String value = line.substring(valueStart);
                 if (data == null) {
-                    data = new StringBuilder(value);
+                    data = value;
                 } else {
-                    data.append('\n').append(value);
+                    if (joined == null) {
+                        joined = new StringBuilder(data);
+                    }
+                    joined.append('\n').append(value);
                 }
+            } else if (line.startsWith("event") && (colon == 5 || colon < 0 && line.length() == 5)) {
+                event = line.substring(valueStart);
             }
-            default -> {
-                // id, retry and unknown fields carry nothing we use
-            }
-            }
+            // id, retry and unknown fields carry nothing we use
         }
+    }
+
+    private static SseEvent dispatch(String event, String data, StringBuilder joined) {
+        String name = event == null || event.isEmpty() ? "message" : event;
+        return new SseEvent(name, joined == null ? data : joined.toString());
     }
 }

@@ -63,6 +63,26 @@ class StreamReadersTest {
     }
 
     @Test
+    void readsFieldsWithoutAColonAndIgnoresLookAlikes() throws IOException {
+        SseReader sse = new SseReader(lines("""
+                database: not data
+                events: not an event name
+                data
+                data: second
+                data:  two spaces keep one
+                retry: 10
+
+                event
+                data: x
+
+                """, 1000));
+        assertThat(sse.next(), is(Optional.of(new SseReader.SseEvent("message", "\nsecond\n two spaces keep one"))));
+        // An empty event name is the default, "message", as the SSE spec says.
+        assertThat(sse.next(), is(Optional.of(new SseReader.SseEvent("message", "x"))));
+        assertThat(sse.next(), is(Optional.empty()));
+    }
+
+    @Test
     void dispatchesAnUnterminatedLastEvent() throws IOException {
         SseReader sse = new SseReader(lines("data: [DONE]", 1000));
         assertThat(sse.next(), is(Optional.of(new SseReader.SseEvent("message", "[DONE]"))));
