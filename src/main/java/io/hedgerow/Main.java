@@ -6,6 +6,8 @@ import io.hedgerow.config.ConfigLoader;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.ServerSettings;
 
+import io.helidon.logging.common.LogConfig;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,6 +42,9 @@ public final class Main {
             // Before anything logs: keep logging alive through the drain on shutdown.
             System.setProperty("java.util.logging.manager", DrainLogManager.class.getName());
         }
+        // Applies logging.properties from the jar (one line per record, with the time; Helidon's chatter at
+        // WARNING) before the first record: the JDK itself reads only its own file.
+        LogConfig.configureRuntime();
         int code = run(args, System.out, System.err);
         if (code != 0) {
             System.exit(code);

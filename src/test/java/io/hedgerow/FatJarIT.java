@@ -134,6 +134,12 @@ class FatJarIT {
             }
             assertThat(output.toString(), containsString("serving unauthenticated, on a loopback address only"));
             assertThat(output.toString(), containsString("requests served: ok=2"));
+            // The jar's logging.properties applies from the first record: one line each, with the time, and none
+            // of the JDK's default two-line format ("Nov 22, 2026 3:33:00 AM class method" then "INFO: ...").
+            String log = output.toString();
+            assertThat(log, Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+ INFO io\\.hedgerow\\.HedgerowServer: "
+                                            + "stopped after").matcher(log).find(), is(true));
+            assertThat(log, Pattern.compile("(?m)^INFO: ").matcher(log).find(), is(false));
         } finally {
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
