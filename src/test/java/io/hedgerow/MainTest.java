@@ -135,8 +135,8 @@ class MainTest {
             assertThat(run("", "check", "--live", "--config", config.toString()), is(1));
 
             assertThat(out.toString(StandardCharsets.UTF_8),
-                       containsString("warning: route smart: every rung failed its check at once: a request to smart "
-                                              + "would fail now"));
+                       containsString("warning: route smart: every rung failed its check at once: every request to "
+                                              + "smart will fail"));
         }
     }
 

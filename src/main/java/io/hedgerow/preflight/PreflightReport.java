@@ -207,8 +207,10 @@ public record PreflightReport(List<RouteCheck> routes) {
         }
         for (RouteCheck route : routes) {
             if (route.down()) {
-                out.println("warning: route " + route.alias() + ": every rung failed its check at once: a request to "
-                                    + route.alias() + " would fail now");
+                boolean allDead = route.rungs().stream().allMatch(RungCheck::dead);
+                out.println("warning: route " + route.alias() + ": every rung failed its check at once: "
+                                    + (allDead ? "every request to " + route.alias() + " will fail"
+                                    : route.alias() + " may have no working rung"));
             }
         }
         for (RouteCheck route : routes) {
