@@ -163,9 +163,10 @@ public final class KeyHealth {
     /**
      * A live check that started at {@code checkStartedNanos} (this ticker's time) found {@code key} accepted by its
      * provider. Ends the key's cooldown when it was caused by a credential refusal (401 or 403) reported before the
-     * check started, and emits {@link HealthEvent.CooldownEnded}: the key was fixed (renewed, paid, re-enabled) or
-     * the refusal was a blip, and the auth ladder would otherwise keep it unused for up to a day. A failure reported
-     * after the check started is newer news than the check, so it stands; so do rate-limit and billing cooldowns.
+     * check started (strictly: a tie is no evidence either way), and emits {@link HealthEvent.CooldownEnded}: the
+     * key was fixed (renewed, paid, re-enabled) or the refusal was a blip, and the auth ladder would otherwise keep it
+     * unused for up to a day. A failure reported after the check started is newer news than the check, so it stands;
+     * so do rate-limit and billing cooldowns.
      *
      * @return whether a cooldown was ended
      */
@@ -180,7 +181,7 @@ public final class KeyHealth {
         HealthEvent[] emitted = new HealthEvent[1];
         states.computeIfPresent(fp, (k, old) -> {
             boolean early = old.cooling() && !old.expired(now) && old.cause() == FailureKind.AUTH && old.credential()
-                    && checkStartedNanos - old.sinceNanos() >= 0;
+                    && checkStartedNanos - old.sinceNanos() > 0;
             if (!early) {
                 return old;
             }

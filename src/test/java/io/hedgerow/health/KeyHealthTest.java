@@ -87,7 +87,10 @@ class KeyHealthTest {
         // The count stands: a key that lists models but is refused for chat climbs on its next 401 ...
         health.onFailure(k1, new Failure(AUTH, 401, "invalid key", Optional.empty()));
         assertThat(health.coolingFor(k1), is(Optional.of(Duration.ofHours(1))));
-        // ... and a real success resets it.
+        // ... a check that started at the very moment of that 401 is no evidence either way ...
+        assertFalse(health.verified(k1, now.get()));
+        // ... a later one is; and a real success resets the count.
+        advance(Duration.ofMillis(1));
         assertTrue(health.verified(k1, now.get()));
         health.onSuccess(k1);
         health.onFailure(k1, new Failure(AUTH, 403, "forbidden", Optional.empty()));
