@@ -26,6 +26,7 @@ import io.hedgerow.observe.Observability;
 import io.hedgerow.observe.Readiness;
 import io.hedgerow.observe.StatusService;
 import io.hedgerow.observe.Telemetry;
+import io.hedgerow.preflight.PreflightScheduler;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderClients;
 import io.hedgerow.route.Router;
@@ -74,12 +75,13 @@ public final class HedgerowServer implements AutoCloseable {
     private final Optional<ConfigReloader> reloader;
     private final Optional<ConfigWatcher> watcher;
     private final FrontDoor door;
+    private final PreflightScheduler preflight;
     private final AtomicBoolean closed = new AtomicBoolean();
     private static final long PAYLOAD_BACKSTOP = 64L * 1024 * 1024;
 
     private HedgerowServer(WebServer server, StallWatchdog watchdog, AtomicReference<Generation> current,
                            Telemetry telemetry, Optional<ConfigReloader> reloader, Optional<ConfigWatcher> watcher,
-                           FrontDoor door) {
+                           FrontDoor door, PreflightScheduler preflight) {
         this.server = server;
         this.watchdog = watchdog;
         this.current = current;
@@ -87,6 +89,7 @@ public final class HedgerowServer implements AutoCloseable {
         this.reloader = reloader;
         this.watcher = watcher;
         this.door = door;
+        this.preflight = preflight;
     }
 
     /** Starts a router on the configured host and port (port 0 picks a free one). */
@@ -150,6 +153,11 @@ public final class HedgerowServer implements AutoCloseable {
         return door.watching();
     }
 
+    /** The live checks of every route's providers and keys ({@code observe.preflight}). */
+    public PreflightScheduler preflight() {
+        return preflight;
+    }
+
     /** Drains for the configured {@code server.drain-timeout}, then stops (what SIGTERM does). */
     @Override
     public void close() {
@@ -168,6 +176,7 @@ public final class HedgerowServer implements AutoCloseable {
         }
         long started = System.nanoTime();
         watcher.ifPresent(ConfigWatcher::close);
+        preflight.close();
         door.drain();
         // Helidon's stop closes the listener at once, closes idle connections, and waits (up to its grace period)
         // for connections serving a request; it runs beside the drain.
@@ -266,9 +275,17 @@ public final class HedgerowServer implements AutoCloseable {
         Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry);
         current.set(wiring.first(config));
         Observability.started(current.get(), telemetry);
+        // Live checks read the generation in use at each round; they start once the server listens.
+        PreflightScheduler preflight = new PreflightScheduler(() -> {
+            Generation g = current.get();
+            return new PreflightScheduler.Fleet(g.config(), g.clients(), g.health().keys());
+        }, ticker, Ticker.system(), clock, telemetry);
 
         Optional<ConfigReloader> reloader = b.configFile.map(file -> new ConfigReloader(
-                current, file, path -> ConfigLoader.load(path, b.environment), wiring::next, g -> Observability.swapped(g, telemetry),
+                current, file, path -> ConfigLoader.load(path, b.environment), wiring::next, g -> {
+                    Observability.swapped(g, telemetry);
+                    preflight.reloaded();
+                },
                 events, metrics));
         Optional<ConfigWatcher> watcher = Optional.empty();
         if (reloader.isPresent() && config.observe().watchConfig()) {
@@ -324,13 +341,16 @@ public final class HedgerowServer implements AutoCloseable {
                     .start();
         } catch (RuntimeException e) {
             watcher.ifPresent(ConfigWatcher::close);
+            preflight.close();
             watchdog.close();
             door.close();
             metrics.close();
             events.close();
             throw e;
         }
-        return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door);
+        // In the background: the router serves at once, whatever the checks find and however long they take.
+        preflight.start();
+        return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door, preflight);
     }
 
     /** Helidon checks for idle connections every period: a quarter of the timeout, between 1 s and 30 s. */

@@ -5,6 +5,7 @@ import io.hedgerow.config.ClientAccess;
 import io.hedgerow.config.ConfigLoader;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.ServerSettings;
+import io.hedgerow.preflight.LiveCheck;
 
 import io.helidon.logging.common.LogConfig;
 
@@ -22,7 +23,9 @@ import java.util.Optional;
 
 /**
  * The command line: {@code hedgerow [run] [--config FILE] [--port N] [--host ADDR]} starts the router;
- * {@code hedgerow check [--config FILE]} validates a config, prints every problem and exits 1 if there is one;
+ * {@code hedgerow check [--live] [--config FILE]} validates a config, prints every problem and exits 1 if there is one
+ * (with {@code --live}, then checks every provider+key a route uses against the provider itself, see
+ * {@link LiveCheck}, and exits 1 when a rung cannot serve);
  * {@code hedgerow hash-key [--new]} prints the SHA-256 of a client key read from standard input (or of a new random
  * key, printed once), for {@code server.client-keys}.
  */
@@ -30,7 +33,7 @@ public final class Main {
     static final String DEFAULT_CONFIG = "config/hedgerow.yaml";
     private static final String USAGE = """
             usage: hedgerow [run] [--config FILE] [--port N] [--host ADDR] [--allow-unauthenticated]
-                   hedgerow check [--config FILE]
+                   hedgerow check [--live] [--config FILE]   (--live: also ask each provider+key, no tokens spent)
                    hedgerow hash-key [--new]   (the key on standard input; --new makes one)
             The config defaults to $HEDGEROW_CONFIG, else config/hedgerow.yaml.""";
 
@@ -46,7 +49,8 @@ public final class Main {
         // WARNING) before the first record: the JDK itself reads only its own file.
         LogConfig.configureRuntime();
         int code = run(args, System.out, System.err);
-        if (code != 0) {
+        if (code != 0 || args.length > 0 && List.of("check", "help", "hash-key").contains(args[0])) {
+            // A one-shot command is done: upstream connections kept alive by a live check must not hold the JVM.
             System.exit(code);
         }
     }
@@ -87,7 +91,7 @@ public final class Main {
                                 + config.routes().size() + " routes)");
             config.routes().values().forEach(route -> out.println("  " + route.alias() + ": "
                     + String.join(" -> ", route.chain().stream().map(Object::toString).toList())));
-            return 0;
+            return options.live ? LiveCheck.run(config, out, java.time.Clock.systemUTC()) : 0;
         }
         ServerSettings s = config.server();
         config = config.withServer(s.withAddress(options.host.orElse(s.host()), options.port.orElse(s.port())));
@@ -148,11 +152,12 @@ public final class Main {
     }
 
     private record Options(String command, Path config, Optional<Integer> port, Optional<String> host,
-                           boolean newKey, boolean allowUnauthenticated) {
+                           boolean newKey, boolean allowUnauthenticated, boolean live) {
         static Options parse(String[] args) {
             String command = "run";
             boolean newKey = false;
             boolean allowUnauthenticated = false;
+            boolean live = false;
             String env = System.getenv("HEDGEROW_CONFIG");
             Path config = Path.of(env == null || env.isBlank() ? DEFAULT_CONFIG : env);
             Optional<Integer> port = Optional.empty();
@@ -190,6 +195,12 @@ public final class Main {
                 }
                 case "-h", "--help" -> command = "help";
                 case "--allow-unauthenticated" -> allowUnauthenticated = true;
+                case "--live" -> {
+                    if (!command.equals("check")) {
+                        throw new IllegalArgumentException("--live is for check");
+                    }
+                    live = true;
+                }
                 case "--new" -> {
                     if (!command.equals("hash-key")) {
                         throw new IllegalArgumentException("--new is for hash-key");
@@ -199,7 +210,7 @@ public final class Main {
                 default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
-            return new Options(command, config, port, host, newKey, allowUnauthenticated);
+            return new Options(command, config, port, host, newKey, allowUnauthenticated, live);
         }
     }
 }

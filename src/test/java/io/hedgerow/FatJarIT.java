@@ -45,6 +45,14 @@ class FatJarIT {
     }
 
     @Test
+    void checkLiveAsksEveryProviderAndKeyThenExits() throws Exception {
+        Result result = run(List.of("check", "--live", "--config", "config/hedgerow.yaml"));
+        assertThat(result.output, result.exit, is(0));
+        assertThat(result.output, containsString("live check: 2 provider+key pairs used by the routes"));
+        assertThat(result.output, containsString("live check OK"));
+    }
+
+    @Test
     void checkListsEveryProblemAndFails() throws Exception {
         Path config = dir.resolve("bad.yaml");
         Files.writeString(config, """

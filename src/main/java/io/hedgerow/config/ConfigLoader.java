@@ -48,7 +48,9 @@ public final class ConfigLoader {
                                                     "max-in-flight", "same-provider");
     private static final Set<String> MODEL = Set.of("name", "context-window", "price");
     private static final Set<String> PRICE = Set.of("input", "output");
-    private static final Set<String> OBSERVE = Set.of("events", "recent-events", "max-tags", "watch-config");
+    private static final Set<String> OBSERVE = Set.of("events", "recent-events", "max-tags", "watch-config",
+                                                      "preflight");
+    private static final Set<String> PREFLIGHT = Set.of("enabled", "interval", "timeout");
     private static final Set<String> SERVER = Set.of("host", "port", "max-body-size", "request-timeout",
                                                     "admin-key", "client-keys", "allow-unauthenticated",
                                                     "max-concurrent-requests", "max-connections", "max-header-size",
@@ -176,7 +178,36 @@ public final class ConfigLoader {
                                    integer(node.get("recent-events"), "observe.recent-events", 0, 10_000)
                                            .orElse(d.recentEvents()),
                                    integer(node.get("max-tags"), "observe.max-tags", 0, 1000).orElse(d.maxTags()),
-                                   bool(node.get("watch-config"), "observe.watch-config").orElse(d.watchConfig()));
+                                   bool(node.get("watch-config"), "observe.watch-config").orElse(d.watchConfig()),
+                                   preflight(node.get("preflight")));
+    }
+
+    /** {@code observe.preflight}: {@code off}, {@code on}, or {@code {enabled, interval, timeout}}. */
+    private PreflightSettings preflight(Config node) {
+        String key = "observe.preflight";
+        PreflightSettings d = PreflightSettings.DEFAULTS;
+        if (node.exists() && node.isLeaf()) {
+            return bool(node, key).map(d::withEnabled).orElse(d);
+        }
+        unknownKeys(node, key, PREFLIGHT);
+        boolean enabled = bool(node.get("enabled"), key + ".enabled").orElse(d.enabled());
+        Duration interval = positive(node.get("interval"), key + ".interval").filter(i -> {
+            if (i.compareTo(PreflightSettings.MIN_INTERVAL) < 0) {
+                problems.error(key + ".interval", "'" + Checks.human(i) + "' (expected: at least "
+                        + Checks.human(PreflightSettings.MIN_INTERVAL) + ": checks of our own must stay cheap)");
+                return false;
+            }
+            return true;
+        }).orElse(d.interval());
+        Duration timeout = positive(node.get("timeout"), key + ".timeout").filter(t -> {
+            if (t.compareTo(PreflightSettings.MAX_TIMEOUT) > 0) {
+                problems.error(key + ".timeout", "'" + Checks.human(t) + "' (expected: at most "
+                        + Checks.human(PreflightSettings.MAX_TIMEOUT) + ")");
+                return false;
+            }
+            return true;
+        }).orElse(d.timeout());
+        return build(key, () -> new PreflightSettings(enabled, interval, timeout), d);
     }
 
     private ClientAccess clientAccess(Config node, String host) {

@@ -12,14 +12,27 @@ import java.util.Optional;
  * @param maxTags      how many distinct {@code x-hedgerow-tag} values are counted separately; later ones are
  *                     counted as {@code other} (keeps metric cardinality bounded)
  * @param watchConfig  whether the config file is watched and reloaded when it changes
+ * @param preflight    live checks of every route's providers and keys, at start-up and every interval
  */
-public record ObserveSettings(String events, int recentEvents, int maxTags, boolean watchConfig) {
+public record ObserveSettings(String events, int recentEvents, int maxTags, boolean watchConfig,
+                             PreflightSettings preflight) {
     public static final ObserveSettings DEFAULTS = new ObserveSettings("stdout", 100, 50, true);
 
     public ObserveSettings {
         Objects.requireNonNull(events, "events");
         Checks.atLeast("observe.recent-events", recentEvents, 0);
         Checks.atLeast("observe.max-tags", maxTags, 0);
+        Objects.requireNonNull(preflight, "preflight");
+    }
+
+    /** Settings with the default live checks. */
+    public ObserveSettings(String events, int recentEvents, int maxTags, boolean watchConfig) {
+        this(events, recentEvents, maxTags, watchConfig, PreflightSettings.DEFAULTS);
+    }
+
+    /** These settings with other live checks. */
+    public ObserveSettings withPreflight(PreflightSettings settings) {
+        return new ObserveSettings(events, recentEvents, maxTags, watchConfig, settings);
     }
 
     /** The file events are appended to, when {@code events} names one. */

@@ -43,6 +43,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     it can only lengthen the cooldown to what it would have set.</li>
  *     <li>{@link #onSuccess}: {@code n = 0}. It does not end a cooldown (such a success is a call from
  *     before the cooldown).</li>
+ *     <li>{@link #verified}: a live check, made after the last failure was reported, found the key accepted. It
+ *     ends an {@code AUTH} cooldown caused by a credential refusal (401 or 403) at once; {@code n} is kept, so a key
+ *     that lists models but is refused for chat climbs the ladder again on its next 401, and a real success resets
+ *     it. Cooldowns for rate limits and for billing refusals (402, an exhausted quota) are left alone: a list of
+ *     models says nothing about those.</li>
  *     <li>Expiry is lazy: the first query after the end ({@link #available}, {@link #coolingFor},
  *     {@link #pick}, {@link #status}, {@link #snapshot}) ends the cooldown and emits
  *     {@link HealthEvent.CooldownEnded} exactly once. {@code n} survives the end, so the next 429 climbs.</li>
@@ -91,7 +96,7 @@ public final class KeyHealth {
     /** {@link #onFailure(ApiKey, FailureKind, Optional)} with the failure's kind and Retry-After. */
     public void onFailure(ApiKey key, Failure failure) {
         Objects.requireNonNull(failure, "failure");
-        onFailure(key, failure.kind(), failure.retryAfter());
+        onFailure(key, failure.kind(), failure.retryAfter(), failure.status());
     }
 
     /**
@@ -101,6 +106,11 @@ public final class KeyHealth {
      * @param retryAfter the upstream's Retry-After, as the failure carries it
      */
     public void onFailure(ApiKey key, FailureKind kind, Optional<Duration> retryAfter) {
+        onFailure(key, kind, retryAfter, 0);
+    }
+
+    /** @param status the upstream's HTTP status, 0 when unknown: 401 and 403 are credential refusals */
+    private void onFailure(ApiKey key, FailureKind kind, Optional<Duration> retryAfter, int status) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(retryAfter, "retryAfter");
@@ -108,6 +118,7 @@ public final class KeyHealth {
             return;
         }
         long now = ticker.read();
+        boolean credential = kind == FailureKind.AUTH && (status == 401 || status == 403);
         HealthEvent[] emitted = new HealthEvent[2]; // [0] CooldownEnded, [1] CooldownStarted
         states.compute(fingerprint(key), (fp, old) -> {
             KeyState s = old;
@@ -122,15 +133,15 @@ public final class KeyHealth {
                 if (!sameKind) {
                     emitted[1] = new HealthEvent.CooldownStarted(key.label(), kind, Duration.ofNanos(left), n);
                 }
-                return new KeyState(key.label(), n, kind, now + left, true);
+                return new KeyState(key.label(), n, kind, now + left, true, credential, now);
             }
             int n = sameKind ? s.consecutive() + 1 : 1;
             Duration d = cooldown(kind, n, retryAfter);
             if (!d.isPositive()) {
-                return new KeyState(key.label(), n, kind, now, false);
+                return new KeyState(key.label(), n, kind, now, false, credential, now);
             }
             emitted[1] = new HealthEvent.CooldownStarted(key.label(), kind, d, n);
-            return new KeyState(key.label(), n, kind, now + d.toNanos(), true);
+            return new KeyState(key.label(), n, kind, now + d.toNanos(), true, credential, now);
         });
         deliver(emitted);
     }
@@ -147,6 +158,38 @@ public final class KeyHealth {
             return; // the common case writes nothing
         }
         states.computeIfPresent(fp, (k, old) -> old.cooling() ? old.withConsecutive(0) : null);
+    }
+
+    /**
+     * A live check that started at {@code checkStartedNanos} (this ticker's time) found {@code key} accepted by its
+     * provider. Ends the key's cooldown when it was caused by a credential refusal (401 or 403) reported before the
+     * check started (strictly: a tie is no evidence either way), and emits {@link HealthEvent.CooldownEnded}: the
+     * key was fixed (renewed, paid, re-enabled) or the refusal was a blip, and the auth ladder would otherwise keep it
+     * unused for up to a day. A failure reported after the check started is newer news than the check, so it stands;
+     * so do rate-limit and billing cooldowns.
+     *
+     * @return whether a cooldown was ended
+     */
+    public boolean verified(ApiKey key, long checkStartedNanos) {
+        Objects.requireNonNull(key, "key");
+        KeyFingerprint fp = fingerprint(key);
+        KeyState current = states.get(fp);
+        if (current == null || !current.cooling()) {
+            return false; // the common case writes nothing
+        }
+        long now = ticker.read();
+        HealthEvent[] emitted = new HealthEvent[1];
+        states.computeIfPresent(fp, (k, old) -> {
+            boolean early = old.cooling() && !old.expired(now) && old.cause() == FailureKind.AUTH && old.credential()
+                    && checkStartedNanos - old.sinceNanos() > 0;
+            if (!early) {
+                return old;
+            }
+            emitted[0] = new HealthEvent.CooldownEnded(old.label());
+            return old.rested();
+        });
+        deliver(emitted);
+        return emitted[0] != null;
     }
 
     /** Whether {@code key} may be used now. */
@@ -294,18 +337,21 @@ public final class KeyHealth {
      * @param cause       the kind of the last cooling failure
      * @param untilNanos  ticker time the cooldown ends (meaningful while {@code cooling})
      * @param cooling     whether a cooldown is in progress (possibly expired, not yet noticed)
+     * @param credential  whether the last cooling failure was a credential refusal (an AUTH failure with 401/403)
+     * @param sinceNanos  ticker time the last cooling failure was reported
      */
-    private record KeyState(String label, int consecutive, FailureKind cause, long untilNanos, boolean cooling) {
+    private record KeyState(String label, int consecutive, FailureKind cause, long untilNanos, boolean cooling,
+                            boolean credential, long sinceNanos) {
         boolean expired(long now) {
             return cooling && now - untilNanos >= 0;
         }
 
         KeyState rested() {
-            return new KeyState(label, consecutive, cause, untilNanos, false);
+            return new KeyState(label, consecutive, cause, untilNanos, false, credential, sinceNanos);
         }
 
         KeyState withConsecutive(int n) {
-            return new KeyState(label, n, cause, untilNanos, cooling);
+            return new KeyState(label, n, cause, untilNanos, cooling, credential, sinceNanos);
         }
 
         KeyStatus status(long now) {

@@ -178,6 +178,11 @@ public final class HedgerowMetrics implements AutoCloseable {
               "key", keyLabel, "cause", cause);
     }
 
+    void preflightCheck(String provider, String keyLabel, String result) {
+        count("preflight_checks", "Live checks of a provider and key (its list of models, no tokens spent), by "
+                + "result: ok, auth_failed, unreachable, error", "provider", provider, "key", keyLabel, "result", result);
+    }
+
     void reload(String result) {
         count("config_reloads", "Config reloads: applied, unchanged, or rejected (invalid file, old config kept)",
               "result", result);

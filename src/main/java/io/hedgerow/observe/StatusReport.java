@@ -12,6 +12,10 @@ import io.hedgerow.health.CandidateHealth;
 import io.hedgerow.health.HedgeBudget;
 import io.hedgerow.health.KeyStatus;
 import io.hedgerow.health.LatencyBaseline;
+import io.hedgerow.preflight.CheckResult;
+import io.hedgerow.preflight.PreflightReport;
+import io.hedgerow.preflight.Round;
+import io.hedgerow.preflight.Target;
 import io.hedgerow.route.Candidate;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.wire.Json;
@@ -22,13 +26,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
  * The router's state as one JSON document, for {@code GET /status} and its page: each route with its candidates
  * in the order a request would try them now and why (demoted, breaker open, keys cooling down and for how long),
- * their latency baselines and recent latencies, each route's hedge delay, the hedge budget, and recent events.
- * Keys appear by label only.
+ * their latency baselines and recent latencies, the last live check of each of their keys, each route's hedge delay,
+ * the hedge budget, the live checks' last round, and recent events. Keys appear by label only.
  */
 final class StatusReport {
     private StatusReport() {
@@ -99,7 +105,8 @@ final class StatusReport {
     }
 
     static ObjectNode build(Generation g, EventLog events, LatencyTrail trail, Clock clock, Instant startedAt,
-                            String configFile) {
+                            String configFile, Optional<Round> preflight) {
+        Map<Target, CheckResult> checks = preflight.map(Round::latest).orElse(Map.of());
         Instant now = clock.instant();
         ObjectNode root = Json.object();
         ArrayNode routes = Json.MAPPER.createArrayNode();
@@ -113,7 +120,9 @@ final class StatusReport {
             ArrayNode list = route.putArray("candidates");
             int order = 0;
             for (CandidateView c : candidates) {
-                list.add(candidate(c, ++order, trail, now));
+                ObjectNode candidate = candidate(c, ++order, trail, now);
+                candidate.set("preflight", checks(c, checks));
+                list.add(candidate);
             }
         }
         root.put("status", ready ? "ready" : "degraded");
@@ -127,6 +136,7 @@ final class StatusReport {
                 .put("ratio", budget.settings().ratio()).put("min_per_second", budget.settings().minPerSecond())
                 .put("ttl_seconds", budget.settings().ttlSeconds());
         root.set("routes", routes);
+        root.set("preflight", preflight(g, preflight, checks));
         ArrayNode recent = root.putArray("recent_events");
         List<JsonNode> list = events.recent();
         for (int i = list.size() - 1; i >= 0; i--) {
@@ -165,6 +175,47 @@ final class StatusReport {
         for (long ms : trail.millis(c.label())) {
             recent.add(ms);
         }
+        return node;
+    }
+
+    /**
+     * The last live check of each key of a candidate's provider (one entry without a key when it has none):
+     * {@code result} ({@code ok}, {@code auth_failed}, {@code unreachable}, {@code error}, or {@code not_checked}),
+     * {@code detail}, {@code checked_at}, and {@code model_listed} (null when the provider gave no list).
+     */
+    private static ArrayNode checks(CandidateView c, Map<Target, CheckResult> latest) {
+        ArrayNode list = Json.MAPPER.createArrayNode();
+        for (Target target : Target.of(c.candidate().provider())) {
+            ObjectNode check = list.addObject().put("key", target.keyLabel());
+            CheckResult r = latest.get(target);
+            if (r == null) {
+                check.put("result", "not_checked").putNull("detail").putNull("checked_at").putNull("model_listed");
+                continue;
+            }
+            check.put("result", r.verdict().wireName()).put("detail", r.detail())
+                    .put("checked_at", r.checkedAt().toString());
+            r.listing().lists(c.candidate().model()).ifPresentOrElse(listed -> check.put("model_listed", listed),
+                                                                      () -> check.putNull("model_listed"));
+        }
+        return list;
+    }
+
+    /** The live checks: settings, the last round that ran, and what the latest results mean for the routes now. */
+    private static ObjectNode preflight(Generation g, Optional<Round> last, Map<Target, CheckResult> latest) {
+        io.hedgerow.config.PreflightSettings settings = g.config().observe().preflight();
+        ObjectNode node = Json.object().put("enabled", settings.enabled())
+                .put("interval_s", settings.interval().toSeconds()).put("timeout_ms", settings.timeout().toMillis());
+        last.ifPresentOrElse(r -> node.putObject("last_round").put("trigger", r.trigger())
+                                     .put("at", r.startedAt().toString()).put("checked", r.ran().size())
+                                     .put("took_ms", r.took().toMillis()),
+                             () -> node.putNull("last_round"));
+        PreflightReport report = PreflightReport.judge(g.config(), latest);
+        ArrayNode dead = node.putArray("cannot_serve");
+        report.deadRungs().forEach(r -> dead.add(r.route() + ": " + r.candidate() + " (" + r.whyDead() + ")"));
+        ArrayNode down = node.putArray("routes_down");
+        report.routesDown().forEach(down::add);
+        ArrayNode notListed = node.putArray("not_listed");
+        report.notListed().forEach(notListed::add);
         return node;
     }
 

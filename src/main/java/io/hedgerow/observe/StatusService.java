@@ -28,6 +28,7 @@ public final class StatusService implements HttpService {
     private final Supplier<Generation> current;
     private final EventLog events;
     private final LatencyTrail trail;
+    private final Telemetry telemetry;
     private final Clock clock;
     private final Instant startedAt;
     private final String configFile;
@@ -37,6 +38,7 @@ public final class StatusService implements HttpService {
         this.current = current;
         this.events = telemetry.events();
         this.trail = telemetry.trail();
+        this.telemetry = telemetry;
         this.clock = clock;
         this.startedAt = clock.instant();
         this.configFile = configFile.orElse("");
@@ -64,7 +66,8 @@ public final class StatusService implements HttpService {
             res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8").send(page);
             return;
         }
-        ObjectNode report = StatusReport.build(current.get(), events, trail, clock, startedAt, configFile);
+        ObjectNode report = StatusReport.build(current.get(), events, trail, clock, startedAt, configFile,
+                                               telemetry.lastPreflight());
         try {
             res.header(HeaderNames.CONTENT_TYPE, "application/json").send(Json.MAPPER.writeValueAsBytes(report));
         } catch (IOException e) {

@@ -13,10 +13,16 @@ import io.hedgerow.health.HealthListener;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.Usage;
+import io.hedgerow.preflight.CheckResult;
+import io.hedgerow.preflight.PreflightListener;
+import io.hedgerow.preflight.PreflightReport;
+import io.hedgerow.preflight.Round;
+import io.hedgerow.preflight.Verdict;
 import io.hedgerow.route.PromptSize;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.time.Ticker;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -24,19 +30,21 @@ import java.util.function.Supplier;
  * Where the request path reports, turned into metrics, cost, events and status samples. It is the API's
  * {@link RequestObserver} (a request's start, route, answer, usage, error and end), the executor's
  * {@link ExecutionListener} (each attempt, hedge and budget refusal) and the health registry's
- * {@link HealthListener} (breakers, cooldowns, demotions). The request's id reaches the executor's and health's
+ * {@link HealthListener} (breakers, cooldowns, demotions) and the live checks' {@link PreflightListener} (each
+ * result, each round, the last of which {@code /status} shows). The request's id reaches the executor's and health's
  * callbacks through a {@link RequestContext} bound to the request's thread (and inherited by its attempts').
  *
  * <p>Latencies are read from the injected ticker: an attempt's start and end are both seen on the request's
  * thread, so no timing needs to travel through the executor.
  */
-public final class Telemetry implements RequestObserver, ExecutionListener, HealthListener {
+public final class Telemetry implements RequestObserver, ExecutionListener, HealthListener, PreflightListener {
     private final HedgerowMetrics metrics;
     private final EventLog events;
     private final Supplier<Generation> current;
     private final Ticker ticker;
     private final Labels labels;
     private final LatencyTrail trail = new LatencyTrail();
+    private volatile Optional<Round> lastPreflight = Optional.empty();
 
     public Telemetry(HedgerowMetrics metrics, EventLog events, Supplier<Generation> current, Ticker ticker,
                      int maxTags) {
@@ -57,6 +65,11 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
 
     LatencyTrail trail() {
         return trail;
+    }
+
+    /** The last round of live checks that ran, for {@code /status}. */
+    Optional<Round> lastPreflight() {
+        return lastPreflight;
     }
 
     void maxTags(int limit) {
@@ -259,5 +272,39 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         }
         case HealthEvent.Recovered r -> events.emit("recovered", requestId, e -> e.put("candidate", r.name()));
         }
+    }
+
+    // ---- live checks ----
+
+    @Override
+    public void checked(CheckResult result, List<String> candidates, String trigger) {
+        metrics.preflightCheck(result.target().provider(), result.target().keyLabel(), result.verdict().wireName());
+        if (result.verdict() != Verdict.OK) {
+            events.emit("preflight_failed", Optional.empty(), e -> {
+                e.put("provider", result.target().provider()).put("key", result.target().keyLabel())
+                        .put("result", result.verdict().wireName()).put("reason", result.detail())
+                        .put("trigger", trigger);
+                ArrayNode list = e.putArray("candidates");
+                candidates.forEach(list::add);
+            });
+        }
+    }
+
+    @Override
+    public void roundEnded(Round round) {
+        lastPreflight = Optional.of(round);
+        PreflightReport report = round.report();
+        events.emit("preflight", Optional.empty(), e -> {
+            e.put("trigger", round.trigger()).put("checked", round.ran().size())
+                    .put("ok", round.count(Verdict.OK)).put("auth_failed", round.count(Verdict.AUTH_FAILED))
+                    .put("unreachable", round.count(Verdict.UNREACHABLE)).put("error", round.count(Verdict.ERROR))
+                    .put("took_ms", round.took().toMillis());
+            ArrayNode dead = e.putArray("cannot_serve");
+            report.deadRungs().forEach(r -> dead.add(r.route() + ": " + r.candidate() + " (" + r.whyDead() + ")"));
+            ArrayNode down = e.putArray("routes_down");
+            report.routesDown().forEach(down::add);
+            ArrayNode notListed = e.putArray("not_listed");
+            report.notListed().forEach(notListed::add);
+        });
     }
 }

@@ -6,7 +6,8 @@
  * {@link io.hedgerow.observe.AdminService}).
  *
  * <p>{@link io.hedgerow.observe.Telemetry} is where the request path reports: it is the executor's
- * {@code ExecutionListener}, the health registry's {@code HealthListener} and the API's {@code RequestObserver}.
+ * {@code ExecutionListener}, the health registry's {@code HealthListener}, the API's {@code RequestObserver} and the
+ * live checks' {@code PreflightListener}.
  * Every label that names a key is its configured label or a short non-reversible id, never its value.
  */
 package io.hedgerow.observe;

@@ -1,9 +1,11 @@
 package io.hedgerow.provider;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
+import io.hedgerow.wire.Json;
 
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.Header;
@@ -43,6 +45,11 @@ public final class HttpUpstream {
     /** Largest single SSE/NDJSON line, unless the provider's {@code max-response-size} is smaller. */
     public static final int MAX_LINE_BYTES = 4 * 1024 * 1024;
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    /**
+     * The largest list of models read. Lists are small (OpenAI's a few tens of KiB) except at aggregators
+     * (OpenRouter's, with descriptions and prices, about a megabyte); a larger one still proves the key.
+     */
+    public static final int MAX_LISTING_BYTES = 4 * 1024 * 1024;
 
     private static final Header ACCEPT_JSON = HeaderValues.create(HeaderNames.ACCEPT, "application/json");
     private static final Header ACCEPT_STREAM = HeaderValues.create(HeaderNames.ACCEPT,
@@ -133,6 +140,54 @@ public final class HttpUpstream {
         } catch (RuntimeException e) {
             throw new ProviderException(FailureClassifier.fromException(e, false), e);
         }
+        return accepted(response, key);
+    }
+
+    /**
+     * GETs a JSON answer that checks a key without generating anything (a list of models, OpenRouter's key
+     * info), bounded by {@code timeout} while waiting for the headers and for each read of the body, and by
+     * {@link #MAX_LISTING_BYTES} (and the provider's {@code max-response-size}). Non-2xx answers and I/O failures
+     * are classified as for {@link #post}.
+     *
+     * @return the answer's JSON; empty when it is larger than the cap: the key was accepted, the rest is not read
+     * @throws ProviderException classified; a 2xx answer that is not JSON is a {@code BAD_RESPONSE}
+     */
+    public Optional<JsonNode> getJson(String path, Map<String, String> authHeaders, Optional<ApiKey> key,
+                                      Duration timeout) throws ProviderException {
+        Http1ClientRequest request = client.get()
+                .uri(uris.computeIfAbsent(path, p -> URI.create(baseUrl + p)))
+                .readTimeout(timeout)
+                .header(ACCEPT_JSON);
+        extraHeaders.forEach(request::header);
+        authHeaders.forEach((name, value) -> request.header(HeaderNames.create(name), value));
+        HttpClientResponse response;
+        try {
+            response = request.connection(connections.acquire()).request();
+        } catch (RuntimeException e) {
+            throw new ProviderException(FailureClassifier.fromException(e, false), e);
+        }
+        int max = (int) Math.min(MAX_LISTING_BYTES, config.limits().maxResponseBytes());
+        byte[] body;
+        try (HttpClientResponse answer = accepted(response, key); InputStream in = answer.inputStream()) {
+            body = readCapped(in, max);
+        } catch (BodyTooLargeException e) {
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            throw new ProviderException(FailureClassifier.fromException(e, true), e);
+        }
+        try {
+            JsonNode json = Json.MAPPER.readTree(body);
+            if (json == null || !json.isObject()) {
+                throw ProviderException.of(FailureKind.BAD_RESPONSE, "answer is not a JSON object");
+            }
+            return Optional.of(json);
+        } catch (IOException e) {
+            throw ProviderException.of(FailureKind.BAD_RESPONSE, "answer is not JSON");
+        }
+    }
+
+    /** The response when its status is 2xx; otherwise it is read (a little), closed and classified. */
+    private HttpClientResponse accepted(HttpClientResponse response, Optional<ApiKey> key) throws ProviderException {
         int status = response.status().code();
         if (status >= 200 && status < 300) {
             return response;

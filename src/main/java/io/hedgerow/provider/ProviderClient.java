@@ -1,6 +1,11 @@
 package io.hedgerow.provider;
 
+import io.hedgerow.config.ApiKey;
 import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.FailureKind;
+
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * One configured upstream, speaking its own wire format. Implementations translate the canonical request
@@ -21,4 +26,20 @@ public interface ProviderClient {
      * (4xx/5xx, connection failure) is thrown here, not from the stream.
      */
     ChatStream stream(ProviderCall call) throws ProviderException;
+
+    /**
+     * Checks a key without generating anything, so without spending a token: asks the provider for its list of
+     * models with {@code key} ({@code GET {base-url}/models} for OpenAI-compatible APIs, {@code GET /v1/models} for
+     * Anthropic, {@code GET /api/tags} for Ollama). Bounded by {@code timeout} while waiting and by
+     * {@link HttpUpstream#MAX_LISTING_BYTES}.
+     *
+     * @param key the key to check; empty for a provider configured without keys
+     * @return the key was accepted, with the models listed when the answer lists them
+     * @throws ProviderException classified as a chat call's refusal would be: {@code AUTH} for 401/403,
+     *                           {@code CONNECTION} or {@code TIMEOUT} when the provider does not answer, other kinds
+     *                           with their status
+     */
+    default ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        throw ProviderException.of(FailureKind.BAD_REQUEST, "this provider cannot be checked without generating");
+    }
 }

@@ -389,6 +389,46 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void preflightIsOnByDefaultAndCanBeTunedOrTurnedOff() throws IOException {
+        String base = """
+                providers: {p: {type: sim}}
+                routes: {r: {chain: [p/m]}}
+                """;
+        assertThat(load(base, Map.of()).config().orElseThrow().observe().preflight(),
+                   is(new PreflightSettings(true, Duration.ofMinutes(30), Duration.ofSeconds(5))));
+        ConfigLoader.Result tuned = load(base + "observe: {preflight: {enabled: true, interval: 2h, timeout: 3s}}\n",
+                                         Map.of());
+        assertThat(tuned.errors(), is(empty()));
+        assertThat(tuned.warnings(), is(empty()));
+        assertThat(tuned.config().orElseThrow().observe().preflight(),
+                   is(new PreflightSettings(true, Duration.ofHours(2), Duration.ofSeconds(3))));
+        assertThat(load(base + "observe: {preflight: off}\n", Map.of()).config().orElseThrow().observe().preflight()
+                           .enabled(), is(false));
+        assertThat(load(base + "observe: {preflight: {enabled: false}}\n", Map.of()).config().orElseThrow().observe()
+                           .preflight(), is(PreflightSettings.OFF));
+    }
+
+    @Test
+    void badPreflightSettingsAreListedTogether() throws IOException {
+        ConfigLoader.Result result = load("""
+                observe: {preflight: {enabled: maybe, interval: 30s, timeout: 5m, every: 1h}}
+                providers: {p: {type: sim}}
+                routes: {r: {chain: [p/m]}}
+                """, Map.of());
+        String all = String.join("\n", result.errors());
+        assertThat(all, containsString("observe.preflight.enabled: 'maybe' (expected: true or false)"));
+        assertThat(all, containsString("observe.preflight.interval: '30s' (expected: at least 1m"));
+        assertThat(all, containsString("observe.preflight.timeout: '5m' (expected: at most 1m)"));
+        assertThat(result.warnings(), hasItem(containsString("observe.preflight.every: unknown key")));
+        assertThat(load("""
+                observe: {preflight: sometimes}
+                providers: {p: {type: sim}}
+                routes: {r: {chain: [p/m]}}
+                """, Map.of()).errors(), hasItem(containsString("observe.preflight: 'sometimes' (expected: true or "
+                                                                 + "false)")));
+    }
+
+    @Test
     void clientKeysWithRateLimitsAndServerLimits() throws IOException {
         String hashA = "5b11618c2e44027877d0cd0921ed166b9f176f50587fc91e7534dd2946db77d6";
         String hashB = "a".repeat(64);

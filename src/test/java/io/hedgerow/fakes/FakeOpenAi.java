@@ -31,6 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A fake OpenAI chat-completions upstream: a real Helidon {@link WebServer} on a free loopback port that
@@ -63,6 +64,8 @@ public final class FakeOpenAi implements AutoCloseable {
     private final WebServer server;
     private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
     private final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
+    private final List<Exchange> listings = new CopyOnWriteArrayList<>();
+    private volatile Function<String, Reply> models = key -> null;
     private volatile Reply otherwise = Reply.text(DEFAULT_TEXT);
     private volatile boolean closed;
 
@@ -73,6 +76,7 @@ public final class FakeOpenAi implements AutoCloseable {
                 .shutdownHook(false)
                 .routing(routing -> routing
                         .post("/v1/chat/completions", this::chat)
+                        .get("/v1/models", this::models)
                         .any(this::notFound))
                 .build()
                 .start();
@@ -107,10 +111,27 @@ public final class FakeOpenAi implements AutoCloseable {
         return this;
     }
 
+    /**
+     * How {@code GET /v1/models} is answered, by the bearer key the request carried (empty when none); a null reply
+     * is a 404, as for any unknown path (the default). These requests are recorded apart from chat requests:
+     * {@link #modelListings()}.
+     */
+    public FakeOpenAi models(Function<String, Reply> byKey) {
+        this.models = Objects.requireNonNull(byKey, "byKey");
+        return this;
+    }
+
+    /** Every {@code GET /v1/models} since the last reset, in arrival order. */
+    public List<Exchange> modelListings() {
+        return List.copyOf(listings);
+    }
+
     /** Forgets the script, the records and the default reply (tests sharing one fake call this before each). */
     public void reset() {
         script.clear();
         exchanges.clear();
+        listings.clear();
+        models = key -> null;
         otherwise = Reply.text(DEFAULT_TEXT);
     }
 
@@ -170,6 +191,24 @@ public final class FakeOpenAi implements AutoCloseable {
             exchanges.notifyAll();
         }
         Reply reply = Optional.ofNullable(script.poll()).orElse(otherwise);
+        try {
+            play(reply, exchange, res);
+            exchange.end(Outcome.COMPLETED, null);
+        } catch (Ended e) {
+            exchange.end(e.outcome, e.getCause());
+        }
+    }
+
+    private void models(ServerRequest req, ServerResponse res) {
+        Exchange exchange = new Exchange(req.remotePeer().port(), headersOf(req), new byte[0],
+                                         MissingNode.getInstance());
+        listings.add(exchange);
+        String key = exchange.header("Authorization").map(v -> v.replaceFirst("(?i)^Bearer\\s+", "")).orElse("");
+        Reply reply = models.apply(key);
+        if (reply == null) {
+            notFound(req, res);
+            return;
+        }
         try {
             play(reply, exchange, res);
             exchange.end(Outcome.COMPLETED, null);
@@ -806,6 +845,16 @@ public final class FakeOpenAi implements AutoCloseable {
                         ? error(status, "server_error", null, "The server had an error while processing your request.")
                         : error(status, "invalid_request_error", null, "Request failed with status " + status + ".");
             };
+        }
+
+        /** A list of models, as {@code GET /v1/models} answers: {@code {"object":"list","data":[{"id":..}]}}. */
+        public static Reply models(String... ids) {
+            ObjectNode list = JSON.createObjectNode().put("object", "list");
+            ArrayNode data = list.putArray("data");
+            for (String id : ids) {
+                data.addObject().put("id", id).put("object", "model").put("created", CREATED).put("owned_by", "fake");
+            }
+            return raw(200, "application/json", new String(bytes(list), StandardCharsets.UTF_8));
         }
 
         /** An OpenAI-style error body {@code {"error": {message, type, param, code}}} with this status. */

@@ -74,6 +74,54 @@ class KeyHealthTest {
     }
 
     @Test
+    void aLiveCheckThatFindsTheKeyAcceptedEndsACredentialCooldown() {
+        health.onFailure(k1, new Failure(AUTH, 401, "invalid key", Optional.empty()));
+        advance(Duration.ofSeconds(5));
+        long checkStarted = now.get();
+        advance(Duration.ofMillis(200));
+
+        assertTrue(health.verified(k1, checkStarted));
+
+        assertTrue(health.available(k1));
+        assertThat(events.getLast(), is(new CooldownEnded("k1")));
+        // The count stands: a key that lists models but is refused for chat climbs on its next 401 ...
+        health.onFailure(k1, new Failure(AUTH, 401, "invalid key", Optional.empty()));
+        assertThat(health.coolingFor(k1), is(Optional.of(Duration.ofHours(1))));
+        // ... a check that started at the very moment of that 401 is no evidence either way ...
+        assertFalse(health.verified(k1, now.get()));
+        // ... a later one is; and a real success resets the count.
+        advance(Duration.ofMillis(1));
+        assertTrue(health.verified(k1, now.get()));
+        health.onSuccess(k1);
+        health.onFailure(k1, new Failure(AUTH, 403, "forbidden", Optional.empty()));
+        assertThat(health.coolingFor(k1), is(Optional.of(Duration.ofMinutes(10))));
+    }
+
+    @Test
+    void aLiveCheckOlderThanTheFailureOrAboutAnotherCauseChangesNothing() {
+        long before = now.get();
+        advance(Duration.ofSeconds(1));
+        health.onFailure(k1, new Failure(AUTH, 401, "invalid key", Optional.empty()));
+        health.onFailure(k2, new Failure(AUTH, 402, "payment required", Optional.empty()));
+        health.onFailure(k3, new Failure(AUTH, 429, "insufficient_quota", Optional.empty()));
+        ApiKey k4 = ApiKey.of("k4", "sk-four");
+        health.onFailure(k4, new Failure(RATE_LIMITED, 429, "slow down", Optional.empty()));
+        ApiKey k5 = ApiKey.of("k5", "sk-five");
+        health.onFailure(k5, AUTH, NO_RETRY_AFTER);
+        int reported = events.size();
+        advance(Duration.ofSeconds(1));
+
+        assertFalse(health.verified(k1, before), "the check started before the 401: the 401 is newer news");
+        for (ApiKey key : List.of(k2, k3, k4, k5)) {
+            assertFalse(health.verified(key, now.get()), key.label());
+            assertFalse(health.available(key), key.label());
+        }
+        assertFalse(health.available(k1));
+        assertFalse(health.verified(ApiKey.of("fresh", "sk-never-failed"), now.get()));
+        assertThat(events.size(), is(reported));
+    }
+
+    @Test
     void authCoolsFarLongerAndIgnoresRetryAfter() {
         health.onFailure(k1, new Failure(AUTH, 401, "invalid key", Optional.of(Duration.ofSeconds(5))));
         assertThat(health.coolingFor(k1), is(Optional.of(Duration.ofMinutes(10))));

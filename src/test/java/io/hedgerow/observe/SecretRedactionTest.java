@@ -135,6 +135,73 @@ class SecretRedactionTest {
         }
     }
 
+    @Test
+    void noKeyAppearsInWhatLiveChecksTell() throws Exception {
+        List<String> logs = new CopyOnWriteArrayList<>();
+        Handler capture = capture(logs);
+        Logger root = Logger.getLogger("");
+        Level rootLevel = root.getLevel();
+        root.setLevel(Level.ALL);
+        root.addHandler(capture);
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(tee(out, captured), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(tee(err, captured), true, StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        try (FakeOpenAi first = FakeOpenAi.start(); FakeOpenAi second = FakeOpenAi.start();
+             FakeOpenAi third = FakeOpenAi.start()) {
+            // Every way a list of models can echo a key: a 401's message, a 500's body, a 200 with an error object.
+            first.models(key -> Reply.invalidApiKeyEchoed());
+            second.models(key -> Reply.raw(500, "application/json",
+                                           "{\"error\":{\"message\":\"internal: key " + key + " unknown\"}}"));
+            third.models(key -> Reply.raw(200, "application/json",
+                                          "{\"error\":{\"code\":403,\"message\":\"key " + key + " disabled\"}}"));
+            Files.writeString(dir.resolve("p1.key"), P1_KEY);
+            Files.writeString(dir.resolve("admin.key"), ADMIN_KEY);
+            Path file = dir.resolve("hedgerow.yaml");
+            Files.writeString(file, yaml(first, second, third, "{delay: 100ms}"));
+            java.util.function.Function<String, java.util.Optional<String>> env =
+                    name -> java.util.Optional.ofNullable(Map.of("P2_KEY", P2_KEY).get(name));
+            ConfigLoader.Result loaded = ConfigLoader.load(file, env);
+            HedgerowConfig config = loaded.config().orElseThrow(() -> new AssertionError(loaded.errors()));
+
+            ByteArrayOutputStream table = new ByteArrayOutputStream();
+            int code = io.hedgerow.preflight.LiveCheck.run(config, new PrintStream(table, true, StandardCharsets.UTF_8),
+                                                           java.time.Clock.systemUTC());
+            assertThat(code, is(1));
+            seen.append(table.toString(StandardCharsets.UTF_8));
+
+            try (HedgerowServer router = HedgerowServer.builder(config).configFile(file).environment(env).start();
+                 RawClient raw = new RawClient(router.port())) {
+                assertThat(router.preflight().awaitRounds(1, Duration.ofSeconds(20)), is(true));
+                seen.append(dump(raw.chat(CHAT.formatted("chat"))));
+                for (String path : List.of("/status?format=json", "/observe/metrics", "/observe/health/ready")) {
+                    seen.append(dump(raw.get(path)));
+                }
+                seen.append(String.join("\n", router.telemetry().events().recent().stream()
+                        .map(Object::toString).toList()));
+            }
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+            root.removeHandler(capture);
+            root.setLevel(rootLevel);
+        }
+        String output = captured.toString(StandardCharsets.UTF_8);
+        // The scenarios did happen: refusals were reported, a rung that cannot serve was logged.
+        assertThat(seen.toString(), containsString("AUTH FAILED"));
+        assertThat(output, containsString("\"event\":\"preflight_failed\""));
+        assertThat(output, containsString("\"event\":\"preflight\""));
+        assertThat(String.join("\n", logs), containsString("it cannot serve"));
+        assertThat(seen.toString(), containsString("hedgerow_preflight_checks_total"));
+        for (String secret : SECRETS) {
+            assertThat("check --live, responses, status and metrics", seen.toString(), not(containsString(secret)));
+            assertThat("stdout and stderr", output, not(containsString(secret)));
+            assertThat("log records", String.join("\n", logs), not(containsString(secret)));
+        }
+    }
+
     private String yaml(FakeOpenAi first, FakeOpenAi second, FakeOpenAi third, String hedge) {
         return """
                 server:

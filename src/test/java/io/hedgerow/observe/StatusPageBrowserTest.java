@@ -3,6 +3,7 @@ package io.hedgerow.observe;
 import io.hedgerow.config.BreakerSettings;
 import io.hedgerow.config.CooldownSettings;
 import io.hedgerow.config.FailoverSettings;
+import io.hedgerow.config.PreflightSettings;
 import io.hedgerow.config.RetrySettings;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
@@ -46,8 +47,10 @@ class StatusPageBrowserTest {
         Path chromium = ExternalTool.require("chromium", "chromium");
         BreakerSettings trigger = new BreakerSettings(Duration.ofSeconds(30), 1, 0.5, Duration.ofMinutes(5), 1, 1);
         try (FakeOpenAi first = FakeOpenAi.start(); FakeOpenAi second = FakeOpenAi.start();
-             FakeOpenAi third = FakeOpenAi.start();
+             // Live checks: p3 lists its model; p1 and p2 have no list of models (a 404: neither proven nor refused).
+             FakeOpenAi third = FakeOpenAi.start().models(key -> Reply.models("m3"));
              ObservedRouter router = ObservedRouter.start(TestConfig.builder()
+                     .preflight(PreflightSettings.DEFAULTS)
                      .failover(new FailoverSettings(new RetrySettings(1, Duration.ofMillis(10), Duration.ofMillis(10),
                                                                       Duration.ZERO), CooldownSettings.DEFAULTS, trigger))
                      .openAi("p1", first.baseUrl())
@@ -59,6 +62,7 @@ class StatusPageBrowserTest {
             first.otherwise(Reply.status(503));
             second.otherwise(Reply.status(429).header("Retry-After", "90"));
             third.otherwise(Reply.text("fine"));
+            assertThat(router.server.preflight().awaitRounds(1, Duration.ofSeconds(20)), is(true));
             router.raw.chat(CHAT.formatted("chat"));
             for (int i = 0; i < 5; i++) {
                 router.raw.chat(CHAT.formatted("steady"));
@@ -90,6 +94,11 @@ class StatusPageBrowserTest {
             assertThat("a sparkline", points.find(), is(true));
             assertThat(points.group(1).trim().split(" ").length, is(5));
             assertThat(dom, containsString("hedging off"));
+            // The live checks: their rhythm in the header, each key's last check beside it.
+            assertThat(dom, containsString("live checks every 30m, last "));
+            assertThat(steady, containsString("main: ok<span class=\"check ok\""));
+            assertThat(steady, containsString("> · checked</span>"));
+            assertThat(dom, containsString("<span class=\"check error\""));
             // Recent events, with the request that caused them.
             assertThat(dom, containsString("data-event=\"breaker_transition\""));
             assertThat(dom, containsString("data-event=\"cooldown_started\""));

@@ -10,6 +10,8 @@ import io.hedgerow.config.HedgeSettings;
 import io.hedgerow.config.HedgingSettings;
 import io.hedgerow.config.KeyRotation;
 import io.hedgerow.config.ModelSettings;
+import io.hedgerow.config.ObserveSettings;
+import io.hedgerow.config.PreflightSettings;
 import io.hedgerow.config.RetrySettings;
 import io.hedgerow.config.CandidateRef;
 import io.hedgerow.config.HedgerowConfig;
@@ -95,8 +97,17 @@ public final class TestConfig {
         private HedgingSettings hedging = new HedgingSettings(BudgetSettings.DEFAULTS,
                                                               HedgingSettings.DEFAULTS.baseline(),
                                                               DemotionSettings.DEFAULTS, HedgeSettings.OFF);
+        // No live checks of the fakes at start-up: each test's upstreams see only what it scripted. Tests of the
+        // checks opt in.
+        private PreflightSettings preflight = PreflightSettings.OFF;
 
         private Builder() {
+        }
+
+        /** Live checks by the running router (default: off). */
+        public Builder preflight(PreflightSettings settings) {
+            this.preflight = settings;
+            return this;
         }
 
         public Builder failover(FailoverSettings settings) {
@@ -190,7 +201,8 @@ public final class TestConfig {
         public HedgerowConfig build() {
             ServerSettings server = new ServerSettings("127.0.0.1", 0, maxBodyBytes, requestTimeout)
                     .withLimits(limits).withAccess(access);
-            return new HedgerowConfig(server, providers, routes, failover, hedging);
+            return new HedgerowConfig(server, providers, routes, failover, hedging,
+                                      ObserveSettings.DEFAULTS.withPreflight(preflight));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.hedgerow.provider.anthropic;
 
+import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
@@ -7,6 +8,7 @@ import io.hedgerow.model.FailureKind;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.HttpUpstream;
 import io.hedgerow.provider.MessageTransforms;
+import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
@@ -14,9 +16,11 @@ import io.hedgerow.provider.ProviderException;
 import io.helidon.webclient.api.HttpClientResponse;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Anthropic's Messages API as a {@link ProviderClient}: {@code POST {base-url}/v1/messages} with the key in
@@ -35,6 +39,7 @@ public final class AnthropicProvider implements ProviderClient {
     private final ProviderConfig config;
     private final HttpUpstream upstream;
     private final String path;
+    private final String modelsPath;
     private final boolean versionConfigured;
 
     public AnthropicProvider(ProviderConfig config, Clock clock) {
@@ -44,6 +49,8 @@ public final class AnthropicProvider implements ProviderClient {
         this.upstream = new HttpUpstream(config, clock);
         String basePath = config.baseUrl().map(u -> u.getPath() == null ? "" : u.getPath()).orElse("");
         this.path = basePath.endsWith("/v1") || basePath.endsWith("/v1/") ? "/messages" : "/v1/messages";
+        // One page of up to 1000 (the default page is 20): a list with more pages is not judged.
+        this.modelsPath = path.replace("/messages", "/models") + "?limit=1000";
         this.versionConfigured = config.headers().keySet().stream().anyMatch(VERSION_HEADER::equalsIgnoreCase);
     }
 
@@ -81,13 +88,23 @@ public final class AnthropicProvider implements ProviderClient {
         }
     }
 
+    /** {@code GET /v1/models} with the headers a chat call sends ({@code x-api-key}, {@code anthropic-version}). */
+    @Override
+    public ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return ModelListing.parse(upstream.getJson(modelsPath, authHeaders(key), key, timeout), "data", "id", key);
+    }
+
     private ChatRequest request(ProviderCall call) {
         return MessageTransforms.applyRoleMap(call.request(), config.roleMap());
     }
 
     private Map<String, String> authHeaders(ProviderCall call) {
+        return authHeaders(call.key());
+    }
+
+    private Map<String, String> authHeaders(Optional<ApiKey> apiKey) {
         Map<String, String> headers = new LinkedHashMap<>();
-        call.key().ifPresent(key -> headers.put("x-api-key", key.value()));
+        apiKey.ifPresent(key -> headers.put("x-api-key", key.value()));
         if (!versionConfigured) {
             headers.put(VERSION_HEADER, API_VERSION);
         }

@@ -10,6 +10,7 @@ import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.HttpUpstream;
 import io.hedgerow.provider.LineReader;
 import io.hedgerow.provider.MessageTransforms;
+import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
@@ -22,6 +23,7 @@ import io.helidon.webclient.api.HttpClientResponse;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -41,6 +43,7 @@ import java.util.Optional;
  */
 public final class OllamaProvider implements ProviderClient {
     static final String PATH = "/api/chat";
+    static final String TAGS = "/api/tags";
 
     private final ProviderConfig config;
     private final Clock clock;
@@ -84,6 +87,12 @@ public final class OllamaProvider implements ProviderClient {
         }
         Optional<ApiKey> key = call.key();
         return new OllamaChatStream(response, lines, line -> upstreamError(line, key, clock));
+    }
+
+    /** {@code GET /api/tags}: the models pulled on this server, e.g. {@code llama3:latest}. */
+    @Override
+    public ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return ModelListing.parse(upstream.getJson(TAGS, authHeaders(key), key, timeout), "models", "name", key);
     }
 
     private byte[] encode(ProviderCall call, boolean stream) throws ProviderException {

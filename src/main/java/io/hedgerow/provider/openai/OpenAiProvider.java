@@ -10,6 +10,7 @@ import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.HttpUpstream;
 import io.hedgerow.provider.MessageTransforms;
+import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
@@ -21,6 +22,8 @@ import io.helidon.webclient.api.HttpClientResponse;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -31,10 +34,22 @@ import java.util.Optional;
 public final class OpenAiProvider implements ProviderClient {
     private final ProviderConfig config;
     private final HttpUpstream upstream;
+    private final boolean openRouter;
 
     public OpenAiProvider(ProviderConfig config, Clock clock) {
+        this(config, clock, isOpenRouter(config));
+    }
+
+    /** A test seam: {@code openRouter} as if the base URL were OpenRouter's. */
+    OpenAiProvider(ProviderConfig config, Clock clock, boolean openRouter) {
         this.config = config;
         this.upstream = new HttpUpstream(config, clock);
+        this.openRouter = openRouter;
+    }
+
+    private static boolean isOpenRouter(ProviderConfig config) {
+        String host = config.baseUrl().map(u -> String.valueOf(u.getHost()).toLowerCase(Locale.ROOT)).orElse("");
+        return host.equals("openrouter.ai") || host.endsWith(".openrouter.ai");
     }
 
     @Override
@@ -70,6 +85,20 @@ public final class OpenAiProvider implements ProviderClient {
             }
         }
         return new OpenAiStream(response, upstream.lines(response), call.key());
+    }
+
+    /**
+     * {@code GET {base-url}/models} with the key, as OpenAI, DeepSeek, vLLM, Kimi and OpenRouter serve it. OpenRouter
+     * lists its models to anyone, so there {@code GET {base-url}/key} (the key's own info) is asked first: it
+     * answers 401 to a key that is not valid.
+     */
+    @Override
+    public ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        Map<String, String> auth = key.map(k -> Map.of("Authorization", "Bearer " + k.value())).orElse(Map.of());
+        if (openRouter) {
+            upstream.getJson("/key", auth, key, timeout);
+        }
+        return ModelListing.parse(upstream.getJson("/models", auth, key, timeout), "data", "id", key);
     }
 
     private HttpClientResponse send(ProviderCall call, boolean stream) throws ProviderException {

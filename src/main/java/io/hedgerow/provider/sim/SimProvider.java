@@ -1,5 +1,6 @@
 package io.hedgerow.provider.sim;
 
+import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.SimSettings;
 import io.hedgerow.model.ChatRequest;
@@ -16,6 +17,7 @@ import io.hedgerow.model.ToolChoice;
 import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
 import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
@@ -73,6 +75,16 @@ public final class SimProvider implements ProviderClient {
     public ChatStream stream(ProviderCall call) throws ProviderException {
         Plan plan = plan(call);
         return new SimStream(plan);
+    }
+
+    /**
+     * Answers from its config, at once and without faults: the models declared under {@code models}, or no list
+     * when none are (the simulator serves any model name).
+     */
+    @Override
+    public ModelListing listModels(Optional<ApiKey> key, Duration timeout) {
+        return config.models().isEmpty() ? ModelListing.unlisted()
+                : ModelListing.of(config.models().keySet().stream().sorted().toList());
     }
 
     private Plan plan(ProviderCall call) throws ProviderException {
