@@ -216,11 +216,13 @@ public final class ChatCompletionsService implements HttpService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        exchange.completed(served.value().usage(), outputChars(served.value().message()));
+        exchange.completed(served.value().usage(), outputChars(served.value()));
     }
 
-    private static long outputChars(Message message) {
-        long chars = 0;
+    private static long outputChars(ChatResponse response) {
+        Message message = response.message();
+        long chars = response.reasoning().map(String::length).orElse(0)
+                + response.refusal().map(String::length).orElse(0);
         for (ContentPart part : message.content()) {
             if (part instanceof ContentPart.Text text) {
                 chars += text.text().length();
@@ -261,10 +263,15 @@ public final class ChatCompletionsService implements HttpService {
         }
     }
 
+    /**
+     * Relays the answer as chunks. Every chunk carries the same envelope: the upstream's {@link StreamEvent.Metadata}
+     * when it came before the first piece (it comes first from the adapters that send one), else the configured
+     * model. The role chunk goes out just before the first piece, or before the end or error when there was none.
+     */
     private void relay(LiveStream live, SseWriter sse, ChatRequest request, String id, long created, String model,
                        String requestId, RequestObserver.Exchange exchange) {
-        ObjectNode role = Json.object().put("role", "assistant").put("content", "");
-        sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, role, Optional.empty()));
+        StreamEvent.Metadata origin = new StreamEvent.Metadata(model, Optional.empty(), Optional.empty());
+        boolean started = false;
         boolean finished = false;
         Optional<Usage> usage = Optional.empty();
         long outputChars = 0;
@@ -276,6 +283,9 @@ public final class ChatCompletionsService implements HttpService {
                 // Once the first token has been sent there is no status code left to change: say it in-band.
                 LOG.log(System.Logger.Level.WARNING, "request {0}: stream from {1} broke: {2}", requestId, model,
                         e.getMessage());
+                if (!started) {
+                    roleChunk(sse, id, created, origin);
+                }
                 ObjectNode error = streamError(e);
                 sse.data(error);
                 exchange.failed(502, error.path("error").path("code").asText());
@@ -284,29 +294,46 @@ public final class ChatCompletionsService implements HttpService {
             if (event.isEmpty()) {
                 break;
             }
+            if (event.get() instanceof StreamEvent.Metadata metadata) {
+                if (!started) {
+                    origin = metadata;
+                }
+                continue;
+            }
+            if (!started) {
+                started = true;
+                roleChunk(sse, id, created, origin);
+            }
             switch (event.get()) {
             case StreamEvent.Finished f -> {
                 finished = true;
-                sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, Json.object(), Optional.of(f.reason())));
+                sse.data(OpenAiResponseCodec.deltaChunk(id, created, origin, Json.object(), Optional.empty(),
+                                                        Optional.of(f.reason())));
             }
             case StreamEvent.Notice notice -> sse.comment(notice.text());
             case StreamEvent.UsageReported u -> {
                 usage = Optional.of(u.usage());
                 if (request.includeUsage()) {
-                    sse.data(OpenAiResponseCodec.usageChunk(id, created, model, u.usage()));
+                    sse.data(OpenAiResponseCodec.usageChunk(id, created, origin, u.usage()));
                 }
             }
             default -> {
                 outputChars += switch (event.get()) {
                     case StreamEvent.TextDelta text -> text.text().length();
+                    case StreamEvent.ReasoningDelta reasoning -> reasoning.text().length();
+                    case StreamEvent.RefusalDelta refusal -> refusal.text().length();
                     case StreamEvent.ToolCallDelta call -> call.name().map(String::length).orElse(0)
                             + call.argumentsFragment().length();
                     default -> 0;
                 };
-                sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, OpenAiResponseCodec.delta(event.get()),
+                sse.data(OpenAiResponseCodec.deltaChunk(id, created, origin, OpenAiResponseCodec.delta(event.get()),
+                                                        OpenAiResponseCodec.logprobs(event.get()),
                                                         Optional.<FinishReason>empty()));
             }
             }
+        }
+        if (!started) {
+            roleChunk(sse, id, created, origin);
         }
         if (!finished) {
             LOG.log(System.Logger.Level.WARNING, "request {0}: stream ended without a finish reason", requestId);
@@ -317,6 +344,11 @@ public final class ChatCompletionsService implements HttpService {
         }
         sse.done();
         exchange.completed(usage, outputChars);
+    }
+
+    private static void roleChunk(SseWriter sse, String id, long created, StreamEvent.Metadata origin) {
+        ObjectNode role = Json.object().put("role", "assistant").put("content", "");
+        sse.data(OpenAiResponseCodec.deltaChunk(id, created, origin, role, Optional.empty(), Optional.empty()));
     }
 
     private static ObjectNode streamError(ProviderException e) {
