@@ -42,7 +42,6 @@ import java.util.Optional;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -61,29 +60,25 @@ public final class ChatCompletionsService implements HttpService {
 
     private static final io.helidon.http.HeaderName TAG_HEADER = HeaderNames.create("x-hedgerow-tag");
 
-    private final Supplier<Engine> engine;
+    private final EngineLeases engines;
     private final RequestObserver observer;
     private final Clock clock;
 
     /** A service on one fixed router and executor, observed by nobody. */
     public ChatCompletionsService(Router router, ChatExecutor executor, long maxBodyBytes, Clock clock) {
-        this(fixed(new Engine(router, executor, maxBodyBytes)), RequestObserver.NONE, clock);
+        this(EngineLeases.fixed(new Engine(router, executor, maxBodyBytes)), RequestObserver.NONE, clock);
     }
 
     /**
-     * @param engine   the current router and executor, read once at the start of each request (a config reload
-     *                 swaps it; requests in flight finish on the one they started with)
+     * @param engines  the current router and executor, taken at the start of each request and held until it ends (a
+     *                 config reload swaps them; requests in flight finish on the ones they started with)
      * @param observer told how each request goes (metrics, cost, events)
      * @param clock    for the {@code created} field of answers
      */
-    public ChatCompletionsService(Supplier<Engine> engine, RequestObserver observer, Clock clock) {
-        this.engine = Objects.requireNonNull(engine, "engine");
+    public ChatCompletionsService(EngineLeases engines, RequestObserver observer, Clock clock) {
+        this.engines = Objects.requireNonNull(engines, "engines");
         this.observer = Objects.requireNonNull(observer, "observer");
         this.clock = Objects.requireNonNull(clock, "clock");
-    }
-
-    private static Supplier<Engine> fixed(Engine engine) {
-        return () -> engine;
     }
 
     @Override
@@ -96,9 +91,10 @@ public final class ChatCompletionsService implements HttpService {
                 .filter(id -> SAFE_REQUEST_ID.matcher(id).matches())
                 .orElseGet(ChatCompletionsService::newRequestId);
         res.header("x-request-id", requestId);
-        Engine current = engine.get();
-        try (RequestObserver.Exchange exchange = GuardedExchange.begin(observer, requestId,
+        try (EngineLeases.Lease lease = engines.acquire();
+             RequestObserver.Exchange exchange = GuardedExchange.begin(observer, requestId,
                                                                        req.headers().first(TAG_HEADER))) {
+            Engine current = lease.engine();
             try {
                 ChatRequest request = parse(req, current.maxBodyBytes());
                 RoutePlan plan = current.router().plan(request.model())
