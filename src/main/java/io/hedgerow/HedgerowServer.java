@@ -21,6 +21,7 @@ import io.hedgerow.observe.ConfigReloader;
 import io.hedgerow.observe.ConfigWatcher;
 import io.hedgerow.observe.EventLog;
 import io.hedgerow.observe.Generation;
+import io.hedgerow.observe.GenerationLeases;
 import io.hedgerow.observe.HedgerowMetrics;
 import io.hedgerow.observe.Observability;
 import io.hedgerow.observe.Readiness;
@@ -59,9 +60,10 @@ import java.util.random.RandomGenerator;
  * events and config reload beside them. The data's path is {@code api -> route -> exec -> provider}; this class
  * only wires it together.
  *
- * <p>Everything built from one config is a {@link Generation}, held in one atomic reference: each request reads
- * it once when it starts, and a reload swaps in the next one, which shares with the old the provider clients and
- * health state of what did not change.
+ * <p>Everything built from one config is a {@link Generation}, held in one atomic reference: each chat request takes
+ * it when it starts and holds it until it ends ({@link GenerationLeases}), and a reload swaps in the next one, which
+ * shares with the old the provider clients and health state of what did not change. A client the new generation does
+ * not share is closed once the last request on an older generation holding it has ended.
  */
 public final class HedgerowServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HedgerowServer.class.getName());
@@ -280,13 +282,14 @@ public final class HedgerowServer implements AutoCloseable {
             Generation g = current.get();
             return new PreflightScheduler.Fleet(g.config(), g.clients(), g.health().keys());
         }, ticker, Ticker.system(), clock, telemetry);
+        GenerationLeases leases = new GenerationLeases(current.get());
 
         Optional<ConfigReloader> reloader = b.configFile.map(file -> new ConfigReloader(
                 current, file, path -> ConfigLoader.load(path, b.environment), wiring::next, g -> {
+                    leases.swapped(g);
                     Observability.swapped(g, telemetry);
                     preflight.reloaded();
-                },
-                events, metrics));
+                }, events, metrics));
         Optional<ConfigWatcher> watcher = Optional.empty();
         if (reloader.isPresent() && config.observe().watchConfig()) {
             try {
@@ -329,8 +332,7 @@ public final class HedgerowServer implements AutoCloseable {
                                         .build())
                     .routing(routing -> routing
                             .addFilter(door)
-                            .register("/v1", new ChatCompletionsService(() -> current.get().engine(), telemetry,
-                                                                        clock),
+                            .register("/v1", new ChatCompletionsService(leases, telemetry, clock),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))

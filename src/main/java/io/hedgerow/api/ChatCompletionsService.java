@@ -42,7 +42,6 @@ import java.util.Optional;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -61,29 +60,25 @@ public final class ChatCompletionsService implements HttpService {
 
     private static final io.helidon.http.HeaderName TAG_HEADER = HeaderNames.create("x-hedgerow-tag");
 
-    private final Supplier<Engine> engine;
+    private final EngineLeases engines;
     private final RequestObserver observer;
     private final Clock clock;
 
     /** A service on one fixed router and executor, observed by nobody. */
     public ChatCompletionsService(Router router, ChatExecutor executor, long maxBodyBytes, Clock clock) {
-        this(fixed(new Engine(router, executor, maxBodyBytes)), RequestObserver.NONE, clock);
+        this(EngineLeases.fixed(new Engine(router, executor, maxBodyBytes)), RequestObserver.NONE, clock);
     }
 
     /**
-     * @param engine   the current router and executor, read once at the start of each request (a config reload
-     *                 swaps it; requests in flight finish on the one they started with)
+     * @param engines  the current router and executor, taken at the start of each request and held until it ends (a
+     *                 config reload swaps them; requests in flight finish on the ones they started with)
      * @param observer told how each request goes (metrics, cost, events)
      * @param clock    for the {@code created} field of answers
      */
-    public ChatCompletionsService(Supplier<Engine> engine, RequestObserver observer, Clock clock) {
-        this.engine = Objects.requireNonNull(engine, "engine");
+    public ChatCompletionsService(EngineLeases engines, RequestObserver observer, Clock clock) {
+        this.engines = Objects.requireNonNull(engines, "engines");
         this.observer = Objects.requireNonNull(observer, "observer");
         this.clock = Objects.requireNonNull(clock, "clock");
-    }
-
-    private static Supplier<Engine> fixed(Engine engine) {
-        return () -> engine;
     }
 
     @Override
@@ -96,9 +91,10 @@ public final class ChatCompletionsService implements HttpService {
                 .filter(id -> SAFE_REQUEST_ID.matcher(id).matches())
                 .orElseGet(ChatCompletionsService::newRequestId);
         res.header("x-request-id", requestId);
-        Engine current = engine.get();
-        try (RequestObserver.Exchange exchange = GuardedExchange.begin(observer, requestId,
+        try (EngineLeases.Lease lease = engines.acquire();
+             RequestObserver.Exchange exchange = GuardedExchange.begin(observer, requestId,
                                                                        req.headers().first(TAG_HEADER))) {
+            Engine current = lease.engine();
             try {
                 ChatRequest request = parse(req, current.maxBodyBytes());
                 RoutePlan plan = current.router().plan(request.model())
@@ -225,11 +221,13 @@ public final class ChatCompletionsService implements HttpService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        exchange.completed(served.value().usage(), outputChars(served.value().message()));
+        exchange.completed(served.value().usage(), outputChars(served.value()));
     }
 
-    private static long outputChars(Message message) {
-        long chars = 0;
+    private static long outputChars(ChatResponse response) {
+        Message message = response.message();
+        long chars = response.reasoning().map(String::length).orElse(0)
+                + response.refusal().map(String::length).orElse(0);
         for (ContentPart part : message.content()) {
             if (part instanceof ContentPart.Text text) {
                 chars += text.text().length();
@@ -270,10 +268,15 @@ public final class ChatCompletionsService implements HttpService {
         }
     }
 
+    /**
+     * Relays the answer as chunks. Every chunk carries the same envelope: the upstream's {@link StreamEvent.Metadata}
+     * when it came before the first piece (it comes first from the adapters that send one), else the configured
+     * model. The role chunk goes out just before the first piece, or before the end or error when there was none.
+     */
     private void relay(LiveStream live, SseWriter sse, ChatRequest request, String id, long created, String model,
                        String requestId, RequestObserver.Exchange exchange) {
-        ObjectNode role = Json.object().put("role", "assistant").put("content", "");
-        sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, role, Optional.empty()));
+        StreamEvent.Metadata origin = new StreamEvent.Metadata(model, Optional.empty(), Optional.empty());
+        boolean started = false;
         boolean finished = false;
         Optional<Usage> usage = Optional.empty();
         long outputChars = 0;
@@ -285,6 +288,9 @@ public final class ChatCompletionsService implements HttpService {
                 // Once the first token has been sent there is no status code left to change: say it in-band.
                 LOG.log(System.Logger.Level.WARNING, "request {0}: stream from {1} broke: {2}", requestId, model,
                         e.getMessage());
+                if (!started) {
+                    roleChunk(sse, id, created, origin);
+                }
                 ObjectNode error = streamError(e);
                 sse.data(error);
                 exchange.failed(502, error.path("error").path("code").asText());
@@ -293,29 +299,46 @@ public final class ChatCompletionsService implements HttpService {
             if (event.isEmpty()) {
                 break;
             }
+            if (event.get() instanceof StreamEvent.Metadata metadata) {
+                if (!started) {
+                    origin = metadata;
+                }
+                continue;
+            }
+            if (!started) {
+                started = true;
+                roleChunk(sse, id, created, origin);
+            }
             switch (event.get()) {
             case StreamEvent.Finished f -> {
                 finished = true;
-                sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, Json.object(), Optional.of(f.reason())));
+                sse.data(OpenAiResponseCodec.deltaChunk(id, created, origin, Json.object(), Optional.empty(),
+                                                        Optional.of(f.reason())));
             }
             case StreamEvent.Notice notice -> sse.comment(notice.text());
             case StreamEvent.UsageReported u -> {
                 usage = Optional.of(u.usage());
                 if (request.includeUsage()) {
-                    sse.data(OpenAiResponseCodec.usageChunk(id, created, model, u.usage()));
+                    sse.data(OpenAiResponseCodec.usageChunk(id, created, origin, u.usage()));
                 }
             }
             default -> {
                 outputChars += switch (event.get()) {
                     case StreamEvent.TextDelta text -> text.text().length();
+                    case StreamEvent.ReasoningDelta reasoning -> reasoning.text().length();
+                    case StreamEvent.RefusalDelta refusal -> refusal.text().length();
                     case StreamEvent.ToolCallDelta call -> call.name().map(String::length).orElse(0)
                             + call.argumentsFragment().length();
                     default -> 0;
                 };
-                sse.data(OpenAiResponseCodec.deltaChunk(id, created, model, OpenAiResponseCodec.delta(event.get()),
+                sse.data(OpenAiResponseCodec.deltaChunk(id, created, origin, OpenAiResponseCodec.delta(event.get()),
+                                                        OpenAiResponseCodec.logprobs(event.get()),
                                                         Optional.<FinishReason>empty()));
             }
             }
+        }
+        if (!started) {
+            roleChunk(sse, id, created, origin);
         }
         if (!finished) {
             LOG.log(System.Logger.Level.WARNING, "request {0}: stream ended without a finish reason", requestId);
@@ -326,6 +349,11 @@ public final class ChatCompletionsService implements HttpService {
         }
         sse.done();
         exchange.completed(usage, outputChars);
+    }
+
+    private static void roleChunk(SseWriter sse, String id, long created, StreamEvent.Metadata origin) {
+        ObjectNode role = Json.object().put("role", "assistant").put("content", "");
+        sse.data(OpenAiResponseCodec.deltaChunk(id, created, origin, role, Optional.empty(), Optional.empty()));
     }
 
     private static ObjectNode streamError(ProviderException e) {

@@ -33,14 +33,17 @@ import java.util.TreeMap;
  *     conversation plus the delivered text is sent, and only the continuation is relayed. Trailing whitespace is
  *     not sent (Anthropic refuses it) and is dropped from the continuation's start instead.</li>
  *     <li><b>Splice</b>, where prefill is refused or unsupported: the original request is restarted and its output
- *     held back by a {@link SpliceFilter} until it has reproduced the delivered text (and tool-call arguments)
- *     exactly; only what comes after is relayed. If the regenerated answer diverges, nothing is stitched: the
- *     stream ends with an error saying the answer was interrupted after N tokens.</li>
+ *     held back by a {@link SpliceFilter} until it has reproduced the delivered reasoning, text, refusal and
+ *     tool-call arguments exactly; only what comes after is relayed. If the regenerated answer diverges, nothing is
+ *     stitched: the stream ends with an error saying the answer was interrupted after N tokens.</li>
  * </ol>
- * Tool-call arguments are never continued by prefill. {@code usage} at the end is the sum over all attempts (the
- * broken one estimated); {@code model} stays the one that started the answer. A {@link StreamEvent.Notice} tells
- * the client where the answer was resumed. A failed prefill is never what the client is told: the error names
- * the original break.
+ * Tool-call arguments and refusals are never continued by prefill, and a prefilled continuation's reasoning is not
+ * relayed (the client's answer is past its reasoning). {@code usage} at the end is the sum over all attempts (the
+ * broken one estimated); the envelope ({@code model}, fingerprint, tier) stays the one that started the answer:
+ * continuations' {@link StreamEvent.Metadata} is dropped. Logprobs are relayed with every piece passed on whole; a
+ * piece cut at the seam loses them, as they cannot be split with its text. A {@link StreamEvent.Notice} tells the
+ * client where the answer was resumed. A failed prefill is never what the client is told: the error names the
+ * original break.
  *
  * <p>Confined to the client's thread.
  */
@@ -55,6 +58,8 @@ final class RecoveringStream implements LiveStream {
     private final Set<Candidate> tried = new HashSet<>();
     private final ArrayDeque<StreamEvent> pending = new ArrayDeque<>();
     private final StringBuilder text = new StringBuilder();
+    private final StringBuilder reasoning = new StringBuilder();
+    private final StringBuilder refusal = new StringBuilder();
     private final Map<Integer, DeliveredCall> calls = new TreeMap<>();
 
     private LiveStream current;
@@ -114,6 +119,10 @@ final class RecoveringStream implements LiveStream {
                 }
                 continue;
             }
+            if (event.get() instanceof StreamEvent.Metadata && resumptions > 0) {
+                // The answer keeps the envelope it started with, whoever finishes it.
+                continue;
+            }
             if (event.get() instanceof StreamEvent.UsageReported reported) {
                 // Held to the end: after a resumption the client is told the sum over every attempt.
                 usage = usage.plus(reported.usage());
@@ -133,6 +142,16 @@ final class RecoveringStream implements LiveStream {
         switch (event) {
         case StreamEvent.TextDelta delta -> {
             text.append(delta.text());
+            contentEvents++;
+            segmentContentEvents++;
+        }
+        case StreamEvent.ReasoningDelta delta -> {
+            reasoning.append(delta.text());
+            contentEvents++;
+            segmentContentEvents++;
+        }
+        case StreamEvent.RefusalDelta delta -> {
+            refusal.append(delta.text());
             contentEvents++;
             segmentContentEvents++;
         }
@@ -167,7 +186,7 @@ final class RecoveringStream implements LiveStream {
             }
         }
         Candidate from = currentCandidate;
-        if (calls.isEmpty() && !text.isEmpty()) {
+        if (calls.isEmpty() && refusal.isEmpty() && !text.isEmpty()) {
             List<Candidate> prefillers = others.stream().filter(c -> c.provider().prefill()).toList();
             if (!prefillers.isEmpty()) {
                 Optional<AttemptStream> continued = race(prefillRequest(), prefillers);
@@ -183,7 +202,8 @@ final class RecoveringStream implements LiveStream {
         if (settings.mode() == RecoverySettings.Mode.PREFILL_OR_SPLICE && !others.isEmpty()) {
             Optional<AttemptStream> restarted = race(request, others);
             if (restarted.isPresent()) {
-                install(restarted.get(), new SpliceFilter(restarted.get(), text.toString(), calls), from, "splice");
+                install(restarted.get(), new SpliceFilter(restarted.get(), reasoning.toString(), text.toString(),
+                                                          refusal.toString(), calls), from, "splice");
                 return true;
             }
         }
@@ -244,7 +264,10 @@ final class RecoveringStream implements LiveStream {
         final StringBuilder arguments = new StringBuilder();
     }
 
-    /** Drops from a prefilled continuation the whitespace the client already has. */
+    /**
+     * Drops from a prefilled continuation the whitespace the client already has, and any reasoning: the client's
+     * answer is past its reasoning, and a continuation's thinking would land in the middle of it.
+     */
     private static final class PrefillFilter implements LiveStream {
         private final LiveStream inner;
         private String toDrop;
@@ -258,6 +281,9 @@ final class RecoveringStream implements LiveStream {
         public Optional<StreamEvent> next() throws ProviderException {
             while (true) {
                 Optional<StreamEvent> event = inner.next();
+                if (event.isPresent() && event.get() instanceof StreamEvent.ReasoningDelta) {
+                    continue;
+                }
                 if (toDrop.isEmpty() || event.isEmpty() || !(event.get() instanceof StreamEvent.TextDelta delta)) {
                     return event;
                 }
@@ -267,6 +293,9 @@ final class RecoveringStream implements LiveStream {
                     same++;
                 }
                 toDrop = same == delta.text().length() ? toDrop.substring(same) : "";
+                if (same == 0) {
+                    return event;
+                }
                 if (same < delta.text().length()) {
                     return Optional.of(new StreamEvent.TextDelta(delta.text().substring(same)));
                 }
@@ -281,20 +310,31 @@ final class RecoveringStream implements LiveStream {
 
     /**
      * Holds a regenerated answer back until it has reproduced what the client already has, then relays only what
-     * comes after. Text and each delivered tool call's name and arguments must match exactly; any difference is a
-     * {@code BAD_RESPONSE} ("diverged"), raised before anything of the new answer reached the client.
+     * comes after. Reasoning, text, refusal and each delivered tool call's name and arguments must match exactly, in
+     * the answer's order (reasoning before the rest, text before tool calls), and nothing new passes before all of
+     * it is reproduced; any difference is a {@code BAD_RESPONSE} ("diverged"), raised before anything of the new
+     * answer reached the client. One exception: when the client got an answer without reasoning (its model keeps it
+     * to itself), a regeneration's reasoning is dropped rather than shown in the middle of that answer.
      */
     static final class SpliceFilter implements LiveStream {
         private final LiveStream inner;
-        private final String deliveredText;
+        private final Channel reasoning;
+        private final Channel text;
+        private final Channel refusal;
         private final Map<Integer, DeliveredCall> deliveredCalls;
-        private final StringBuilder regenerated = new StringBuilder();
-        private final Map<Integer, StringBuilder> regeneratedArgs = new TreeMap<>();
+        private final Map<Integer, Channel> arguments = new TreeMap<>();
+        private final boolean answerDelivered;
 
-        SpliceFilter(LiveStream inner, String deliveredText, Map<Integer, DeliveredCall> deliveredCalls) {
+        SpliceFilter(LiveStream inner, String deliveredReasoning, String deliveredText, String deliveredRefusal,
+                     Map<Integer, DeliveredCall> deliveredCalls) {
             this.inner = inner;
-            this.deliveredText = deliveredText;
+            this.reasoning = new Channel("reasoning", deliveredReasoning);
+            this.text = new Channel("text", deliveredText);
+            this.refusal = new Channel("refusal", deliveredRefusal);
             this.deliveredCalls = Map.copyOf(deliveredCalls);
+            deliveredCalls.forEach((index, call) -> arguments.put(index, new Channel(
+                    "tool call " + index + " arguments", call.arguments.toString())));
+            this.answerDelivered = !deliveredText.isEmpty() || !deliveredRefusal.isEmpty() || !deliveredCalls.isEmpty();
         }
 
         @Override
@@ -314,58 +354,68 @@ final class RecoveringStream implements LiveStream {
         /** The part of an event the client does not have yet, or empty when all of it is a reproduction. */
         private Optional<StreamEvent> beyondDelivered(StreamEvent event) throws ProviderException {
             switch (event) {
-            case StreamEvent.TextDelta delta -> {
-                int before = regenerated.length();
-                regenerated.append(delta.text());
-                String sofar = regenerated.toString();
-                if (sofar.length() <= deliveredText.length()) {
-                    if (!deliveredText.startsWith(sofar)) {
-                        throw diverged("text");
-                    }
+            case StreamEvent.ReasoningDelta delta -> {
+                String beyond = reasoning.beyond(delta.text());
+                if (beyond.isEmpty() || answerDelivered && reasoning.delivered.isEmpty()) {
                     return Optional.empty();
                 }
-                if (!sofar.startsWith(deliveredText)) {
-                    throw diverged("text");
+                if (answerDelivered) {
+                    throw diverged("reasoning (it went on where the delivered answer had stopped reasoning)");
                 }
-                int from = Math.max(0, deliveredText.length() - before);
-                return Optional.of(new StreamEvent.TextDelta(delta.text().substring(from)));
+                requireAllReproduced();
+                return Optional.of(beyond.length() == delta.text().length() ? delta
+                                           : new StreamEvent.ReasoningDelta(beyond));
+            }
+            case StreamEvent.TextDelta delta -> {
+                requireReasoningReproduced();
+                String beyond = text.beyond(delta.text());
+                if (beyond.isEmpty()) {
+                    return Optional.empty();
+                }
+                requireAllReproduced();
+                // Logprobs belong to the whole piece: a piece cut at the seam goes without them.
+                return Optional.of(beyond.length() == delta.text().length() ? delta
+                                           : new StreamEvent.TextDelta(beyond));
+            }
+            case StreamEvent.RefusalDelta delta -> {
+                requireReasoningReproduced();
+                String beyond = refusal.beyond(delta.text());
+                if (beyond.isEmpty()) {
+                    return Optional.empty();
+                }
+                requireAllReproduced();
+                return Optional.of(beyond.length() == delta.text().length() ? delta
+                                           : new StreamEvent.RefusalDelta(beyond, Optional.empty()));
             }
             case StreamEvent.ToolCallDelta delta -> {
-                if (regenerated.length() < deliveredText.length()) {
+                requireReasoningReproduced();
+                if (!text.reproduced()) {
                     throw diverged("text (a tool call came before the delivered text was reproduced)");
                 }
                 DeliveredCall delivered = deliveredCalls.get(delta.index());
                 if (delivered == null) {
+                    requireAllReproduced();
                     return Optional.of(delta);
                 }
                 if (delta.name().isPresent() && !delta.name().get().equals(delivered.name)) {
                     throw diverged("tool call " + delta.index() + " name");
                 }
-                StringBuilder args = regeneratedArgs.computeIfAbsent(delta.index(), i -> new StringBuilder());
-                int before = args.length();
-                args.append(delta.argumentsFragment());
-                String want = delivered.arguments.toString();
-                String sofar = args.toString();
-                if (sofar.length() <= want.length()) {
-                    if (!want.startsWith(sofar)) {
-                        throw diverged("tool call " + delta.index() + " arguments");
-                    }
+                String beyond = arguments.get(delta.index()).beyond(delta.argumentsFragment());
+                if (beyond.isEmpty()) {
                     return Optional.empty();
                 }
-                if (!sofar.startsWith(want)) {
-                    throw diverged("tool call " + delta.index() + " arguments");
-                }
-                int from = Math.max(0, want.length() - before);
+                requireAllReproduced();
                 return Optional.of(new StreamEvent.ToolCallDelta(delta.index(), Optional.empty(), Optional.empty(),
-                                                                 delta.argumentsFragment().substring(from)));
+                                                                 beyond));
             }
             case StreamEvent.Finished finished -> {
-                if (regenerated.length() < deliveredText.length()) {
-                    throw diverged("length (it ended before reproducing the delivered text)");
+                for (Channel channel : List.of(reasoning, text, refusal)) {
+                    if (!channel.reproduced()) {
+                        throw diverged("length (it ended before reproducing the delivered " + channel.what + ")");
+                    }
                 }
-                for (Map.Entry<Integer, DeliveredCall> call : deliveredCalls.entrySet()) {
-                    StringBuilder args = regeneratedArgs.get(call.getKey());
-                    if (args == null || args.length() < call.getValue().arguments.length()) {
+                for (Map.Entry<Integer, Channel> call : arguments.entrySet()) {
+                    if (!call.getValue().reproduced()) {
                         throw diverged("tool call " + call.getKey() + " (it ended before reproducing it)");
                     }
                 }
@@ -377,6 +427,26 @@ final class RecoveringStream implements LiveStream {
             }
         }
 
+        private void requireReasoningReproduced() throws ProviderException {
+            if (!reasoning.reproduced()) {
+                throw diverged("reasoning (the answer began before the delivered reasoning was reproduced)");
+            }
+        }
+
+        /** Something new may reach the client only once all it already has was reproduced. */
+        private void requireAllReproduced() throws ProviderException {
+            for (Channel channel : List.of(reasoning, text, refusal)) {
+                if (!channel.reproduced()) {
+                    throw diverged(channel.what + " (the answer went on before it was reproduced)");
+                }
+            }
+            for (Map.Entry<Integer, Channel> call : arguments.entrySet()) {
+                if (!call.getValue().reproduced()) {
+                    throw diverged("tool call " + call.getKey() + " (the answer went on before it was reproduced)");
+                }
+            }
+        }
+
         private static ProviderException diverged(String what) {
             return ProviderException.of(FailureKind.BAD_RESPONSE, "the regenerated answer diverged from the "
                     + "delivered one in its " + what + ", so it was not stitched");
@@ -385,6 +455,33 @@ final class RecoveringStream implements LiveStream {
         @Override
         public void close() {
             inner.close();
+        }
+
+        /** One delivered text (reasoning, answer, refusal, a tool call's arguments) and how far it was reproduced. */
+        private static final class Channel {
+            final String what;
+            final String delivered;
+            private int regenerated;
+
+            Channel(String what, String delivered) {
+                this.what = what;
+                this.delivered = delivered;
+            }
+
+            boolean reproduced() {
+                return regenerated >= delivered.length();
+            }
+
+            /** The part of a regenerated piece beyond the delivered text; empty while it is a reproduction. */
+            String beyond(String piece) throws ProviderException {
+                int before = regenerated;
+                regenerated += piece.length();
+                int overlap = Math.min(piece.length(), Math.max(0, delivered.length() - before));
+                if (overlap > 0 && !delivered.regionMatches(before, piece, 0, overlap)) {
+                    throw diverged(what);
+                }
+                return piece.substring(overlap);
+            }
         }
     }
 }

@@ -1,12 +1,13 @@
 package io.hedgerow.model;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * One event of a streamed answer in canonical form. Adapters turn their provider's stream into these;
- * the API turns them into OpenAI chunks. A well-formed stream is any number of deltas, then one
- * {@link Finished}, optionally followed by {@link UsageReported}.
+ * the API turns them into OpenAI chunks. A well-formed stream is optionally one {@link Metadata} first, then any
+ * number of deltas, then one {@link Finished}, optionally followed by {@link UsageReported}.
  */
 public sealed interface StreamEvent {
 
@@ -15,10 +16,61 @@ public sealed interface StreamEvent {
         return false;
     }
 
-    /** A piece of the assistant's text. */
-    record TextDelta(String text) implements StreamEvent {
+    /**
+     * Who is answering, as the upstream names itself: its model (often a dated snapshot of the configured name) and,
+     * from OpenAI-compatible providers, the {@code system_fingerprint} and {@code service_tier} its chunks carry.
+     * Comes before the first delta; every chunk of the answer repeats it.
+     */
+    record Metadata(String model, Optional<String> systemFingerprint, Optional<String> serviceTier)
+            implements StreamEvent {
+        public Metadata {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(systemFingerprint, "systemFingerprint");
+            Objects.requireNonNull(serviceTier, "serviceTier");
+        }
+    }
+
+    /**
+     * A piece of the assistant's text, with OpenAI's {@code logprobs} object for its tokens when the client asked for
+     * them (plain Java values, relayed as they came; not copied, so treat them as read-only).
+     */
+    record TextDelta(String text, Optional<Map<String, Object>> logprobs) implements StreamEvent {
         public TextDelta {
             Objects.requireNonNull(text, "text");
+            Objects.requireNonNull(logprobs, "logprobs");
+        }
+
+        /** A piece of text without log probabilities. */
+        public TextDelta(String text) {
+            this(text, Optional.empty());
+        }
+
+        @Override
+        public boolean isContent() {
+            return !text.isEmpty();
+        }
+    }
+
+    /**
+     * A piece of the model's reasoning ("thinking"), which comes before its answer and is shown apart from it.
+     * It counts as content: the client sees it, so once it is delivered the answer belongs to this attempt.
+     */
+    record ReasoningDelta(String text) implements StreamEvent {
+        public ReasoningDelta {
+            Objects.requireNonNull(text, "text");
+        }
+
+        @Override
+        public boolean isContent() {
+            return !text.isEmpty();
+        }
+    }
+
+    /** A piece of a refusal (the model declined, and says why apart from content), with its logprobs if asked. */
+    record RefusalDelta(String text, Optional<Map<String, Object>> logprobs) implements StreamEvent {
+        public RefusalDelta {
+            Objects.requireNonNull(text, "text");
+            Objects.requireNonNull(logprobs, "logprobs");
         }
 
         @Override

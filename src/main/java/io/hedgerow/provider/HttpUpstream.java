@@ -105,6 +105,14 @@ public final class HttpUpstream {
         }
     }
 
+    /**
+     * Closes the idle connections, and each lent one when its exchange ends, instead of keeping it; see
+     * {@link ProviderClient#close()}. Idempotent.
+     */
+    public void close() {
+        connections.close();
+    }
+
     /** The provider this upstream belongs to. */
     public ProviderConfig config() {
         return config;

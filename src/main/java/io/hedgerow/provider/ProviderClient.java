@@ -13,7 +13,7 @@ import java.util.Optional;
  * They hold no health state and make no routing decisions. Calls block; callers run them on virtual threads
  * and cancel by interrupting the thread (and closing the stream).
  */
-public interface ProviderClient {
+public interface ProviderClient extends AutoCloseable {
 
     /** The provider's configured name. */
     String name();
@@ -41,5 +41,15 @@ public interface ProviderClient {
      */
     default ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
         throw ProviderException.of(FailureKind.BAD_REQUEST, "this provider cannot be checked without generating");
+    }
+
+    /**
+     * Lets go of the upstream connections: idle ones are closed at once, those lent to an exchange when it ends.
+     * Called once no request can use this client any more (a reload replaced or removed its provider); an exchange
+     * that still comes (a probe that outlived its request) works, on a connection closed after it. Idempotent; never
+     * throws. Adapters without connections have nothing to do.
+     */
+    @Override
+    default void close() {
     }
 }

@@ -26,7 +26,11 @@ import java.util.concurrent.LinkedBlockingDeque;
  * first. Connections are reused most recently released first, so after a burst the surplus stays idle and is
  * closed by its monitor when the read timeout passes.
  *
- * <p>Thread-safe: the idle connections are a concurrent deque; a lent connection belongs to its request.
+ * <p>{@link #close()} closes the idle connections and keeps none from then on: a connection given back after it is
+ * closed instead, so an exchange still running finishes undisturbed and leaves nothing open behind it.
+ *
+ * <p>Thread-safe: the idle connections are a concurrent deque; a lent connection belongs to its request; the closed
+ * flag is volatile, and a connection given back while closing is taken back out of the deque and closed.
  */
 final class UpstreamConnections {
     private static final List<String> HTTP1 = List.of(Http1Client.PROTOCOL_ID);
@@ -37,6 +41,7 @@ final class UpstreamConnections {
     private final WebClient client;
     private final ConnectionKey key;
     private final LinkedBlockingDeque<TcpClientConnection> idle = new LinkedBlockingDeque<>(MAX_IDLE);
+    private volatile boolean closed;
 
     UpstreamConnections(WebClient client, URI base) {
         this.client = client;
@@ -57,16 +62,29 @@ final class UpstreamConnections {
             }
             connection.closeResource();
         }
-        return TcpClientConnection.create(client, key, HTTP1, this::giveBack, closed -> { }).connect();
+        return TcpClientConnection.create(client, key, HTTP1, this::giveBack, gone -> { }).connect();
+    }
+
+    /** Closes the idle connections now, and every connection given back from now on. Idempotent. */
+    void close() {
+        closed = true;
+        TcpClientConnection connection;
+        while ((connection = idle.pollFirst()) != null) {
+            connection.closeResource();
+        }
     }
 
     /** Called when a response was read to its end: keep the connection (true) or let the client close it. */
     private boolean giveBack(TcpClientConnection connection) {
-        if (!connection.isConnected()) {
+        if (closed || !connection.isConnected()) {
             return false;
         }
         // The monitor first, then visibility: the order Helidon 4.3.0's cache gets wrong.
         connection.helidonSocket().idle();
-        return idle.offerFirst(connection);
+        if (!idle.offerFirst(connection)) {
+            return false;
+        }
+        // Closed meanwhile: take it back out, unless close() already has (and closed it).
+        return !closed || !idle.remove(connection);
     }
 }

@@ -13,11 +13,19 @@ import io.hedgerow.model.Usage;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * OpenAI chat-completions answers, both ways: parsing what OpenAI-compatible providers return (whole
  * answers and stream chunks) and writing what Hedgerow's clients receive.
+ *
+ * <p>Besides the message, an answer keeps what clients read of it: the upstream's model name,
+ * {@code system_fingerprint}, {@code service_tier}, {@code logprobs} (per answer, or per chunk with the chunk's piece),
+ * {@code refusal}, reasoning text ({@code reasoning_content}, or OpenRouter's {@code reasoning}, written back as
+ * {@code reasoning_content}) and the cached and reasoning token counts. Other fields are not relayed: each carried
+ * one is named in the canonical model, so that the other providers' adapters can fill it in where they have an
+ * equivalent.
  */
 public final class OpenAiResponseCodec {
 
@@ -61,18 +69,23 @@ public final class OpenAiResponseCodec {
                                                : arguments.isTextual() ? arguments.asText() : arguments.toString()));
             }
         }
+        Optional<String> refusal = Json.text(message, "refusal").filter(s -> !s.isEmpty());
         Message answer = new Message(Role.ASSISTANT,
-                                     content.isEmpty() && !calls.isEmpty() ? List.of()
+                                     content.isEmpty() && (!calls.isEmpty() || refusal.isPresent()) ? List.of()
                                              : List.of(new io.hedgerow.model.ContentPart.Text(content)),
                                      calls, Optional.empty(), Optional.empty());
         FinishReason reason = Json.text(choice, "finish_reason").map(FinishReason::fromWire)
                 .orElse(calls.isEmpty() ? FinishReason.STOP : FinishReason.TOOL_CALLS);
         return new ChatResponse(Json.text(body, "model").orElse(fallbackModel), answer, reason,
-                                parseUsage(body.get("usage")));
+                                parseUsage(body.get("usage")), reasoning(message), refusal,
+                                logprobs(choice), Json.text(body, "system_fingerprint"),
+                                Json.text(body, "service_tier"));
     }
 
     /**
-     * Parses one stream chunk into canonical events, in order: text, tool-call pieces, finish, usage.
+     * Parses one stream chunk into canonical events, in order: reasoning, text, refusal, tool-call pieces, finish,
+     * usage. The chunk's {@code logprobs} travel with its text (or refusal) piece; see {@link #metadata} for the
+     * envelope.
      */
     public static List<StreamEvent> parseChunk(JsonNode chunk) throws MalformedResponseException {
         if (chunk == null || !chunk.isObject()) {
@@ -84,8 +97,14 @@ public final class OpenAiResponseCodec {
             JsonNode choice = choices.get(0);
             JsonNode delta = choice.get("delta");
             if (delta != null && delta.isObject()) {
-                Json.text(delta, "content").filter(s -> !s.isEmpty())
-                        .ifPresent(text -> events.add(new StreamEvent.TextDelta(text)));
+                reasoning(delta).ifPresent(text -> events.add(new StreamEvent.ReasoningDelta(text)));
+                Optional<String> text = Json.text(delta, "content").filter(s -> !s.isEmpty());
+                Optional<String> refusal = Json.text(delta, "refusal").filter(s -> !s.isEmpty());
+                Optional<Map<String, Object>> logprobs = text.isPresent() || refusal.isPresent()
+                        ? logprobs(choice) : Optional.empty();
+                text.ifPresent(t -> events.add(new StreamEvent.TextDelta(t, logprobs)));
+                refusal.ifPresent(r -> events.add(new StreamEvent.RefusalDelta(
+                        r, text.isPresent() ? Optional.empty() : logprobs)));
                 JsonNode toolCalls = delta.get("tool_calls");
                 if (toolCalls != null && toolCalls.isArray()) {
                     for (JsonNode call : toolCalls) {
@@ -108,6 +127,26 @@ public final class OpenAiResponseCodec {
         return events;
     }
 
+    /** A chunk's envelope as a {@link StreamEvent.Metadata}: empty when it names no model. */
+    public static Optional<StreamEvent.Metadata> metadata(JsonNode chunk) {
+        return Json.text(chunk, "model").map(model -> new StreamEvent.Metadata(
+                model, Json.text(chunk, "system_fingerprint"), Json.text(chunk, "service_tier")));
+    }
+
+    /**
+     * Reasoning text, under the name the provider uses: {@code reasoning_content} (DeepSeek, vLLM, Qwen, Kimi) or
+     * {@code reasoning} (OpenRouter); empty text is none.
+     */
+    private static Optional<String> reasoning(JsonNode messageOrDelta) {
+        return Json.text(messageOrDelta, "reasoning_content").filter(s -> !s.isEmpty())
+                .or(() -> Json.text(messageOrDelta, "reasoning").filter(s -> !s.isEmpty()));
+    }
+
+    private static Optional<Map<String, Object>> logprobs(JsonNode choice) {
+        JsonNode logprobs = choice.get("logprobs");
+        return logprobs != null && logprobs.isObject() ? Optional.of(Json.toMap(logprobs)) : Optional.empty();
+    }
+
     /** The answer as the client receives it. */
     public static ObjectNode write(ChatResponse response, String id, long createdSeconds) {
         ObjectNode out = Json.object()
@@ -123,7 +162,12 @@ public final class OpenAiResponseCodec {
         } else {
             message.put("content", answer.text());
         }
-        message.putNull("refusal");
+        response.reasoning().ifPresent(reasoning -> message.put("reasoning_content", reasoning));
+        if (response.refusal().isPresent()) {
+            message.put("refusal", response.refusal().get());
+        } else {
+            message.putNull("refusal");
+        }
         if (!answer.toolCalls().isEmpty()) {
             ArrayNode calls = message.putArray("tool_calls");
             for (ToolCall call : answer.toolCalls()) {
@@ -131,28 +175,33 @@ public final class OpenAiResponseCodec {
                         .putObject("function").put("name", call.name()).put("arguments", call.arguments());
             }
         }
-        choice.putNull("logprobs");
+        writeLogprobs(choice, response.logprobs());
         choice.put("finish_reason", response.finishReason().wireName());
         response.usage().ifPresent(usage -> out.set("usage", writeUsage(usage)));
+        response.serviceTier().ifPresent(tier -> out.put("service_tier", tier));
+        response.systemFingerprint().ifPresent(fingerprint -> out.put("system_fingerprint", fingerprint));
         return out;
     }
 
-    /** A chunk's envelope; callers fill in {@code choices[0].delta} or the usage. */
-    public static ObjectNode chunk(String id, long createdSeconds, String model) {
-        return Json.object()
+    /** A chunk's envelope, the same for every chunk of one answer; callers fill in the choices or the usage. */
+    public static ObjectNode chunk(String id, long createdSeconds, StreamEvent.Metadata origin) {
+        ObjectNode out = Json.object()
                 .put("id", id)
                 .put("object", "chat.completion.chunk")
                 .put("created", createdSeconds)
-                .put("model", model);
+                .put("model", origin.model());
+        origin.serviceTier().ifPresent(tier -> out.put("service_tier", tier));
+        origin.systemFingerprint().ifPresent(fingerprint -> out.put("system_fingerprint", fingerprint));
+        return out;
     }
 
-    /** A chunk carrying one delta (or a finish reason). */
-    public static ObjectNode deltaChunk(String id, long createdSeconds, String model, ObjectNode delta,
-                                        Optional<FinishReason> finish) {
-        ObjectNode out = chunk(id, createdSeconds, model);
+    /** A chunk carrying one delta (or a finish reason), with the logprobs of its tokens when there are some. */
+    public static ObjectNode deltaChunk(String id, long createdSeconds, StreamEvent.Metadata origin, ObjectNode delta,
+                                        Optional<Map<String, Object>> logprobs, Optional<FinishReason> finish) {
+        ObjectNode out = chunk(id, createdSeconds, origin);
         ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
         choice.set("delta", delta);
-        choice.putNull("logprobs");
+        writeLogprobs(choice, logprobs);
         if (finish.isPresent()) {
             choice.put("finish_reason", finish.get().wireName());
         } else {
@@ -161,11 +210,13 @@ public final class OpenAiResponseCodec {
         return out;
     }
 
-    /** The delta object for one content event (text or a tool-call piece). */
+    /** The delta object for one content event (text, reasoning, refusal or a tool-call piece). */
     public static ObjectNode delta(StreamEvent event) {
         ObjectNode delta = Json.object();
         switch (event) {
         case StreamEvent.TextDelta text -> delta.put("content", text.text());
+        case StreamEvent.ReasoningDelta reasoning -> delta.put("reasoning_content", reasoning.text());
+        case StreamEvent.RefusalDelta refusal -> delta.put("refusal", refusal.text());
         case StreamEvent.ToolCallDelta call -> {
             ObjectNode c = delta.putArray("tool_calls").addObject().put("index", call.index());
             call.id().ifPresent(id -> c.put("id", id).put("type", "function"));
@@ -180,21 +231,46 @@ public final class OpenAiResponseCodec {
         return delta;
     }
 
+    /** The logprobs a content event carries, for {@link #deltaChunk}. */
+    public static Optional<Map<String, Object>> logprobs(StreamEvent event) {
+        return switch (event) {
+            case StreamEvent.TextDelta text -> text.logprobs();
+            case StreamEvent.RefusalDelta refusal -> refusal.logprobs();
+            default -> Optional.empty();
+        };
+    }
+
     /** The final usage-only chunk ({@code stream_options.include_usage}). */
-    public static ObjectNode usageChunk(String id, long createdSeconds, String model, Usage usage) {
-        ObjectNode out = chunk(id, createdSeconds, model);
+    public static ObjectNode usageChunk(String id, long createdSeconds, StreamEvent.Metadata origin, Usage usage) {
+        ObjectNode out = chunk(id, createdSeconds, origin);
         out.putArray("choices");
         out.set("usage", writeUsage(usage));
         return out;
     }
 
+    /** Usage as OpenAI writes it; the details objects only when the provider reported them. */
     public static ObjectNode writeUsage(Usage usage) {
-        return Json.object()
+        ObjectNode out = Json.object()
                 .put("prompt_tokens", usage.promptTokens())
                 .put("completion_tokens", usage.completionTokens())
                 .put("total_tokens", usage.totalTokens());
+        usage.cachedTokens().ifPresent(n -> out.putObject("prompt_tokens_details").put("cached_tokens", n));
+        usage.reasoningTokens().ifPresent(n -> out.putObject("completion_tokens_details").put("reasoning_tokens", n));
+        return out;
     }
 
+    private static void writeLogprobs(ObjectNode choice, Optional<Map<String, Object>> logprobs) {
+        if (logprobs.isPresent()) {
+            choice.set("logprobs", Json.toTree(logprobs.get()));
+        } else {
+            choice.putNull("logprobs");
+        }
+    }
+
+    /**
+     * Usage with its details: {@code prompt_tokens_details.cached_tokens} (DeepSeek's {@code prompt_cache_hit_tokens}
+     * when that is all there is) and {@code completion_tokens_details.reasoning_tokens}.
+     */
     static Optional<Usage> parseUsage(JsonNode usage) {
         if (usage == null || !usage.isObject()) {
             return Optional.empty();
@@ -204,6 +280,15 @@ public final class OpenAiResponseCodec {
         if (prompt == null || completion == null || !prompt.canConvertToInt() || !completion.canConvertToInt()) {
             return Optional.empty();
         }
-        return Optional.of(new Usage(prompt.asInt(), completion.asInt()));
+        return Optional.of(new Usage(prompt.asInt(), completion.asInt(),
+                                     count(usage.path("prompt_tokens_details"), "cached_tokens")
+                                             .or(() -> count(usage, "prompt_cache_hit_tokens")),
+                                     count(usage.path("completion_tokens_details"), "reasoning_tokens")));
+    }
+
+    private static Optional<Integer> count(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isIntegralNumber() && value.canConvertToInt() && value.asInt() >= 0
+                ? Optional.of(value.asInt()) : Optional.empty();
     }
 }

@@ -21,6 +21,7 @@ import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionNamedToolChoice;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
+import com.openai.models.chat.completions.ChatCompletionTokenLogprob;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.completions.CompletionUsage;
 import com.openai.models.models.Model;
@@ -59,7 +60,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The official OpenAI Java SDK as the client, Hedgerow in the middle, a real fake OpenAI server behind it:
  * plain and streamed text, usage, tools (definitions, forced choice, calls streamed in pieces, the follow-up
- * turn with tool results) and the simulated provider. Each test checks both what the SDK sees and what the
+ * turn with tool results), what answers carry beside the message (logprobs, usage details, the upstream's model and
+ * fingerprint, reasoning, refusals) and the simulated provider. Each test checks both what the SDK sees and what the
  * upstream received.
  */
 class OpenAiSdkEndToEndTest {
@@ -162,6 +164,118 @@ class OpenAiSdkEndToEndTest {
         JsonNode sent = upstream.onlyExchange().body();
         assertTrue(sent.path("stream").asBoolean());
         assertTrue(sent.path("stream_options").path("include_usage").asBoolean());
+    }
+
+    @Test
+    void logprobsUsageDetailsAndTheUpstreamsEnvelopeReachTheSdk() throws Exception {
+        upstream.enqueue(Reply.text("Hel", "lo").model("gpt-test-2025-04-14").usage(40, 2).usageDetails(32, 0));
+
+        ChatCompletion completion = client.chat().completions().create(
+                params().addUserMessage("Say hello").logprobs(true).topLogprobs(2).build());
+
+        ChatCompletion.Choice choice = completion.choices().getFirst();
+        List<ChatCompletionTokenLogprob> tokens = choice.logprobs().orElseThrow().content().orElseThrow();
+        assertEquals(List.of("Hel", "lo"), tokens.stream().map(ChatCompletionTokenLogprob::token).toList());
+        assertEquals(List.of(-3.1e-6, -0.25), tokens.stream().map(ChatCompletionTokenLogprob::logprob).toList());
+        assertEquals(List.of(72L, 101L, 108L), tokens.getFirst().bytes().orElseThrow());
+        assertEquals(List.of("lo", "lo~1"), tokens.get(1).topLogprobs().stream()
+                .map(ChatCompletionTokenLogprob.TopLogprob::token).toList());
+        assertEquals("Hello", choice.message().content().orElseThrow());
+        assertFalse(choice.message().refusal().isPresent());
+        assertEquals("gpt-test-2025-04-14", completion.model());
+        assertEquals(Optional.of(FakeOpenAi.FINGERPRINT), completion.systemFingerprint());
+        assertEquals(Optional.of(ChatCompletion.ServiceTier.DEFAULT), completion.serviceTier());
+        CompletionUsage usage = completion.usage().orElseThrow();
+        assertEquals(Optional.of(32L), usage.promptTokensDetails().orElseThrow().cachedTokens());
+        assertEquals(Optional.of(0L), usage.completionTokensDetails().orElseThrow().reasoningTokens());
+
+        JsonNode sent = upstream.onlyExchange().body();
+        assertEquals(json("true"), sent.get("logprobs"));
+        assertEquals(json("2"), sent.get("top_logprobs"));
+    }
+
+    @Test
+    void streamedChunksCarryTheirOwnLogprobsTheUpstreamsEnvelopeAndUsageDetails() {
+        upstream.enqueue(Reply.text("Hel", "lo", " there").model("gpt-test-2025-04-14").usage(40, 3)
+                                 .usageDetails(32, 0));
+
+        List<ChatCompletionChunk> chunks;
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
+                params().addUserMessage("Say hello").logprobs(true).topLogprobs(1)
+                        .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+            chunks = stream.stream().toList();
+        }
+
+        assertEquals("Hello there", text(chunks));
+        List<String> tokens = new ArrayList<>();
+        for (ChatCompletionChunk chunk : chunks) {
+            assertEquals("gpt-test-2025-04-14", chunk.model(), "every chunk names the model that answered");
+            assertEquals(Optional.of(FakeOpenAi.FINGERPRINT), chunk.systemFingerprint());
+            for (ChatCompletionChunk.Choice choice : chunk.choices()) {
+                String content = choice.delta().content().orElse("");
+                List<String> own = choice.logprobs().flatMap(ChatCompletionChunk.Choice.Logprobs::content)
+                        .orElse(List.of()).stream().map(ChatCompletionTokenLogprob::token).toList();
+                // A chunk carries the logprobs of its own piece, and only those.
+                assertEquals(content.isEmpty() ? List.of() : List.of(content), own, chunk::toString);
+                tokens.addAll(own);
+            }
+        }
+        assertEquals(List.of("Hel", "lo", " there"), tokens);
+        CompletionUsage usage = chunks.getLast().usage().orElseThrow();
+        assertEquals(Optional.of(32L), usage.promptTokensDetails().orElseThrow().cachedTokens());
+    }
+
+    @Test
+    void reasoningReachesTheSdkAsReasoningContentWholeAndStreamed() {
+        upstream.enqueue(Reply.text("4").reasoning("Two and two", " make four.").usage(10, 7).usageDetails(0, 5),
+                         Reply.text("4").reasoning("Two and two", " make four.").reasoningField("reasoning"));
+
+        ChatCompletion whole = client.chat().completions().create(params().addUserMessage("2 + 2?").build());
+        ChatCompletionMessage message = whole.choices().getFirst().message();
+        assertEquals("4", message.content().orElseThrow());
+        assertEquals("Two and two make four.", message._additionalProperties().get("reasoning_content")
+                .convert(String.class));
+        assertEquals(Optional.of(5L), whole.usage().orElseThrow().completionTokensDetails().orElseThrow()
+                .reasoningTokens());
+
+        List<ChatCompletionChunk> chunks;
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
+                params().addUserMessage("2 + 2?").build())) {
+            chunks = stream.stream().toList();
+        }
+        // OpenRouter's "reasoning" arrives as reasoning_content, each piece once and before the answer.
+        List<String> pieces = new ArrayList<>();
+        for (ChatCompletionChunk chunk : chunks) {
+            for (ChatCompletionChunk.Choice choice : chunk.choices()) {
+                JsonValue reasoning = choice.delta()._additionalProperties().get("reasoning_content");
+                if (reasoning != null) {
+                    pieces.add("r:" + reasoning.convert(String.class));
+                }
+                choice.delta().content().filter(c -> !c.isEmpty()).ifPresent(c -> pieces.add("c:" + c));
+            }
+        }
+        assertEquals(List.of("r:Two and two", "r: make four.", "c:4"), pieces);
+    }
+
+    @Test
+    void refusalsReachTheSdkWholeAndStreamed() {
+        upstream.enqueue(Reply.refusal("I can't ", "help with that."), Reply.refusal("I can't ", "help with that."));
+
+        ChatCompletionMessage refused = client.chat().completions().create(params().addUserMessage("Bad idea").build())
+                .choices().getFirst().message();
+        assertEquals(Optional.of("I can't help with that."), refused.refusal());
+        assertFalse(refused.content().isPresent(), "a refusal has no content");
+
+        List<ChatCompletionChunk> chunks;
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
+                params().addUserMessage("Bad idea").build())) {
+            chunks = stream.stream().toList();
+        }
+        StringBuilder refusal = new StringBuilder();
+        chunks.forEach(chunk -> chunk.choices().forEach(c -> c.delta().refusal().ifPresent(refusal::append)));
+        assertEquals("I can't help with that.", refusal.toString());
+        assertEquals("", text(chunks));
+        assertEquals(List.of(ChatCompletionChunk.Choice.FinishReason.STOP), finishReasons(chunks));
     }
 
     @Test

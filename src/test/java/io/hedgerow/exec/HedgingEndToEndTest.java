@@ -115,6 +115,28 @@ class HedgingEndToEndTest {
     }
 
     @Test
+    void theWinnersReasoningAndEnvelopeAreAllTheClientGets() throws Exception {
+        slow.otherwise(Reply.text("from ", "slow").reasoning("slow ", "thought").model("m1-2025-01-01")
+                               .firstTokenAfter(release));
+        fast.otherwise(Reply.text("from ", "fast").reasoning("fast ", "thought").model("m2-2025-02-02"));
+        start(BudgetSettings.DEFAULTS, "a/m1", "b/m2");
+
+        RawClient.SseStream stream = raw.chatStream(STREAM.formatted("hedged"));
+
+        assertThat(stream.raw(), stream.done(), is(true));
+        assertThat(stream.reasoning(), is("fast thought"));
+        assertThat(stream.text(), is("from fast"));
+        assertThat(stream.header("x-hedgerow-winner"), is(Optional.of("2 hedge")));
+        assertThat(stream.raw(), stream.chunks().stream()
+                .allMatch(c -> c.get("model").asText().equals("m2-2025-02-02")), is(true));
+        assertThat(stream.raw().contains("slow"), is(false));
+
+        HttpResponse<String> whole = raw.chat(JSON.formatted("hedged"));
+        assertThat(RawClient.json(whole).get("model").asText(), is("m2-2025-02-02"));
+        assertThat(RawClient.json(whole).at("/choices/0/message/reasoning_content").asText(), is("fast thought"));
+    }
+
+    @Test
     void nonStreamedRequestsAreHedgedToo() throws Exception {
         start(BudgetSettings.DEFAULTS, "a/m1", "b/m2");
 

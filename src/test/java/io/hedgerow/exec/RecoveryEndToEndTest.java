@@ -198,6 +198,79 @@ class RecoveryEndToEndTest {
     }
 
     @Test
+    void reasoningCutMidwayIsSplicedOnceWhenReproducedAndNeverMixedWhenNot() {
+        String[] thought = {"Foxes ", "jump; ", "dogs ", "rest."};
+        first.enqueue(Reply.text(pieces(ANSWER)).reasoning(thought).cutAfter(2));
+        second.enqueue(Reply.text(pieces(ANSWER)).reasoning(thought).usage(20, 18));
+
+        RawClient.SseStream stream = raw.chatStream(STREAM.formatted("splice"));
+
+        assertComplete(stream, ANSWER);
+        assertThat(stream.reasoning(), is("Foxes jump; dogs rest."));
+        assertThat(stream.raw(), containsString(": hedgerow resumed on p2/m2 after 2 tokens (splice)"));
+
+        // A regeneration that thinks otherwise is not stitched to the delivered thoughts.
+        first.enqueue(Reply.text(pieces(ANSWER)).reasoning(thought).cutAfter(2));
+        second.enqueue(Reply.text(pieces(ANSWER)).reasoning("Foxes ", "sleep; ", "dogs ", "rest."));
+
+        RawClient.SseStream diverged = raw.chatStream(STREAM.formatted("splice"));
+
+        assertThat(diverged.done(), is(false));
+        assertThat(diverged.reasoning(), is("Foxes jump; "));
+        assertThat(diverged.text(), is(""));
+        assertThat(diverged.error().orElseThrow().at("/error/message").asText(),
+                   containsString("interrupted after 2 tokens"));
+    }
+
+    @Test
+    void aRegenerationThatThinksAloudWhereTheBrokenAnswerDidNotIsSplicedWithoutItsReasoning() {
+        first.enqueue(Reply.text(pieces(ANSWER)).cutAfter(6));
+        second.enqueue(Reply.text(pieces(ANSWER)).reasoning("The client ", "has the start already."));
+
+        RawClient.SseStream stream = raw.chatStream(STREAM.formatted("splice"));
+
+        assertComplete(stream, ANSWER);
+        assertThat(stream.reasoning(), is(""));
+    }
+
+    @Test
+    void aPrefilledContinuationKeepsTheDeliveredReasoningAndAddsNone() {
+        first.enqueue(Reply.text(pieces(ANSWER)).reasoning("A fox, ", "a dog.").cutAfter(6));
+        // Delivered: the reasoning, then "The quick brown fox " (4 pieces).
+        claude.enqueue(FakeAnthropic.answer().thenThinking("Where was I?")
+                               .thenText(" jumps over the lazy dog, twice, and then rests."));
+
+        RawClient.SseStream stream = raw.chatStream(STREAM.formatted("prefill"));
+
+        assertComplete(stream, ANSWER);
+        assertThat(stream.reasoning(), is("A fox, a dog."));
+        assertThat(stream.raw(), containsString("after 6 tokens (prefill)"));
+    }
+
+    @Test
+    void logprobsStayWithTheirOwnPiecesAcrossASplice() {
+        String request = STREAM.formatted("splice").replace("\"stream\":true", "\"stream\":true,\"logprobs\":true");
+        first.enqueue(Reply.text(pieces(ANSWER)).cutAfter(6));
+        second.enqueue(Reply.text(pieces(ANSWER)));
+
+        RawClient.SseStream stream = raw.chatStream(request);
+
+        assertComplete(stream, ANSWER);
+        StringBuilder tokens = new StringBuilder();
+        for (JsonNode chunk : stream.chunks()) {
+            String content = chunk.at("/choices/0/delta/content").asText("");
+            JsonNode logprobs = chunk.at("/choices/0/logprobs/content");
+            if (!content.isEmpty()) {
+                assertThat(chunk.toString(), logprobs.size(), is(1));
+                assertThat(chunk.toString(), logprobs.get(0).get("token").asText(), is(content));
+            }
+            logprobs.forEach(entry -> tokens.append(entry.get("token").asText()));
+        }
+        assertThat(tokens.toString(), is(ANSWER));
+        assertThat(second.onlyExchange().body().get("logprobs").asBoolean(), is(true));
+    }
+
+    @Test
     void withRecoveryOffABreakEndsTheStreamWithAnError() {
         first.enqueue(Reply.text(pieces(ANSWER)).cutAfter(6));
 
@@ -219,8 +292,9 @@ class RecoveryEndToEndTest {
         assertThat(stream.text(), is(ANSWER));
         assertThat(stream.done(), is(true));
         assertThat(stream.raw(), containsString(": hedgerow resumed on p2/m2 after 5 tokens (splice)"));
+        // The model Anthropic named when it started the answer, on every chunk: never the splicing candidate's.
         assertThat(stream.chunks().stream().filter(c -> c.has("model"))
-                           .allMatch(c -> c.get("model").asText().equals("claude-x")), is(true));
+                           .allMatch(c -> c.get("model").asText().equals("claude-fake-1")), is(true));
     }
 
     @Test

@@ -204,6 +204,9 @@ public final class FakeOllama implements AutoCloseable {
         ObjectNode root = base(model);
         ObjectNode message = root.putObject("message").put("role", "assistant")
                 .put("content", String.join("", answer.pieces()));
+        if (!answer.thinking().isEmpty()) {
+            message.put("thinking", String.join("", answer.thinking()));
+        }
         if (!answer.calls().isEmpty()) {
             message.set("tool_calls", toolCalls(answer));
         }
@@ -212,6 +215,11 @@ public final class FakeOllama implements AutoCloseable {
 
     private static List<ObjectNode> chunks(Answer answer, String model) {
         List<ObjectNode> lines = new ArrayList<>();
+        for (String piece : answer.thinking()) {
+            ObjectNode line = base(model);
+            line.putObject("message").put("role", "assistant").put("content", "").put("thinking", piece);
+            lines.add(line.put("done", false));
+        }
         for (String piece : answer.pieces()) {
             ObjectNode line = base(model);
             line.putObject("message").put("role", "assistant").put("content", piece);
@@ -288,14 +296,15 @@ public final class FakeOllama implements AutoCloseable {
     }
 
     /**
-     * One scripted answer. A streamed answer is one line per text piece, then one line with all tool calls,
-     * then the {@code done} line; a non-streamed one is the same content in one object. {@code raw} answers
-     * are sent as given, whatever the request asked for.
+     * One scripted answer. A streamed answer is one line per thinking piece, one per text piece, then one line
+     * with all tool calls, then the {@code done} line; a non-streamed one is the same content in one object.
+     * {@code raw} answers are sent as given, whatever the request asked for.
      */
     public record Answer(int status,
                          String contentType,
                          Optional<String> raw,
                          List<String> pieces,
+                         List<String> thinking,
                          List<FakeCall> calls,
                          String doneReason,
                          OptionalInt promptEvalCount,
@@ -308,12 +317,13 @@ public final class FakeOllama implements AutoCloseable {
                          Duration lineDelay) {
         public Answer {
             pieces = List.copyOf(pieces);
+            thinking = List.copyOf(thinking);
             calls = List.copyOf(calls);
         }
 
         /** A text answer streamed in these pieces. */
         public static Answer text(String... pieces) {
-            return new Answer(200, "application/json", Optional.empty(), List.of(pieces), List.of(), "stop",
+            return new Answer(200, "application/json", Optional.empty(), List.of(pieces), List.of(), List.of(), "stop",
                               OptionalInt.empty(), OptionalInt.empty(), Ending.DONE, 0, "", OptionalInt.empty(),
                               Duration.ZERO, Duration.ZERO);
         }
@@ -330,48 +340,61 @@ public final class FakeOllama implements AutoCloseable {
 
         /** Any status, content type and body, sent as is. */
         public static Answer raw(int status, String contentType, String body) {
-            return new Answer(status, contentType, Optional.of(body), List.of(), List.of(), "stop",
+            return new Answer(status, contentType, Optional.of(body), List.of(), List.of(), List.of(), "stop",
                               OptionalInt.empty(), OptionalInt.empty(), Ending.DONE, 0, "", OptionalInt.empty(),
                               Duration.ZERO, Duration.ZERO);
         }
 
+        /**
+         * A reasoning model's thinking before the answer, in {@code message.thinking}: one streamed line per piece
+         * (with empty content) ahead of the text's, or the whole of it in a non-streamed answer.
+         */
+        public Answer withThinking(String... newThinking) {
+            return new Answer(status, contentType, raw, pieces, List.of(newThinking), calls, doneReason,
+                              promptEvalCount, evalCount, ending, endAfter, errorMessage, errorStatus, firstLineDelay,
+                              lineDelay);
+        }
+
         public Answer withCalls(List<FakeCall> newCalls) {
-            return new Answer(status, contentType, raw, pieces, newCalls, doneReason, promptEvalCount, evalCount,
-                              ending, endAfter, errorMessage, errorStatus, firstLineDelay, lineDelay);
+            return new Answer(status, contentType, raw, pieces, thinking, newCalls, doneReason, promptEvalCount,
+                              evalCount, ending, endAfter, errorMessage, errorStatus, firstLineDelay, lineDelay);
         }
 
         public Answer withDoneReason(String reason) {
-            return new Answer(status, contentType, raw, pieces, calls, reason, promptEvalCount, evalCount,
+            return new Answer(status, contentType, raw, pieces, thinking, calls, reason, promptEvalCount, evalCount,
                               ending, endAfter, errorMessage, errorStatus, firstLineDelay, lineDelay);
         }
 
         public Answer withUsage(int prompt, int eval) {
-            return new Answer(status, contentType, raw, pieces, calls, doneReason, OptionalInt.of(prompt),
-                              OptionalInt.of(eval), ending, endAfter, errorMessage, errorStatus, firstLineDelay, lineDelay);
+            return new Answer(status, contentType, raw, pieces, thinking, calls, doneReason, OptionalInt.of(prompt),
+                              OptionalInt.of(eval), ending, endAfter, errorMessage, errorStatus, firstLineDelay,
+                              lineDelay);
         }
 
         /** Streams {@code lines} lines, then an {@code {"error": message}} line instead of the rest. */
         public Answer withErrorAfter(int lines, String message) {
-            return new Answer(status, contentType, raw, pieces, calls, doneReason, promptEvalCount, evalCount,
-                              Ending.ERROR_LINE, lines, message, OptionalInt.empty(), firstLineDelay, lineDelay);
+            return new Answer(status, contentType, raw, pieces, thinking, calls, doneReason, promptEvalCount,
+                              evalCount, Ending.ERROR_LINE, lines, message, OptionalInt.empty(), firstLineDelay,
+                              lineDelay);
         }
 
         /** Like {@link #withErrorAfter(int, String)}, the error line also carrying a {@code status}. */
         public Answer withErrorAfter(int lines, String message, int errorHttpStatus) {
-            return new Answer(status, contentType, raw, pieces, calls, doneReason, promptEvalCount, evalCount,
-                              Ending.ERROR_LINE, lines, message, OptionalInt.of(errorHttpStatus), firstLineDelay, lineDelay);
+            return new Answer(status, contentType, raw, pieces, thinking, calls, doneReason, promptEvalCount,
+                              evalCount, Ending.ERROR_LINE, lines, message, OptionalInt.of(errorHttpStatus),
+                              firstLineDelay, lineDelay);
         }
 
         /** Streams {@code lines} lines, then ends the body properly but without the done line. */
         public Answer cutAfter(int lines) {
-            return new Answer(status, contentType, raw, pieces, calls, doneReason, promptEvalCount, evalCount,
-                              Ending.CUT, lines, errorMessage, errorStatus, firstLineDelay, lineDelay);
+            return new Answer(status, contentType, raw, pieces, thinking, calls, doneReason, promptEvalCount,
+                              evalCount, Ending.CUT, lines, errorMessage, errorStatus, firstLineDelay, lineDelay);
         }
 
         /** Streams {@code lines} lines, then drops the connection mid-body. */
         public Answer resetAfter(int lines) {
-            return new Answer(status, contentType, raw, pieces, calls, doneReason, promptEvalCount, evalCount,
-                              Ending.RESET, lines, errorMessage, errorStatus, firstLineDelay, lineDelay);
+            return new Answer(status, contentType, raw, pieces, thinking, calls, doneReason, promptEvalCount,
+                              evalCount, Ending.RESET, lines, errorMessage, errorStatus, firstLineDelay, lineDelay);
         }
 
         /**
@@ -379,14 +402,14 @@ public final class FakeOllama implements AutoCloseable {
          * response headers with the first line, so {@code stream()} itself waits too.
          */
         public Answer withFirstLineDelay(Duration delay) {
-            return new Answer(status, contentType, raw, pieces, calls, doneReason, promptEvalCount, evalCount,
-                              ending, endAfter, errorMessage, errorStatus, delay, lineDelay);
+            return new Answer(status, contentType, raw, pieces, thinking, calls, doneReason, promptEvalCount,
+                              evalCount, ending, endAfter, errorMessage, errorStatus, delay, lineDelay);
         }
 
         /** Waits this long between two streamed lines (not before the first): a slow model. */
         public Answer withLineDelay(Duration delay) {
-            return new Answer(status, contentType, raw, pieces, calls, doneReason, promptEvalCount, evalCount,
-                              ending, endAfter, errorMessage, errorStatus, firstLineDelay, delay);
+            return new Answer(status, contentType, raw, pieces, thinking, calls, doneReason, promptEvalCount,
+                              evalCount, ending, endAfter, errorMessage, errorStatus, firstLineDelay, delay);
         }
     }
 }

@@ -40,7 +40,12 @@ import java.util.function.Function;
  *
  * <p>Each request takes the next {@link Reply} from a script ({@link #enqueue}); once the script is used up
  * every request gets the default reply ({@link #otherwise}, a short text answer unless changed). Whether a
- * reply is sent as JSON or as a stream follows the request's {@code stream} flag, as OpenAI does. Every request
+ * reply is sent as JSON or as a stream follows the request's {@code stream} flag, as OpenAI does, and so do
+ * log probabilities: a request with {@code logprobs: true} gets them for every text (or refusal) piece, with
+ * {@code top_logprobs} alternatives, per answer or per chunk (see {@link #logprobs}). Answers carry what OpenAI's do
+ * beside the message ({@code system_fingerprint} {@value #FINGERPRINT}, {@code service_tier}, usage details), and
+ * replies can add a refusal, reasoning text (as DeepSeek or OpenRouter send it) and cached or reasoning token
+ * counts. Every request
  * is recorded as an {@link Exchange} (headers, body, and how the exchange ended), so tests assert what was,
  * or was not, forwarded.
  *
@@ -56,6 +61,8 @@ public final class FakeOpenAi implements AutoCloseable {
     public static final Duration PROBE_PERIOD = Duration.ofMillis(20);
     /** The default answer's text. */
     public static final String DEFAULT_TEXT = "Hello from the fake.";
+    /** The {@code system_fingerprint} of every answer and chunk. */
+    public static final String FINGERPRINT = "fp_fake";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long CREATED = 1_700_000_000L;
     /** A bound on endless streams, should the caller never hang up. */
@@ -268,7 +275,9 @@ public final class FakeOpenAi implements AutoCloseable {
                 .put("model", model);
         ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
         ObjectNode message = choice.putObject("message").put("role", "assistant");
-        if (reply.calls.isEmpty()) {
+        if (reply.refusal != null) {
+            message.putNull("content");
+        } else if (reply.calls.isEmpty()) {
             message.put("content", String.join("", reply.text));
         } else {
             message.putNull("content");
@@ -278,13 +287,33 @@ public final class FakeOpenAi implements AutoCloseable {
                         .putObject("function").put("name", call.name()).put("arguments", call.arguments());
             }
         }
-        message.putNull("refusal");
+        if (reply.refusal != null) {
+            message.put("refusal", String.join("", reply.refusal));
+        } else {
+            message.putNull("refusal");
+        }
+        if (!reply.reasoning.isEmpty()) {
+            message.put(reply.reasoningField, String.join("", reply.reasoning));
+        }
         message.putArray("annotations");
-        choice.putNull("logprobs");
+        int topLogprobs = logprobsAsked(exchange);
+        if (topLogprobs >= 0 && reply.calls.isEmpty()) {
+            boolean refused = reply.refusal != null;
+            ObjectNode logprobs = choice.putObject("logprobs");
+            List<String> pieces = refused ? reply.refusal : reply.text;
+            ArrayNode tokens = JSON.createArrayNode();
+            for (int i = 0; i < pieces.size(); i++) {
+                tokens.add(logprobs(pieces.get(i), i, topLogprobs));
+            }
+            logprobs.set(refused ? "refusal" : "content", tokens);
+            logprobs.putNull(refused ? "content" : "refusal");
+        } else {
+            choice.putNull("logprobs");
+        }
         choice.put("finish_reason", reply.finishReason());
         body.set("usage", usage(reply));
         body.put("service_tier", "default");
-        body.put("system_fingerprint", "fp_fake");
+        body.put("system_fingerprint", FINGERPRINT);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         if (reply.firstTokenGate == null && reply.firstTokenDelay.isZero()) {
             send(res, bytes(body));
@@ -311,7 +340,7 @@ public final class FakeOpenAi implements AutoCloseable {
         try {
             Probe probe = () -> write(out, ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII));
             ObjectNode roleDelta = JSON.createObjectNode().put("role", "assistant");
-            if (reply.calls.isEmpty()) {
+            if (reply.calls.isEmpty() && reply.refusal == null && reply.reasoning.isEmpty()) {
                 roleDelta.put("content", "");
             } else {
                 roleDelta.putNull("content");
@@ -320,6 +349,7 @@ public final class FakeOpenAi implements AutoCloseable {
             event(out, chunks.delta(roleDelta, null));
             awaitFirstToken(reply, exchange, probe);
             List<ObjectNode> content = contentDeltas(reply);
+            List<ObjectNode> logprobs = chunkLogprobs(reply, logprobsAsked(exchange));
             for (int i = 0; i < content.size(); i++) {
                 if (i == reply.cutAfter) {
                     return;
@@ -327,11 +357,15 @@ public final class FakeOpenAi implements AutoCloseable {
                 if (i == reply.stallAfter) {
                     await(reply.stallGate, probe);
                 }
+                ObjectNode chunk = chunks.delta(content.get(i), null);
+                if (logprobs.get(i) != null) {
+                    ((ObjectNode) chunk.get("choices").get(0)).set("logprobs", logprobs.get(i));
+                }
                 if (reply.dripFrom >= 0 && i >= reply.dripFrom) {
-                    drip(out, chunks.delta(content.get(i), null), reply.dripGap);
+                    drip(out, chunk, reply.dripGap);
                     continue;
                 }
-                event(out, chunks.delta(content.get(i), null));
+                event(out, chunk);
             }
             if (reply.endless) {
                 for (int i = 0; i < ENDLESS_CAP && !closed; i++) {
@@ -381,9 +415,23 @@ public final class FakeOpenAi implements AutoCloseable {
         return pieces.isEmpty() ? List.of("") : pieces;
     }
 
-    /** The content deltas of a streamed answer: one per text piece, or per tool-call argument piece. */
+    /**
+     * The content deltas of a streamed answer: one per reasoning piece (as DeepSeek sends them: {@code content} null),
+     * then one per text piece, refusal piece, or tool-call argument piece.
+     */
     private static List<ObjectNode> contentDeltas(Reply reply) {
         List<ObjectNode> deltas = new ArrayList<>();
+        for (String piece : reply.reasoning) {
+            ObjectNode delta = JSON.createObjectNode();
+            delta.putNull("content");
+            deltas.add(delta.put(reply.reasoningField, piece));
+        }
+        if (reply.refusal != null) {
+            for (String piece : reply.refusal) {
+                deltas.add(JSON.createObjectNode().put("refusal", piece));
+            }
+            return deltas;
+        }
         if (reply.calls.isEmpty()) {
             for (String piece : reply.text) {
                 deltas.add(JSON.createObjectNode().put("content", piece));
@@ -407,14 +455,65 @@ public final class FakeOpenAi implements AutoCloseable {
         return deltas;
     }
 
+    /** The logprobs of each content delta of a stream (null where there are none), when the request asked. */
+    private static List<ObjectNode> chunkLogprobs(Reply reply, int topLogprobs) {
+        List<ObjectNode> all = new ArrayList<>();
+        reply.reasoning.forEach(piece -> all.add(null));
+        boolean refused = reply.refusal != null;
+        List<String> pieces = refused ? reply.refusal : reply.calls.isEmpty() ? reply.text : List.of();
+        for (int i = 0; i < pieces.size(); i++) {
+            if (topLogprobs < 0) {
+                all.add(null);
+                continue;
+            }
+            ObjectNode logprobs = JSON.createObjectNode();
+            logprobs.putArray(refused ? "refusal" : "content").add(logprobs(pieces.get(i), i, topLogprobs));
+            logprobs.putNull(refused ? "content" : "refusal");
+            all.add(logprobs);
+        }
+        while (all.size() < contentDeltas(reply).size()) {
+            all.add(null);
+        }
+        return all;
+    }
+
+    /** {@code top_logprobs} when the request says {@code logprobs: true} (0 when it names no number), else -1. */
+    private static int logprobsAsked(Exchange exchange) {
+        return exchange.body().path("logprobs").asBoolean(false) ? exchange.body().path("top_logprobs").asInt(0) : -1;
+    }
+
+    /**
+     * The log probability entry the fake gives the {@code index}th piece of an answer (each piece is one token):
+     * {@code {token, logprob, bytes, top_logprobs}}, with logprob -(index + 1)/8 (the first token -3.1e-6, a value
+     * written with an exponent) and {@code top} alternatives.
+     */
+    public static ObjectNode logprobs(String piece, int index, int top) {
+        double logprob = index == 0 ? -3.1e-6 : -(index + 1) / 8.0;
+        ObjectNode entry = JSON.createObjectNode().put("token", piece).put("logprob", logprob);
+        ArrayNode bytes = entry.putArray("bytes");
+        for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
+            bytes.add(b & 0xff);
+        }
+        ArrayNode alternatives = entry.putArray("top_logprobs");
+        for (int i = 0; i < top; i++) {
+            String token = i == 0 ? piece : piece + "~" + i;
+            ObjectNode alternative = alternatives.addObject().put("token", token).put("logprob", logprob - i);
+            ArrayNode altBytes = alternative.putArray("bytes");
+            for (byte b : token.getBytes(StandardCharsets.UTF_8)) {
+                altBytes.add(b & 0xff);
+            }
+        }
+        return entry;
+    }
+
     private static ObjectNode usage(Reply reply) {
         ObjectNode usage = JSON.createObjectNode()
                 .put("prompt_tokens", reply.promptTokens)
                 .put("completion_tokens", reply.completionTokens())
                 .put("total_tokens", reply.promptTokens + reply.completionTokens());
-        usage.putObject("prompt_tokens_details").put("cached_tokens", 0).put("audio_tokens", 0);
-        usage.putObject("completion_tokens_details").put("reasoning_tokens", 0).put("audio_tokens", 0)
-                .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
+        usage.putObject("prompt_tokens_details").put("cached_tokens", reply.cachedTokens).put("audio_tokens", 0);
+        usage.putObject("completion_tokens_details").put("reasoning_tokens", reply.reasoningTokens)
+                .put("audio_tokens", 0).put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
         return usage;
     }
 
@@ -583,7 +682,7 @@ public final class FakeOpenAi implements AutoCloseable {
                     .put("created", CREATED)
                     .put("model", model)
                     .put("service_tier", "default")
-                    .put("system_fingerprint", "fp_fake");
+                    .put("system_fingerprint", FINGERPRINT);
         }
 
         ObjectNode delta(ObjectNode delta, String finishReason) {
@@ -733,6 +832,11 @@ public final class FakeOpenAi implements AutoCloseable {
         private String rawBody;
         private List<String> text = List.of();
         private List<Call> calls = List.of();
+        private List<String> refusal;
+        private List<String> reasoning = List.of();
+        private String reasoningField = "reasoning_content";
+        private int cachedTokens;
+        private int reasoningTokens;
         private String finishReason;
         private String model;
         private int promptTokens = 11;
@@ -760,6 +864,11 @@ public final class FakeOpenAi implements AutoCloseable {
             rawBody = other.rawBody;
             text = other.text;
             calls = other.calls;
+            refusal = other.refusal;
+            reasoning = other.reasoning;
+            reasoningField = other.reasoningField;
+            cachedTokens = other.cachedTokens;
+            reasoningTokens = other.reasoningTokens;
             finishReason = other.finishReason;
             model = other.model;
             promptTokens = other.promptTokens;
@@ -807,6 +916,17 @@ public final class FakeOpenAi implements AutoCloseable {
                 r.text = List.of("");
                 r.echo = true;
             });
+        }
+
+        /**
+         * A refusal, as OpenAI's models decline: {@code content} null and the {@code refusal} text; a stream sends
+         * one {@code delta.refusal} chunk per piece.
+         */
+        public static Reply refusal(String... pieces) {
+            if (pieces.length == 0) {
+                throw new IllegalArgumentException("a refusal needs at least one piece");
+            }
+            return of(r -> r.refusal = List.of(pieces));
         }
 
         /** An answer that calls tools (finish reason {@code tool_calls}). */
@@ -883,6 +1003,28 @@ public final class FakeOpenAi implements AutoCloseable {
                 Map<String, String> more = new LinkedHashMap<>(headers);
                 more.put(name, value);
                 r.headers = Collections.unmodifiableMap(more);
+            });
+        }
+
+        /**
+         * Reasoning text before the answer, as DeepSeek, vLLM and others send it in {@code reasoning_content}: the
+         * whole of it in the message, or one chunk per piece (with {@code content} null) before the answer's. In a
+         * stream these count as content chunks ({@link #cutAfter}, {@link #stallAfter}).
+         */
+        public Reply reasoning(String... pieces) {
+            return with(r -> r.reasoning = List.of(pieces));
+        }
+
+        /** The field reasoning is sent in (default {@code reasoning_content}; OpenRouter's is {@code reasoning}). */
+        public Reply reasoningField(String name) {
+            return with(r -> r.reasoningField = Objects.requireNonNull(name, "name"));
+        }
+
+        /** {@code prompt_tokens_details.cached_tokens} and {@code completion_tokens_details.reasoning_tokens}. */
+        public Reply usageDetails(int cached, int reasoningCount) {
+            return with(r -> {
+                r.cachedTokens = cached;
+                r.reasoningTokens = reasoningCount;
             });
         }
 
@@ -968,7 +1110,9 @@ public final class FakeOpenAi implements AutoCloseable {
             if (completionTokens >= 0) {
                 return completionTokens;
             }
-            return calls.isEmpty() ? text.size() : calls.stream().mapToInt(c -> c.argumentPieces().size()).sum();
+            int answer = refusal != null ? refusal.size() : calls.isEmpty() ? text.size()
+                    : calls.stream().mapToInt(c -> c.argumentPieces().size()).sum();
+            return reasoning.size() + answer;
         }
     }
 }

@@ -6,6 +6,7 @@ import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
 import io.hedgerow.testing.RawClient;
+import io.hedgerow.testing.TcpRelay;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +28,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
@@ -45,8 +48,9 @@ import static org.hamcrest.Matchers.is;
 /**
  * Config hot reload end to end, from a real file: a valid file is swapped in (hedge settings, chains) while the
  * health of unchanged candidates is kept; an invalid one is rejected with its errors logged and the old config
- * stays; a change on disk is picked up by the watcher; a request in flight finishes on the config it started with;
- * admin endpoints need the admin key; and under load with reloads every few hundred milliseconds no request fails.
+ * stays; a change on disk is picked up by the watcher; a request in flight finishes on the config it started with,
+ * and a replaced provider's old connections are closed once it has; admin endpoints need the admin key; and under
+ * load with reloads every few hundred milliseconds no request fails.
  */
 class ReloadEndToEndTest {
     private static final String CHAT = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
@@ -92,6 +96,12 @@ class ReloadEndToEndTest {
 
     /** A config with two OpenAI-style providers on the fakes; {@code extra} is appended under routes.chat. */
     private String yaml(String chain, String hedge, String p2Headers, boolean admin) {
+        return yaml(first.baseUrl(), "", chain, hedge, p2Headers, admin);
+    }
+
+    /** The same, with p1 at this base URL and with these headers. */
+    private String yaml(String p1BaseUrl, String p1Headers, String chain, String hedge, String p2Headers,
+                        boolean admin) {
         return """
                 server:
                   host: 127.0.0.1
@@ -107,6 +117,7 @@ class ReloadEndToEndTest {
                     type: openai
                     base-url: %s
                     keys: [{label: k1, file: %s}]
+                    headers: {%s}
                     timeouts: {connect: 2s, first-token: 5s, idle: 5s, total: 10s}
                   p2:
                     type: openai
@@ -121,7 +132,7 @@ class ReloadEndToEndTest {
                   other:
                     chain: [p2/m2]
                 """.formatted(admin ? "  admin-key: {file: " + dir.resolve("admin.key") + "}" : "",
-                              first.baseUrl(), dir.resolve("p1.key"), second.baseUrl(), dir.resolve("p2.key"),
+                              p1BaseUrl, dir.resolve("p1.key"), p1Headers, second.baseUrl(), dir.resolve("p2.key"),
                               p2Headers, chain, hedge);
     }
 
@@ -309,6 +320,43 @@ class ReloadEndToEndTest {
         assertThat(result.getFirst().statusCode(), is(200));
         assertThat(RawClient.json(result.getFirst()).at("/choices/0/message/content").asText(), is("old config"));
         assertThat(result.getFirst().headers().firstValue("x-hedgerow-provider").orElse(""), is("p1"));
+    }
+
+    @Test
+    void aReplacedProvidersConnectionsAreClosedOnceTheLastRequestOnItsOldClientIsDone() throws Exception {
+        try (TcpRelay relay = TcpRelay.to(first.port())) {
+            String p1 = "http://127.0.0.1:" + relay.port() + "/v1";
+            start(yaml(p1, "", "p1/m1", "off", "", true), false);
+            CountDownLatch slow = new CountDownLatch(1);
+            first.enqueue(Reply.text("old ", "config").firstTokenAfter(slow));
+            List<HttpResponse<String>> result = new CopyOnWriteArrayList<>();
+            Thread client = Thread.ofVirtual().start(() -> result.add(router.raw.chat(CHAT.formatted("chat"))));
+            assertThat(first.awaitRequests(1, Duration.ofSeconds(5)), is(true));
+            // Beside the request in flight (on connection 0), one that ends and leaves connection 1 idle in the pool.
+            assertThat(router.raw.chat(CHAT.formatted("chat")).statusCode(), is(200));
+            assertThat(relay.connections(), is(2));
+
+            // p1 changes (a new header): generation 2 reaches it through a client of its own (connection 2).
+            write(yaml(p1, "X-Team: red", "p1/m1", "off", "", true));
+            assertThat(RawClient.json(adminReload(ADMIN_KEY)).path("result").asText(), is("applied"));
+            assertThat(router.raw.chat(CHAT.formatted("chat")).statusCode(), is(200));
+            assertThat(first.exchanges().getLast().header("X-Team"), is(Optional.of("red")));
+            assertThat(relay.connections(), is(3));
+            // The request in flight still holds generation 1, and with it the old client: nothing is closed yet.
+            assertThat(relay.open(), is(List.of(0, 1, 2)));
+
+            slow.countDown();
+            client.join(Duration.ofSeconds(15));
+            assertThat(result.getFirst().statusCode(), is(200));
+            assertThat(RawClient.json(result.getFirst()).at("/choices/0/message/content").asText(), is("old config"));
+            assertThat(result.getFirst().headers().firstValue("x-hedgerow-provider").orElse(""), is("p1"));
+            // Its last request done, the old client is closed: the idle connection, and the one that request used.
+            assertThat(relay.awaitClosedByRouter(1, Duration.ofSeconds(5)), is(true));
+            assertThat(relay.awaitClosedByRouter(0, Duration.ofSeconds(5)), is(true));
+            assertThat("the new client keeps its connection", relay.open(), is(List.of(2)));
+            assertThat(router.raw.chat(CHAT.formatted("chat")).statusCode(), is(200));
+            assertThat(relay.connections(), is(3));
+        }
     }
 
     @Test

@@ -199,6 +199,18 @@ public final class RawClient implements AutoCloseable {
             return sb.toString();
         }
 
+        /** The reasoning deltas ({@code reasoning_content}) joined. */
+        public String reasoning() {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode chunk : chunks()) {
+                JsonNode reasoning = chunk.path("choices").path(0).path("delta").path("reasoning_content");
+                if (reasoning.isTextual()) {
+                    sb.append(reasoning.asText());
+                }
+            }
+            return sb.toString();
+        }
+
         /** The first event carrying an {@code error} object. */
         public Optional<JsonNode> error() {
             return chunks().stream().filter(c -> c.has("error")).findFirst();

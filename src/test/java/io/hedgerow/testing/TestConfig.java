@@ -172,6 +172,13 @@ public final class TestConfig {
             return this;
         }
 
+        /** An Ollama provider (no key). */
+        public Builder ollama(String name, String baseUrl) {
+            providers.put(name, new ProviderConfig(name, ProviderType.OLLAMA, Optional.of(URI.create(baseUrl)),
+                                                   List.of(), Map.of(), Map.of(), TIMEOUTS, SimSettings.DEFAULTS));
+            return this;
+        }
+
         /** A simulated provider with {@link #FAST_SIM}. */
         public Builder sim(String name) {
             return sim(name, FAST_SIM);

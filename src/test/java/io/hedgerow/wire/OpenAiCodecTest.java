@@ -1,6 +1,7 @@
 package io.hedgerow.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.ContentPart;
@@ -135,5 +136,98 @@ class OpenAiCodecTest {
                               new StreamEvent.UsageReported(new Usage(1, 2)))));
         assertThrows(OpenAiResponseCodec.MalformedResponseException.class,
                      () -> OpenAiResponseCodec.parse(json("{\"choices\": []}"), "m"));
+    }
+
+    @Test
+    void whatClientsReadBesideTheMessageSurvivesParseAndWrite() throws Exception {
+        JsonNode upstream = json("""
+                {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4.1-2025-04-14",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":"Hi","refusal":null,
+                                                  "reasoning_content":"Greet back.","annotations":[]},
+                             "logprobs":{"content":[{"token":"Hi","logprob":-3.1e-6,"bytes":[72,105],
+                                                     "top_logprobs":[{"token":"Hi","logprob":-3.1e-6,"bytes":null}]}],
+                                         "refusal":null},
+                             "finish_reason":"stop"}],
+                 "usage":{"prompt_tokens":20,"completion_tokens":5,"total_tokens":25,
+                          "prompt_tokens_details":{"cached_tokens":16,"audio_tokens":0},
+                          "completion_tokens_details":{"reasoning_tokens":3,"audio_tokens":0}},
+                 "service_tier":"default","system_fingerprint":"fp_1"}""");
+
+        ChatResponse response = OpenAiResponseCodec.parse(upstream, "configured");
+        JsonNode out = OpenAiResponseCodec.write(response, "chatcmpl-x", 2);
+
+        assertThat(response.usage(), is(Optional.of(new Usage(20, 5, Optional.of(16), Optional.of(3)))));
+        assertThat(out.get("model").asText(), is("gpt-4.1-2025-04-14"));
+        assertThat(out.at("/choices/0/message/content").asText(), is("Hi"));
+        assertThat(out.at("/choices/0/message/reasoning_content").asText(), is("Greet back."));
+        assertThat(out.at("/choices/0/message/refusal").isNull(), is(true));
+        assertThat(out.at("/choices/0/logprobs"), is(upstream.at("/choices/0/logprobs")));
+        assertThat(out.get("usage"), is(json("""
+                {"prompt_tokens":20,"completion_tokens":5,"total_tokens":25,
+                 "prompt_tokens_details":{"cached_tokens":16},"completion_tokens_details":{"reasoning_tokens":3}}""")));
+        assertThat(out.get("system_fingerprint").asText(), is("fp_1"));
+        assertThat(out.get("service_tier").asText(), is("default"));
+    }
+
+    @Test
+    void refusalsOpenRouterReasoningAndDeepSeekCacheHitsAreRead() throws Exception {
+        ChatResponse refused = OpenAiResponseCodec.parse(json("""
+                {"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":null,
+                 "refusal":"I can't help with that."},"logprobs":null,"finish_reason":"stop"}]}"""), "m");
+        JsonNode out = OpenAiResponseCodec.write(refused, "chatcmpl-x", 2);
+        assertThat(out.at("/choices/0/message/content").isNull(), is(true));
+        assertThat(out.at("/choices/0/message/refusal").asText(), is("I can't help with that."));
+        assertThat(out.at("/choices/0/logprobs").isNull(), is(true));
+        assertThat(out.has("system_fingerprint"), is(false));
+        assertThat(out.at("/choices/0/message").has("reasoning_content"), is(false));
+
+        ChatResponse openRouter = OpenAiResponseCodec.parse(json("""
+                {"model":"deepseek/deepseek-r1","choices":[{"index":0,"message":{"role":"assistant","content":"4",
+                 "reasoning":"2 + 2 = 4"},"finish_reason":"stop"}],
+                 "usage":{"prompt_tokens":9,"completion_tokens":7,"prompt_cache_hit_tokens":8,
+                          "prompt_cache_miss_tokens":1}}"""), "m");
+        assertThat(openRouter.reasoning(), is(Optional.of("2 + 2 = 4")));
+        assertThat(openRouter.usage(), is(Optional.of(new Usage(9, 7, Optional.of(8), Optional.empty()))));
+        assertThat(OpenAiResponseCodec.write(openRouter, "c", 2).at("/choices/0/message/reasoning_content").asText(),
+                   is("2 + 2 = 4"));
+        // Without details the usage says nothing about them: no made-up zeros.
+        assertThat(OpenAiResponseCodec.writeUsage(new Usage(1, 2)), is(json("""
+                {"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}""")));
+    }
+
+    @Test
+    void chunksKeepReasoningRefusalLogprobsAndTheirEnvelope() throws Exception {
+        JsonNode first = json("""
+                {"id":"c","object":"chat.completion.chunk","created":1,"model":"deepseek-reasoner-0528",
+                 "system_fingerprint":"fp_9","service_tier":"flex",
+                 "choices":[{"index":0,"delta":{"content":null,"reasoning_content":"Think"},"finish_reason":null}]}""");
+        assertThat(OpenAiResponseCodec.metadata(first), is(Optional.of(new StreamEvent.Metadata(
+                "deepseek-reasoner-0528", Optional.of("fp_9"), Optional.of("flex")))));
+        assertThat(OpenAiResponseCodec.parseChunk(first), is(List.of(new StreamEvent.ReasoningDelta("Think"))));
+        assertThat(OpenAiResponseCodec.parseChunk(json("""
+                {"choices":[{"index":0,"delta":{"reasoning":"ing"},"finish_reason":null}]}""")),
+                   is(List.of(new StreamEvent.ReasoningDelta("ing"))));
+
+        JsonNode logprobs = json("""
+                {"content":[{"token":"Hi","logprob":-0.25,"bytes":[72,105],"top_logprobs":[]}],"refusal":null}""");
+        List<StreamEvent> text = OpenAiResponseCodec.parseChunk(json("""
+                {"choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":%s,"finish_reason":null}]}"""
+                                                                         .formatted(logprobs)));
+        assertThat(text, is(List.of(new StreamEvent.TextDelta("Hi", Optional.of(Json.toMap(logprobs))))));
+        List<StreamEvent> refusal = OpenAiResponseCodec.parseChunk(json("""
+                {"choices":[{"index":0,"delta":{"refusal":"No."},"logprobs":null,"finish_reason":null}]}"""));
+        assertThat(refusal, is(List.of(new StreamEvent.RefusalDelta("No.", Optional.empty()))));
+
+        StreamEvent.Metadata origin = OpenAiResponseCodec.metadata(first).orElseThrow();
+        ObjectNode chunk = OpenAiResponseCodec.deltaChunk("id", 5, origin, OpenAiResponseCodec.delta(text.getFirst()),
+                                                          OpenAiResponseCodec.logprobs(text.getFirst()),
+                                                          Optional.empty());
+        assertThat(chunk.get("model").asText(), is("deepseek-reasoner-0528"));
+        assertThat(chunk.get("system_fingerprint").asText(), is("fp_9"));
+        assertThat(chunk.get("service_tier").asText(), is("flex"));
+        assertThat(chunk.at("/choices/0/logprobs"), is(logprobs));
+        assertThat(OpenAiResponseCodec.delta(new StreamEvent.ReasoningDelta("Think")),
+                   is(json("{\"reasoning_content\":\"Think\"}")));
+        assertThat(OpenAiResponseCodec.delta(refusal.getFirst()), is(json("{\"refusal\":\"No.\"}")));
     }
 }

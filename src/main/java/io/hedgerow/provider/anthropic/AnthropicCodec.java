@@ -55,7 +55,9 @@ import java.util.regex.Pattern;
  * defaults to {@value #DEFAULT_MAX_TOKENS}. OpenAI passthrough fields are not sent.
  *
  * <p>Response: text blocks are concatenated, {@code tool_use} blocks become tool calls with the JSON text of
- * their {@code input}, other blocks (thinking) are skipped; usage counts cached input as prompt tokens.
+ * their {@code input}, {@code thinking} blocks become the reasoning text, other blocks (redacted thinking, server
+ * tools) are skipped; usage counts cached input as prompt tokens, as OpenAI does (Anthropic's {@code input_tokens}
+ * leaves it out), and reports the tokens read from the cache as the cached ones.
  * Numbers in tool inputs are read as exact decimals so translation never rounds them.
  */
 final class AnthropicCodec {
@@ -163,16 +165,18 @@ final class AnthropicCodec {
             throw badResponse("response has no content array: " + excerpt(body), key);
         }
         StringBuilder text = new StringBuilder();
+        StringBuilder thinking = new StringBuilder();
         List<ToolCall> calls = new ArrayList<>();
         for (JsonNode block : content) {
             switch (Json.text(block, "type").orElse("")) {
             case "text" -> text.append(Json.text(block, "text").orElse(""));
+            case "thinking" -> thinking.append(Json.text(block, "thinking").orElse(""));
             case "tool_use" -> calls.add(new ToolCall(
                     Json.text(block, "id").orElseThrow(() -> badResponse("tool_use block without id", key)),
                     Json.text(block, "name").orElseThrow(() -> badResponse("tool_use block without name", key)),
                     arguments(block.get("input"))));
             default -> {
-                // thinking, redacted_thinking and server-side tool blocks have no OpenAI counterpart
+                // redacted_thinking (encrypted) and server-side tool blocks have no OpenAI counterpart
             }
             }
         }
@@ -181,8 +185,11 @@ final class AnthropicCodec {
         Message message = new Message(Role.ASSISTANT, parts, calls, Optional.empty(), Optional.empty());
         FinishReason reason = finishReason(Json.text(root, "stop_reason"));
         Optional<Usage> usage = Optional.ofNullable(root.get("usage")).filter(JsonNode::isObject)
-                .map(u -> new Usage(promptTokens(u), u.path("output_tokens").asInt(0)));
-        return new ChatResponse(Json.text(root, "model").orElse(requestedModel), message, reason, usage);
+                .map(u -> new Usage(promptTokens(u), u.path("output_tokens").asInt(0), cachedTokens(u),
+                                    Optional.empty()));
+        return new ChatResponse(Json.text(root, "model").orElse(requestedModel), message, reason, usage,
+                                thinking.isEmpty() ? Optional.empty() : Optional.of(thinking.toString()),
+                                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** Anthropic's {@code stop_reason} in OpenAI's vocabulary; absent or unknown reasons are a normal stop. */
@@ -193,6 +200,15 @@ final class AnthropicCodec {
             case "refusal" -> FinishReason.CONTENT_FILTER;
             default -> FinishReason.STOP; // end_turn, stop_sequence, pause_turn
         };
+    }
+
+    /**
+     * The input tokens read from the prompt cache, OpenAI's {@code cached_tokens} (a part of {@link #promptTokens});
+     * empty when not reported. Tokens written to the cache are not cached ones: they were processed in full.
+     */
+    static Optional<Integer> cachedTokens(JsonNode usage) {
+        JsonNode read = usage.get("cache_read_input_tokens");
+        return read != null && read.canConvertToInt() ? Optional.of(read.intValue()) : Optional.empty();
     }
 
     /** Input tokens including those written to and read from the prompt cache: all of them were prompt. */

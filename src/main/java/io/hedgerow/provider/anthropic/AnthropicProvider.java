@@ -60,6 +60,11 @@ public final class AnthropicProvider implements ProviderClient {
     }
 
     @Override
+    public void close() {
+        upstream.close();
+    }
+
+    @Override
     public ChatResponse complete(ProviderCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
         byte[] body = AnthropicCodec.encode(request(call), call.model(), false);

@@ -22,17 +22,19 @@ import java.util.Optional;
  *
  * <p>Algorithm, per event (the JSON {@code type} decides; the SSE event name is the fallback):
  * <ul>
- *   <li>{@code message_start}: remember the input usage; nothing to emit yet;</li>
- *   <li>{@code content_block_start}: a {@code text} block emits its initial text, if any; a {@code tool_use}
+ *   <li>{@code message_start}: remember the input usage; emit {@code Metadata} with the model it names;</li>
+ *   <li>{@code content_block_start}: a {@code text} block emits its initial text, a {@code thinking} block its
+ *       initial thinking as reasoning, if any; a {@code tool_use}
  *       block opens tool call number {@code n} (counted from 0 over tool blocks only, as OpenAI indexes
  *       them, not Anthropic's block index) and emits {@code ToolCallDelta(n, id, name, "")};</li>
- *   <li>{@code content_block_delta}: {@code text_delta} emits its text, {@code input_json_delta} emits its
- *       {@code partial_json} for the open tool call of that block; thinking, signature and citation deltas
- *       have no OpenAI counterpart and are skipped;</li>
+ *   <li>{@code content_block_delta}: {@code text_delta} emits its text, {@code thinking_delta} its thinking as
+ *       a {@code ReasoningDelta}, {@code input_json_delta} its {@code partial_json} for the open tool call of that
+ *       block; signature and citation deltas have no OpenAI counterpart and are skipped;</li>
  *   <li>{@code content_block_stop}: a tool call whose arguments stayed empty (a tool without parameters)
  *       gets {@code "{}"}, which is what its non-streamed answer says, so clients can always parse it;</li>
  *   <li>{@code message_delta}: remember the stop reason and the (cumulative) usage;</li>
- *   <li>{@code message_stop}: emit {@code Finished(reason)}, then {@code UsageReported} when usage was seen;</li>
+ *   <li>{@code message_stop}: emit {@code Finished(reason)}, then {@code UsageReported} when usage was seen (input
+ *       counted as OpenAI does, cached input included, the part read from the cache as the cached tokens);</li>
  *   <li>{@code error}: throw, classified by {@link AnthropicCodec#errorEvent}; {@code ping} and unknown
  *       types are skipped, as Anthropic asks clients to tolerate new event types.</li>
  * </ul>
@@ -47,6 +49,7 @@ final class AnthropicStreamDecoder {
     private int inputTokens;
     private int cacheCreationTokens;
     private int cacheReadTokens;
+    private boolean sawCacheRead;
     private int outputTokens;
     private boolean sawUsage;
     private boolean finished;
@@ -83,7 +86,10 @@ final class AnthropicStreamDecoder {
         return switch (type) {
             case "message_start" -> {
                 usage(node.path("message").path("usage"));
-                yield List.of();
+                yield Json.text(node.path("message"), "model")
+                        .<List<StreamEvent>>map(model -> List.of(new StreamEvent.Metadata(model, Optional.empty(),
+                                                                                          Optional.empty())))
+                        .orElse(List.of());
             }
             case "content_block_start" -> blockStart(node);
             case "content_block_delta" -> blockDelta(node);
@@ -113,6 +119,10 @@ final class AnthropicStreamDecoder {
             String text = Json.text(block, "text").orElse("");
             return text.isEmpty() ? List.of() : List.of(new StreamEvent.TextDelta(text));
         }
+        case "thinking" -> {
+            String thinking = Json.text(block, "thinking").orElse("");
+            return thinking.isEmpty() ? List.of() : List.of(new StreamEvent.ReasoningDelta(thinking));
+        }
         case "tool_use" -> {
             int blockIndex = blockIndex(node);
             String id = Json.text(block, "id").orElseThrow(() -> badResponse("tool_use block without id"));
@@ -129,7 +139,7 @@ final class AnthropicStreamDecoder {
             return events;
         }
         default -> {
-            // thinking, redacted_thinking, server tools: nothing the client would see
+            // redacted_thinking (encrypted), server tools: nothing the client would see
             return List.of();
         }
         }
@@ -142,6 +152,10 @@ final class AnthropicStreamDecoder {
             String text = Json.text(delta, "text").orElse("");
             return text.isEmpty() ? List.of() : List.of(new StreamEvent.TextDelta(text));
         }
+        case "thinking_delta" -> {
+            String thinking = Json.text(delta, "thinking").orElse("");
+            return thinking.isEmpty() ? List.of() : List.of(new StreamEvent.ReasoningDelta(thinking));
+        }
         case "input_json_delta" -> {
             OpenTool tool = openTools.get(blockIndex(node));
             String fragment = Json.text(delta, "partial_json").orElse("");
@@ -149,7 +163,7 @@ final class AnthropicStreamDecoder {
             return tool == null || fragment.isEmpty() ? List.of() : List.of(tool.fragment(fragment));
         }
         default -> {
-            // thinking_delta, signature_delta, citations_delta
+            // signature_delta, citations_delta
             return List.of();
         }
         }
@@ -177,6 +191,7 @@ final class AnthropicStreamDecoder {
         inputTokens = count(usage, "input_tokens", inputTokens);
         cacheCreationTokens = count(usage, "cache_creation_input_tokens", cacheCreationTokens);
         cacheReadTokens = count(usage, "cache_read_input_tokens", cacheReadTokens);
+        sawCacheRead |= AnthropicCodec.cachedTokens(usage).isPresent();
         outputTokens = count(usage, "output_tokens", outputTokens);
     }
 
@@ -186,7 +201,8 @@ final class AnthropicStreamDecoder {
     }
 
     private Usage usage() {
-        return new Usage(inputTokens + cacheCreationTokens + cacheReadTokens, outputTokens);
+        return new Usage(inputTokens + cacheCreationTokens + cacheReadTokens, outputTokens,
+                         sawCacheRead ? Optional.of(cacheReadTokens) : Optional.empty(), Optional.empty());
     }
 
     private ProviderException malformed(SseEvent event) {

@@ -27,7 +27,8 @@ import java.util.function.Function;
 /**
  * An Ollama NDJSON stream read one line at a time, each line one JSON object:
  * <ul>
- *     <li>{@code message.content} becomes a {@link StreamEvent.TextDelta} (empty content is skipped);</li>
+ *     <li>{@code message.thinking} becomes a {@link StreamEvent.ReasoningDelta} and {@code message.content} a
+ *     {@link StreamEvent.TextDelta}, in that order (empty ones are skipped);</li>
  *     <li>each entry of {@code message.tool_calls} becomes one {@link StreamEvent.ToolCallDelta} carrying id,
  *     name and the whole arguments (Ollama sends a call whole, never in pieces), indexed from 0 across the
  *     stream;</li>
@@ -134,6 +135,7 @@ final class OllamaChatStream implements ChatStream {
         }
         JsonNode message = chunk.get("message");
         if (message != null && message.isObject()) {
+            OllamaCodec.thinking(message).ifPresent(thinking -> pending.add(new StreamEvent.ReasoningDelta(thinking)));
             Json.text(message, "content").filter(s -> !s.isEmpty())
                     .ifPresent(text -> pending.add(new StreamEvent.TextDelta(text)));
             List<ToolCall> calls = OllamaCodec.toolCalls(message, toolCalls);

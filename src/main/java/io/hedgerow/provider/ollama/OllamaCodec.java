@@ -63,7 +63,7 @@ import java.util.Optional;
  * {@code done_reason: "length"}, else {@code STOP}. Usage comes from {@code prompt_eval_count} and
  * {@code eval_count}; Ollama omits a count that is zero (a fully cached prompt), so a missing count reads as 0
  * when the other is present, and usage is absent only when both are. The {@code thinking} text of reasoning
- * models has no canonical field and is dropped.
+ * models is the answer's reasoning.
  *
  * <p>Numbers in tool arguments are read as {@code BigDecimal}, so {@code 1.10} stays {@code 1.10} across
  * the parse-and-write that Ollama's object-typed arguments force on us; duplicate keys are refused instead
@@ -249,7 +249,13 @@ final class OllamaCodec {
         List<ContentPart> content = text.isEmpty() ? List.of() : List.of(new ContentPart.Text(text));
         Message assistant = new Message(Role.ASSISTANT, content, calls, Optional.empty(), Optional.empty());
         return new ChatResponse(Json.text(body, "model").orElse(requestedModel), assistant,
-                                finishReason(body, !calls.isEmpty()), usage(body));
+                                finishReason(body, !calls.isEmpty()), usage(body), thinking(message),
+                                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /** The reasoning text of a message ({@code thinking}, from reasoning models asked to think); empty is none. */
+    static Optional<String> thinking(JsonNode message) {
+        return Json.text(message, "thinking").filter(s -> !s.isEmpty());
     }
 
     /**

@@ -61,6 +61,11 @@ public final class OllamaProvider implements ProviderClient {
     }
 
     @Override
+    public void close() {
+        upstream.close();
+    }
+
+    @Override
     public ChatResponse complete(ProviderCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
         byte[] body = encode(call, false);

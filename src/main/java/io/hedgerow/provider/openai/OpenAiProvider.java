@@ -58,6 +58,11 @@ public final class OpenAiProvider implements ProviderClient {
     }
 
     @Override
+    public void close() {
+        upstream.close();
+    }
+
+    @Override
     public ChatResponse complete(ProviderCall call) throws ProviderException {
         try (HttpClientResponse response = send(call, false)) {
             byte[] body = upstream.readBody(response);

@@ -17,11 +17,13 @@ import io.helidon.webclient.api.HttpClientResponse;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * An OpenAI-style SSE stream of {@code chat.completion.chunk}s, ending with {@code data: [DONE]}.
+ * An OpenAI-style SSE stream of {@code chat.completion.chunk}s, ending with {@code data: [DONE]}. The first chunk that
+ * names a model also yields a {@link StreamEvent.Metadata} (model, fingerprint, tier), ahead of its own events.
  * A stream that reaches its end after a finish reason but without {@code [DONE]} is complete; one that ends
  * before any finish reason was cut, and fails with {@code BAD_RESPONSE}. After {@code [DONE]} the (normally
  * empty) rest of the body is read before the response is closed, so that its connection goes back to the pool
@@ -33,6 +35,7 @@ final class OpenAiStream implements ChatStream {
     private final Optional<ApiKey> key;
     private final ArrayDeque<StreamEvent> pending = new ArrayDeque<>(4);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private boolean identified;
     private boolean finished;
     private boolean ended;
 
@@ -85,7 +88,14 @@ final class OpenAiStream implements ChatStream {
             OpenAiProvider.failIfError(chunk, key);
         }
         try {
-            for (StreamEvent e : OpenAiResponseCodec.parseChunk(chunk)) {
+            List<StreamEvent> events = OpenAiResponseCodec.parseChunk(chunk);
+            if (!identified) {
+                // Said once, before the first piece: the envelope of one answer does not change.
+                Optional<StreamEvent.Metadata> metadata = OpenAiResponseCodec.metadata(chunk);
+                identified = metadata.isPresent();
+                metadata.ifPresent(pending::add);
+            }
+            for (StreamEvent e : events) {
                 if (e instanceof StreamEvent.Finished) {
                     if (finished) {
                         continue;

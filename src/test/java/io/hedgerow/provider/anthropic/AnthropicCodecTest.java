@@ -166,18 +166,20 @@ class AnthropicCodecTest {
     }
 
     @Test
-    void responseSkipsThinkingAndJoinsText() throws ProviderException {
+    void responseTakesThinkingAsReasoningAndJoinsText() throws ProviderException {
         String body = """
                 {"id":"msg_1","type":"message","role":"assistant","model":"claude-x",
                  "content":[{"type":"thinking","thinking":"hmm","signature":"s"},
+                            {"type":"redacted_thinking","data":"EmwKAhgB"},
                             {"type":"text","text":"Hello, "},{"type":"text","text":"world"}],
                  "stop_reason":"max_tokens","usage":{"input_tokens":3,"output_tokens":2}}
                 """;
         ChatResponse response = AnthropicCodec.response(body.getBytes(StandardCharsets.UTF_8), "m", Optional.of(KEY));
         assertEquals("Hello, world", response.message().text());
         assertEquals(FinishReason.LENGTH, response.finishReason());
-        assertEquals(Optional.of(new Usage(3, 2)), response.usage());
+        assertEquals(Optional.of(new Usage(3, 2)), response.usage(), "no cache counts reported, none made up");
         assertEquals("claude-x", response.model());
+        assertEquals(Optional.of("hmm"), response.reasoning());
     }
 
     @Test

@@ -57,7 +57,10 @@ class AnthropicCompleteTest {
         assertEquals("claude-sonnet-4-5-20250929", response.model());
         assertEquals(Message.text(Role.ASSISTANT, "Hello there."), response.message());
         assertEquals(FinishReason.STOP, response.finishReason());
-        assertEquals(Optional.of(new Usage(128, 7)), response.usage());
+        // OpenAI counts cached input as prompt tokens (Anthropic's input_tokens does not); the part read from the
+        // cache is the cached tokens, the part written to it is not.
+        assertEquals(Optional.of(new Usage(128, 7, Optional.of(100), Optional.empty())), response.usage());
+        assertEquals(Optional.empty(), response.reasoning());
         assertEquals("anthropic-main", provider.name());
     }
 
@@ -82,7 +85,8 @@ class AnthropicCompleteTest {
         assertEquals(oslo, calls.get(0).arguments(), "numbers keep their written form");
         assertEquals("toolu_01B", calls.get(1).id());
         assertEquals(json(bergen), json(calls.get(1).arguments()));
-        assertEquals(Optional.of(new Usage(40, 30)), response.usage());
+        assertEquals(Optional.of(new Usage(40, 30, Optional.of(0), Optional.empty())), response.usage());
+        assertEquals(Optional.of("Two cities, two calls."), response.reasoning());
     }
 
     @Test

@@ -44,13 +44,16 @@ class AnthropicStreamDecoderTest {
     }
 
     @Test
-    void thinkingPingsAndUnknownEventsAreSkipped() throws ProviderException {
+    void thinkingIsReasoningAndPingsSignaturesAndUnknownEventsAreSkipped() throws ProviderException {
         assertEquals(List.of(), decode("ping", ""));
         assertEquals(List.of(), decode("ping", "{\"type\":\"ping\"}"));
         assertEquals(List.of(), decode("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,"
                 + "\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\"}}"));
-        assertEquals(List.of(), decode("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
-                + "\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"let me see\"}}"));
+        assertEquals(List.of(new StreamEvent.ReasoningDelta("let me see")),
+                     decode("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
+                             + "\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"let me see\"}}"));
+        assertEquals(List.of(), decode("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,"
+                + "\"content_block\":{\"type\":\"redacted_thinking\",\"data\":\"EmwKAhgBEgy\"}}"));
         assertEquals(List.of(), decode("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
                 + "\"delta\":{\"type\":\"signature_delta\",\"signature\":\"abc\"}}"));
         assertEquals(List.of(), decode("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));

@@ -7,6 +7,7 @@ import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.model.StreamEvent.Finished;
+import io.hedgerow.model.StreamEvent.ReasoningDelta;
 import io.hedgerow.model.StreamEvent.TextDelta;
 import io.hedgerow.model.StreamEvent.ToolCallDelta;
 import io.hedgerow.model.StreamEvent.UsageReported;
@@ -44,6 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Streamed answers over real SSE from the fake: translation, failures mid-stream, and aborting. */
 class AnthropicStreamTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /** What {@code message_start} says: the model that answers, as Anthropic names it. */
+    private static final StreamEvent STARTED = new StreamEvent.Metadata("claude-fake-1", Optional.empty(),
+                                                                        Optional.empty());
 
     private FakeAnthropic fake;
     private AnthropicProvider provider;
@@ -71,9 +75,11 @@ class AnthropicStreamTest {
         }
 
         List<StreamEvent> expected = new ArrayList<>();
+        expected.add(STARTED);
         pieces(text, 4).forEach(p -> expected.add(new TextDelta(p)));
         expected.add(new Finished(FinishReason.STOP));
-        expected.add(new UsageReported(new Usage(70, 6)));
+        // Prompt tokens as OpenAI counts them (cached ones included), the 50 read from the cache as cached tokens.
+        expected.add(new UsageReported(new Usage(70, 6, Optional.of(50), Optional.empty())));
         assertEquals(expected, events);
     }
 
@@ -92,14 +98,17 @@ class AnthropicStreamTest {
         }
 
         // Anthropic's block indices are 0 (thinking), 1 (text), 2 and 3 (tools); OpenAI's tool indices are 0, 1.
+        // The thinking block is the answer's reasoning.
         List<StreamEvent> expected = new ArrayList<>();
+        expected.add(STARTED);
+        pieces("The user wants two cities.", 7).forEach(p -> expected.add(new ReasoningDelta(p)));
         pieces("On it.", 7).forEach(p -> expected.add(new TextDelta(p)));
         expected.add(new ToolCallDelta(0, Optional.of("toolu_01A"), Optional.of("get_weather"), ""));
         pieces(oslo, 7).forEach(p -> expected.add(new ToolCallDelta(0, Optional.empty(), Optional.empty(), p)));
         expected.add(new ToolCallDelta(1, Optional.of("toolu_01B"), Optional.of("get_weather"), ""));
         pieces(bergen, 7).forEach(p -> expected.add(new ToolCallDelta(1, Optional.empty(), Optional.empty(), p)));
         expected.add(new Finished(FinishReason.TOOL_CALLS));
-        expected.add(new UsageReported(new Usage(33, 44)));
+        expected.add(new UsageReported(new Usage(33, 44, Optional.of(0), Optional.empty())));
         assertEquals(expected, events);
 
         assertEquals(oslo, arguments(events, 0));
@@ -128,6 +137,7 @@ class AnthropicStreamTest {
                              .errorAfterDeltas(1, "api_error", "Internal error, key " + KEY_VALUE));
 
         try (ChatStream stream = provider.stream(call("a"))) {
+            assertEquals(Optional.of(STARTED), stream.next());
             assertEquals(Optional.of(new TextDelta("Parti")), stream.next());
             assertEquals(Optional.of(new TextDelta("al an")), stream.next());
             Failure failure = assertThrows(ProviderException.class, stream::next).failure();
@@ -136,6 +146,7 @@ class AnthropicStreamTest {
             assertEquals(failure, assertThrows(ProviderException.class, stream::next).failure(), "broken for good");
         }
         try (ChatStream stream = provider.stream(call("b"))) {
+            assertEquals(Optional.of(STARTED), stream.next());
             assertEquals(Optional.of(new TextDelta("Parti")), stream.next());
             ProviderException e = assertThrows(ProviderException.class, stream::next);
             assertEquals(FailureKind.SERVER_ERROR, e.failure().kind());
@@ -148,6 +159,7 @@ class AnthropicStreamTest {
         fake.enqueue(FakeAnthropic.Answer.text("This will not finish").pieceSize(5).cutAfterDeltas(2));
 
         try (ChatStream stream = provider.stream(call("hi"))) {
+            assertEquals(Optional.of(STARTED), stream.next());
             assertEquals(Optional.of(new TextDelta("This ")), stream.next());
             assertEquals(Optional.of(new TextDelta("will ")), stream.next());
             Failure failure = assertThrows(ProviderException.class, stream::next).failure();
@@ -161,6 +173,7 @@ class AnthropicStreamTest {
         fake.enqueue(FakeAnthropic.Answer.text("Half of it").pieceSize(5).resetAfterDeltas(1));
 
         try (ChatStream stream = provider.stream(call("hi"))) {
+            assertEquals(Optional.of(STARTED), stream.next());
             assertEquals(Optional.of(new TextDelta("Half ")), stream.next());
             assertEquals(FailureKind.BAD_RESPONSE,
                          assertThrows(ProviderException.class, stream::next).failure().kind());
@@ -197,6 +210,7 @@ class AnthropicStreamTest {
         fake.enqueue(FakeAnthropic.Answer.text("Slow answer").pieceSize(4).pingUntilGoneAfterDeltas(1));
 
         ChatStream stream = provider.stream(call("hi"));
+        assertEquals(Optional.of(STARTED), stream.next());
         assertEquals(Optional.of(new TextDelta("Slow")), stream.next());
         stream.close();
 
@@ -209,6 +223,7 @@ class AnthropicStreamTest {
     void closeFromAnotherThreadUnblocksTheReader() throws Exception {
         fake.enqueue(FakeAnthropic.Answer.text("Slow answer").pieceSize(4).pingUntilGoneAfterDeltas(1));
         ChatStream stream = provider.stream(call("hi"));
+        assertEquals(Optional.of(STARTED), stream.next());
         assertEquals(Optional.of(new TextDelta("Slow")), stream.next());
 
         CompletableFuture<Optional<StreamEvent>> reader = new CompletableFuture<>();
@@ -238,6 +253,7 @@ class AnthropicStreamTest {
         fake.enqueue(FakeAnthropic.Answer.text("Stuck here").pieceSize(5).stallAfterDeltas(1));
 
         try (ChatStream stream = impatient.stream(call("hi"))) {
+            assertEquals(Optional.of(STARTED), stream.next());
             assertEquals(Optional.of(new TextDelta("Stuck")), stream.next());
             assertEquals(FailureKind.TIMEOUT, assertThrows(ProviderException.class, stream::next).failure().kind());
         }

@@ -64,6 +64,18 @@ class OllamaCompleteTest {
         assertEquals(List.of(), response.message().toolCalls());
         assertEquals(FinishReason.STOP, response.finishReason());
         assertEquals(Optional.of(new Usage(26, 4)), response.usage());
+        assertEquals(Optional.empty(), response.reasoning());
+    }
+
+    @Test
+    void thinkingIsTheReasoning() throws ProviderException {
+        ollama.answerNext(Answer.text("4").withThinking("Two and ", "two make four.").withUsage(12, 9));
+
+        ChatResponse response = provider.complete(hello());
+
+        assertEquals(Optional.of("Two and two make four."), response.reasoning());
+        assertEquals("4", response.message().text());
+        assertEquals(Optional.of(new Usage(12, 9)), response.usage());
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.model.StreamEvent.Finished;
+import io.hedgerow.model.StreamEvent.ReasoningDelta;
 import io.hedgerow.model.StreamEvent.TextDelta;
 import io.hedgerow.model.StreamEvent.ToolCallDelta;
 import io.hedgerow.model.StreamEvent.UsageReported;
@@ -58,6 +59,18 @@ class OllamaStreamTest {
     @AfterEach
     void stop() {
         ollama.close();
+    }
+
+    @Test
+    void thinkingStreamsAsReasoningBeforeTheText() throws ProviderException {
+        ollama.answerNext(Answer.text("It is ", "4.").withThinking("2 + 2", "", " is 4").withUsage(9, 7));
+
+        try (ChatStream stream = provider.stream(hello())) {
+            assertEquals(List.of(new ReasoningDelta("2 + 2"), new ReasoningDelta(" is 4"), new TextDelta("It is "),
+                                 new TextDelta("4."), new Finished(FinishReason.STOP),
+                                 new UsageReported(new Usage(9, 7))),
+                         drain(stream));
+        }
     }
 
     @Test

@@ -56,9 +56,10 @@ class OpenAiStreamTest {
                     events.add(event.get());
                 }
             }
-            assertThat(events.size(), is(5)); // 3 text deltas, finish, usage
-            assertThat(events.get(3), is(new StreamEvent.Finished(FinishReason.STOP)));
-            assertThat(events.get(4), instanceOf(StreamEvent.UsageReported.class));
+            assertThat(events.size(), is(6)); // metadata, 3 text deltas, finish, usage
+            assertThat(events.get(0), instanceOf(StreamEvent.Metadata.class));
+            assertThat(events.get(4), is(new StreamEvent.Finished(FinishReason.STOP)));
+            assertThat(events.get(5), instanceOf(StreamEvent.UsageReported.class));
         }
         assertThat(fake.requests(), is(3L));
         assertThat("one connection for three streams", fake.connections(), is(1L));
