@@ -47,7 +47,7 @@ public final class ConfigLoader {
     private static final Set<String> HEDGE = Set.of("enabled", "delay", "min-delay", "max-delay", "warmup-delay",
                                                     "max-in-flight", "same-provider");
     private static final Set<String> MODEL = Set.of("name", "context-window", "price");
-    private static final Set<String> PRICE = Set.of("input", "output");
+    private static final Set<String> PRICE = Set.of("input", "cached-input", "output");
     private static final Set<String> OBSERVE = Set.of("events", "recent-events", "max-tags", "watch-config",
                                                       "preflight");
     private static final Set<String> PREFLIGHT = Set.of("enabled", "interval", "timeout");
@@ -746,25 +746,38 @@ public final class ConfigLoader {
         return models;
     }
 
-    /** {@code price: {input: 2.5, output: 10}}: US dollars per million tokens, both required. */
+    /**
+     * {@code price: {input: 2.5, cached-input: 1.25, output: 10}}: US dollars per million tokens; input and output
+     * required, cached-input (prompt tokens read from the provider's cache) optional, at most input, default input.
+     */
     private Optional<Price> price(Config node, String key) {
         if (!node.exists()) {
             return Optional.empty();
         }
         if (node.type() != Config.Type.OBJECT) {
-            problems.error(key, "must be a map {input: DOLLARS, output: DOLLARS} (per million tokens)");
+            problems.error(key, "must be a map {input: DOLLARS, output: DOLLARS} (per million tokens; optionally "
+                    + "cached-input: DOLLARS)");
             return Optional.empty();
         }
         unknownKeys(node, key, PRICE);
         Optional<Double> input = number(node.get("input"), key + ".input", 0, 1_000_000);
+        Optional<Double> cached = number(node.get("cached-input"), key + ".cached-input", 0, 1_000_000);
         Optional<Double> output = number(node.get("output"), key + ".output", 0, 1_000_000);
         for (String part : List.of("input", "output")) {
             if (!node.get(part).exists()) {
                 problems.error(key + "." + part, "missing (expected: US dollars per million tokens, e.g. 2.5)");
             }
         }
-        return input.isPresent() && output.isPresent() ? Optional.of(new Price(input.get(), output.get()))
-                : Optional.empty();
+        if (input.isEmpty() || output.isEmpty() || node.get("cached-input").exists() && cached.isEmpty()) {
+            return Optional.empty();
+        }
+        if (cached.isPresent() && cached.get() > input.get()) {
+            // Providers bill cache reads at a discount; a higher figure is most likely a cache-write price or a typo.
+            problems.error(key + ".cached-input", "'" + trim(cached.get()) + "' (expected: at most the input price, "
+                    + trim(input.get()) + ": prompt tokens read from the cache cost less, never more)");
+            return Optional.empty();
+        }
+        return Optional.of(new Price(input.get(), cached.orElse(input.get()), output.get()));
     }
 
     private Optional<List<Duration>> ladder(Config node, String key) {

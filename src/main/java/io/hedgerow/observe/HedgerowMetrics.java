@@ -127,21 +127,30 @@ public final class HedgerowMetrics implements AutoCloseable {
     }
 
     /**
-     * Tokens and their cost. {@code attempt} is {@code winner} (the answer's usage as the provider reported it,
-     * else estimated) or {@code loser} (an attempt cancelled because another answered first, typically a hedge or
-     * the primary a hedge beat: providers report no usage for cancelled requests, so its prompt is estimated at
-     * one token per 4 characters and its output counted from what it had sent).
+     * Tokens and their cost. The directions do not overlap, so they add up to every token of the call: {@code input}
+     * is the prompt tokens not read from the provider's prompt cache, {@code cached_input} those read from it (a
+     * prompt's tokens are the sum of the two), {@code output} the completion's, reasoning included. {@code attempt}
+     * is {@code winner} (the answer's usage as the provider reported it, else estimated) or {@code loser} (an attempt
+     * cancelled because another answered first, typically a hedge or the primary a hedge beat: providers report no
+     * usage for cancelled requests, so its prompt is estimated at one token per 4 characters, all of it uncached,
+     * and its output counted from what it had sent).
      */
-    void tokens(String route, String candidate, String tag, String attempt, long input, long output,
+    void tokens(String route, String candidate, String tag, String attempt, long input, long cachedInput, long output,
                 java.util.Optional<Double> dollarsSpent) {
         String provider = Labels.provider(candidate);
         String model = Labels.model(candidate);
-        String help = "Tokens by direction (input, output); attempt=winner: as the provider reported them (estimated "
-                + "if it did not); attempt=loser: attempts cancelled because another answered first, estimated "
-                + "(prompt at 4 characters a token), as providers report no usage for cancelled requests";
+        String help = "Tokens by direction: input (prompt tokens not read from the provider's prompt cache), "
+                + "cached_input (prompt tokens read from it), output; the directions do not overlap. "
+                + "attempt=winner: as the provider reported them (estimated if it did not); attempt=loser: attempts "
+                + "cancelled because another answered first, estimated (prompt at 4 characters a token), as "
+                + "providers report no usage for cancelled requests";
         if (input > 0) {
             count("tokens", help, input, "route", route, "provider", provider, "model", model, "tag", tag,
                   "direction", "input", "attempt", attempt);
+        }
+        if (cachedInput > 0) {
+            count("tokens", help, cachedInput, "route", route, "provider", provider, "model", model, "tag", tag,
+                  "direction", "cached_input", "attempt", attempt);
         }
         if (output > 0) {
             count("tokens", help, output, "route", route, "provider", provider, "model", model, "tag", tag,
@@ -292,8 +301,9 @@ public final class HedgerowMetrics implements AutoCloseable {
         return dollars.computeIfAbsent(labels, l -> registry.getOrCreate(
                 DistributionSummary.builder(PREFIX + "cost_usd", DistributionStatisticsConfig.builder()
                                 .percentiles(new double[0]))
-                        .description("Cost in US dollars at the configured per-model prices (_sum: dollars spent, "
-                                             + "_count: priced calls); attempt=loser: attempts cancelled because "
+                        .description("Cost in US dollars at the configured per-model prices, prompt tokens read "
+                                             + "from the provider's cache at the cached-input price (_sum: dollars "
+                                             + "spent, _count: priced calls); attempt=loser: attempts cancelled because "
                                              + "another answered first (the price of hedging), estimated")
                         .tags(tags("route", l.get(0), "provider", l.get(1), "model", l.get(2), "tag", l.get(3),
                                    "attempt", l.get(4)))));

@@ -148,8 +148,9 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
                 metrics.upstreamLatency(context.route, winner, context.stream, ticker.read() - started);
             }
             long input = usage.map(u -> (long) u.promptTokens()).orElse(context.promptTokens);
+            long cached = usage.flatMap(Usage::cachedTokens).map(Integer::longValue).orElse(0L);
             long output = usage.map(u -> (long) u.completionTokens()).orElse((outputChars + 3) / 4);
-            account(context, winner, "winner", input, output);
+            account(context, winner, "winner", input, cached, output);
         }
 
         @Override
@@ -168,11 +169,18 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         }
     }
 
-    private void account(RequestContext context, String candidate, String attempt, long input, long output) {
+    /**
+     * Counts a call's tokens and prices them. {@code prompt} is every prompt token (OpenAI's meaning), {@code cached}
+     * the part of it read from the provider's prompt cache: counted apart from the rest of the prompt and priced at
+     * the model's cached-input price.
+     */
+    private void account(RequestContext context, String candidate, String attempt, long prompt, long cached,
+                         long output) {
+        long fromCache = Math.clamp(cached, 0, Math.max(0, prompt)); // a provider's odd report cannot go negative
         Optional<Price> price = context.generation.config().price(Labels.provider(candidate),
                                                                   Labels.model(candidate));
-        metrics.tokens(context.route, candidate, context.tag, attempt, input, output,
-                       price.map(p -> p.cost(input, output)));
+        metrics.tokens(context.route, candidate, context.tag, attempt, prompt - fromCache, fromCache, output,
+                       price.map(p -> p.cost(prompt, fromCache, output)));
     }
 
     private static String routeLabel(Generation generation, String alias) {
@@ -216,7 +224,8 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
             }
         } else if (attempt.failure().get().kind() == FailureKind.CANCELLED) {
             // Cancelled before answering: the provider has the prompt (and bills it) but reports no usage.
-            account(context.get(), label, "loser", context.get().promptTokens, 0);
+            // Nothing is known of its prompt cache: all of it counts (and is priced) as uncached input.
+            account(context.get(), label, "loser", context.get().promptTokens, 0, 0);
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.hasItem;
@@ -355,6 +356,56 @@ class ConfigLoaderTest {
         assertThat(config.price("p", "free"), is(Optional.empty()));
         assertThat(config.providers().get("p").contextWindow("m"), is(Optional.of(1000)));
         assertThat(new Price(2.5, 10).cost(1_000_000, 500_000), is(7.5));
+    }
+
+    @Test
+    void aCachedInputPriceIsReadAndWithoutOneCachedTokensCostAsMuchAsInput() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers:
+                  p: {type: sim, models: [{name: cheap-cache, price: {input: 2, cached-input: 0.5, output: 8}},
+                                          {name: plain, price: {input: 2, output: 8}},
+                                          {name: free-cache, price: {input: 2, cached-input: 0, output: 8}}]}
+                routes: {r: {chain: [p/plain]}}
+                """, Map.of());
+        assertThat(result.errors(), is(empty()));
+        assertThat(result.warnings(), is(empty()));
+        HedgerowConfig config = result.config().orElseThrow();
+        assertThat(config.price("p", "cheap-cache"), is(Optional.of(new Price(2, 0.5, 8))));
+        assertThat(config.price("p", "plain"), is(Optional.of(new Price(2, 2, 8))));
+        assertThat(config.price("p", "free-cache"), is(Optional.of(new Price(2, 0, 8))));
+        // 1M prompt tokens of which 800k cached, 100k out: 200k x $2 + 800k x $0.50 + 100k x $8 per million.
+        assertThat(new Price(2, 0.5, 8).cost(1_000_000, 800_000, 100_000), closeTo(0.4 + 0.4 + 0.8, 1e-12));
+        assertThat(new Price(2, 8).cost(1_000_000, 800_000, 100_000), closeTo(2 + 0.8, 1e-12));
+        // A provider reporting more cached tokens than prompt tokens: the whole prompt counts as cached, no more.
+        assertThat(new Price(2, 0.5, 8).cost(1_000, 5_000, 0), closeTo(1_000 * 0.5 / 1e6, 1e-15));
+    }
+
+    @Test
+    void aBadCachedInputPriceIsAnErrorNamingIt() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers:
+                  p: {type: sim, models: [{name: a, price: {input: 2, cached-input: 2.5, output: 8}},
+                                          {name: b, price: {input: 2, cached-input: -1, output: 8}},
+                                          {name: c, price: {input: 2, cached-input: lots, output: 8}},
+                                          {name: d, price: {cached-input: 0.5, output: 8}},
+                                          {name: e, price: {input: 2, cache-read: 0.5, output: 8}}]}
+                routes: {r: {chain: [p/a]}}
+                """, Map.of());
+        String all = String.join("\n", result.errors());
+        assertThat(all, containsString("providers.p.models[0].price.cached-input: '2.5' (expected: at most the input "
+                                               + "price, 2"));
+        assertThat(all, containsString("providers.p.models[1].price.cached-input: '-1' (expected: a number in "
+                                               + "0..1000000)"));
+        assertThat(all, containsString("providers.p.models[2].price.cached-input: 'lots' (expected: a number in "
+                                               + "0..1000000)"));
+        assertThat(all, containsString("providers.p.models[3].price.input: missing"));
+        assertThat(result.errors().size(), is(4));
+        assertThat(result.warnings(), hasItem(containsString("providers.p.models[4].price.cache-read: unknown key")));
+        assertThat(result.config().isPresent(), is(false));
+        // The record refuses the same, for configs built in code.
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                                                                                   () -> new Price(2, 2.5, 8));
+        assertThat(e.getMessage(), is("price.cached-input: 2.5 (expected: 0..2, at most the input price)"));
     }
 
     @Test

@@ -172,6 +172,17 @@ public final class TestConfig {
             return this;
         }
 
+        /** An Anthropic Messages provider (it accepts prefill), adjusted by {@code setup}. */
+        public Builder anthropic(String name, String baseUrl, Consumer<Provider> setup) {
+            Provider provider = new Provider(name);
+            setup.accept(provider);
+            providers.put(name, new ProviderConfig(name, ProviderType.ANTHROPIC, Optional.of(URI.create(baseUrl)),
+                                                   provider.keys, provider.headers, provider.roleMap,
+                                                   provider.timeouts, SimSettings.DEFAULTS, KeyRotation.ORDERED,
+                                                   provider.models, true, provider.limits));
+            return this;
+        }
+
         /** An Ollama provider (no key). */
         public Builder ollama(String name, String baseUrl) {
             providers.put(name, new ProviderConfig(name, ProviderType.OLLAMA, Optional.of(URI.create(baseUrl)),
@@ -245,9 +256,14 @@ public final class TestConfig {
 
         /** Declares a model's price, in US dollars per million input and output tokens. */
         public Provider price(String name, double input, double output) {
+            return price(name, input, input, output);
+        }
+
+        /** Declares a model's price, in US dollars per million input, cached input and output tokens. */
+        public Provider price(String name, double input, double cachedInput, double output) {
             ModelSettings old = models.get(name);
             models.put(name, new ModelSettings(name, old == null ? Optional.empty() : old.contextWindow(),
-                                               Optional.of(new io.hedgerow.config.Price(input, output))));
+                                               Optional.of(new io.hedgerow.config.Price(input, cachedInput, output))));
             return this;
         }
 
