@@ -63,7 +63,8 @@ import java.util.random.RandomGenerator;
  * <p>Everything built from one config is a {@link Generation}, held in one atomic reference: each chat request takes
  * it when it starts and holds it until it ends ({@link GenerationLeases}), and a reload swaps in the next one, which
  * shares with the old the provider clients and health state of what did not change. A client the new generation does
- * not share is closed once the last request on an older generation holding it has ended.
+ * not share is closed once the last request on an older generation holding it has ended; on shutdown, after the
+ * drain, so are those of the generation in use.
  */
 public final class HedgerowServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HedgerowServer.class.getName());
@@ -78,12 +79,13 @@ public final class HedgerowServer implements AutoCloseable {
     private final Optional<ConfigWatcher> watcher;
     private final FrontDoor door;
     private final PreflightScheduler preflight;
+    private final GenerationLeases leases;
     private final AtomicBoolean closed = new AtomicBoolean();
     private static final long PAYLOAD_BACKSTOP = 64L * 1024 * 1024;
 
     private HedgerowServer(WebServer server, StallWatchdog watchdog, AtomicReference<Generation> current,
                            Telemetry telemetry, Optional<ConfigReloader> reloader, Optional<ConfigWatcher> watcher,
-                           FrontDoor door, PreflightScheduler preflight) {
+                           FrontDoor door, PreflightScheduler preflight, GenerationLeases leases) {
         this.server = server;
         this.watchdog = watchdog;
         this.current = current;
@@ -92,6 +94,7 @@ public final class HedgerowServer implements AutoCloseable {
         this.watcher = watcher;
         this.door = door;
         this.preflight = preflight;
+        this.leases = leases;
     }
 
     /** Starts a router on the configured host and port (port 0 picks a free one). */
@@ -170,7 +173,9 @@ public final class HedgerowServer implements AutoCloseable {
      * A graceful stop: new connections are refused at once and new chat requests on open ones get a 503
      * {@code shutting_down}; requests in flight may finish within {@code timeout}; then every attempt still running
      * is aborted, so a request still waiting gets a 503 {@code shutting_down} and a stream being relayed ends with
-     * an SSE error event (never {@code [DONE]}). Idempotent.
+     * an SSE error event (never {@code [DONE]}); then the provider clients are closed, and with them the idle
+     * upstream connections (one still lent to a request that outlived it is closed when that request ends).
+     * Idempotent.
      */
     public void drain(Duration timeout) {
         if (!closed.compareAndSet(false, true)) {
@@ -202,6 +207,8 @@ public final class HedgerowServer implements AutoCloseable {
             watchdog.shutdown(Failure.of(FailureKind.SHUTDOWN, "the router is shutting down"));
             watchdog.close();
             door.close();
+            // After the drain: a request still running keeps its generation's clients until it ends.
+            leases.close();
             telemetry.metrics().close();
             telemetry.events().close();
             LOG.log(System.Logger.Level.INFO, "stopped after {0} ms; requests served: {1}",
@@ -346,13 +353,14 @@ public final class HedgerowServer implements AutoCloseable {
             preflight.close();
             watchdog.close();
             door.close();
+            leases.close();
             metrics.close();
             events.close();
             throw e;
         }
         // In the background: the router serves at once, whatever the checks find and however long they take.
         preflight.start();
-        return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door, preflight);
+        return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door, preflight, leases);
     }
 
     /** Helidon checks for idle connections every period: a quarter of the timeout, between 1 s and 30 s. */

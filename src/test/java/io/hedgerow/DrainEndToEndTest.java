@@ -5,6 +5,7 @@ import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
 import io.hedgerow.testing.RawClient;
 import io.hedgerow.testing.RawSocket;
+import io.hedgerow.testing.TcpRelay;
 import io.hedgerow.testing.TestConfig;
 
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +32,8 @@ import static org.hamcrest.Matchers.lessThan;
 /**
  * Graceful shutdown ({@link HedgerowServer#drain}, what SIGTERM runs): new connections are refused at once, requests
  * in flight finish if they can within the drain timeout, and what is still running after it ends cleanly: a 503
- * {@code shutting_down} before an answer started, an SSE error event (never {@code [DONE]}) mid-stream.
+ * {@code shutting_down} before an answer started, an SSE error event (never {@code [DONE]}) mid-stream; and the
+ * router then closes its kept-alive upstream connections itself.
  */
 class DrainEndToEndTest {
     private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
@@ -153,6 +155,34 @@ class DrainEndToEndTest {
             gate.countDown();
             assertThat(inFlight.get(5, TimeUnit.SECONDS).statusCode(), is(200));
             drain.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void theUpstreamConnectionsOfTheGenerationInUseAreClosedAfterTheDrain() throws Exception {
+        try (TcpRelay relay = TcpRelay.to(upstream.port())) {
+            HedgerowServer relayed = HedgerowServer.start(TestConfig.builder()
+                                                                  .openAi("up", "http://127.0.0.1:" + relay.port()
+                                                                          + "/v1")
+                                                                  .route("chat", "up/m1").build());
+            try (RawClient client = new RawClient(relayed.port())) {
+                // Two requests at once: two upstream connections, both left idle in the pool when they end.
+                upstream.enqueue(Reply.text("one").firstTokenAfter(gate), Reply.text("two").firstTokenAfter(gate));
+                CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> client.chat(CHAT));
+                CompletableFuture<HttpResponse<String>> second = CompletableFuture.supplyAsync(() -> client.chat(CHAT));
+                assertThat(upstream.awaitRequests(2, Duration.ofSeconds(5)), is(true));
+                gate.countDown();
+                assertThat(first.get(5, TimeUnit.SECONDS).statusCode(), is(200));
+                assertThat(second.get(5, TimeUnit.SECONDS).statusCode(), is(200));
+                assertThat(relay.connections(), is(2));
+                assertThat("kept alive for the next request", relay.open(), is(java.util.List.of(0, 1)));
+            } finally {
+                relayed.close();
+            }
+            // Closed by the router's close(), not by the upstream (whose keep-alive is far longer than this wait).
+            assertThat(relay.awaitClosedByRouter(0, Duration.ofSeconds(5)), is(true));
+            assertThat(relay.awaitClosedByRouter(1, Duration.ofSeconds(5)), is(true));
+            assertThat(relay.open(), is(java.util.List.of()));
         }
     }
 

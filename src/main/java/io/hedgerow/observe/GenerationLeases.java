@@ -22,6 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * request runs on it and none can start. Each client counts the unfinished generations holding it; a client kept
  * across a reload is held by both, so it lives on, and when the last generation holding it finishes it is closed:
  * its idle connections at once, any still lent (to a probe that outlived its request) when their exchange ends.
+ * {@link #close() Closing} (on shutdown, after the drain) gives back the "in use" hold of the generation in use as a
+ * swap would, so its clients are closed too, at once or when the last request still on it ends. After it a request
+ * still gets the last generation (its clients work, closing each connection after use) but holds nothing, and a
+ * generation swapped in late is let go at once.
  *
  * <p>Thread-safety: holds are atomic counters; the generation in use is a volatile field; client counts change under
  * this object's lock (swaps and finished generations, never per request); clients are closed outside it, on the
@@ -33,6 +37,8 @@ public final class GenerationLeases implements EngineLeases {
     /** For each client, how many unfinished generations hold it; guarded by this. */
     private final Map<ProviderClient, Integer> holders = new IdentityHashMap<>();
     private volatile Held inUse;
+    /** Set once by {@link #close()}; guarded by this. */
+    private boolean closed;
 
     /** Lends {@code first} until the next generation is {@link #swapped} in. */
     public GenerationLeases(Generation first) {
@@ -50,6 +56,11 @@ public final class GenerationLeases implements EngineLeases {
             if (generation.take()) {
                 return new Lease(generation);
             }
+            if (generation == inUse) {
+                // Finished while still the one in use: only close() does that. A request slipping in after the
+                // drain runs on it unheld; its closed clients still work, leaving no connection open behind them.
+                return new Lease(generation, false);
+            }
             // Swapped out and finished between the read and the take: the next one is in use already.
         }
     }
@@ -57,14 +68,33 @@ public final class GenerationLeases implements EngineLeases {
     /** {@code next} is in use from now on; the previous generation finishes once its last request has. */
     public void swapped(Generation next) {
         Objects.requireNonNull(next, "next");
-        Held previous;
+        Held letGo;
         synchronized (this) {
             // Counted before the previous one can finish, so a client both hold never drops to 0 on the way.
             hold(next);
-            previous = inUse;
+            Held previous = inUse;
             inUse = new Held(next);
+            // After close() the previous one's "in use" hold is given back already: let the new one go instead.
+            letGo = closed ? inUse : previous;
         }
-        previous.giveBack();
+        letGo.giveBack();
+    }
+
+    /**
+     * No generation is in use any more (the router is stopping, its drain done): the one in use finishes once the
+     * requests still on it have ended (at once if none is), and its provider clients are closed then, as are those
+     * of older generations as their last requests end. Idempotent.
+     */
+    public void close() {
+        Held last;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            last = inUse;
+        }
+        last.giveBack();
     }
 
     private void hold(Generation generation) {
@@ -86,11 +116,10 @@ public final class GenerationLeases implements EngineLeases {
         for (ProviderClient client : unused) {
             try {
                 client.close();
-                LOG.log(System.Logger.Level.INFO, "provider {0}: the client a reload replaced or removed is closed, "
-                        + "its last request done (generation {1} finished)", client.name(), generation.number());
+                LOG.log(System.Logger.Level.INFO, "provider {0}: its client is closed, no generation in use holding "
+                        + "it and its last request done (generation {1} finished)", client.name(), generation.number());
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "provider " + client.name() + ": closing its old client failed",
-                        e);
+                LOG.log(System.Logger.Level.WARNING, "provider " + client.name() + ": closing its client failed", e);
             }
         }
     }
@@ -130,7 +159,13 @@ public final class GenerationLeases implements EngineLeases {
         private boolean closed;
 
         Lease(Held held) {
+            this(held, true);
+        }
+
+        /** A lease that holds nothing (after {@link GenerationLeases#close()}) is given back as if already. */
+        Lease(Held held, boolean holding) {
             this.held = held;
+            this.closed = !holding;
         }
 
         @Override

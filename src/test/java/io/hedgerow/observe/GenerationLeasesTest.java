@@ -100,6 +100,53 @@ class GenerationLeasesTest {
     }
 
     @Test
+    void closingClosesTheClientsInUseOnceTheirLastRequestEnds() {
+        Client idle = new Client("idle");
+        Client busy = new Client("busy");
+        GenerationLeases leases = new GenerationLeases(generation(1, idle, busy));
+        EngineLeases.Lease running = leases.acquire();
+
+        leases.close();
+        assertThat("a request still runs on generation 1", busy.closes.get(), is(0));
+        running.close();
+        assertThat(idle.closes.get(), is(1));
+        assertThat(busy.closes.get(), is(1));
+        leases.close();
+        assertThat(busy.closes.get(), is(1));
+
+        Client alone = new Client("alone");
+        new GenerationLeases(generation(1, alone)).close();
+        assertThat("no request: closed at once", alone.closes.get(), is(1));
+    }
+
+    @Test
+    @Timeout(10)
+    void afterCloseARequestStillGetsTheLastGenerationHoldingNothingAndALateReloadIsLetGo() {
+        Client shared = new Client("shared");
+        Client old = new Client("old");
+        Generation first = generation(1, shared, old);
+        GenerationLeases leases = new GenerationLeases(first);
+        leases.close();
+        assertThat(shared.closes.get(), is(1));
+
+        try (EngineLeases.Lease late = leases.acquire()) {
+            assertThat(late.engine(), sameInstance(first.engine()));
+        }
+        assertThat("its close gives back nothing twice", shared.closes.get(), is(1));
+
+        // A reload that lands during the shutdown: its generation is in use, but at once finished.
+        Client fresh = new Client("fresh");
+        Generation second = generation(2, fresh);
+        leases.swapped(second);
+        assertThat(fresh.closes.get(), is(1));
+        try (EngineLeases.Lease late = leases.acquire()) {
+            assertThat(late.engine(), sameInstance(second.engine()));
+        }
+        assertThat(fresh.closes.get(), is(1));
+        assertThat(old.closes.get(), is(1));
+    }
+
+    @Test
     @Timeout(60)
     void requestsRacingReloadsNeverHoldAClosedClientAndEveryOldOneClosesOnce() throws Exception {
         Random random = new Random(7);
