@@ -22,8 +22,10 @@ import java.util.regex.Pattern;
  * {@code /proc/PID/status}) and from the router's own metrics (heap).
  */
 final class RouterProcess implements AutoCloseable {
-    private static final Pattern USED_HEAP = Pattern.compile("(?m)^memory_usedHeap_bytes\\{[^}]*} (\\S+)");
-    private static final Pattern COMMITTED_HEAP = Pattern.compile("(?m)^memory_committedHeap_bytes\\{[^}]*} (\\S+)");
+    // Micrometer's JVM binders: one series per heap pool, summed.
+    private static final Pattern USED_HEAP = Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} (\\S+)");
+    private static final Pattern COMMITTED_HEAP =
+            Pattern.compile("(?m)^jvm_memory_committed_bytes\\{area=\"heap\"[^}]*} (\\S+)");
 
     private final Process process;
     private final InetSocketAddress address;
@@ -129,7 +131,13 @@ final class RouterProcess implements AutoCloseable {
 
     private static long gauge(Pattern pattern, String text) {
         Matcher m = pattern.matcher(text);
-        return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+        double sum = 0;
+        boolean found = false;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+            found = true;
+        }
+        return found ? (long) sum : -1;
     }
 
     /** The JVM the run script started (not a shell): its command line, to check the flags. */
