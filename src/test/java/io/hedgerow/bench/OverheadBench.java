@@ -288,7 +288,7 @@ public final class OverheadBench {
                     sampler.into(m, "memory.at_" + rate + "rps");
                 }
                 phase(phases, p);
-                openMetrics(m, "open." + rate, d, f, p);
+                openMetrics(m, "open." + rate, d, options.floor() ? f : null, p);
                 out.println(Report.fmt("  %5d req/s  direct p50 %.3f p99 %.3f ms (%.0f/s)  hedgerow p50 %.3f p99 %.3f "
                                                + "ms (%.0f/s)%s", rate, p50(d), p99(d), d.achievedRate(), p50(p),
                                        p99(p), p.achievedRate(), p.failureRatio() > 0 ? " failures "
@@ -393,7 +393,8 @@ public final class OverheadBench {
 
     private static void openMetrics(Map<String, Double> m, String prefix, LoadClient.Phase d, LoadClient.Phase f,
                                     LoadClient.Phase p) {
-        for (LoadClient.Phase phase : List.of(d, f, p)) {
+        // f is null with --no-floor: its short keep-warm loop measures nothing worth reporting.
+        for (LoadClient.Phase phase : f == null ? List.of(d, p) : List.of(d, f, p)) {
             String k = prefix + "." + phase.target;
             m.put(k + ".p50_ms", p50(phase));
             m.put(k + ".p90_ms", pct(phase, 90));
@@ -405,8 +406,10 @@ public final class OverheadBench {
         }
         m.put(prefix + ".added.p50_ms", Report.round(p50(p) - p50(d)));
         m.put(prefix + ".added.p99_ms", Report.round(p99(p) - p99(d)));
-        m.put(prefix + ".floor_added.p50_ms", Report.round(p50(f) - p50(d)));
-        m.put(prefix + ".floor_added.p99_ms", Report.round(p99(f) - p99(d)));
+        if (f != null) {
+            m.put(prefix + ".floor_added.p50_ms", Report.round(p50(f) - p50(d)));
+            m.put(prefix + ".floor_added.p99_ms", Report.round(p99(f) - p99(d)));
+        }
     }
 
     private void streamMetrics(Map<String, Double> m, String prefix, LoadClient.Phase d, LoadClient.Phase p) {
@@ -439,7 +442,8 @@ public final class OverheadBench {
             table.section("Non-streaming, open loop: latency p50 / p99 (ms), from each request's due time");
             for (int rate : options.rates()) {
                 String k = "open." + rate;
-                table.row(rate + " req/s", open(m, k + ".direct"), open(m, k + ".floor"), open(m, k + ".hedgerow"),
+                table.row(rate + " req/s", open(m, k + ".direct"), options.floor() ? open(m, k + ".floor") : "",
+                          open(m, k + ".hedgerow"),
                           reached(m, k + ".hedgerow") ? pair(m, k + ".added.p50_ms", k + ".added.p99_ms") : "-",
                           reached(m, k + ".hedgerow") ? ratio(m, k + ".hedgerow.p50_ms", k + ".direct.p50_ms") : "-");
             }
