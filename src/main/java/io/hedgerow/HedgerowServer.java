@@ -11,6 +11,7 @@ import io.hedgerow.config.ConfigLoader;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.ServerLimits;
+import io.hedgerow.exec.Bulkheads;
 import io.hedgerow.exec.ChatExecutor;
 import io.hedgerow.exec.StallWatchdog;
 import io.hedgerow.health.HealthRegistry;
@@ -281,7 +282,7 @@ public final class HedgerowServer implements AutoCloseable {
         Telemetry telemetry = new Telemetry(metrics, events, current::get, ticker, config.observe().maxTags());
         StallWatchdog watchdog = StallWatchdog.start(ticker, Duration.ofMillis(50));
 
-        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry);
+        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, new Bulkheads());
         current.set(wiring.first(config));
         Observability.started(current.get(), telemetry);
         // Live checks read the generation in use at each round; they start once the server listens.
@@ -372,7 +373,7 @@ public final class HedgerowServer implements AutoCloseable {
 
     /** Builds generations: the first from a config, the next from the current one and a reloaded config. */
     private record Wiring(Ticker ticker, Clock clock, RandomGenerator random, StallWatchdog watchdog,
-                          Telemetry telemetry) {
+                          Telemetry telemetry, Bulkheads bulkheads) {
         Generation first(HedgerowConfig config) {
             Map<String, ProviderClient> clients = ProviderClients.create(config.providers(), clock, random);
             HealthRegistry health = new HealthRegistry(config.failover(), config.hedging(), ticker, telemetry);
@@ -407,7 +408,7 @@ public final class HedgerowServer implements AutoCloseable {
                                       HealthRegistry health) {
             Router router = new Router(config, clients);
             ChatExecutor executor = new ChatExecutor(ticker, watchdog, health, random, config.server().requestTimeout(),
-                                                     telemetry);
+                                                     telemetry, bulkheads);
             return new Generation(number, config, clients, health,
                                   new Engine(router, executor, config.server().maxBodyBytes()), clock.instant());
         }

@@ -12,9 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * holds at most its own share of the router and the next request goes straight to a fallback.
  *
  * <p>Counts are kept by provider name and compared with the limit the provider's config has at the time, so a
- * reloaded limit applies at once. Thread-safe: one atomic counter per provider.
+ * reloaded limit applies at once. One instance outlives config generations (the server hands the same one to each
+ * generation's executor): attempts still running on the old generation after a reload keep their places, so the
+ * limit holds across the swap. Thread-safe: one atomic counter per provider.
  */
-final class Bulkheads {
+public final class Bulkheads {
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
     /** Takes a place for one attempt; false when the provider already has its maximum in flight. */

@@ -25,7 +25,7 @@ public final class ChatExecutor {
     private final RandomGenerator random;
     private final Duration requestTimeout;
     private final ExecutionListener listener;
-    private final Bulkheads bulkheads = new Bulkheads();
+    private final Bulkheads bulkheads;
 
     /**
      * @param ticker         time for deadlines and hedge delays
@@ -37,6 +37,16 @@ public final class ChatExecutor {
      */
     public ChatExecutor(Ticker ticker, StallWatchdog watchdog, HealthRegistry health, RandomGenerator random,
                         Duration requestTimeout, ExecutionListener listener) {
+        this(ticker, watchdog, health, random, requestTimeout, listener, new Bulkheads());
+    }
+
+    /**
+     * @param bulkheads per-provider limits of attempts in flight, shared by the executors of successive config
+     *                  generations so that a reload does not reset them
+     */
+    public ChatExecutor(Ticker ticker, StallWatchdog watchdog, HealthRegistry health, RandomGenerator random,
+                        Duration requestTimeout, ExecutionListener listener, Bulkheads bulkheads) {
+        this.bulkheads = bulkheads;
         this.ticker = ticker;
         this.watchdog = watchdog;
         this.health = health;

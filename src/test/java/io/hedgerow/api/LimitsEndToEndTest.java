@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static io.hedgerow.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
@@ -234,16 +235,5 @@ class LimitsEndToEndTest {
             assertThat(socket.closedWithin(Duration.ofSeconds(5)), is(true));
         }
         assertThat(raw.chat(CHAT.formatted("chat")).statusCode(), is(200));
-    }
-
-    /** Waits (up to 5 s) for a condition the router reaches just after the client has its answer. */
-    static void eventually(java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("condition not reached within 5 s");
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-        }
     }
 }

@@ -29,14 +29,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import static io.hedgerow.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
@@ -154,6 +157,42 @@ class ReloadEndToEndTest {
         HedgerowConfig config = loaded.config().orElseThrow();
         config = config.withObserve(new io.hedgerow.config.ObserveSettings("off", 100, 50, watch));
         router = ObservedRouter.start(config, file, b -> b.watchQuiet(Duration.ofMillis(100)));
+    }
+
+    @Test
+    void aProvidersBulkheadCountsTheOldGenerationsAttemptsAfterAReload() throws Exception {
+        // p1 takes one attempt at a time; that attempt is held on the first generation while a reload swaps in
+        // a second one. The new generation must still see p1 as full.
+        String config = yaml("p1/m1, p2/m2", "off", "", true)
+                .replace("  p1:\n    type: openai\n", "  p1:\n    type: openai\n    max-concurrent: 1\n");
+        start(config, false);
+        CountDownLatch gate = new CountDownLatch(1);
+        try {
+            first.enqueue(Reply.text("held").firstTokenAfter(gate));
+            CompletableFuture<HttpResponse<String>> holding =
+                    CompletableFuture.supplyAsync(() -> router.raw.chat(CHAT.formatted("chat")));
+            assertThat(first.awaitRequests(1, Duration.ofSeconds(5)), is(true));
+
+            write(yaml("p1/m1, p2/m2", "off", "X-Team: blue", true).replace(
+                    "  p1:\n    type: openai\n", "  p1:\n    type: openai\n    max-concurrent: 1\n"));
+            HttpResponse<String> reloaded = adminReload(ADMIN_KEY);
+            assertThat(reloaded.body(), reloaded.statusCode(), is(200));
+            assertThat(router.server.generation().number(), is(2));
+
+            HttpResponse<String> during = router.raw.chat(CHAT.formatted("chat"));
+            assertThat(during.body(), during.statusCode(), is(200));
+            assertThat(during.headers().firstValue("x-hedgerow-attempts").orElse(""),
+                       is("p1/m1:skipped (bulkhead full), p2/m2#k2:ok"));
+            assertThat(first.requestCount(), is(1));
+
+            gate.countDown();
+            assertThat(holding.get(10, TimeUnit.SECONDS).statusCode(), is(200));
+            eventually(() -> router.server.attemptsInFlight("p1") == 0);
+            HttpResponse<String> after = router.raw.chat(CHAT.formatted("chat"));
+            assertThat(after.headers().firstValue("x-hedgerow-attempts").orElse(""), is("p1/m1#k1:ok"));
+        } finally {
+            gate.countDown();
+        }
     }
 
     private HttpResponse<String> adminReload(String token) {

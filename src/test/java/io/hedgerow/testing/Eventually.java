@@ -1,0 +1,25 @@
+package io.hedgerow.testing;
+
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Waits for a state the router reaches just after the client has its answer (a bulkhead place given back, a
+ * request counted as ended): the client cannot observe that moment, so the test polls for it, with a bound.
+ */
+public final class Eventually {
+    private Eventually() {
+    }
+
+    /** Polls every 10 ms; fails after 5 s. */
+    public static void eventually(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("condition not reached within 5 s");
+            }
+            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+        }
+    }
+}
