@@ -68,6 +68,7 @@ class StreamingRelayTest {
         Path config = dir.resolve("relay.yaml");
         Files.writeString(config, """
                 server: {port: 0}
+                observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
                 providers:
                   slow:
                     type: openai

@@ -62,6 +62,7 @@ public final class AllocBench {
             Path config = outDir.resolve("alloc-router.yaml");
             Files.writeString(config, """
                     server: {host: 127.0.0.1, port: 0}
+                    observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
                     providers:
                       bench: {type: openai, base-url: "%s", keys: [{label: bench, value: bench}]}
                     routes:

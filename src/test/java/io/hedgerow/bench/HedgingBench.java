@@ -293,6 +293,7 @@ public final class HedgingBench {
             Path config = outDir.resolve("hedging-" + name + ".yaml");
             Files.writeString(config, """
                     server: {port: %d}
+                    observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
                     providers:
                       a: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-a}]}
                       b: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-b}]}

@@ -633,6 +633,7 @@ public final class OverheadBench {
         return """
                 # Written by scripts/bench overhead: two OpenAI-compatible providers, the fake upstreams.
                 server: {host: 127.0.0.1, port: %d}
+                observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
                 providers:
                   bench:
                     type: openai

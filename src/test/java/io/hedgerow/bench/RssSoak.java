@@ -44,6 +44,7 @@ public final class RssSoak {
             Path config = outDir.resolve("soak-router.yaml");
             Files.writeString(config, """
                     server: {host: 127.0.0.1, port: %d}
+                    observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
                     providers:
                       bench: {type: openai, base-url: "%s", keys: [{label: bench, value: bench}]}
                     routes:

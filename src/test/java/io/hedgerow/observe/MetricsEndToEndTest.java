@@ -8,6 +8,7 @@ import io.hedgerow.config.DemotionSettings;
 import io.hedgerow.config.FailoverSettings;
 import io.hedgerow.config.HedgeSettings;
 import io.hedgerow.config.HedgingSettings;
+import io.hedgerow.config.PreflightSettings;
 import io.hedgerow.config.RetrySettings;
 import io.hedgerow.config.RouteConfig;
 import io.hedgerow.fakes.FakeAnthropic;
@@ -330,7 +331,8 @@ class MetricsEndToEndTest {
     @Test
     void tagsBeyondTheLimitAreCountedAsOther() {
         router = ObservedRouter.start(twoProviders().route("m-tags", "p2/m2").build()
-                                              .withObserve(new io.hedgerow.config.ObserveSettings("off", 10, 2, false)));
+                                              .withObserve(new io.hedgerow.config.ObserveSettings("off", 10, 2, false)
+                                                                   .withPreflight(PreflightSettings.OFF)));
         for (String tag : List.of("a", "b", "c", "d", "bad tag!")) {
             router.raw.chat(CHAT.formatted("m-tags"), Map.of("x-hedgerow-tag", tag));
         }

@@ -115,6 +115,7 @@ class ReloadEndToEndTest {
                   breaker: {minimum-calls: 1, failure-ratio: 0.5, open-for: 5m}
                 observe:
                   events: off
+                  preflight: off
                 providers:
                   p1:
                     type: openai
@@ -155,7 +156,9 @@ class ReloadEndToEndTest {
         ConfigLoader.Result loaded = ConfigLoader.load(file);
         assertThat(loaded.errors().toString(), loaded.errors(), empty());
         HedgerowConfig config = loaded.config().orElseThrow();
-        config = config.withObserve(new io.hedgerow.config.ObserveSettings("off", 100, 50, watch));
+        // Live checks stay off (they would add calls through the relay and to the fakes); events go to the test.
+        config = config.withObserve(new io.hedgerow.config.ObserveSettings("off", 100, 50, watch)
+                                            .withPreflight(config.observe().preflight()));
         router = ObservedRouter.start(config, file, b -> b.watchQuiet(Duration.ofMillis(100)));
     }
 
