@@ -163,6 +163,12 @@ public final class ConfigLoader {
         unknownKeys(node, "observe", OBSERVE);
         ObserveSettings d = ObserveSettings.DEFAULTS;
         String events = text(node.get("events"), "observe.events").map(String::trim).orElse(d.events());
+        // YAML 1.1 reads a bare off/no as false (and on/yes as true): they mean off (and stdout), not a file.
+        events = switch (events) {
+            case "false" -> "off";
+            case "true" -> "stdout";
+            default -> events;
+        };
         if (events.isEmpty()) {
             problems.error("observe.events", "empty (expected: stdout, off, or a file path)");
             events = d.events();

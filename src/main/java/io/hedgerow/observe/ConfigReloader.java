@@ -124,7 +124,7 @@ public final class ConfigReloader {
             warnings.add("observe.events: '" + next.observe().events() + "' takes effect at the next restart");
             next = next.withObserve(new io.hedgerow.config.ObserveSettings(
                     old.config().observe().events(), next.observe().recentEvents(), next.observe().maxTags(),
-                    next.observe().watchConfig()));
+                    next.observe().watchConfig(), next.observe().preflight()));
         }
         warnings.forEach(w -> LOG.log(System.Logger.Level.WARNING, "config reload: {0}", w));
         List<String> changes = changes(old.config(), next);

@@ -440,6 +440,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aBareOffForEventsMeansOffNotAFileNamedFalse() throws IOException {
+        // YAML 1.1 reads a bare off as the boolean false; events written to ./false would be a silent surprise.
+        for (String spelling : List.of("off", "no", "false", "'off'")) {
+            ConfigLoader.Result result = load("""
+                    observe: {events: %s}
+                    providers: {p: {type: sim}}
+                    routes: {r: {chain: [p/m]}}
+                    """.formatted(spelling), Map.of());
+            assertThat(spelling, result.config().orElseThrow().observe().events(), is("off"));
+        }
+        ConfigLoader.Result on = load("""
+                observe: {events: on}
+                providers: {p: {type: sim}}
+                routes: {r: {chain: [p/m]}}
+                """, Map.of());
+        assertThat(on.config().orElseThrow().observe().eventsToStdout(), is(true));
+    }
+
+    @Test
     void preflightIsOnByDefaultAndCanBeTunedOrTurnedOff() throws IOException {
         String base = """
                 providers: {p: {type: sim}}

@@ -198,6 +198,23 @@ class ReloadEndToEndTest {
         }
     }
 
+    @Test
+    void aReloadThatChangesEventsKeepsTheFilesOtherObserveSettings() {
+        // observe.events needs a restart, so a reload keeps the running one; the rest of the section, live checks
+        // included, is the file's. (It once came back as the defaults: live checks on again, whatever the file said.)
+        String config = yaml("p1/m1", "off", "", true);
+        start(config, false);
+        write(config.replace("events: off", "events: stdout").replace("preflight: off",
+                                                                       "preflight: {enabled: false, interval: 7m}"));
+        HttpResponse<String> reloaded = adminReload(ADMIN_KEY);
+        assertThat(reloaded.body(), reloaded.statusCode(), is(200));
+        assertThat(reloaded.body(), containsString("observe.events: 'stdout' takes effect at the next restart"));
+        io.hedgerow.config.ObserveSettings observe = router.server.generation().config().observe();
+        assertThat(observe.events(), is("off"));
+        assertThat(observe.preflight().enabled(), is(false));
+        assertThat(observe.preflight().interval(), is(Duration.ofMinutes(7)));
+    }
+
     private HttpResponse<String> adminReload(String token) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.port()
                                                                                 + "/admin/reload"))
