@@ -59,17 +59,7 @@ class SecretRedactionTest {
     @Test
     void noKeyAppearsInLogsEventsMetricsStatusOrResponses() throws Exception {
         StringBuilder seen = new StringBuilder();
-        List<String> logs = new CopyOnWriteArrayList<>();
-        Handler capture = capture(logs);
-        Logger root = Logger.getLogger("");
-        Level rootLevel = root.getLevel();
-        root.setLevel(Level.ALL);
-        root.addHandler(capture);
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(tee(out, captured), true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(tee(err, captured), true, StandardCharsets.UTF_8));
+        Capture capture = Capture.start();
         try (FakeOpenAi first = FakeOpenAi.start(); FakeOpenAi second = FakeOpenAi.start();
              FakeOpenAi third = FakeOpenAi.start()) {
             Files.writeString(dir.resolve("p1.key"), P1_KEY);
@@ -116,12 +106,10 @@ class SecretRedactionTest {
                         .map(Object::toString).toList()));
             }
         } finally {
-            System.setOut(out);
-            System.setErr(err);
-            root.removeHandler(capture);
-            root.setLevel(rootLevel);
+            capture.close();
         }
-        String output = captured.toString(StandardCharsets.UTF_8);
+        String output = capture.output();
+        List<String> logs = capture.logs;
         // The scenarios did happen: keys were cooled, a reload was rejected, events were printed.
         assertThat(output, containsString("\"event\":\"cooldown_started\""));
         assertThat(output, containsString("\"event\":\"config_rejected\""));
@@ -137,17 +125,7 @@ class SecretRedactionTest {
 
     @Test
     void noKeyAppearsInWhatLiveChecksTell() throws Exception {
-        List<String> logs = new CopyOnWriteArrayList<>();
-        Handler capture = capture(logs);
-        Logger root = Logger.getLogger("");
-        Level rootLevel = root.getLevel();
-        root.setLevel(Level.ALL);
-        root.addHandler(capture);
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(tee(out, captured), true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(tee(err, captured), true, StandardCharsets.UTF_8));
+        Capture capture = Capture.start();
         StringBuilder seen = new StringBuilder();
         try (FakeOpenAi first = FakeOpenAi.start(); FakeOpenAi second = FakeOpenAi.start();
              FakeOpenAi third = FakeOpenAi.start()) {
@@ -183,12 +161,10 @@ class SecretRedactionTest {
                         .map(Object::toString).toList()));
             }
         } finally {
-            System.setOut(out);
-            System.setErr(err);
-            root.removeHandler(capture);
-            root.setLevel(rootLevel);
+            capture.close();
         }
-        String output = captured.toString(StandardCharsets.UTF_8);
+        String output = capture.output();
+        List<String> logs = capture.logs;
         // The scenarios did happen: refusals were reported, a rung that cannot serve was logged.
         assertThat(seen.toString(), containsString("AUTH FAILED"));
         assertThat(output, containsString("\"event\":\"preflight_failed\""));
@@ -248,9 +224,20 @@ class SecretRedactionTest {
         return response.statusCode() + " " + response.headers().map() + "\n" + response.body() + "\n";
     }
 
-    private static Handler capture(List<String> logs) {
-        SimpleFormatter formatter = new SimpleFormatter();
-        return new Handler() {
+    /**
+     * Everything the router says while a test runs: standard output and error (still shown, and kept) and every
+     * log record at any level. {@link #close} puts things back.
+     */
+    private static final class Capture implements AutoCloseable {
+        final List<String> logs = new CopyOnWriteArrayList<>();
+        private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        private final PrintStream out = System.out;
+        private final PrintStream err = System.err;
+        private final Logger root = Logger.getLogger("");
+        private final Level rootLevel = root.getLevel();
+        private final Handler handler = new Handler() {
+            private final SimpleFormatter formatter = new SimpleFormatter();
+
             @Override
             public void publish(LogRecord record) {
                 logs.add(formatter.format(record));
@@ -264,6 +251,27 @@ class SecretRedactionTest {
             public void close() {
             }
         };
+
+        static Capture start() {
+            Capture capture = new Capture();
+            capture.root.setLevel(Level.ALL);
+            capture.root.addHandler(capture.handler);
+            System.setOut(new PrintStream(tee(capture.out, capture.printed), true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(tee(capture.err, capture.printed), true, StandardCharsets.UTF_8));
+            return capture;
+        }
+
+        String output() {
+            return printed.toString(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() {
+            System.setOut(out);
+            System.setErr(err);
+            root.removeHandler(handler);
+            root.setLevel(rootLevel);
+        }
     }
 
     private static OutputStream tee(OutputStream a, OutputStream b) {
