@@ -98,12 +98,8 @@ class SecretRedactionTest {
                         .replace("keys: [{label: k3, value: " + P3_KEY + "}]", "keys: [\"" + P3_KEY + "\", {env: NOPE}]"));
                 seen.append(dump(admin(router.port(), ADMIN_KEY)));
                 // 5. Everything the router shows about itself.
-                for (String path : List.of("/status?format=json", "/status?format=html", "/observe/metrics",
-                                           "/observe/health", "/observe/health/ready", "/v1/models", "/v1/nope")) {
-                    seen.append(dump(raw.get(path)));
-                }
-                seen.append(String.join("\n", router.telemetry().events().recent().stream()
-                        .map(Object::toString).toList()));
+                seen.append(shown(router, raw, "/status?format=json", "/status?format=html", "/observe/metrics",
+                                  "/observe/health", "/observe/health/ready", "/v1/models", "/v1/nope"));
             }
         } finally {
             capture.close();
@@ -116,11 +112,7 @@ class SecretRedactionTest {
         assertThat(output, containsString("\"event\":\"config_reloaded\""));
         assertThat(String.join("\n", logs), containsString("config reload"));
         assertThat(seen.toString(), containsString("hedgerow_key_cooldowns_total"));
-        for (String secret : SECRETS) {
-            assertThat("responses, status and metrics", seen.toString(), not(containsString(secret)));
-            assertThat("stdout and stderr", output, not(containsString(secret)));
-            assertThat("log records", String.join("\n", logs), not(containsString(secret)));
-        }
+        assertNoSecretIn("responses, status and metrics", seen.toString(), output, logs);
     }
 
     @Test
@@ -154,11 +146,7 @@ class SecretRedactionTest {
                  RawClient raw = new RawClient(router.port())) {
                 assertThat(router.preflight().awaitRounds(1, Duration.ofSeconds(20)), is(true));
                 seen.append(dump(raw.chat(CHAT.formatted("chat"))));
-                for (String path : List.of("/status?format=json", "/observe/metrics", "/observe/health/ready")) {
-                    seen.append(dump(raw.get(path)));
-                }
-                seen.append(String.join("\n", router.telemetry().events().recent().stream()
-                        .map(Object::toString).toList()));
+                seen.append(shown(router, raw, "/status?format=json", "/observe/metrics", "/observe/health/ready"));
             }
         } finally {
             capture.close();
@@ -171,11 +159,7 @@ class SecretRedactionTest {
         assertThat(output, containsString("\"event\":\"preflight\""));
         assertThat(String.join("\n", logs), containsString("it cannot serve"));
         assertThat(seen.toString(), containsString("hedgerow_preflight_checks_total"));
-        for (String secret : SECRETS) {
-            assertThat("check --live, responses, status and metrics", seen.toString(), not(containsString(secret)));
-            assertThat("stdout and stderr", output, not(containsString(secret)));
-            assertThat("log records", String.join("\n", logs), not(containsString(secret)));
-        }
+        assertNoSecretIn("check --live, responses, status and metrics", seen.toString(), output, logs);
     }
 
     private String yaml(FakeOpenAi first, FakeOpenAi second, FakeOpenAi third, String hedge) {
@@ -217,6 +201,24 @@ class SecretRedactionTest {
                                      .timeout(Duration.ofSeconds(15)).header("Authorization", "Bearer " + token)
                                      .POST(HttpRequest.BodyPublishers.noBody()).build(),
                              HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    /** What the router shows about itself: these pages, and its recent events. */
+    private static String shown(HedgerowServer router, RawClient raw, String... paths) {
+        StringBuilder shown = new StringBuilder();
+        for (String path : paths) {
+            shown.append(dump(raw.get(path)));
+        }
+        return shown.append(String.join("\n", router.telemetry().events().recent().stream()
+                .map(Object::toString).toList())).toString();
+    }
+
+    private static void assertNoSecretIn(String seenWhere, String seen, String output, List<String> logs) {
+        for (String secret : SECRETS) {
+            assertThat(seenWhere, seen, not(containsString(secret)));
+            assertThat("stdout and stderr", output, not(containsString(secret)));
+            assertThat("log records", String.join("\n", logs), not(containsString(secret)));
         }
     }
 
