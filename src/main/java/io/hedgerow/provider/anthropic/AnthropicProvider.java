@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import io.hedgerow.dialect.anthropic.AnthropicCodec;
 
 /**
  * Anthropic's Messages API as a {@link ProviderClient}: {@code POST {base-url}/v1/messages} with the key in

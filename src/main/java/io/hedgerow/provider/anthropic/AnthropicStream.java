@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.hedgerow.dialect.anthropic.AnthropicStreamDecoder;
 
 /**
  * A streamed Messages answer, read one SSE event at a time from the open response and translated by an

@@ -8,7 +8,7 @@ import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.LineReader;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import io.hedgerow.dialect.ollama.OllamaCodec;
 
 /**
  * An Ollama NDJSON stream read one line at a time, each line one JSON object:

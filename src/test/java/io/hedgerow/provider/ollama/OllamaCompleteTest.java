@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.hedgerow.dialect.ollama.OllamaCodec;
 
 /** Non-streamed answers and refusals, against the fake server. */
 class OllamaCompleteTest {

@@ -13,7 +13,7 @@ import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
@@ -36,6 +36,7 @@ import static io.hedgerow.provider.ollama.Fixtures.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.hedgerow.dialect.ollama.OllamaCodec;
 
 /** What the adapter sends to Ollama, as the fake server received it. */
 class OllamaRequestTest {

@@ -1,4 +1,4 @@
-package io.hedgerow.provider.anthropic;
+package io.hedgerow.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.model.ChatRequest;
@@ -21,11 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import static io.hedgerow.provider.anthropic.Fixtures.KEY;
-import static io.hedgerow.provider.anthropic.Fixtures.assistant;
-import static io.hedgerow.provider.anthropic.Fixtures.json;
-import static io.hedgerow.provider.anthropic.Fixtures.request;
-import static io.hedgerow.provider.anthropic.Fixtures.toolResult;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.KEY;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.assistant;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.json;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.request;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.toolResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.hedgerow.provider.ollama;
+package io.hedgerow.dialect.ollama;
 
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
@@ -11,7 +11,7 @@ import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -69,9 +69,9 @@ import java.util.Optional;
  * the parse-and-write that Ollama's object-typed arguments force on us; duplicate keys are refused instead
  * of silently keeping the last one.
  */
-final class OllamaCodec {
+public final class OllamaCodec {
     /** Strict JSON: exact decimals (trailing zeros kept), no trailing garbage, no duplicate keys. */
-    static final ObjectReader STRICT = Json.MAPPER.reader()
+    public static final ObjectReader STRICT = Json.MAPPER.reader()
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -88,7 +88,7 @@ final class OllamaCodec {
      * @param stream  the value of Ollama's {@code stream} flag
      * @throws ProviderException {@code BAD_REQUEST} when the request cannot be expressed for Ollama
      */
-    static ObjectNode request(ChatRequest request, String model, boolean stream) throws ProviderException {
+    public static ObjectNode request(ChatRequest request, String model, boolean stream) throws ProviderException {
         ObjectNode body = Json.object();
         body.put("model", model);
         ArrayNode messages = body.putArray("messages");
@@ -172,7 +172,7 @@ final class OllamaCodec {
     }
 
     /** The base64 payload of a {@code data:} URL; anything else cannot be sent to Ollama. */
-    static String imageBase64(String url, int index) throws ProviderException {
+    public static String imageBase64(String url, int index) throws ProviderException {
         if (!url.regionMatches(true, 0, "data:", 0, 5)) {
             throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index + "]: image URL "
                     + scheme(url) + " cannot be sent to Ollama (expected: a data: URL with the image inline)");
@@ -239,7 +239,7 @@ final class OllamaCodec {
      *
      * @throws ProviderException {@code BAD_RESPONSE} when it has no {@code message} object
      */
-    static ChatResponse response(JsonNode body, String requestedModel) throws ProviderException {
+    public static ChatResponse response(JsonNode body, String requestedModel) throws ProviderException {
         JsonNode message = body.get("message");
         if (message == null || !message.isObject()) {
             throw ProviderException.of(FailureKind.BAD_RESPONSE, "answer has no message object");
@@ -254,14 +254,14 @@ final class OllamaCodec {
     }
 
     /** The reasoning text of a message ({@code thinking}, from reasoning models asked to think); empty is none. */
-    static Optional<String> thinking(JsonNode message) {
+    public static Optional<String> thinking(JsonNode message) {
         return Json.text(message, "thinking").filter(s -> !s.isEmpty());
     }
 
     /**
      * The tool calls of one Ollama message, numbered from {@code firstIndex} (a stream numbers across chunks).
      */
-    static List<ToolCall> toolCalls(JsonNode message, int firstIndex) throws ProviderException {
+    public static List<ToolCall> toolCalls(JsonNode message, int firstIndex) throws ProviderException {
         JsonNode calls = message.get("tool_calls");
         if (calls == null || calls.isNull()) {
             return List.of();
@@ -306,7 +306,7 @@ final class OllamaCodec {
      * retried or hedged attempt that answers alike names its calls alike), and the index keeps two identical
      * calls in one answer apart.
      */
-    static String toolCallId(int index, String name, String arguments) {
+    public static String toolCallId(int index, String name, String arguments) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(name.getBytes(StandardCharsets.UTF_8));
@@ -319,7 +319,7 @@ final class OllamaCodec {
     }
 
     /** {@code TOOL_CALLS} when calls were made, {@code LENGTH} for {@code done_reason: "length"}, else STOP. */
-    static FinishReason finishReason(JsonNode body, boolean hadToolCalls) {
+    public static FinishReason finishReason(JsonNode body, boolean hadToolCalls) {
         if (hadToolCalls) {
             return FinishReason.TOOL_CALLS;
         }
@@ -328,7 +328,7 @@ final class OllamaCodec {
     }
 
     /** Token counts; a missing count is 0 when the other is present (Ollama omits zeros). */
-    static Optional<Usage> usage(JsonNode body) {
+    public static Optional<Usage> usage(JsonNode body) {
         JsonNode prompt = body.get("prompt_eval_count");
         JsonNode completion = body.get("eval_count");
         boolean hasPrompt = prompt != null && prompt.isIntegralNumber();
@@ -340,7 +340,7 @@ final class OllamaCodec {
     }
 
     /** The message of an {@code {"error": ...}} object, when this is one. */
-    static Optional<String> error(JsonNode body) {
+    public static Optional<String> error(JsonNode body) {
         JsonNode error = body.get("error");
         if (error == null || error.isNull()) {
             return Optional.empty();

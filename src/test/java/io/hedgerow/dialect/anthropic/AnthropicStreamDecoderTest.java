@@ -1,4 +1,4 @@
-package io.hedgerow.provider.anthropic;
+package io.hedgerow.dialect.anthropic;
 
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Optional;
 
-import static io.hedgerow.provider.anthropic.Fixtures.KEY;
-import static io.hedgerow.provider.anthropic.Fixtures.KEY_VALUE;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.KEY;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.KEY_VALUE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

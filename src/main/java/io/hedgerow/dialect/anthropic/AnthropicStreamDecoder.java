@@ -1,4 +1,4 @@
-package io.hedgerow.provider.anthropic;
+package io.hedgerow.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.config.ApiKey;
@@ -8,7 +8,7 @@ import io.hedgerow.model.Usage;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.ProviderException;
 import io.hedgerow.provider.SseReader.SseEvent;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -40,7 +40,7 @@ import java.util.Optional;
  * </ul>
  * Malformed JSON is a {@code BAD_RESPONSE}. Not thread-safe: one decoder per stream, fed by its reader.
  */
-final class AnthropicStreamDecoder {
+public final class AnthropicStreamDecoder {
     private final Optional<ApiKey> key;
     /** Open tool calls by Anthropic block index. */
     private final Map<Integer, OpenTool> openTools = new HashMap<>();
@@ -54,17 +54,17 @@ final class AnthropicStreamDecoder {
     private boolean sawUsage;
     private boolean finished;
 
-    AnthropicStreamDecoder(Optional<ApiKey> key) {
+    public AnthropicStreamDecoder(Optional<ApiKey> key) {
         this.key = key;
     }
 
     /** Whether {@code message_stop} has been decoded: the answer is complete. */
-    boolean finished() {
+    public boolean finished() {
         return finished;
     }
 
     /** The canonical events for one SSE event, in order; often none. */
-    List<StreamEvent> decode(SseEvent event) throws ProviderException {
+    public List<StreamEvent> decode(SseEvent event) throws ProviderException {
         if (event.data().isBlank()) {
             // Only a ping may come without a payload; anything else without one cannot be understood.
             if (event.event().equals("ping")) {

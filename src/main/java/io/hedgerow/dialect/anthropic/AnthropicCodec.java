@@ -1,4 +1,4 @@
-package io.hedgerow.provider.anthropic;
+package io.hedgerow.dialect.anthropic;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -21,7 +21,7 @@ import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -60,9 +60,9 @@ import java.util.regex.Pattern;
  * leaves it out), and reports the tokens read from the cache as the cached ones.
  * Numbers in tool inputs are read as exact decimals so translation never rounds them.
  */
-final class AnthropicCodec {
+public final class AnthropicCodec {
     /** Sent when the client set no limit: Anthropic requires one. */
-    static final int DEFAULT_MAX_TOKENS = 4096;
+    public static final int DEFAULT_MAX_TOKENS = 4096;
 
     /** Keeps {@code 1.10} as {@code 1.10} and large integers whole when a tree is written back out. */
     private static final ObjectReader EXACT = Json.MAPPER.reader()
@@ -75,7 +75,7 @@ final class AnthropicCodec {
     }
 
     /** The request body as bytes; see {@link #request(ChatRequest, String, boolean)}. */
-    static byte[] encode(ChatRequest request, String model, boolean stream) throws ProviderException {
+    public static byte[] encode(ChatRequest request, String model, boolean stream) throws ProviderException {
         try {
             return Json.MAPPER.writeValueAsBytes(request(request, model, stream));
         } catch (JsonProcessingException e) {
@@ -89,7 +89,7 @@ final class AnthropicCodec {
      *
      * @throws ProviderException {@code BAD_REQUEST} when the request cannot be expressed faithfully
      */
-    static ObjectNode request(ChatRequest request, String model, boolean stream) throws ProviderException {
+    public static ObjectNode request(ChatRequest request, String model, boolean stream) throws ProviderException {
         ObjectNode root = Json.object();
         root.put("model", model);
         root.put("max_tokens", request.sampling().maxTokens().orElse(DEFAULT_MAX_TOKENS));
@@ -147,7 +147,7 @@ final class AnthropicCodec {
      * @throws ProviderException {@code BAD_RESPONSE} when the body is not a Messages answer; the classified
      *                           error when it is an error object
      */
-    static ChatResponse response(byte[] body, String requestedModel, Optional<ApiKey> key) throws ProviderException {
+    public static ChatResponse response(byte[] body, String requestedModel, Optional<ApiKey> key) throws ProviderException {
         JsonNode root;
         try {
             root = EXACT.readTree(body);
@@ -193,7 +193,7 @@ final class AnthropicCodec {
     }
 
     /** Anthropic's {@code stop_reason} in OpenAI's vocabulary; absent or unknown reasons are a normal stop. */
-    static FinishReason finishReason(Optional<String> stopReason) {
+    public static FinishReason finishReason(Optional<String> stopReason) {
         return switch (stopReason.orElse("")) {
             case "max_tokens", "model_context_window_exceeded" -> FinishReason.LENGTH;
             case "tool_use" -> FinishReason.TOOL_CALLS;
@@ -206,13 +206,13 @@ final class AnthropicCodec {
      * The input tokens read from the prompt cache, OpenAI's {@code cached_tokens} (a part of {@link #promptTokens});
      * empty when not reported. Tokens written to the cache are not cached ones: they were processed in full.
      */
-    static Optional<Integer> cachedTokens(JsonNode usage) {
+    public static Optional<Integer> cachedTokens(JsonNode usage) {
         JsonNode read = usage.get("cache_read_input_tokens");
         return read != null && read.canConvertToInt() ? Optional.of(read.intValue()) : Optional.empty();
     }
 
     /** Input tokens including those written to and read from the prompt cache: all of them were prompt. */
-    static int promptTokens(JsonNode usage) {
+    public static int promptTokens(JsonNode usage) {
         return usage.path("input_tokens").asInt(0)
                 + usage.path("cache_creation_input_tokens").asInt(0)
                 + usage.path("cache_read_input_tokens").asInt(0);
@@ -223,7 +223,7 @@ final class AnthropicCodec {
      * status or inside a stream: {@code overloaded_error} and {@code rate_limit_error} are rate limits,
      * {@code api_error} and {@code timeout_error} server errors, anything else a bad response.
      */
-    static ProviderException errorEvent(JsonNode root, Optional<ApiKey> key) {
+    public static ProviderException errorEvent(JsonNode root, Optional<ApiKey> key) {
         JsonNode error = root.path("error");
         String type = Json.text(error, "type").orElse("unknown_error");
         String detail = Json.text(error, "message").orElse("");
@@ -242,7 +242,7 @@ final class AnthropicCodec {
      * original's SHA-256 keep distinct ids distinct. The rewrite is a function of the id alone, so a call and its
      * result still match; clients never see the rewritten form.
      */
-    static String toolUseId(String id) {
+    public static String toolUseId(String id) {
         if (!id.isEmpty() && VALID_TOOL_ID.matcher(id).matches()) {
             return id;
         }
@@ -256,7 +256,7 @@ final class AnthropicCodec {
     }
 
     /** The JSON text of a tool call's input; a missing input is an empty object, as Anthropic means it. */
-    static String arguments(JsonNode input) {
+    public static String arguments(JsonNode input) {
         if (input == null || input.isNull() || input.isMissingNode()) {
             return "{}";
         }
@@ -268,7 +268,7 @@ final class AnthropicCodec {
     }
 
     /** Reads one stream event's data, keeping decimals exact like {@link #response}. */
-    static JsonNode readExact(String json) throws IOException {
+    public static JsonNode readExact(String json) throws IOException {
         return EXACT.readTree(json);
     }
 
