@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.hedgerow.config.ApiKey;
+import io.hedgerow.dialect.DialectException;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.ContentPart;
@@ -19,8 +19,6 @@ import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.ToolChoice;
 import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
-import io.hedgerow.provider.FailureClassifier;
-import io.hedgerow.provider.ProviderException;
 import io.hedgerow.json.Json;
 
 import java.io.IOException;
@@ -75,7 +73,7 @@ public final class AnthropicCodec {
     }
 
     /** The request body as bytes; see {@link #request(ChatRequest, String, boolean)}. */
-    public static byte[] encode(ChatRequest request, String model, boolean stream) throws ProviderException {
+    public static byte[] encode(ChatRequest request, String model, boolean stream) throws DialectException {
         try {
             return Json.MAPPER.writeValueAsBytes(request(request, model, stream));
         } catch (JsonProcessingException e) {
@@ -87,9 +85,9 @@ public final class AnthropicCodec {
     /**
      * The Messages API body for a canonical request (role map already applied).
      *
-     * @throws ProviderException {@code BAD_REQUEST} when the request cannot be expressed faithfully
+     * @throws DialectException {@code BAD_REQUEST} when the request cannot be expressed faithfully
      */
-    public static ObjectNode request(ChatRequest request, String model, boolean stream) throws ProviderException {
+    public static ObjectNode request(ChatRequest request, String model, boolean stream) throws DialectException {
         ObjectNode root = Json.object();
         root.put("model", model);
         root.put("max_tokens", request.sampling().maxTokens().orElse(DEFAULT_MAX_TOKENS));
@@ -143,26 +141,25 @@ public final class AnthropicCodec {
      *
      * @param body           the 2xx body
      * @param requestedModel the model asked for, used when the body does not name one
-     * @param key            the key used, to redact an echoed credential from error text
-     * @throws ProviderException {@code BAD_RESPONSE} when the body is not a Messages answer; the classified
+     * @throws DialectException {@code BAD_RESPONSE} when the body is not a Messages answer; the classified
      *                           error when it is an error object
      */
-    public static ChatResponse response(byte[] body, String requestedModel, Optional<ApiKey> key) throws ProviderException {
+    public static ChatResponse response(byte[] body, String requestedModel) throws DialectException {
         JsonNode root;
         try {
             root = EXACT.readTree(body);
         } catch (IOException e) {
-            throw badResponse("response is not JSON: " + excerpt(body), key);
+            throw badResponse("response is not JSON: " + excerpt(body));
         }
         if (root == null || !root.isObject()) {
-            throw badResponse("response is not a JSON object: " + excerpt(body), key);
+            throw badResponse("response is not a JSON object: " + excerpt(body));
         }
         if ("error".equals(Json.text(root, "type").orElse(""))) {
-            throw errorEvent(root, key);
+            throw errorEvent(root);
         }
         JsonNode content = root.get("content");
         if (content == null || !content.isArray()) {
-            throw badResponse("response has no content array: " + excerpt(body), key);
+            throw badResponse("response has no content array: " + excerpt(body));
         }
         StringBuilder text = new StringBuilder();
         StringBuilder thinking = new StringBuilder();
@@ -172,8 +169,8 @@ public final class AnthropicCodec {
             case "text" -> text.append(Json.text(block, "text").orElse(""));
             case "thinking" -> thinking.append(Json.text(block, "thinking").orElse(""));
             case "tool_use" -> calls.add(new ToolCall(
-                    Json.text(block, "id").orElseThrow(() -> badResponse("tool_use block without id", key)),
-                    Json.text(block, "name").orElseThrow(() -> badResponse("tool_use block without name", key)),
+                    Json.text(block, "id").orElseThrow(() -> badResponse("tool_use block without id")),
+                    Json.text(block, "name").orElseThrow(() -> badResponse("tool_use block without name")),
                     arguments(block.get("input"))));
             default -> {
                 // redacted_thinking (encrypted) and server-side tool blocks have no OpenAI counterpart
@@ -223,7 +220,7 @@ public final class AnthropicCodec {
      * status or inside a stream: {@code overloaded_error} and {@code rate_limit_error} are rate limits,
      * {@code api_error} and {@code timeout_error} server errors, anything else a bad response.
      */
-    public static ProviderException errorEvent(JsonNode root, Optional<ApiKey> key) {
+    public static DialectException errorEvent(JsonNode root) {
         JsonNode error = root.path("error");
         String type = Json.text(error, "type").orElse("unknown_error");
         String detail = Json.text(error, "message").orElse("");
@@ -233,7 +230,7 @@ public final class AnthropicCodec {
             default -> FailureKind.BAD_RESPONSE;
         };
         String message = detail.isEmpty() ? type : type + ": " + detail;
-        return new ProviderException(FailureClassifier.fromErrorText(kind, message, key));
+        return DialectException.of(kind, message);
     }
 
     /**
@@ -273,7 +270,7 @@ public final class AnthropicCodec {
     }
 
 
-    private static void system(Message message, List<String> system) throws ProviderException {
+    private static void system(Message message, List<String> system) throws DialectException {
         if (!message.textOnly()) {
             throw badRequest(message.role().wireName() + " message: images are not supported in Anthropic's "
                     + "system prompt");
@@ -284,7 +281,7 @@ public final class AnthropicCodec {
         }
     }
 
-    private static List<ObjectNode> contentBlocks(Message message) throws ProviderException {
+    private static List<ObjectNode> contentBlocks(Message message) throws DialectException {
         List<ObjectNode> blocks = new ArrayList<>();
         for (ContentPart part : message.content()) {
             switch (part) {
@@ -299,7 +296,7 @@ public final class AnthropicCodec {
         return blocks;
     }
 
-    private static List<ObjectNode> assistantBlocks(Message message) throws ProviderException {
+    private static List<ObjectNode> assistantBlocks(Message message) throws DialectException {
         List<ObjectNode> blocks = contentBlocks(message);
         for (ToolCall call : message.toolCalls()) {
             ObjectNode block = Json.object();
@@ -312,7 +309,7 @@ public final class AnthropicCodec {
         return blocks;
     }
 
-    private static JsonNode toolInput(ToolCall call) throws ProviderException {
+    private static JsonNode toolInput(ToolCall call) throws DialectException {
         JsonNode input;
         try {
             input = EXACT.readTree(call.arguments());
@@ -328,7 +325,7 @@ public final class AnthropicCodec {
         return input;
     }
 
-    private static ObjectNode toolResult(Message message) throws ProviderException {
+    private static ObjectNode toolResult(Message message) throws DialectException {
         String id = message.toolCallId().orElseThrow(() -> badRequest("tool message without tool_call_id"));
         ObjectNode block = Json.object();
         block.put("type", "tool_result");
@@ -366,7 +363,7 @@ public final class AnthropicCodec {
     }
 
     /** {@code data:<media-type>;base64,<data>} to a base64 source; http(s) URLs to a url source. */
-    private static ObjectNode imageBlock(String url) throws ProviderException {
+    private static ObjectNode imageBlock(String url) throws DialectException {
         ObjectNode block = Json.object();
         block.put("type", "image");
         ObjectNode source = block.putObject("source");
@@ -389,7 +386,7 @@ public final class AnthropicCodec {
             source.put("url", url);
         } else {
             throw badRequest("image URL must be http(s) or a base64 data URL, got "
-                    + FailureClassifier.truncate(url.length() > 20 ? url.substring(0, 20) + "..." : url));
+                    + oneLine(url.length() > 20 ? url.substring(0, 20) + "..." : url));
         }
         return block;
     }
@@ -425,12 +422,16 @@ public final class AnthropicCodec {
         return body.length > 120 ? text + "..." : text;
     }
 
-    private static ProviderException badRequest(String message) {
-        return ProviderException.of(FailureKind.BAD_REQUEST, message);
+    private static String oneLine(String text) {
+        return text.replace('\n', ' ').replace('\r', ' ');
     }
 
-    private static ProviderException badResponse(String message, Optional<ApiKey> key) {
-        return new ProviderException(FailureClassifier.fromErrorText(FailureKind.BAD_RESPONSE, message, key));
+    private static DialectException badRequest(String message) {
+        return DialectException.badRequest(message);
+    }
+
+    private static DialectException badResponse(String message) {
+        return DialectException.badResponse(message);
     }
 
     /** One turn of the conversation being built; its blocks grow while consecutive messages share its role. */

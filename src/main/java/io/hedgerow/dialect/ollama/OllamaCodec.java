@@ -10,7 +10,7 @@ import io.hedgerow.model.Role;
 import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
-import io.hedgerow.provider.ProviderException;
+import io.hedgerow.dialect.DialectException;
 import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -86,9 +86,9 @@ public final class OllamaCodec {
      * @param request the request, role map already applied
      * @param model   the upstream model name
      * @param stream  the value of Ollama's {@code stream} flag
-     * @throws ProviderException {@code BAD_REQUEST} when the request cannot be expressed for Ollama
+     * @throws DialectException {@code BAD_REQUEST} when the request cannot be expressed for Ollama
      */
-    public static ObjectNode request(ChatRequest request, String model, boolean stream) throws ProviderException {
+    public static ObjectNode request(ChatRequest request, String model, boolean stream) throws DialectException {
         ObjectNode body = Json.object();
         body.put("model", model);
         ArrayNode messages = body.putArray("messages");
@@ -118,7 +118,7 @@ public final class OllamaCodec {
     }
 
     private static ObjectNode message(Message message, int index, Map<String, String> toolNames)
-            throws ProviderException {
+            throws DialectException {
         ObjectNode out = Json.object();
         out.put("role", message.role() == Role.DEVELOPER ? "system" : message.role().wireName());
         List<String> texts = new ArrayList<>();
@@ -157,7 +157,7 @@ public final class OllamaCodec {
         return out;
     }
 
-    private static JsonNode arguments(ToolCall call, int index) throws ProviderException {
+    private static JsonNode arguments(ToolCall call, int index) throws DialectException {
         JsonNode parsed;
         try {
             parsed = STRICT.readTree(call.arguments());
@@ -165,21 +165,21 @@ public final class OllamaCodec {
             parsed = null;
         }
         if (parsed == null || !parsed.isObject()) {
-            throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index + "].tool_calls: arguments of "
+            throw DialectException.of(FailureKind.BAD_REQUEST, "messages[" + index + "].tool_calls: arguments of "
                     + call.id() + " are not a JSON object (Ollama takes tool arguments as an object)");
         }
         return parsed;
     }
 
     /** The base64 payload of a {@code data:} URL; anything else cannot be sent to Ollama. */
-    public static String imageBase64(String url, int index) throws ProviderException {
+    public static String imageBase64(String url, int index) throws DialectException {
         if (!url.regionMatches(true, 0, "data:", 0, 5)) {
-            throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index + "]: image URL "
+            throw DialectException.of(FailureKind.BAD_REQUEST, "messages[" + index + "]: image URL "
                     + scheme(url) + " cannot be sent to Ollama (expected: a data: URL with the image inline)");
         }
         int comma = url.indexOf(',');
         if (comma < 0) {
-            throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index + "]: malformed data: URL"
+            throw DialectException.of(FailureKind.BAD_REQUEST, "messages[" + index + "]: malformed data: URL"
                     + " (expected: data:<type>;base64,<data>)");
         }
         String header = url.substring(5, comma);
@@ -188,7 +188,7 @@ public final class OllamaCodec {
             try {
                 Base64.getDecoder().decode(payload);
             } catch (IllegalArgumentException e) {
-                throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index
+                throw DialectException.of(FailureKind.BAD_REQUEST, "messages[" + index
                         + "]: data: URL is not valid base64");
             }
             return payload;
@@ -202,7 +202,7 @@ public final class OllamaCodec {
     }
 
     /** RFC 3986 percent-decoding to bytes; unlike {@code URLDecoder}, '+' stays '+'. */
-    private static byte[] percentDecode(String text, int index) throws ProviderException {
+    private static byte[] percentDecode(String text, int index) throws DialectException {
         byte[] raw = text.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length);
         for (int i = 0; i < raw.length; i++) {
@@ -210,7 +210,7 @@ public final class OllamaCodec {
                 int hi = i + 2 < raw.length ? Character.digit(raw[i + 1], 16) : -1;
                 int lo = hi >= 0 ? Character.digit(raw[i + 2], 16) : -1;
                 if (lo < 0) {
-                    throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index
+                    throw DialectException.of(FailureKind.BAD_REQUEST, "messages[" + index
                             + "]: data: URL has a malformed %-escape");
                 }
                 out.write(hi * 16 + lo);
@@ -237,12 +237,12 @@ public final class OllamaCodec {
     /**
      * A whole non-streamed answer.
      *
-     * @throws ProviderException {@code BAD_RESPONSE} when it has no {@code message} object
+     * @throws DialectException {@code BAD_RESPONSE} when it has no {@code message} object
      */
-    public static ChatResponse response(JsonNode body, String requestedModel) throws ProviderException {
+    public static ChatResponse response(JsonNode body, String requestedModel) throws DialectException {
         JsonNode message = body.get("message");
         if (message == null || !message.isObject()) {
-            throw ProviderException.of(FailureKind.BAD_RESPONSE, "answer has no message object");
+            throw DialectException.of(FailureKind.BAD_RESPONSE, "answer has no message object");
         }
         String text = Json.text(message, "content").orElse("");
         List<ToolCall> calls = toolCalls(message, 0);
@@ -261,20 +261,20 @@ public final class OllamaCodec {
     /**
      * The tool calls of one Ollama message, numbered from {@code firstIndex} (a stream numbers across chunks).
      */
-    public static List<ToolCall> toolCalls(JsonNode message, int firstIndex) throws ProviderException {
+    public static List<ToolCall> toolCalls(JsonNode message, int firstIndex) throws DialectException {
         JsonNode calls = message.get("tool_calls");
         if (calls == null || calls.isNull()) {
             return List.of();
         }
         if (!calls.isArray()) {
-            throw ProviderException.of(FailureKind.BAD_RESPONSE, "tool_calls is not an array");
+            throw DialectException.of(FailureKind.BAD_RESPONSE, "tool_calls is not an array");
         }
         List<ToolCall> out = new ArrayList<>(calls.size());
         for (JsonNode call : calls) {
             JsonNode function = call.get("function");
             Optional<String> name = function == null ? Optional.empty() : Json.text(function, "name");
             if (name.isEmpty()) {
-                throw ProviderException.of(FailureKind.BAD_RESPONSE, "tool call without a function name");
+                throw DialectException.of(FailureKind.BAD_RESPONSE, "tool call without a function name");
             }
             String arguments = argumentsText(function.get("arguments"));
             int index = firstIndex + out.size();
@@ -285,7 +285,7 @@ public final class OllamaCodec {
         return out;
     }
 
-    private static String argumentsText(JsonNode arguments) throws ProviderException {
+    private static String argumentsText(JsonNode arguments) throws DialectException {
         if (arguments == null || arguments.isNull()) {
             return "{}";
         }
@@ -296,7 +296,7 @@ public final class OllamaCodec {
         try {
             return Json.MAPPER.writeValueAsString(arguments);
         } catch (JsonProcessingException e) {
-            throw ProviderException.of(FailureKind.BAD_RESPONSE, "tool call arguments cannot be written as JSON");
+            throw DialectException.of(FailureKind.BAD_RESPONSE, "tool call arguments cannot be written as JSON");
         }
     }
 

@@ -1,6 +1,8 @@
 package io.hedgerow.provider.anthropic;
 
 import io.hedgerow.config.ApiKey;
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.anthropic.AnthropicStreamDecoder;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
@@ -16,7 +18,6 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import io.hedgerow.dialect.anthropic.AnthropicStreamDecoder;
 
 /**
  * A streamed Messages answer, read one SSE event at a time from the open response and translated by an
@@ -35,6 +36,7 @@ final class AnthropicStream implements ChatStream {
     private final HttpClientResponse response;
     private final SseReader sse;
     private final AnthropicStreamDecoder decoder;
+    private final Optional<ApiKey> key;
     private final ArrayDeque<StreamEvent> pending = new ArrayDeque<>(2);
     private final AtomicBoolean closed = new AtomicBoolean();
     private boolean drained;
@@ -44,7 +46,8 @@ final class AnthropicStream implements ChatStream {
     AnthropicStream(HttpClientResponse response, LineReader lines, Optional<ApiKey> key) {
         this.response = response;
         this.sse = new SseReader(lines);
-        this.decoder = new AnthropicStreamDecoder(key);
+        this.decoder = new AnthropicStreamDecoder();
+        this.key = key;
     }
 
     @Override
@@ -76,7 +79,11 @@ final class AnthropicStream implements ChatStream {
                 }
                 throw ProviderException.of(FailureKind.BAD_RESPONSE, "stream ended before message_stop");
             }
-            pending.addAll(decoder.decode(event.get()));
+            try {
+                pending.addAll(decoder.decode(event.get().event(), event.get().data()));
+            } catch (DialectException e) {
+                throw ProviderException.from(e, key);
+            }
         }
         return Optional.of(pending.poll());
     }

@@ -1,5 +1,7 @@
 package io.hedgerow.provider.ollama;
 
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.ollama.OllamaCodec;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
@@ -23,7 +25,6 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import io.hedgerow.dialect.ollama.OllamaCodec;
 
 /**
  * An Ollama NDJSON stream read one line at a time, each line one JSON object:
@@ -139,7 +140,12 @@ final class OllamaChatStream implements ChatStream {
             OllamaCodec.thinking(message).ifPresent(thinking -> pending.add(new StreamEvent.ReasoningDelta(thinking)));
             Json.text(message, "content").filter(s -> !s.isEmpty())
                     .ifPresent(text -> pending.add(new StreamEvent.TextDelta(text)));
-            List<ToolCall> calls = OllamaCodec.toolCalls(message, toolCalls);
+            List<ToolCall> calls;
+            try {
+                calls = OllamaCodec.toolCalls(message, toolCalls);
+            } catch (DialectException e) {
+                throw ProviderException.from(e, Optional.empty());
+            }
             for (ToolCall call : calls) {
                 pending.add(new StreamEvent.ToolCallDelta(toolCalls++, Optional.of(call.id()),
                                                           Optional.of(call.name()), call.arguments()));

@@ -2,6 +2,8 @@ package io.hedgerow.provider.ollama;
 
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.ProviderConfig;
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.ollama.OllamaCodec;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.FailureKind;
@@ -27,7 +29,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import io.hedgerow.dialect.ollama.OllamaCodec;
 
 /**
  * An Ollama server, spoken to through its native {@code POST /api/chat} (see {@link OllamaCodec} for the
@@ -76,6 +77,8 @@ public final class OllamaProvider implements ProviderClient {
                 throw upstreamError(answer, call.key(), clock);
             }
             return OllamaCodec.response(answer, call.model());
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
         }
     }
 
@@ -105,6 +108,8 @@ public final class OllamaProvider implements ProviderClient {
         ChatRequest request = MessageTransforms.applyRoleMap(call.request(), config.roleMap());
         try {
             return Json.MAPPER.writeValueAsBytes(OllamaCodec.request(request, call.model(), stream));
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree built in memory always serialises", e);
         }
