@@ -4,6 +4,7 @@ import io.hedgerow.api.ChatCompletionsService;
 import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
 import io.hedgerow.api.FrontDoor;
+import io.hedgerow.api.JsonBodyReader;
 import io.hedgerow.api.ModelsService;
 import io.hedgerow.api.RequestLedger;
 import io.hedgerow.api.TransportErrors;
@@ -320,6 +321,8 @@ public final class HedgerowServer implements AutoCloseable {
         ServerLimits limits = config.server().limits();
         FrontDoor door = FrontDoor.create(() -> current.get().config().server(), ticker);
         Optional<ConfigWatcher> finalWatcher = watcher;
+        // One budget for every inbound API's request bodies.
+        JsonBodyReader bodies = JsonBodyReader.create();
         WebServer server;
         try {
             server = WebServer.builder()
@@ -353,7 +356,7 @@ public final class HedgerowServer implements AutoCloseable {
                                         .build())
                     .routing(routing -> routing
                             .addFilter(door)
-                            .register("/v1", new ChatCompletionsService(leases, telemetry, clock),
+                            .register("/v1", new ChatCompletionsService(leases, telemetry, clock, bodies),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))

@@ -1,9 +1,6 @@
 package io.hedgerow.api;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.exec.ChainFailedException;
 import io.hedgerow.exec.ChatExecutor;
@@ -26,21 +23,17 @@ import io.hedgerow.dialect.openai.OpenAiRequestCodec;
 import io.hedgerow.dialect.openai.OpenAiResponseCodec;
 
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Objects;
-import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -54,19 +47,18 @@ public final class ChatCompletionsService implements HttpService {
     private static final System.Logger LOG = System.getLogger(ChatCompletionsService.class.getName());
     private static final io.helidon.http.HeaderName TIMEOUT_HEADER = HeaderNames.create("x-hedgerow-timeout");
     private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-    // A body is one JSON value: "{...} {...}" is malformed, not a request followed by noise to ignore.
-    private static final ObjectReader BODY_READER = Json.MAPPER.reader()
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private static final io.helidon.http.HeaderName TAG_HEADER = HeaderNames.create("x-hedgerow-tag");
 
     private final EngineLeases engines;
     private final RequestObserver observer;
     private final Clock clock;
+    private final JsonBodyReader bodies;
 
     /** A service on one fixed router and executor, observed by nobody. */
     public ChatCompletionsService(Router router, ChatExecutor executor, long maxBodyBytes, Clock clock) {
-        this(EngineLeases.fixed(new Engine(router, executor, maxBodyBytes)), RequestObserver.NONE, clock);
+        this(EngineLeases.fixed(new Engine(router, executor, maxBodyBytes)), RequestObserver.NONE, clock,
+             JsonBodyReader.create());
     }
 
     /**
@@ -74,11 +66,13 @@ public final class ChatCompletionsService implements HttpService {
      *                 config reload swaps them; requests in flight finish on the ones they started with)
      * @param observer told how each request goes (metrics, cost, events)
      * @param clock    for the {@code created} field of answers
+     * @param bodies   reads request bodies within the router's limits and memory budget (one per router)
      */
-    public ChatCompletionsService(EngineLeases engines, RequestObserver observer, Clock clock) {
+    public ChatCompletionsService(EngineLeases engines, RequestObserver observer, Clock clock, JsonBodyReader bodies) {
         this.engines = Objects.requireNonNull(engines, "engines");
         this.observer = Objects.requireNonNull(observer, "observer");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.bodies = Objects.requireNonNull(bodies, "bodies");
     }
 
     @Override
@@ -95,8 +89,9 @@ public final class ChatCompletionsService implements HttpService {
              RequestObserver.Exchange exchange = GuardedExchange.begin(observer, requestId,
                                                                        req.headers().first(TAG_HEADER))) {
             Engine current = lease.engine();
-            try {
-                ChatRequest request = parse(req, current.maxBodyBytes());
+            // The body's memory stays reserved until the request ends: the canonical request lives as long.
+            try (JsonBodyReader.JsonBody body = bodies.read(req, current.maxBodyBytes())) {
+                ChatRequest request = parse(body.json());
                 RoutePlan plan = current.router().plan(request.model())
                         .orElseThrow(() -> ErrorResponses.unknownModel(request.model()));
                 exchange.routed(plan, request);
@@ -115,72 +110,12 @@ public final class ChatCompletionsService implements HttpService {
         }
     }
 
-    private ChatRequest parse(ServerRequest req, long maxBodyBytes) throws ApiException {
-        Optional<HttpMediaType> contentType = req.headers().contentType();
-        if (contentType.isPresent() && !contentType.get().mediaType().text().equalsIgnoreCase("application/json")) {
-            throw new ApiException(415, "invalid_request_error", "unsupported_media_type",
-                                   "Content-Type '" + contentType.get().mediaType().text()
-                                           + "' is not supported (expected: application/json)");
-        }
-        byte[] body = readBody(req, maxBodyBytes);
-        JsonNode json;
-        try {
-            json = BODY_READER.readTree(body);
-        } catch (JacksonException e) {
-            throw new ApiException(400, "invalid_request_error", "invalid_json",
-                                   "The request body is not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ApiException(400, "invalid_request_error", "invalid_json", "The request body could not be read");
-        }
-        if (json == null) {
-            throw new ApiException(400, "invalid_request_error", "invalid_json", "The request body is empty");
-        }
+    private static ChatRequest parse(JsonNode json) throws ApiException {
         try {
             return OpenAiRequestCodec.parse(json);
         } catch (InvalidRequestException e) {
             throw ErrorResponses.invalidRequest(e);
         }
-    }
-
-    private static byte[] readBody(ServerRequest req, long maxBodyBytes) throws ApiException {
-        OptionalLong declared = req.headers().contentLength();
-        if (declared.isPresent() && declared.getAsLong() > maxBodyBytes) {
-            throw tooLarge(maxBodyBytes);
-        }
-        try (InputStream in = req.content().inputStream()) {
-            if (declared.isPresent()) {
-                // The usual case: read exactly what was declared (no copy buffer), then make sure nothing follows.
-                byte[] body = in.readNBytes((int) declared.getAsLong());
-                if (body.length == declared.getAsLong() && in.read() < 0) {
-                    return body;
-                }
-                throw new ApiException(400, "invalid_request_error", "unreadable_body",
-                                       "The request body does not match its Content-Length");
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream(
-                    (int) Math.min(declared.orElse(8192), maxBodyBytes));
-            byte[] buffer = new byte[8192];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                if (out.size() + (long) n > maxBodyBytes) {
-                    throw tooLarge(maxBodyBytes);
-                }
-                out.write(buffer, 0, n);
-            }
-            return out.toByteArray();
-        } catch (BadFramingException e) {
-            throw new ApiException(400, "invalid_request_error", "invalid_body_framing", e.getCause().getMessage(),
-                                   Optional.empty(), java.util.Map.of("Connection", "close"));
-        } catch (IOException | UncheckedIOException e) {
-            throw new ApiException(400, "invalid_request_error", "unreadable_body", "The request body could not be read");
-        }
-    }
-
-    /** A body over the limit: refused, and the connection closed (the rest of the body is not worth reading). */
-    private static ApiException tooLarge(long maxBodyBytes) {
-        return new ApiException(413, "invalid_request_error", "request_too_large",
-                                "The request body exceeds the limit of " + maxBodyBytes + " bytes", Optional.empty(),
-                                java.util.Map.of("Connection", "close"));
     }
 
     /**
