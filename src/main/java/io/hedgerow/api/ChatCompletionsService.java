@@ -20,10 +20,10 @@ import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.route.Router;
-import io.hedgerow.wire.InvalidRequestException;
-import io.hedgerow.wire.Json;
-import io.hedgerow.wire.OpenAiRequestCodec;
-import io.hedgerow.wire.OpenAiResponseCodec;
+import io.hedgerow.dialect.InvalidRequestException;
+import io.hedgerow.json.Json;
+import io.hedgerow.dialect.openai.OpenAiRequestCodec;
+import io.hedgerow.dialect.openai.OpenAiResponseCodec;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
@@ -168,14 +168,19 @@ public final class ChatCompletionsService implements HttpService {
                 out.write(buffer, 0, n);
             }
             return out.toByteArray();
+        } catch (BadFramingException e) {
+            throw new ApiException(400, "invalid_request_error", "invalid_body_framing", e.getCause().getMessage(),
+                                   Optional.empty(), java.util.Map.of("Connection", "close"));
         } catch (IOException | UncheckedIOException e) {
             throw new ApiException(400, "invalid_request_error", "unreadable_body", "The request body could not be read");
         }
     }
 
+    /** A body over the limit: refused, and the connection closed (the rest of the body is not worth reading). */
     private static ApiException tooLarge(long maxBodyBytes) {
         return new ApiException(413, "invalid_request_error", "request_too_large",
-                                "The request body exceeds the limit of " + maxBodyBytes + " bytes");
+                                "The request body exceeds the limit of " + maxBodyBytes + " bytes", Optional.empty(),
+                                java.util.Map.of("Connection", "close"));
     }
 
     /**
