@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Set<String> TOP = Set.of("server", "defaults", "providers", "routes", "failover",
-                                                  "hedging", "observe");
+                                                  "hedging", "observe", "state");
     private static final Set<String> FAILOVER = Set.of("retry", "cooldowns", "breaker", "recovery");
     private static final Set<String> RECOVERY = Set.of("mode", "max-resumptions");
     private static final Set<String> RETRY = Set.of("max-attempts", "base-delay", "max-delay", "max-retry-after");
@@ -50,6 +50,8 @@ public final class ConfigLoader {
     private static final Set<String> PRICE = Set.of("input", "cached-input", "output");
     private static final Set<String> OBSERVE = Set.of("events", "recent-events", "max-tags", "watch-config",
                                                       "preflight");
+    private static final Set<String> STATE = Set.of("store", "file", "save-every", "url", "key-prefix", "timeout",
+                                                    "replicas", "rate-limits-when-down");
     private static final Set<String> PREFLIGHT = Set.of("enabled", "interval", "timeout");
     private static final Set<String> SERVER = Set.of("host", "port", "max-body-size", "request-timeout",
                                                     "admin-key", "client-keys", "allow-unauthenticated",
@@ -105,7 +107,7 @@ public final class ConfigLoader {
             loader.problems.error("config", "cannot parse '" + file + "' as YAML: " + rootCause(e));
             return loader.result(Optional.empty());
         }
-        return loader.result(loader.read(root));
+        return loader.result(loader.read(root).map(c -> c.withState(loader.state(root.get("state"), file))));
     }
 
     private Result result(Optional<HedgerowConfig> config) {
@@ -186,6 +188,80 @@ public final class ConfigLoader {
                                    integer(node.get("max-tags"), "observe.max-tags", 0, 1000).orElse(d.maxTags()),
                                    bool(node.get("watch-config"), "observe.watch-config").orElse(d.watchConfig()),
                                    preflight(node.get("preflight")));
+    }
+
+    /** {@code state}: where health state lives; the snapshot file defaults to one beside the config file. */
+    private StateSettings state(Config node, Path configFile) {
+        unknownKeys(node, "state", STATE);
+        StateSettings d = StateSettings.DEFAULTS;
+        StateSettings.Store store = text(node.get("store"), "state.store").map(String::trim).flatMap(v -> {
+            for (StateSettings.Store s : StateSettings.Store.values()) {
+                if (s.wireName().equals(v)) {
+                    return Optional.of(s);
+                }
+            }
+            problems.error("state.store", "'" + v + "' (expected: local or redis)");
+            return Optional.empty();
+        }).orElse(d.store());
+        Optional<Path> file = Optional.of(StateSettings.fileBeside(configFile));
+        Optional<String> fileText = text(node.get("file"), "state.file").map(String::trim);
+        if (fileText.isPresent()) {
+            String f = fileText.get();
+            if (f.equals("off") || f.equals("false")) {
+                file = Optional.empty();
+            } else {
+                Path path = configFile.toAbsolutePath().resolveSibling(f);
+                if (!Files.isDirectory(path.toAbsolutePath().getParent())) {
+                    problems.error("state.file", "'" + f + "' (expected: off, or a file in an existing directory)");
+                } else {
+                    file = Optional.of(path);
+                }
+            }
+        }
+        Optional<URI> url = text(node.get("url"), "state.url").map(String::trim).flatMap(v -> {
+            try {
+                URI uri = new URI(v);
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+                if ((scheme.equals("redis") || scheme.equals("rediss")) && uri.getHost() != null) {
+                    return Optional.of(uri);
+                }
+            } catch (URISyntaxException ignored) {
+                // reported below
+            }
+            problems.error("state.url", "'" + v.replaceAll("//[^@/]*@", "//***@")
+                    + "' (expected: redis://host:port or rediss://host:port)");
+            return Optional.empty();
+        });
+        if (store == StateSettings.Store.REDIS && url.isEmpty() && !node.get("url").exists()) {
+            problems.error("state.url", "missing (expected: redis://host:port when state.store is redis)");
+            store = d.store();
+        }
+        String prefix = text(node.get("key-prefix"), "state.key-prefix").orElse(d.keyPrefix());
+        Duration timeout = positive(node.get("timeout"), "state.timeout").filter(t -> {
+            if (t.compareTo(StateSettings.MAX_TIMEOUT) > 0) {
+                problems.error("state.timeout", "'" + Checks.human(t) + "' (expected: at most "
+                        + Checks.human(StateSettings.MAX_TIMEOUT) + ": requests must not wait long on shared state)");
+                return false;
+            }
+            return true;
+        }).orElse(d.timeout());
+        int replicas = integer(node.get("replicas"), "state.replicas", 1, 10_000).orElse(d.replicas());
+        StateSettings.WhenDown whenDown = text(node.get("rate-limits-when-down"), "state.rate-limits-when-down")
+                .map(String::trim).flatMap(v -> {
+                    for (StateSettings.WhenDown w : StateSettings.WhenDown.values()) {
+                        if (w.wireName().equals(v)) {
+                            return Optional.of(w);
+                        }
+                    }
+                    problems.error("state.rate-limits-when-down", "'" + v + "' (expected: per-replica or refuse)");
+                    return Optional.empty();
+                }).orElse(d.whenDown());
+        StateSettings.Store chosen = url.isEmpty() ? StateSettings.Store.LOCAL : store;
+        Optional<Path> chosenFile = file;
+        return build("state", () -> new StateSettings(chosen, chosenFile,
+                                                      positive(node.get("save-every"), "state.save-every")
+                                                              .orElse(d.saveEvery()),
+                                                      url, prefix, timeout, replicas, whenDown), d);
     }
 
     /** {@code observe.preflight}: {@code off}, {@code on}, or {@code {enabled, interval, timeout}}. */
