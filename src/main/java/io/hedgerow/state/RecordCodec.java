@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.health.BreakerState;
 import io.hedgerow.model.FailureKind;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.util.Optional;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.config.Checks;
 import io.hedgerow.config.StateSettings;
 import io.hedgerow.time.Ticker;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanCursor;

@@ -3,7 +3,7 @@ package io.hedgerow.state;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

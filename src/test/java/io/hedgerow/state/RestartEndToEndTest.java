@@ -5,7 +5,7 @@ import io.hedgerow.HedgerowServer;
 import io.hedgerow.config.ConfigLoader;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.fakes.FakeOpenAi;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
