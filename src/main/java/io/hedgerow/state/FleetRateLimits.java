@@ -22,7 +22,9 @@ import java.util.concurrent.TimeoutException;
  * {@code state.timeout}. Past it, or while Redis is down, the limit is enforced as {@code state.rate-limits-when-down}
  * says, and the store's status tells so: {@code per-replica} enforces {@code limit / N} here (N: the configured
  * replicas, or as many as were last seen alive if more; at least 1 a minute), so the fleet admits at most the limit;
- * {@code refuse} refuses rate-limited clients with a 503. Never the whole limit on every replica.
+ * {@code refuse} refuses rate-limited clients with a 503. Never the whole limit on every replica. The slack: each
+ * replica's share starts as a full bucket ({@code burst / N}), so each move to per-replica limits may admit up to one
+ * burst more across the fleet than a single bucket would have.
  */
 final class FleetRateLimits implements RateLimits {
     private static final String TAKE = """
@@ -51,6 +53,7 @@ final class FleetRateLimits implements RateLimits {
     private final RedisStore store;
     private final Ticker ticker;
     private final ConcurrentHashMap<Integer, LocalRateLimits> shares = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger slow = new java.util.concurrent.atomic.AtomicInteger();
 
     FleetRateLimits(RedisStore store, Ticker ticker) {
         this.store = store;
@@ -74,11 +77,15 @@ final class FleetRateLimits implements RateLimits {
                                                                                   + limit.burst())},
                                                    Integer.toString(limit.perMinute()), Integer.toString(limit.burst()))
                         .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                slow.set(0);
                 return waitMicros == null || waitMicros <= 0 ? Verdict.ADMITTED
                         : new Verdict.Wait(Duration.ofNanos(waitMicros * 1000));
             } catch (TimeoutException e) {
-                store.markDown("Redis is slow: it did not answer a rate-limit check within " + timeout.toMillis()
-                               + " ms");
+                // This request goes on without Redis; two in a row and the store counts as down (one may be a pause).
+                if (slow.incrementAndGet() >= 2) {
+                    store.markDown("Redis is slow: it did not answer rate-limit checks within " + timeout.toMillis()
+                                   + " ms");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new Verdict.Unavailable("interrupted");

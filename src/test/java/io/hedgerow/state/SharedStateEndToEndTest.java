@@ -64,10 +64,11 @@ class SharedStateEndToEndTest {
     }
 
     private Fleet start(int n, String server) throws Exception {
+        // A generous timeout: on a loaded test machine a 50 ms one would send some checks to the per-replica fallback.
         fleet = Fleet.start(dir, n, """
                 server: {port: 0%s}
                 observe: {events: stdout, watch-config: false, preflight: off}
-                state: {store: redis, url: "%s", key-prefix: "PREFIX", file: off}
+                state: {store: redis, url: "%s", key-prefix: "PREFIX", file: off, timeout: 1s}
                 failover:
                   retry: {max-attempts: 1}
                   breaker: {minimum-calls: 2, failure-ratio: 0.5, open-for: 300ms, successes-to-close: 1}
