@@ -35,9 +35,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The HTTP side every network adapter shares: one Helidon HTTP/1.1 client per provider with its own keep-alive
- * connections ({@link UpstreamConnections}), POSTs of JSON with the provider's extra headers, redirects never
- * followed, bodies read with a cap, and every non-2xx answer or I/O failure classified by
- * {@link FailureClassifier}.
+ * connection cache (not the JVM-wide one, so that closing a provider's client closes its idle connections), POSTs of
+ * JSON with the provider's extra headers, redirects never followed, bodies read with a cap, and every non-2xx answer
+ * or I/O failure classified by {@link FailureClassifier}.
+ *
+ * <p>Until Helidon 4.4.0 the client's cache made a connection given back visible to other requests before its idle
+ * monitor started, and a request that took it in that window failed with "Protocol is not HTTP"
+ * (helidon-io/helidon#10861); Hedgerow kept a pool of its own then. Fixed by helidon-io/helidon#10880 (4.4.0): the
+ * monitor is started first.
  *
  * <p>Per request it only builds what varies: the URI, the fixed headers and the proxy decision are made once.
  */
@@ -58,7 +63,6 @@ public final class HttpUpstream {
     private final ProviderConfig config;
     private final String baseUrl;
     private final Http1Client client;
-    private final UpstreamConnections connections;
     private final List<Header> extraHeaders;
     private final Map<String, URI> uris = new ConcurrentHashMap<>();
     private final Clock clock;
@@ -81,10 +85,10 @@ public final class HttpUpstream {
                 // socket-level buffer only added a copy (through a fresh array, in Helidon 4.3.0) per request.
                 .writeBufferSize(0)
                 .proxy(proxyFor(base))
+                .shareConnectionCache(false)
                 .build();
         // HTTP/1.1 is the only protocol on the class path: asking for it saves a protocol lookup per request.
         this.client = webClient.client(Http1Client.PROTOCOL);
-        this.connections = new UpstreamConnections(webClient, base);
         List<Header> headers = new ArrayList<>();
         config.headers().forEach((name, value) -> headers.add(HeaderValues.create(HeaderNames.create(name), value)));
         this.extraHeaders = List.copyOf(headers);
@@ -106,11 +110,12 @@ public final class HttpUpstream {
     }
 
     /**
-     * Closes the idle connections, and each lent one when its exchange ends, instead of keeping it; see
-     * {@link ProviderClient#close()}. Idempotent.
+     * Closes the idle keep-alive connections; see {@link ProviderClient#close()}. Called once no request uses this
+     * provider any more (after a reload's last request, or after the drain): a request started later fails.
+     * Idempotent.
      */
     public void close() {
-        connections.close();
+        client.closeResource();
     }
 
     /** The provider this upstream belongs to. */
@@ -144,7 +149,7 @@ public final class HttpUpstream {
         authHeaders.forEach((name, value) -> request.header(HeaderNames.create(name), value));
         HttpClientResponse response;
         try {
-            response = request.connection(connections.acquire()).submit(json);
+            response = request.submit(json);
         } catch (RuntimeException e) {
             throw new ProviderException(FailureClassifier.fromException(e, false), e);
         }
@@ -170,7 +175,7 @@ public final class HttpUpstream {
         authHeaders.forEach((name, value) -> request.header(HeaderNames.create(name), value));
         HttpClientResponse response;
         try {
-            response = request.connection(connections.acquire()).request();
+            response = request.request();
         } catch (RuntimeException e) {
             throw new ProviderException(FailureClassifier.fromException(e, false), e);
         }
