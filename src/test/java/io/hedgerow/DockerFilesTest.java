@@ -29,7 +29,7 @@ import static org.hamcrest.Matchers.is;
 /**
  * What can be checked of {@code docker/} without a Docker engine: the compose file and Grafana provisioning parse
  * and point at files that exist; {@code promtool check config} accepts the Prometheus config; the dashboard is JSON
- * whose every query names a metric the README documents (so dashboard, docs and router agree); the Dockerfile
+ * whose every query names a metric docs/operating.md documents (so dashboard, docs and router agree); the Dockerfile
  * builds the fat jar and runs it on all interfaces.
  */
 class DockerFilesTest {
@@ -88,7 +88,7 @@ class DockerFilesTest {
         List<String> exprs = new ArrayList<>();
         dashboard.findValues("expr").forEach(e -> exprs.add(e.asText()));
         assertThat(exprs.size(), greaterThan(20));
-        String readme = Files.readString(Path.of("README.md"));
+        String readme = Files.readString(Path.of("docs/operating.md"));
         TreeSet<String> undocumented = new TreeSet<>();
         TreeSet<String> used = new TreeSet<>();
         for (String expr : exprs) {
@@ -102,7 +102,7 @@ class DockerFilesTest {
                 }
             }
         }
-        assertThat("metrics the dashboard queries but the README does not list", undocumented, is(empty()));
+        assertThat("metrics the dashboard queries but docs/operating.md does not list", undocumented, is(empty()));
         assertThat(used.size(), greaterThan(15));
     }
 

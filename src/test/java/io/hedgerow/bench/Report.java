@@ -128,7 +128,7 @@ final class Report {
             }
         }
 
-        /** The same table in Markdown, for the README. */
+        /** The same table in Markdown, for docs/performance.md. */
         void printMarkdown(PrintStream out) {
             out.println("| " + String.join(" | ", heading) + " |");
             StringBuilder rule = new StringBuilder("|");

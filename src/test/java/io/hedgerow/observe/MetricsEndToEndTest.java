@@ -184,7 +184,7 @@ class MetricsEndToEndTest {
             Scrape m = router.metrics();
             String[] c = {"route", "m-claude", "provider", "claude", "model", "sonnet", "attempt", "winner"};
             // Cache writes are prompt tokens not read from the cache: input, at the input price (Anthropic bills
-            // them at 1.25x or 2x, which the figure leaves out; see README "Cost").
+            // them at 1.25x or 2x, which the figure leaves out; see docs/operating.md, "Cost").
             assertThat(m.sum("hedgerow_tokens_total", with(c, "direction", "input")), is(2 * 400.0));
             assertThat(m.sum("hedgerow_tokens_total", with(c, "direction", "cached_input")), is(2 * 600.0));
             assertThat(m.sum("hedgerow_tokens_total", with(c, "direction", "output")), is(2 * 5.0));
