@@ -20,10 +20,10 @@ import io.hedgerow.model.StreamEvent;
 import io.hedgerow.provider.ProviderException;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.route.Router;
-import io.hedgerow.wire.InvalidRequestException;
-import io.hedgerow.wire.Json;
-import io.hedgerow.wire.OpenAiRequestCodec;
-import io.hedgerow.wire.OpenAiResponseCodec;
+import io.hedgerow.dialect.InvalidRequestException;
+import io.hedgerow.json.Json;
+import io.hedgerow.dialect.openai.OpenAiRequestCodec;
+import io.hedgerow.dialect.openai.OpenAiResponseCodec;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;

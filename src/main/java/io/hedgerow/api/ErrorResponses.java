@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.exec.AttemptRecord;
 import io.hedgerow.exec.ChainFailedException;
 import io.hedgerow.model.Failure;
-import io.hedgerow.wire.InvalidRequestException;
-import io.hedgerow.wire.Json;
+import io.hedgerow.dialect.InvalidRequestException;
+import io.hedgerow.json.Json;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -3,7 +3,7 @@ package io.hedgerow.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.route.Router;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;

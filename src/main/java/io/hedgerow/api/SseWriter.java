@@ -2,7 +2,7 @@ package io.hedgerow.api;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.io.IOException;
 import java.io.OutputStream;

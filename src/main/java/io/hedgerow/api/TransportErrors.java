@@ -1,6 +1,6 @@
 package io.hedgerow.api;
 
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;

@@ -2,7 +2,7 @@ package io.hedgerow.observe;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.config.ApiKey;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.config.ObserveSettings;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.io.BufferedWriter;
 import java.io.IOException;

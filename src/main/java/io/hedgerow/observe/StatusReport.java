@@ -18,7 +18,7 @@ import io.hedgerow.preflight.Round;
 import io.hedgerow.preflight.Target;
 import io.hedgerow.route.Candidate;
 import io.hedgerow.route.RoutePlan;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.time.Clock;
 import java.time.Duration;

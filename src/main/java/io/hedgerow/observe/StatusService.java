@@ -1,7 +1,7 @@
 package io.hedgerow.observe;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import io.helidon.common.media.type.MediaType;
 import io.helidon.common.media.type.MediaTypes;

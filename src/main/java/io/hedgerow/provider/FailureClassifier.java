@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;

@@ -5,7 +5,7 @@ import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.Header;

@@ -3,7 +3,7 @@ package io.hedgerow.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.model.FailureKind;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.util.ArrayList;
 import java.util.List;

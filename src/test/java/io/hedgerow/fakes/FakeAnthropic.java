@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;

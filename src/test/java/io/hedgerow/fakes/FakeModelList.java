@@ -1,6 +1,6 @@
 package io.hedgerow.fakes;
 
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -2,6 +2,8 @@ package io.hedgerow.provider.anthropic;
 
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.ProviderConfig;
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.anthropic.AnthropicCodec;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.FailureKind;
@@ -67,16 +69,18 @@ public final class AnthropicProvider implements ProviderClient {
     @Override
     public ChatResponse complete(ProviderCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
-        byte[] body = AnthropicCodec.encode(request(call), call.model(), false);
+        byte[] body = encode(call, false);
         try (HttpClientResponse response = upstream.post(path, body, authHeaders(call), call.key(), false)) {
-            return AnthropicCodec.response(upstream.readBody(response), call.model(), call.key());
+            return AnthropicCodec.response(upstream.readBody(response), call.model());
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
         }
     }
 
     @Override
     public ChatStream stream(ProviderCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
-        byte[] body = AnthropicCodec.encode(request(call), call.model(), true);
+        byte[] body = encode(call, true);
         HttpClientResponse response = upstream.post(path, body, authHeaders(call), call.key(), true);
         String type = HttpUpstream.contentType(response);
         if (!type.isEmpty() && !type.equals("text/event-stream")) {
@@ -97,6 +101,14 @@ public final class AnthropicProvider implements ProviderClient {
     @Override
     public ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
         return ModelListing.parse(upstream.getJson(modelsPath, authHeaders(key), key, timeout), "data", "id", key);
+    }
+
+    private byte[] encode(ProviderCall call, boolean stream) throws ProviderException {
+        try {
+            return AnthropicCodec.encode(request(call), call.model(), stream);
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
+        }
     }
 
     private ChatRequest request(ProviderCall call) {

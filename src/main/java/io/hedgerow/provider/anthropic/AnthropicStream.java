@@ -1,6 +1,8 @@
 package io.hedgerow.provider.anthropic;
 
 import io.hedgerow.config.ApiKey;
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.anthropic.AnthropicStreamDecoder;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
@@ -34,6 +36,7 @@ final class AnthropicStream implements ChatStream {
     private final HttpClientResponse response;
     private final SseReader sse;
     private final AnthropicStreamDecoder decoder;
+    private final Optional<ApiKey> key;
     private final ArrayDeque<StreamEvent> pending = new ArrayDeque<>(2);
     private final AtomicBoolean closed = new AtomicBoolean();
     private boolean drained;
@@ -43,7 +46,8 @@ final class AnthropicStream implements ChatStream {
     AnthropicStream(HttpClientResponse response, LineReader lines, Optional<ApiKey> key) {
         this.response = response;
         this.sse = new SseReader(lines);
-        this.decoder = new AnthropicStreamDecoder(key);
+        this.decoder = new AnthropicStreamDecoder();
+        this.key = key;
     }
 
     @Override
@@ -75,7 +79,11 @@ final class AnthropicStream implements ChatStream {
                 }
                 throw ProviderException.of(FailureKind.BAD_RESPONSE, "stream ended before message_stop");
             }
-            pending.addAll(decoder.decode(event.get()));
+            try {
+                pending.addAll(decoder.decode(event.get().event(), event.get().data()));
+            } catch (DialectException e) {
+                throw ProviderException.from(e, key);
+            }
         }
         return Optional.of(pending.poll());
     }

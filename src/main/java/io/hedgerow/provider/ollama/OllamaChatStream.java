@@ -1,5 +1,7 @@
 package io.hedgerow.provider.ollama;
 
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.ollama.OllamaCodec;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
@@ -8,7 +10,7 @@ import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.LineReader;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -138,7 +140,12 @@ final class OllamaChatStream implements ChatStream {
             OllamaCodec.thinking(message).ifPresent(thinking -> pending.add(new StreamEvent.ReasoningDelta(thinking)));
             Json.text(message, "content").filter(s -> !s.isEmpty())
                     .ifPresent(text -> pending.add(new StreamEvent.TextDelta(text)));
-            List<ToolCall> calls = OllamaCodec.toolCalls(message, toolCalls);
+            List<ToolCall> calls;
+            try {
+                calls = OllamaCodec.toolCalls(message, toolCalls);
+            } catch (DialectException e) {
+                throw ProviderException.from(e, Optional.empty());
+            }
             for (ToolCall call : calls) {
                 pending.add(new StreamEvent.ToolCallDelta(toolCalls++, Optional.of(call.id()),
                                                           Optional.of(call.name()), call.arguments()));

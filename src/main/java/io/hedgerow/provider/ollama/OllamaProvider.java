@@ -2,6 +2,8 @@ package io.hedgerow.provider.ollama;
 
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.ProviderConfig;
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.ollama.OllamaCodec;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.FailureKind;
@@ -14,7 +16,7 @@ import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -75,6 +77,8 @@ public final class OllamaProvider implements ProviderClient {
                 throw upstreamError(answer, call.key(), clock);
             }
             return OllamaCodec.response(answer, call.model());
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
         }
     }
 
@@ -104,6 +108,8 @@ public final class OllamaProvider implements ProviderClient {
         ChatRequest request = MessageTransforms.applyRoleMap(call.request(), config.roleMap());
         try {
             return Json.MAPPER.writeValueAsBytes(OllamaCodec.request(request, call.model(), stream));
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree built in memory always serialises", e);
         }

@@ -14,9 +14,9 @@ import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
-import io.hedgerow.wire.OpenAiRequestCodec;
-import io.hedgerow.wire.OpenAiResponseCodec;
+import io.hedgerow.json.Json;
+import io.hedgerow.dialect.openai.OpenAiRequestCodec;
+import io.hedgerow.dialect.openai.OpenAiResponseCodec;
 
 import io.helidon.webclient.api.HttpClientResponse;
 

@@ -10,8 +10,8 @@ import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.LineReader;
 import io.hedgerow.provider.ProviderException;
 import io.hedgerow.provider.SseReader;
-import io.hedgerow.wire.Json;
-import io.hedgerow.wire.OpenAiResponseCodec;
+import io.hedgerow.json.Json;
+import io.hedgerow.dialect.openai.OpenAiResponseCodec;
 
 import io.helidon.webclient.api.HttpClientResponse;
 

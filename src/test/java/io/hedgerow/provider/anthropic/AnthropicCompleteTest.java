@@ -1,5 +1,6 @@
 package io.hedgerow.provider.anthropic;
 
+import io.hedgerow.dialect.anthropic.AnthropicFixtures;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.fakes.FakeAnthropic;
 import io.hedgerow.model.ChatResponse;
@@ -22,10 +23,10 @@ import java.util.List;
 import java.util.Optional;
 
 import static io.hedgerow.provider.anthropic.Fixtures.CLOCK;
-import static io.hedgerow.provider.anthropic.Fixtures.KEY_VALUE;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.KEY_VALUE;
 import static io.hedgerow.provider.anthropic.Fixtures.call;
 import static io.hedgerow.provider.anthropic.Fixtures.config;
-import static io.hedgerow.provider.anthropic.Fixtures.json;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -152,7 +153,7 @@ class AnthropicCompleteTest {
         String secret = "plainSecretValue0042";
         fake.enqueue(FakeAnthropic.status(403, r -> FakeAnthropic.errorJson("permission_error",
                 "key " + r.header("x-api-key").orElse("?") + " may not use this model")));
-        ProviderCall call = new ProviderCall(Fixtures.request(Message.text(Role.USER, "hi")), "m",
+        ProviderCall call = new ProviderCall(AnthropicFixtures.request(Message.text(Role.USER, "hi")), "m",
                                              Optional.of(ApiKey.of("odd", secret)));
 
         ProviderException e = assertThrows(ProviderException.class, () -> provider.complete(call));

@@ -1,5 +1,6 @@
 package io.hedgerow.provider.anthropic;
 
+import io.hedgerow.dialect.anthropic.AnthropicFixtures;
 import io.hedgerow.config.Timeouts;
 import io.hedgerow.fakes.FakeAnthropic;
 import io.hedgerow.model.ChatRequest;
@@ -22,13 +23,13 @@ import java.util.Map;
 import java.util.Optional;
 
 import static io.hedgerow.provider.anthropic.Fixtures.CLOCK;
-import static io.hedgerow.provider.anthropic.Fixtures.KEY_VALUE;
-import static io.hedgerow.provider.anthropic.Fixtures.assistant;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.KEY_VALUE;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.assistant;
 import static io.hedgerow.provider.anthropic.Fixtures.call;
 import static io.hedgerow.provider.anthropic.Fixtures.config;
-import static io.hedgerow.provider.anthropic.Fixtures.json;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.json;
 import static io.hedgerow.provider.anthropic.Fixtures.readAll;
-import static io.hedgerow.provider.anthropic.Fixtures.toolResult;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.toolResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -93,7 +94,7 @@ class AnthropicRequestTest {
 
     @Test
     void toolResultFollowedByUserTextShareOneTurn() throws ProviderException {
-        provider.complete(call(Fixtures.request(
+        provider.complete(call(AnthropicFixtures.request(
                 Message.text(Role.USER, "Weather?"),
                 assistant("", new ToolCall("toolu_1", "get_weather", "{}")),
                 toolResult("toolu_1", "sunny"),
@@ -147,7 +148,7 @@ class AnthropicRequestTest {
         AnthropicProvider mapped = new AnthropicProvider(config(fake.baseUrl(), Map.of(),
                 Map.of(Role.DEVELOPER, Role.USER), Timeouts.DEFAULTS), CLOCK);
 
-        mapped.complete(call(Fixtures.request(
+        mapped.complete(call(AnthropicFixtures.request(
                 Message.text(Role.SYSTEM, "Be brief."),
                 Message.text(Role.DEVELOPER, "Context: Oslo."),
                 Message.text(Role.USER, "Weather?"))));
@@ -167,7 +168,7 @@ class AnthropicRequestTest {
 
     @Test
     void untranslatableRequestFailsBeforeAnythingIsSent() {
-        ProviderException e = assertThrows(ProviderException.class, () -> provider.complete(call(Fixtures.request(
+        ProviderException e = assertThrows(ProviderException.class, () -> provider.complete(call(AnthropicFixtures.request(
                 Message.text(Role.USER, "Weather?"),
                 assistant("", new ToolCall("call_1", "get_weather", "{\"city\":")),
                 toolResult("call_1", "sunny")))));

@@ -30,10 +30,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import static io.hedgerow.provider.anthropic.Fixtures.CLOCK;
-import static io.hedgerow.provider.anthropic.Fixtures.KEY_VALUE;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.KEY_VALUE;
 import static io.hedgerow.provider.anthropic.Fixtures.call;
 import static io.hedgerow.provider.anthropic.Fixtures.config;
-import static io.hedgerow.provider.anthropic.Fixtures.json;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.json;
 import static io.hedgerow.provider.anthropic.Fixtures.pieces;
 import static io.hedgerow.provider.anthropic.Fixtures.readAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,24 +1,19 @@
 package io.hedgerow.provider.anthropic;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.config.ApiKey;
+import io.hedgerow.dialect.anthropic.AnthropicFixtures;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.ProviderType;
 import io.hedgerow.config.SimSettings;
 import io.hedgerow.config.Timeouts;
 import io.hedgerow.model.ChatRequest;
-import io.hedgerow.model.ContentPart;
 import io.hedgerow.model.Message;
 import io.hedgerow.model.Role;
 import io.hedgerow.model.StreamEvent;
-import io.hedgerow.model.ToolCall;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -30,8 +25,7 @@ import java.util.Optional;
 
 /** Shared builders for the Anthropic adapter's tests. */
 final class Fixtures {
-    static final String KEY_VALUE = "sk-ant-test-123";
-    static final ApiKey KEY = ApiKey.of("main", KEY_VALUE);
+    static final ApiKey KEY = AnthropicFixtures.KEY;
     static final String MODEL = "claude-sonnet-4-5";
     static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-02T14:00:00Z"), ZoneOffset.UTC);
 
@@ -48,36 +42,12 @@ final class Fixtures {
                                   headers, roleMap, timeouts, SimSettings.DEFAULTS);
     }
 
-    static ChatRequest request(Message... messages) {
-        return new ChatRequest("smart", List.of(messages), List.of(), Optional.empty(),
-                               ChatRequest.Sampling.defaults(), false, false, Map.of());
-    }
-
     static ProviderCall call(ChatRequest request) {
         return new ProviderCall(request, MODEL, Optional.of(KEY));
     }
 
     static ProviderCall call(String userText) {
-        return call(request(Message.text(Role.USER, userText)));
-    }
-
-    static Message assistant(String text, ToolCall... calls) {
-        List<ContentPart> content = text.isEmpty() ? List.of()
-                : List.of(new ContentPart.Text(text));
-        return new Message(Role.ASSISTANT, content, List.of(calls), Optional.empty(), Optional.empty());
-    }
-
-    static Message toolResult(String callId, String text) {
-        return new Message(Role.TOOL, List.of(new ContentPart.Text(text)), List.of(),
-                           Optional.of(callId), Optional.empty());
-    }
-
-    static JsonNode json(String text) {
-        try {
-            return Json.MAPPER.readTree(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return call(AnthropicFixtures.request(Message.text(Role.USER, userText)));
     }
 
     /** Every event until the stream ends properly. */

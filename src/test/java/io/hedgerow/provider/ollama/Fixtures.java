@@ -10,7 +10,7 @@ import io.hedgerow.model.Message;
 import io.hedgerow.model.Role;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

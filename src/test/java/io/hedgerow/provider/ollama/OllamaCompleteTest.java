@@ -31,7 +31,6 @@ import static io.hedgerow.provider.ollama.Fixtures.hello;
 import static io.hedgerow.provider.ollama.Fixtures.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Non-streamed answers and refusals, against the fake server. */
@@ -100,16 +99,6 @@ class OllamaCompleteTest {
         assertEquals(List.of(), first.message().content());
         assertEquals(FinishReason.TOOL_CALLS, first.finishReason());
         assertEquals(Optional.of(new Usage(50, 20)), first.usage());
-    }
-
-    @Test
-    void idsDependOnTheCall() {
-        String a = OllamaCodec.toolCallId(0, "f", "{\"x\":1}");
-        assertEquals(a, OllamaCodec.toolCallId(0, "f", "{\"x\":1}"));
-        assertNotEquals(a, OllamaCodec.toolCallId(0, "f", "{\"x\":2}"));
-        assertNotEquals(a, OllamaCodec.toolCallId(0, "g", "{\"x\":1}"));
-        // Name and arguments are separated, so moving a character across the boundary changes the id.
-        assertNotEquals(OllamaCodec.toolCallId(0, "ab", "c"), OllamaCodec.toolCallId(0, "a", "bc"));
     }
 
     @Test

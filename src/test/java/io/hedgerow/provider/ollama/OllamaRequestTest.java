@@ -13,15 +13,12 @@ import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -188,31 +185,6 @@ class OllamaRequestTest {
             assertTrue(e.failure().message().contains("call_1"), e.failure().message());
         }
         assertTrue(ollama.received().isEmpty());
-    }
-
-    @Test
-    void argumentsKeepTheirNumbersExactly() throws Exception {
-        Message assistant = new Message(Role.ASSISTANT, List.of(),
-                List.of(new ToolCall("c", "pay", "{\"amount\":1.10,\"id\":123456789012345678901234567890}")),
-                Optional.empty(), Optional.empty());
-
-        String sent = Json.MAPPER.writeValueAsString(OllamaCodec.request(request(List.of(assistant)), MODEL, false));
-
-        assertTrue(sent.contains("\"arguments\":{\"amount\":1.10,\"id\":123456789012345678901234567890}"),
-                   sent);
-    }
-
-    @Test
-    void dataUrlsBecomeBase64() throws ProviderException {
-        assertEquals("iVBORw0KGgo=", OllamaCodec.imageBase64("data:image/png;base64,iVBORw0KGgo=", 0));
-        assertEquals("iVBORw0KGgo=", OllamaCodec.imageBase64("DATA:image/png;BASE64,iVBORw0KGgo=", 0));
-        String svg = "<svg a+b='1'/>";
-        assertEquals(Base64.getEncoder().encodeToString(svg.getBytes(StandardCharsets.UTF_8)),
-                     OllamaCodec.imageBase64("data:image/svg+xml,%3Csvg%20a+b='1'/%3E", 0));
-        for (String bad : List.of("data:image/png;base64,!!notbase64!!", "data:image/png;base64", "data:,%zz",
-                                  "http://example.com/a.png", "file:///etc/passwd")) {
-            assertEquals(FailureKind.BAD_REQUEST, fails(() -> OllamaCodec.imageBase64(bad, 3)).failure().kind(), bad);
-        }
     }
 
     private static Message toolResult(String id, String text) {

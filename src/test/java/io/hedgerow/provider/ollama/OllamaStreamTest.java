@@ -41,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.hedgerow.dialect.ollama.OllamaCodec;
 
 /** Streamed answers: the exact canonical event sequence, broken streams, and aborting. */
 class OllamaStreamTest {

@@ -1,4 +1,4 @@
-package io.hedgerow.wire;
+package io.hedgerow.json;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonFactory;

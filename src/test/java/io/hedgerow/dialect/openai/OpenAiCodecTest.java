@@ -1,4 +1,4 @@
-package io.hedgerow.wire;
+package io.hedgerow.dialect.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,6 +21,8 @@ import java.util.Optional;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import io.hedgerow.json.Json;
+import io.hedgerow.dialect.InvalidRequestException;
 
 class OpenAiCodecTest {
     private static final String CONVERSATION = """

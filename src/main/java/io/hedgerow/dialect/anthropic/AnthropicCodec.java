@@ -1,4 +1,4 @@
-package io.hedgerow.provider.anthropic;
+package io.hedgerow.dialect.anthropic;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.hedgerow.config.ApiKey;
+import io.hedgerow.dialect.DialectException;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.ContentPart;
@@ -19,9 +19,7 @@ import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.ToolChoice;
 import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
-import io.hedgerow.provider.FailureClassifier;
-import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -60,9 +58,9 @@ import java.util.regex.Pattern;
  * leaves it out), and reports the tokens read from the cache as the cached ones.
  * Numbers in tool inputs are read as exact decimals so translation never rounds them.
  */
-final class AnthropicCodec {
+public final class AnthropicCodec {
     /** Sent when the client set no limit: Anthropic requires one. */
-    static final int DEFAULT_MAX_TOKENS = 4096;
+    public static final int DEFAULT_MAX_TOKENS = 4096;
 
     /** Keeps {@code 1.10} as {@code 1.10} and large integers whole when a tree is written back out. */
     private static final ObjectReader EXACT = Json.MAPPER.reader()
@@ -75,7 +73,7 @@ final class AnthropicCodec {
     }
 
     /** The request body as bytes; see {@link #request(ChatRequest, String, boolean)}. */
-    static byte[] encode(ChatRequest request, String model, boolean stream) throws ProviderException {
+    public static byte[] encode(ChatRequest request, String model, boolean stream) throws DialectException {
         try {
             return Json.MAPPER.writeValueAsBytes(request(request, model, stream));
         } catch (JsonProcessingException e) {
@@ -87,9 +85,9 @@ final class AnthropicCodec {
     /**
      * The Messages API body for a canonical request (role map already applied).
      *
-     * @throws ProviderException {@code BAD_REQUEST} when the request cannot be expressed faithfully
+     * @throws DialectException {@code BAD_REQUEST} when the request cannot be expressed faithfully
      */
-    static ObjectNode request(ChatRequest request, String model, boolean stream) throws ProviderException {
+    public static ObjectNode request(ChatRequest request, String model, boolean stream) throws DialectException {
         ObjectNode root = Json.object();
         root.put("model", model);
         root.put("max_tokens", request.sampling().maxTokens().orElse(DEFAULT_MAX_TOKENS));
@@ -143,26 +141,25 @@ final class AnthropicCodec {
      *
      * @param body           the 2xx body
      * @param requestedModel the model asked for, used when the body does not name one
-     * @param key            the key used, to redact an echoed credential from error text
-     * @throws ProviderException {@code BAD_RESPONSE} when the body is not a Messages answer; the classified
+     * @throws DialectException {@code BAD_RESPONSE} when the body is not a Messages answer; the classified
      *                           error when it is an error object
      */
-    static ChatResponse response(byte[] body, String requestedModel, Optional<ApiKey> key) throws ProviderException {
+    public static ChatResponse response(byte[] body, String requestedModel) throws DialectException {
         JsonNode root;
         try {
             root = EXACT.readTree(body);
         } catch (IOException e) {
-            throw badResponse("response is not JSON: " + excerpt(body), key);
+            throw badResponse("response is not JSON: " + excerpt(body));
         }
         if (root == null || !root.isObject()) {
-            throw badResponse("response is not a JSON object: " + excerpt(body), key);
+            throw badResponse("response is not a JSON object: " + excerpt(body));
         }
         if ("error".equals(Json.text(root, "type").orElse(""))) {
-            throw errorEvent(root, key);
+            throw errorEvent(root);
         }
         JsonNode content = root.get("content");
         if (content == null || !content.isArray()) {
-            throw badResponse("response has no content array: " + excerpt(body), key);
+            throw badResponse("response has no content array: " + excerpt(body));
         }
         StringBuilder text = new StringBuilder();
         StringBuilder thinking = new StringBuilder();
@@ -172,8 +169,8 @@ final class AnthropicCodec {
             case "text" -> text.append(Json.text(block, "text").orElse(""));
             case "thinking" -> thinking.append(Json.text(block, "thinking").orElse(""));
             case "tool_use" -> calls.add(new ToolCall(
-                    Json.text(block, "id").orElseThrow(() -> badResponse("tool_use block without id", key)),
-                    Json.text(block, "name").orElseThrow(() -> badResponse("tool_use block without name", key)),
+                    Json.text(block, "id").orElseThrow(() -> badResponse("tool_use block without id")),
+                    Json.text(block, "name").orElseThrow(() -> badResponse("tool_use block without name")),
                     arguments(block.get("input"))));
             default -> {
                 // redacted_thinking (encrypted) and server-side tool blocks have no OpenAI counterpart
@@ -193,7 +190,7 @@ final class AnthropicCodec {
     }
 
     /** Anthropic's {@code stop_reason} in OpenAI's vocabulary; absent or unknown reasons are a normal stop. */
-    static FinishReason finishReason(Optional<String> stopReason) {
+    public static FinishReason finishReason(Optional<String> stopReason) {
         return switch (stopReason.orElse("")) {
             case "max_tokens", "model_context_window_exceeded" -> FinishReason.LENGTH;
             case "tool_use" -> FinishReason.TOOL_CALLS;
@@ -206,13 +203,13 @@ final class AnthropicCodec {
      * The input tokens read from the prompt cache, OpenAI's {@code cached_tokens} (a part of {@link #promptTokens});
      * empty when not reported. Tokens written to the cache are not cached ones: they were processed in full.
      */
-    static Optional<Integer> cachedTokens(JsonNode usage) {
+    public static Optional<Integer> cachedTokens(JsonNode usage) {
         JsonNode read = usage.get("cache_read_input_tokens");
         return read != null && read.canConvertToInt() ? Optional.of(read.intValue()) : Optional.empty();
     }
 
     /** Input tokens including those written to and read from the prompt cache: all of them were prompt. */
-    static int promptTokens(JsonNode usage) {
+    public static int promptTokens(JsonNode usage) {
         return usage.path("input_tokens").asInt(0)
                 + usage.path("cache_creation_input_tokens").asInt(0)
                 + usage.path("cache_read_input_tokens").asInt(0);
@@ -223,7 +220,7 @@ final class AnthropicCodec {
      * status or inside a stream: {@code overloaded_error} and {@code rate_limit_error} are rate limits,
      * {@code api_error} and {@code timeout_error} server errors, anything else a bad response.
      */
-    static ProviderException errorEvent(JsonNode root, Optional<ApiKey> key) {
+    public static DialectException errorEvent(JsonNode root) {
         JsonNode error = root.path("error");
         String type = Json.text(error, "type").orElse("unknown_error");
         String detail = Json.text(error, "message").orElse("");
@@ -233,7 +230,7 @@ final class AnthropicCodec {
             default -> FailureKind.BAD_RESPONSE;
         };
         String message = detail.isEmpty() ? type : type + ": " + detail;
-        return new ProviderException(FailureClassifier.fromErrorText(kind, message, key));
+        return DialectException.of(kind, message);
     }
 
     /**
@@ -242,7 +239,7 @@ final class AnthropicCodec {
      * original's SHA-256 keep distinct ids distinct. The rewrite is a function of the id alone, so a call and its
      * result still match; clients never see the rewritten form.
      */
-    static String toolUseId(String id) {
+    public static String toolUseId(String id) {
         if (!id.isEmpty() && VALID_TOOL_ID.matcher(id).matches()) {
             return id;
         }
@@ -256,7 +253,7 @@ final class AnthropicCodec {
     }
 
     /** The JSON text of a tool call's input; a missing input is an empty object, as Anthropic means it. */
-    static String arguments(JsonNode input) {
+    public static String arguments(JsonNode input) {
         if (input == null || input.isNull() || input.isMissingNode()) {
             return "{}";
         }
@@ -268,12 +265,12 @@ final class AnthropicCodec {
     }
 
     /** Reads one stream event's data, keeping decimals exact like {@link #response}. */
-    static JsonNode readExact(String json) throws IOException {
+    public static JsonNode readExact(String json) throws IOException {
         return EXACT.readTree(json);
     }
 
 
-    private static void system(Message message, List<String> system) throws ProviderException {
+    private static void system(Message message, List<String> system) throws DialectException {
         if (!message.textOnly()) {
             throw badRequest(message.role().wireName() + " message: images are not supported in Anthropic's "
                     + "system prompt");
@@ -284,7 +281,7 @@ final class AnthropicCodec {
         }
     }
 
-    private static List<ObjectNode> contentBlocks(Message message) throws ProviderException {
+    private static List<ObjectNode> contentBlocks(Message message) throws DialectException {
         List<ObjectNode> blocks = new ArrayList<>();
         for (ContentPart part : message.content()) {
             switch (part) {
@@ -299,7 +296,7 @@ final class AnthropicCodec {
         return blocks;
     }
 
-    private static List<ObjectNode> assistantBlocks(Message message) throws ProviderException {
+    private static List<ObjectNode> assistantBlocks(Message message) throws DialectException {
         List<ObjectNode> blocks = contentBlocks(message);
         for (ToolCall call : message.toolCalls()) {
             ObjectNode block = Json.object();
@@ -312,7 +309,7 @@ final class AnthropicCodec {
         return blocks;
     }
 
-    private static JsonNode toolInput(ToolCall call) throws ProviderException {
+    private static JsonNode toolInput(ToolCall call) throws DialectException {
         JsonNode input;
         try {
             input = EXACT.readTree(call.arguments());
@@ -328,7 +325,7 @@ final class AnthropicCodec {
         return input;
     }
 
-    private static ObjectNode toolResult(Message message) throws ProviderException {
+    private static ObjectNode toolResult(Message message) throws DialectException {
         String id = message.toolCallId().orElseThrow(() -> badRequest("tool message without tool_call_id"));
         ObjectNode block = Json.object();
         block.put("type", "tool_result");
@@ -366,7 +363,7 @@ final class AnthropicCodec {
     }
 
     /** {@code data:<media-type>;base64,<data>} to a base64 source; http(s) URLs to a url source. */
-    private static ObjectNode imageBlock(String url) throws ProviderException {
+    private static ObjectNode imageBlock(String url) throws DialectException {
         ObjectNode block = Json.object();
         block.put("type", "image");
         ObjectNode source = block.putObject("source");
@@ -389,7 +386,7 @@ final class AnthropicCodec {
             source.put("url", url);
         } else {
             throw badRequest("image URL must be http(s) or a base64 data URL, got "
-                    + FailureClassifier.truncate(url.length() > 20 ? url.substring(0, 20) + "..." : url));
+                    + oneLine(url.length() > 20 ? url.substring(0, 20) + "..." : url));
         }
         return block;
     }
@@ -425,12 +422,16 @@ final class AnthropicCodec {
         return body.length > 120 ? text + "..." : text;
     }
 
-    private static ProviderException badRequest(String message) {
-        return ProviderException.of(FailureKind.BAD_REQUEST, message);
+    private static String oneLine(String text) {
+        return text.replace('\n', ' ').replace('\r', ' ');
     }
 
-    private static ProviderException badResponse(String message, Optional<ApiKey> key) {
-        return new ProviderException(FailureClassifier.fromErrorText(FailureKind.BAD_RESPONSE, message, key));
+    private static DialectException badRequest(String message) {
+        return DialectException.badRequest(message);
+    }
+
+    private static DialectException badResponse(String message) {
+        return DialectException.badResponse(message);
     }
 
     /** One turn of the conversation being built; its blocks grow while consecutive messages share its role. */

@@ -1,4 +1,4 @@
-package io.hedgerow.provider.anthropic;
+package io.hedgerow.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.model.ChatRequest;
@@ -12,7 +12,7 @@ import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.ToolChoice;
 import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
-import io.hedgerow.provider.ProviderException;
+import io.hedgerow.dialect.DialectException;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,11 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import static io.hedgerow.provider.anthropic.Fixtures.KEY;
-import static io.hedgerow.provider.anthropic.Fixtures.assistant;
-import static io.hedgerow.provider.anthropic.Fixtures.json;
-import static io.hedgerow.provider.anthropic.Fixtures.request;
-import static io.hedgerow.provider.anthropic.Fixtures.toolResult;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.assistant;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.json;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.request;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.toolResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AnthropicCodecTest {
 
     @Test
-    void eachToolChoiceMapsToAnthropicsShape() throws ProviderException {
+    void eachToolChoiceMapsToAnthropicsShape() throws DialectException {
         Map<ToolChoice, String> expected = Map.of(
                 new ToolChoice.Auto(), "{\"type\":\"auto\"}",
                 new ToolChoice.None(), "{\"type\":\"none\"}",
@@ -51,7 +50,7 @@ class AnthropicCodecTest {
     }
 
     @Test
-    void toolsBecomeNameDescriptionAndInputSchema() throws ProviderException {
+    void toolsBecomeNameDescriptionAndInputSchema() throws DialectException {
         ToolDefinition noParams = new ToolDefinition("now", "", Map.of());
         ChatRequest request = new ChatRequest("smart", List.of(Message.text(Role.USER, "hi")),
                 List.of(weatherTool(), noParams), Optional.empty(), ChatRequest.Sampling.defaults(), false, false,
@@ -66,7 +65,7 @@ class AnthropicCodecTest {
     }
 
     @Test
-    void samplingIsTranslatedAndMaxTokensHasADefault() throws ProviderException {
+    void samplingIsTranslatedAndMaxTokensHasADefault() throws DialectException {
         ChatRequest set = new ChatRequest("smart", List.of(Message.text(Role.USER, "hi")), List.of(),
                 Optional.empty(), new ChatRequest.Sampling(Optional.of(0.2), Optional.of(0.9), Optional.of(100),
                 List.of("END", "STOP")), true, true, Map.of("seed", 7));
@@ -83,7 +82,7 @@ class AnthropicCodecTest {
     }
 
     @Test
-    void imagesBecomeBase64OrUrlSources() throws ProviderException {
+    void imagesBecomeBase64OrUrlSources() throws DialectException {
         Message user = new Message(Role.USER, List.of(
                 new ContentPart.Text("What is this?"),
                 new ContentPart.Image("data:image/png;base64,iVBORw0KGgo=", "high"),
@@ -102,7 +101,7 @@ class AnthropicCodecTest {
         for (String url : List.of("data:image/svg+xml,%3Csvg%3E", "file:///etc/passwd", "data:;base64,AAAA")) {
             Message user = new Message(Role.USER, List.of(new ContentPart.Image(url, "")), List.of(),
                                        Optional.empty(), Optional.empty());
-            ProviderException e = assertThrows(ProviderException.class,
+            DialectException e = assertThrows(DialectException.class,
                                                () -> AnthropicCodec.request(request(user), "m", false), url);
             assertEquals(FailureKind.BAD_REQUEST, e.failure().kind(), url);
         }
@@ -114,7 +113,7 @@ class AnthropicCodecTest {
             ChatRequest request = request(Message.text(Role.USER, "weather?"),
                     assistant("", new ToolCall("call_9", "get_weather", arguments)),
                     toolResult("call_9", "sunny"));
-            ProviderException e = assertThrows(ProviderException.class,
+            DialectException e = assertThrows(DialectException.class,
                                                () -> AnthropicCodec.request(request, "m", false), arguments);
             assertEquals(FailureKind.BAD_REQUEST, e.failure().kind());
             assertTrue(e.failure().message().contains("call_9"), e.failure().message());
@@ -122,7 +121,7 @@ class AnthropicCodecTest {
     }
 
     @Test
-    void toolArgumentNumbersAreNotRounded() throws ProviderException {
+    void toolArgumentNumbersAreNotRounded() throws DialectException {
         String arguments = "{\"price\":1.10,\"big\":123456789012345678901234567890,\"tiny\":0.1000000000000000055511}";
         ChatRequest request = request(Message.text(Role.USER, "buy"),
                 assistant("", new ToolCall("call_1", "buy", arguments)), toolResult("call_1", "done"));
@@ -135,13 +134,13 @@ class AnthropicCodecTest {
     void toolMessageWithoutCallIdIsRejected() {
         Message orphan = new Message(Role.TOOL, List.of(new ContentPart.Text("x")), List.of(), Optional.empty(),
                                      Optional.empty());
-        ProviderException e = assertThrows(ProviderException.class,
+        DialectException e = assertThrows(DialectException.class,
                 () -> AnthropicCodec.request(request(Message.text(Role.USER, "hi"), orphan), "m", false));
         assertEquals(FailureKind.BAD_REQUEST, e.failure().kind());
     }
 
     @Test
-    void emptyTextIsDroppedAndConsecutiveUserMessagesMerge() throws ProviderException {
+    void emptyTextIsDroppedAndConsecutiveUserMessagesMerge() throws DialectException {
         JsonNode body = AnthropicCodec.request(request(
                 Message.text(Role.USER, "one"),
                 Message.text(Role.USER, ""),
@@ -166,7 +165,7 @@ class AnthropicCodecTest {
     }
 
     @Test
-    void responseTakesThinkingAsReasoningAndJoinsText() throws ProviderException {
+    void responseTakesThinkingAsReasoningAndJoinsText() throws DialectException {
         String body = """
                 {"id":"msg_1","type":"message","role":"assistant","model":"claude-x",
                  "content":[{"type":"thinking","thinking":"hmm","signature":"s"},
@@ -174,7 +173,7 @@ class AnthropicCodecTest {
                             {"type":"text","text":"Hello, "},{"type":"text","text":"world"}],
                  "stop_reason":"max_tokens","usage":{"input_tokens":3,"output_tokens":2}}
                 """;
-        ChatResponse response = AnthropicCodec.response(body.getBytes(StandardCharsets.UTF_8), "m", Optional.of(KEY));
+        ChatResponse response = AnthropicCodec.response(body.getBytes(StandardCharsets.UTF_8), "m");
         assertEquals("Hello, world", response.message().text());
         assertEquals(FinishReason.LENGTH, response.finishReason());
         assertEquals(Optional.of(new Usage(3, 2)), response.usage(), "no cache counts reported, none made up");
@@ -185,8 +184,8 @@ class AnthropicCodecTest {
     @Test
     void responseWithoutContentOrNotJsonIsABadResponse() {
         for (String body : List.of("{\"type\":\"message\",\"model\":\"x\"}", "<html>502</html>", "[]", "")) {
-            ProviderException e = assertThrows(ProviderException.class, () -> AnthropicCodec.response(
-                    body.getBytes(StandardCharsets.UTF_8), "m", Optional.of(KEY)), body);
+            DialectException e = assertThrows(DialectException.class, () -> AnthropicCodec.response(
+                    body.getBytes(StandardCharsets.UTF_8), "m"), body);
             assertEquals(FailureKind.BAD_RESPONSE, e.failure().kind(), body);
         }
     }

@@ -1,19 +1,17 @@
-package io.hedgerow.provider.anthropic;
+package io.hedgerow.dialect.anthropic;
 
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.model.Usage;
-import io.hedgerow.provider.ProviderException;
-import io.hedgerow.provider.SseReader.SseEvent;
+import io.hedgerow.dialect.DialectException;
 
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Optional;
 
-import static io.hedgerow.provider.anthropic.Fixtures.KEY;
-import static io.hedgerow.provider.anthropic.Fixtures.KEY_VALUE;
+import static io.hedgerow.dialect.anthropic.AnthropicFixtures.KEY_VALUE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,10 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The event-by-event translation of Anthropic's stream, fed literal events. */
 class AnthropicStreamDecoderTest {
-    private final AnthropicStreamDecoder decoder = new AnthropicStreamDecoder(Optional.of(KEY));
+    private final AnthropicStreamDecoder decoder = new AnthropicStreamDecoder();
 
     @Test
-    void toolWithoutParametersGetsAnEmptyObject() throws ProviderException {
+    void toolWithoutParametersGetsAnEmptyObject() throws DialectException {
         decode("message_start", "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":4,"
                 + "\"output_tokens\":1}}}");
         assertEquals(List.of(new StreamEvent.ToolCallDelta(0, Optional.of("toolu_1"), Optional.of("now"), "")),
@@ -44,7 +42,7 @@ class AnthropicStreamDecoderTest {
     }
 
     @Test
-    void thinkingIsReasoningAndPingsSignaturesAndUnknownEventsAreSkipped() throws ProviderException {
+    void thinkingIsReasoningAndPingsSignaturesAndUnknownEventsAreSkipped() throws DialectException {
         assertEquals(List.of(), decode("ping", ""));
         assertEquals(List.of(), decode("ping", "{\"type\":\"ping\"}"));
         assertEquals(List.of(), decode("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,"
@@ -64,34 +62,34 @@ class AnthropicStreamDecoderTest {
     @Test
     void malformedEventsAreBadResponses() {
         for (String data : List.of("{\"type\":\"content_block_delta\",", "[1]", "nonsense")) {
-            ProviderException e = assertThrows(ProviderException.class,
+            DialectException e = assertThrows(DialectException.class,
                                                () -> decode("content_block_delta", data), data);
             assertEquals(FailureKind.BAD_RESPONSE, e.failure().kind(), data);
         }
-        ProviderException noIndex = assertThrows(ProviderException.class, () -> decode("content_block_start",
+        DialectException noIndex = assertThrows(DialectException.class, () -> decode("content_block_start",
                 "{\"type\":\"content_block_start\",\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\","
                         + "\"name\":\"n\"}}"));
         assertEquals(FailureKind.BAD_RESPONSE, noIndex.failure().kind());
     }
 
     @Test
-    void errorEventsAreClassifiedAndRedacted() {
+    void errorEventsAreClassified() {
+        // Redacting an echoed key is the adapter's job (it knows the key): AnthropicStreamTest checks it.
         record Case(String type, FailureKind kind) {
         }
         for (Case c : List.of(new Case("overloaded_error", FailureKind.RATE_LIMITED),
                               new Case("rate_limit_error", FailureKind.RATE_LIMITED),
                               new Case("api_error", FailureKind.SERVER_ERROR),
                               new Case("invalid_request_error", FailureKind.BAD_RESPONSE))) {
-            ProviderException e = assertThrows(ProviderException.class, () -> decode("error",
+            DialectException e = assertThrows(DialectException.class, () -> decode("error",
                     "{\"type\":\"error\",\"error\":{\"type\":\"" + c.type + "\",\"message\":\"bad key "
                             + KEY_VALUE + "\"}}"));
             assertEquals(c.kind, e.failure().kind(), c.type);
             assertTrue(e.failure().message().startsWith(c.type + ": bad key"), e.failure().message());
-            assertFalse(e.getMessage().contains(KEY_VALUE), e.getMessage());
         }
     }
 
-    private List<StreamEvent> decode(String event, String data) throws ProviderException {
-        return decoder.decode(new SseEvent(event, data));
+    private List<StreamEvent> decode(String event, String data) throws DialectException {
+        return decoder.decode(event, data);
     }
 }

@@ -1,4 +1,4 @@
-package io.hedgerow.provider.ollama;
+package io.hedgerow.dialect.ollama;
 
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
@@ -10,8 +10,8 @@ import io.hedgerow.model.Role;
 import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
-import io.hedgerow.provider.ProviderException;
-import io.hedgerow.wire.Json;
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -69,9 +69,9 @@ import java.util.Optional;
  * the parse-and-write that Ollama's object-typed arguments force on us; duplicate keys are refused instead
  * of silently keeping the last one.
  */
-final class OllamaCodec {
+public final class OllamaCodec {
     /** Strict JSON: exact decimals (trailing zeros kept), no trailing garbage, no duplicate keys. */
-    static final ObjectReader STRICT = Json.MAPPER.reader()
+    public static final ObjectReader STRICT = Json.MAPPER.reader()
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -86,9 +86,9 @@ final class OllamaCodec {
      * @param request the request, role map already applied
      * @param model   the upstream model name
      * @param stream  the value of Ollama's {@code stream} flag
-     * @throws ProviderException {@code BAD_REQUEST} when the request cannot be expressed for Ollama
+     * @throws DialectException {@code BAD_REQUEST} when the request cannot be expressed for Ollama
      */
-    static ObjectNode request(ChatRequest request, String model, boolean stream) throws ProviderException {
+    public static ObjectNode request(ChatRequest request, String model, boolean stream) throws DialectException {
         ObjectNode body = Json.object();
         body.put("model", model);
         ArrayNode messages = body.putArray("messages");
@@ -118,7 +118,7 @@ final class OllamaCodec {
     }
 
     private static ObjectNode message(Message message, int index, Map<String, String> toolNames)
-            throws ProviderException {
+            throws DialectException {
         ObjectNode out = Json.object();
         out.put("role", message.role() == Role.DEVELOPER ? "system" : message.role().wireName());
         List<String> texts = new ArrayList<>();
@@ -157,7 +157,7 @@ final class OllamaCodec {
         return out;
     }
 
-    private static JsonNode arguments(ToolCall call, int index) throws ProviderException {
+    private static JsonNode arguments(ToolCall call, int index) throws DialectException {
         JsonNode parsed;
         try {
             parsed = STRICT.readTree(call.arguments());
@@ -165,21 +165,21 @@ final class OllamaCodec {
             parsed = null;
         }
         if (parsed == null || !parsed.isObject()) {
-            throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index + "].tool_calls: arguments of "
+            throw DialectException.of(FailureKind.BAD_REQUEST, "messages[" + index + "].tool_calls: arguments of "
                     + call.id() + " are not a JSON object (Ollama takes tool arguments as an object)");
         }
         return parsed;
     }
 
     /** The base64 payload of a {@code data:} URL; anything else cannot be sent to Ollama. */
-    static String imageBase64(String url, int index) throws ProviderException {
+    public static String imageBase64(String url, int index) throws DialectException {
         if (!url.regionMatches(true, 0, "data:", 0, 5)) {
-            throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index + "]: image URL "
+            throw DialectException.of(FailureKind.BAD_REQUEST, "messages[" + index + "]: image URL "
                     + scheme(url) + " cannot be sent to Ollama (expected: a data: URL with the image inline)");
         }
         int comma = url.indexOf(',');
         if (comma < 0) {
-            throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index + "]: malformed data: URL"
+            throw DialectException.of(FailureKind.BAD_REQUEST, "messages[" + index + "]: malformed data: URL"
                     + " (expected: data:<type>;base64,<data>)");
         }
         String header = url.substring(5, comma);
@@ -188,7 +188,7 @@ final class OllamaCodec {
             try {
                 Base64.getDecoder().decode(payload);
             } catch (IllegalArgumentException e) {
-                throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index
+                throw DialectException.of(FailureKind.BAD_REQUEST, "messages[" + index
                         + "]: data: URL is not valid base64");
             }
             return payload;
@@ -202,7 +202,7 @@ final class OllamaCodec {
     }
 
     /** RFC 3986 percent-decoding to bytes; unlike {@code URLDecoder}, '+' stays '+'. */
-    private static byte[] percentDecode(String text, int index) throws ProviderException {
+    private static byte[] percentDecode(String text, int index) throws DialectException {
         byte[] raw = text.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length);
         for (int i = 0; i < raw.length; i++) {
@@ -210,7 +210,7 @@ final class OllamaCodec {
                 int hi = i + 2 < raw.length ? Character.digit(raw[i + 1], 16) : -1;
                 int lo = hi >= 0 ? Character.digit(raw[i + 2], 16) : -1;
                 if (lo < 0) {
-                    throw ProviderException.of(FailureKind.BAD_REQUEST, "messages[" + index
+                    throw DialectException.of(FailureKind.BAD_REQUEST, "messages[" + index
                             + "]: data: URL has a malformed %-escape");
                 }
                 out.write(hi * 16 + lo);
@@ -237,12 +237,12 @@ final class OllamaCodec {
     /**
      * A whole non-streamed answer.
      *
-     * @throws ProviderException {@code BAD_RESPONSE} when it has no {@code message} object
+     * @throws DialectException {@code BAD_RESPONSE} when it has no {@code message} object
      */
-    static ChatResponse response(JsonNode body, String requestedModel) throws ProviderException {
+    public static ChatResponse response(JsonNode body, String requestedModel) throws DialectException {
         JsonNode message = body.get("message");
         if (message == null || !message.isObject()) {
-            throw ProviderException.of(FailureKind.BAD_RESPONSE, "answer has no message object");
+            throw DialectException.of(FailureKind.BAD_RESPONSE, "answer has no message object");
         }
         String text = Json.text(message, "content").orElse("");
         List<ToolCall> calls = toolCalls(message, 0);
@@ -254,27 +254,27 @@ final class OllamaCodec {
     }
 
     /** The reasoning text of a message ({@code thinking}, from reasoning models asked to think); empty is none. */
-    static Optional<String> thinking(JsonNode message) {
+    public static Optional<String> thinking(JsonNode message) {
         return Json.text(message, "thinking").filter(s -> !s.isEmpty());
     }
 
     /**
      * The tool calls of one Ollama message, numbered from {@code firstIndex} (a stream numbers across chunks).
      */
-    static List<ToolCall> toolCalls(JsonNode message, int firstIndex) throws ProviderException {
+    public static List<ToolCall> toolCalls(JsonNode message, int firstIndex) throws DialectException {
         JsonNode calls = message.get("tool_calls");
         if (calls == null || calls.isNull()) {
             return List.of();
         }
         if (!calls.isArray()) {
-            throw ProviderException.of(FailureKind.BAD_RESPONSE, "tool_calls is not an array");
+            throw DialectException.of(FailureKind.BAD_RESPONSE, "tool_calls is not an array");
         }
         List<ToolCall> out = new ArrayList<>(calls.size());
         for (JsonNode call : calls) {
             JsonNode function = call.get("function");
             Optional<String> name = function == null ? Optional.empty() : Json.text(function, "name");
             if (name.isEmpty()) {
-                throw ProviderException.of(FailureKind.BAD_RESPONSE, "tool call without a function name");
+                throw DialectException.of(FailureKind.BAD_RESPONSE, "tool call without a function name");
             }
             String arguments = argumentsText(function.get("arguments"));
             int index = firstIndex + out.size();
@@ -285,7 +285,7 @@ final class OllamaCodec {
         return out;
     }
 
-    private static String argumentsText(JsonNode arguments) throws ProviderException {
+    private static String argumentsText(JsonNode arguments) throws DialectException {
         if (arguments == null || arguments.isNull()) {
             return "{}";
         }
@@ -296,7 +296,7 @@ final class OllamaCodec {
         try {
             return Json.MAPPER.writeValueAsString(arguments);
         } catch (JsonProcessingException e) {
-            throw ProviderException.of(FailureKind.BAD_RESPONSE, "tool call arguments cannot be written as JSON");
+            throw DialectException.of(FailureKind.BAD_RESPONSE, "tool call arguments cannot be written as JSON");
         }
     }
 
@@ -306,7 +306,7 @@ final class OllamaCodec {
      * retried or hedged attempt that answers alike names its calls alike), and the index keeps two identical
      * calls in one answer apart.
      */
-    static String toolCallId(int index, String name, String arguments) {
+    public static String toolCallId(int index, String name, String arguments) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(name.getBytes(StandardCharsets.UTF_8));
@@ -319,7 +319,7 @@ final class OllamaCodec {
     }
 
     /** {@code TOOL_CALLS} when calls were made, {@code LENGTH} for {@code done_reason: "length"}, else STOP. */
-    static FinishReason finishReason(JsonNode body, boolean hadToolCalls) {
+    public static FinishReason finishReason(JsonNode body, boolean hadToolCalls) {
         if (hadToolCalls) {
             return FinishReason.TOOL_CALLS;
         }
@@ -328,7 +328,7 @@ final class OllamaCodec {
     }
 
     /** Token counts; a missing count is 0 when the other is present (Ollama omits zeros). */
-    static Optional<Usage> usage(JsonNode body) {
+    public static Optional<Usage> usage(JsonNode body) {
         JsonNode prompt = body.get("prompt_eval_count");
         JsonNode completion = body.get("eval_count");
         boolean hasPrompt = prompt != null && prompt.isIntegralNumber();
@@ -340,7 +340,7 @@ final class OllamaCodec {
     }
 
     /** The message of an {@code {"error": ...}} object, when this is one. */
-    static Optional<String> error(JsonNode body) {
+    public static Optional<String> error(JsonNode body) {
         JsonNode error = body.get("error");
         if (error == null || error.isNull()) {
             return Optional.empty();

@@ -1,4 +1,4 @@
-package io.hedgerow.wire;
+package io.hedgerow.dialect.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import io.hedgerow.json.Json;
 
 /**
  * OpenAI chat-completions answers, both ways: parsing what OpenAI-compatible providers return (whole

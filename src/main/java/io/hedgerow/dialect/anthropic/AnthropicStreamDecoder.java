@@ -1,14 +1,11 @@
-package io.hedgerow.provider.anthropic;
+package io.hedgerow.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.hedgerow.config.ApiKey;
+import io.hedgerow.dialect.DialectException;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.model.Usage;
-import io.hedgerow.provider.FailureClassifier;
-import io.hedgerow.provider.ProviderException;
-import io.hedgerow.provider.SseReader.SseEvent;
-import io.hedgerow.wire.Json;
+import io.hedgerow.json.Json;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -40,8 +37,7 @@ import java.util.Optional;
  * </ul>
  * Malformed JSON is a {@code BAD_RESPONSE}. Not thread-safe: one decoder per stream, fed by its reader.
  */
-final class AnthropicStreamDecoder {
-    private final Optional<ApiKey> key;
+public final class AnthropicStreamDecoder {
     /** Open tool calls by Anthropic block index. */
     private final Map<Integer, OpenTool> openTools = new HashMap<>();
     private int nextToolIndex;
@@ -54,35 +50,38 @@ final class AnthropicStreamDecoder {
     private boolean sawUsage;
     private boolean finished;
 
-    AnthropicStreamDecoder(Optional<ApiKey> key) {
-        this.key = key;
+    public AnthropicStreamDecoder() {
     }
 
     /** Whether {@code message_stop} has been decoded: the answer is complete. */
-    boolean finished() {
+    public boolean finished() {
         return finished;
     }
 
-    /** The canonical events for one SSE event, in order; often none. */
-    List<StreamEvent> decode(SseEvent event) throws ProviderException {
-        if (event.data().isBlank()) {
+    /**
+     * The canonical events for one SSE event, in order; often none.
+     *
+     * @param event the SSE event name ({@code message} when the stream did not name it)
+     * @param data  the event's data
+     */
+    public List<StreamEvent> decode(String event, String data) throws DialectException {
+        if (data.isBlank()) {
             // Only a ping may come without a payload; anything else without one cannot be understood.
-            if (event.event().equals("ping")) {
+            if (event.equals("ping")) {
                 return List.of();
             }
-            throw ProviderException.of(FailureKind.BAD_RESPONSE, "stream event '"
-                    + FailureClassifier.truncate(event.event()) + "' has no data");
+            throw DialectException.badResponse("stream event '" + event + "' has no data");
         }
         JsonNode node;
         try {
-            node = AnthropicCodec.readExact(event.data());
+            node = AnthropicCodec.readExact(data);
         } catch (IOException e) {
-            throw malformed(event);
+            throw malformed(event, data);
         }
         if (node == null || !node.isObject()) {
-            throw malformed(event);
+            throw malformed(event, data);
         }
-        String type = Json.text(node, "type").orElse(event.event());
+        String type = Json.text(node, "type").orElse(event);
         return switch (type) {
             case "message_start" -> {
                 usage(node.path("message").path("usage"));
@@ -107,12 +106,12 @@ final class AnthropicStreamDecoder {
                 StreamEvent done = new StreamEvent.Finished(AnthropicCodec.finishReason(stopReason));
                 yield sawUsage ? List.of(done, new StreamEvent.UsageReported(usage())) : List.of(done);
             }
-            case "error" -> throw AnthropicCodec.errorEvent(node, key);
+            case "error" -> throw AnthropicCodec.errorEvent(node);
             default -> List.of(); // ping, and event types added after this was written
         };
     }
 
-    private List<StreamEvent> blockStart(JsonNode node) throws ProviderException {
+    private List<StreamEvent> blockStart(JsonNode node) throws DialectException {
         JsonNode block = node.path("content_block");
         switch (Json.text(block, "type").orElse("")) {
         case "text" -> {
@@ -145,7 +144,7 @@ final class AnthropicStreamDecoder {
         }
     }
 
-    private List<StreamEvent> blockDelta(JsonNode node) throws ProviderException {
+    private List<StreamEvent> blockDelta(JsonNode node) throws DialectException {
         JsonNode delta = node.path("delta");
         switch (Json.text(delta, "type").orElse("")) {
         case "text_delta" -> {
@@ -169,12 +168,12 @@ final class AnthropicStreamDecoder {
         }
     }
 
-    private List<StreamEvent> blockStop(JsonNode node) throws ProviderException {
+    private List<StreamEvent> blockStop(JsonNode node) throws DialectException {
         OpenTool tool = openTools.remove(blockIndex(node));
         return tool != null && !tool.sentArguments ? List.of(tool.fragment("{}")) : List.of();
     }
 
-    private int blockIndex(JsonNode node) throws ProviderException {
+    private int blockIndex(JsonNode node) throws DialectException {
         JsonNode index = node.get("index");
         if (index == null || !index.canConvertToInt()) {
             throw badResponse("content block event without index");
@@ -205,12 +204,12 @@ final class AnthropicStreamDecoder {
                          sawCacheRead ? Optional.of(cacheReadTokens) : Optional.empty(), Optional.empty());
     }
 
-    private ProviderException malformed(SseEvent event) {
-        return badResponse("malformed stream event '" + event.event() + "': " + event.data());
+    private static DialectException malformed(String event, String data) {
+        return badResponse("malformed stream event '" + event + "': " + data);
     }
 
-    private ProviderException badResponse(String message) {
-        return new ProviderException(FailureClassifier.fromErrorText(FailureKind.BAD_RESPONSE, message, key));
+    private static DialectException badResponse(String message) {
+        return DialectException.badResponse(message);
     }
 
     /** A tool call being streamed: its OpenAI index and whether any of its arguments went out. */

@@ -1,4 +1,4 @@
-package io.hedgerow.wire;
+package io.hedgerow.dialect.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import io.hedgerow.json.Json;
+import io.hedgerow.dialect.InvalidRequestException;
 
 /**
  * OpenAI chat-completions requests, both ways: parsing what clients send (strictly enough to give a clear

@@ -1,4 +1,4 @@
-package io.hedgerow.wire;
+package io.hedgerow.dialect;
 
 import java.util.Objects;
 import java.util.Optional;
