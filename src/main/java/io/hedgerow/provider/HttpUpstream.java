@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The HTTP side every network adapter shares: one Helidon HTTP/1.1 client per provider with its own keep-alive
@@ -66,12 +67,38 @@ public final class HttpUpstream {
     private final List<Header> extraHeaders;
     private final Map<String, URI> uris = new ConcurrentHashMap<>();
     private final Clock clock;
+    private final ErrorReader errors;
+    private final boolean rawPaths;
+
+    /**
+     * How a provider reads its refusals beyond the status and the body's {@code error.message}: Bedrock names the
+     * error's type in a header, which decides its class. Gets the classification made from the status and body.
+     */
+    @FunctionalInterface
+    public interface ErrorReader {
+        /** Reads nothing more: the status decides. */
+        ErrorReader STATUS = (failure, header, body) -> failure;
+
+        Failure read(Failure classified, Function<String, Optional<String>> header, String body);
+    }
 
     public HttpUpstream(ProviderConfig config, Clock clock) {
+        this(config, config.baseUrl().orElseThrow(() -> new IllegalArgumentException(
+                "provider " + config.name() + " has no base-url")), clock, ErrorReader.STATUS, false);
+    }
+
+    /**
+     * An upstream at {@code base} (which need not be the provider's {@code base-url}), reading refusals so.
+     *
+     * @param rawPaths whether request paths are given percent-encoded and must go out exactly so: a signed request
+     *                 (SigV4 signs the path as sent) whose path segment holds an id with {@code :} or {@code /}
+     *                 (Helidon would decode the path and re-encode it by its own rules)
+     */
+    public HttpUpstream(ProviderConfig config, URI base, Clock clock, ErrorReader errors, boolean rawPaths) {
         this.config = config;
         this.clock = clock;
-        URI base = config.baseUrl().orElseThrow(() -> new IllegalArgumentException(
-                "provider " + config.name() + " has no base-url"));
+        this.errors = errors;
+        this.rawPaths = rawPaths;
         String text = base.toString();
         this.baseUrl = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
         WebClient webClient = WebClient.builder()
@@ -141,7 +168,8 @@ public final class HttpUpstream {
                 ? max(config.timeouts().firstToken(), config.timeouts().idle())
                 : config.timeouts().total();
         Http1ClientRequest request = client.post()
-                .uri(uris.computeIfAbsent(path, p -> URI.create(baseUrl + p)))
+                .skipUriEncoding(rawPaths)
+                .uri(uri(path))
                 .readTimeout(readTimeout)
                 .header(HeaderValues.CONTENT_TYPE_JSON)
                 .header(streaming ? ACCEPT_STREAM : ACCEPT_JSON);
@@ -168,7 +196,8 @@ public final class HttpUpstream {
     public Optional<JsonNode> getJson(String path, Map<String, String> authHeaders, Optional<ApiKey> key,
                                       Duration timeout) throws ProviderException {
         Http1ClientRequest request = client.get()
-                .uri(uris.computeIfAbsent(path, p -> URI.create(baseUrl + p)))
+                .skipUriEncoding(rawPaths)
+                .uri(uri(path))
                 .readTimeout(timeout)
                 .header(ACCEPT_JSON);
         extraHeaders.forEach(request::header);
@@ -199,6 +228,27 @@ public final class HttpUpstream {
         }
     }
 
+    /**
+     * The URI of a path below the base. With raw paths the URI's decoded path is the path as given (its {@code %}
+     * quoted once more), which Helidon sends as it is when told to skip its own encoding.
+     */
+    private URI uri(String path) {
+        return uris.computeIfAbsent(path, p -> {
+            URI plain = URI.create(baseUrl + p);
+            if (!rawPaths) {
+                return plain;
+            }
+            int q = p.indexOf('?');
+            String rawPath = URI.create(baseUrl).getRawPath() + (q < 0 ? p : p.substring(0, q));
+            try {
+                return new URI(plain.getScheme(), null, plain.getHost(), plain.getPort(), rawPath,
+                               q < 0 ? null : p.substring(q + 1), null);
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("bad upstream path " + p, e);
+            }
+        });
+    }
+
     /** The response when its status is 2xx; otherwise it is read (a little), closed and classified. */
     private HttpClientResponse accepted(HttpClientResponse response, Optional<ApiKey> key) throws ProviderException {
         int status = response.status().code();
@@ -207,8 +257,10 @@ public final class HttpUpstream {
         }
         try (response) {
             String body = readErrorBody(response);
-            Failure failure = FailureClassifier.fromStatus(status,
-                    name -> response.headers().first(HeaderNames.create(name)), body, key, clock.instant());
+            Function<String, Optional<String>> header =
+                    name -> response.headers().first(HeaderNames.create(name));
+            Failure failure = errors.read(FailureClassifier.fromStatus(status, header, body, key, clock.instant()),
+                                          header, body);
             if (status >= 300 && status < 400) {
                 failure = new Failure(FailureKind.BAD_RESPONSE, status, "redirect not followed", Optional.empty());
             }
