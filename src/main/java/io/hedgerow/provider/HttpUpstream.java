@@ -175,6 +175,7 @@ public final class HttpUpstream {
                 .header(streaming ? ACCEPT_STREAM : ACCEPT_JSON);
         extraHeaders.forEach(request::header);
         authHeaders.forEach((name, value) -> request.header(HeaderNames.create(name), value));
+        UpstreamTrace.current().forEach((name, value) -> request.header(HeaderNames.create(name), value));
         HttpClientResponse response;
         try {
             response = request.submit(json);
