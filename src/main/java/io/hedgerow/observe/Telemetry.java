@@ -6,6 +6,7 @@ import io.hedgerow.config.Price;
 import io.hedgerow.exec.AttemptRecord;
 import io.hedgerow.exec.AttemptRole;
 import io.hedgerow.exec.ChainFailedException;
+import io.hedgerow.exec.ExecutionEvent;
 import io.hedgerow.exec.ExecutionListener;
 import io.hedgerow.exec.Served;
 import io.hedgerow.health.HealthEvent;
@@ -20,6 +21,7 @@ import io.hedgerow.preflight.Round;
 import io.hedgerow.preflight.Verdict;
 import io.hedgerow.route.PromptSize;
 import io.hedgerow.route.RoutePlan;
+import io.hedgerow.state.StoreStatus;
 import io.hedgerow.time.Ticker;
 
 import java.util.List;
@@ -45,6 +47,8 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     private final Labels labels;
     private final LatencyTrail trail = new LatencyTrail();
     private volatile Optional<Round> lastPreflight = Optional.empty();
+    private volatile Supplier<StoreStatus> state = () -> null;
+    private volatile String configHash = "";
 
     public Telemetry(HedgerowMetrics metrics, EventLog events, Supplier<Generation> current, Ticker ticker,
                      int maxTags) {
@@ -195,20 +199,27 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     // ---- the executor: attempts ----
 
     @Override
-    public void attemptStarted(String route, AttemptRecord attempt) {
+    public void onEvent(ExecutionEvent event) {
+        switch (event) {
+        case ExecutionEvent.AttemptStarted started -> attemptStarted(started.route(), started.attempt());
+        case ExecutionEvent.AttemptEnded ended -> attemptEnded(ended.route(), ended.attempt());
+        case ExecutionEvent.CandidateSkipped skipped -> metrics.skipped(routeLabel(skipped.route()),
+                                                                         skipped.record().candidate().label(),
+                                                                         skipped.reason().label());
+        case ExecutionEvent.HedgeRefused refused -> metrics.hedgeRefused(routeLabel(refused.route()));
+        case ExecutionEvent.StreamResumed resumed -> streamResumed(resumed);
+        }
+    }
+
+    private void attemptStarted(String route, AttemptRecord attempt) {
         String label = attempt.candidate().label();
         RequestContext.current().ifPresent(c -> c.attemptStarts.put(label, ticker.read()));
         metrics.attemptStarted(routeLabel(route), label, attempt.role().wireName());
     }
 
-    @Override
-    public void attemptEnded(String route, AttemptRecord attempt) {
+    private void attemptEnded(String route, AttemptRecord attempt) {
         String label = attempt.candidate().label();
         String routeLabel = routeLabel(route);
-        if (!attempt.called()) {
-            metrics.skipped(routeLabel, label, skipReason(attempt));
-            return;
-        }
         String outcome = attempt.failure().map(f -> Labels.snake(f.kind())).orElse("ok");
         metrics.attemptEnded(routeLabel, label, attempt.role().wireName(), outcome);
         Optional<RequestContext> context = RequestContext.current();
@@ -229,32 +240,13 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         }
     }
 
-    @Override
-    public void streamResumed(String route, String from, String to, int deliveredTokens, String how) {
-        String routeLabel = routeLabel(route);
-        metrics.streamResumed(routeLabel, from, how);
+    private void streamResumed(ExecutionEvent.StreamResumed resumed) {
+        String routeLabel = routeLabel(resumed.route());
+        String from = resumed.from().label();
+        metrics.streamResumed(routeLabel, from, resumed.how());
         events.emit("stream_resumed", RequestContext.current().map(c -> c.requestId), e -> e
-                .put("route", routeLabel).put("from", from).put("to", to).put("delivered_tokens", deliveredTokens)
-                .put("how", how));
-    }
-
-    @Override
-    public void hedgeRefused(String route) {
-        metrics.hedgeRefused(routeLabel(route));
-    }
-
-    private static String skipReason(AttemptRecord attempt) {
-        String why = attempt.failure().map(f -> f.message()).orElse("");
-        if (why.startsWith("breaker open")) {
-            return "breaker_open";
-        }
-        if (why.startsWith("every key cooling")) {
-            return "keys_cooling";
-        }
-        if (why.contains("context window")) {
-            return "context_window";
-        }
-        return "other";
+                .put("route", routeLabel).put("from", from).put("to", resumed.to().label())
+                .put("delivered_tokens", resumed.deliveredTokens()).put("how", resumed.how()));
     }
 
     // ---- health ----
@@ -281,6 +273,34 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         }
         case HealthEvent.Recovered r -> events.emit("recovered", requestId, e -> e.put("candidate", r.name()));
         }
+    }
+
+    // ---- the state store and the config ----
+
+    /** Where the state store's status is read (for {@code /status}, readiness and metrics). */
+    public void state(Supplier<StoreStatus> status) {
+        this.state = java.util.Objects.requireNonNull(status, "status");
+    }
+
+    /** The state store now; empty before the router has one. */
+    public Optional<StoreStatus> state() {
+        return Optional.ofNullable(state.get());
+    }
+
+    /** The state store went down or came back: an event, loud in the log; the gauge reads it at scrape time. */
+    public void stateChanged(StoreStatus status) {
+        events.emit(status.up() ? "state_store_up" : "state_store_down", Optional.empty(), e -> e
+                .put("store", status.store()).put("up", status.up()).put("detail", status.detail())
+                .put("rate_limits", status.rateLimits()).put("replica", status.replica()));
+    }
+
+    /** The hash of the config in use (see {@link io.hedgerow.config.ConfigHash}). */
+    public void configHash(String hash) {
+        this.configHash = java.util.Objects.requireNonNull(hash, "hash");
+    }
+
+    public String configHash() {
+        return configHash;
     }
 
     // ---- live checks ----
