@@ -602,4 +602,44 @@ class ConfigLoaderTest {
         assertThat(errors, hasItem("providers.s.max-concurrent: '0' (expected: an integer in 1..100000)"));
         assertThat(errors, hasItem("providers.s.max-response-size: '10' (expected: 1KiB to 1GiB)"));
     }
+
+    @Test
+    void headerValuesAreSentAsWrittenNotAsYamlReadsThem() throws IOException {
+        // YAML 1.1 reads yes as true, 1.10 as 1.1 and 010 as 8: a header is text, and goes out as it was written.
+        ConfigLoader.Result result = load("""
+                providers:
+                  p:
+                    type: openai
+                    base-url: http://127.0.0.1:1/v1
+                    keys: ["${K}"]
+                    headers: {X-Flag: yes, X-Version: 1.10, X-Code: 010, X-Quoted: "on"}
+                routes: {r: {chain: [p/m]}}
+                """, Map.of("K", "sk-k"));
+        assertThat(result.errors(), is(empty()));
+        assertThat(result.config().orElseThrow().providers().get("p").headers(),
+                   is(Map.of("X-Flag", "yes", "X-Version", "1.10", "X-Code", "010", "X-Quoted", "on")));
+    }
+
+    @Test
+    void mergeKeysAndAnchorsWork() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers:
+                  a: &sim {type: sim, sim: {answer-tokens: 7}}
+                  b:
+                    <<: *sim
+                    max-concurrent: 3
+                routes: {r: {chain: [a/m, b/m]}}
+                """, Map.of());
+        assertThat(result.errors(), is(empty()));
+        ProviderConfig b = result.config().orElseThrow().providers().get("b");
+        assertThat(b.type(), is(ProviderType.SIM));
+        assertThat(b.sim().answerTokens(), is(7));
+        assertThat(b.limits().maxConcurrent(), is(3));
+    }
+
+    @Test
+    void anEmptyFileOrAListIsProblemsNotAStackTrace() throws IOException {
+        assertThat(load("", Map.of()).errors(), hasItem(containsString("providers: none configured")));
+        assertThat(load("- a\n- b\n", Map.of()).errors(), hasItem(containsString("is not a YAML mapping")));
+    }
 }
