@@ -274,11 +274,6 @@ public final class ChatCompletionsService implements HttpService {
         }
     }
 
-    /** Sends an OpenAI-style error as a whole response (for the front door and the fallback route). */
-    static void sendError(ServerResponse res, ApiException e) {
-        ErrorFormat.OPENAI.send(res, e, InboundPipeline.newRequestId());
-    }
-
     private static String newCompletionId() {
         return "chatcmpl-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
     }
