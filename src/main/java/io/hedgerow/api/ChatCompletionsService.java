@@ -20,11 +20,8 @@ import io.hedgerow.model.WireBody;
 import io.hedgerow.model.WireRequest;
 import io.hedgerow.route.Router;
 
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -109,37 +106,19 @@ public final class ChatCompletionsService implements HttpService {
         public void complete(InboundPipeline.Inbound in, ChatRequest request, Served<ChatResponse> served) {
             ChatResponse response = served.value();
             Optional<WireBody> wire = response.wire().filter(w -> w.dialect() == Dialect.OPENAI);
-            byte[] body;
-            if (wire.isPresent()) {
-                body = wire.get().body();
-            } else {
-                ObjectNode json = OpenAiResponseCodec.write(response, newCompletionId(), clock.millis() / 1000);
-                try {
-                    body = Json.MAPPER.writeValueAsBytes(json);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+            try {
+                in.answer(response, wire.isPresent() ? wire.get().body() : Json.MAPPER.writeValueAsBytes(
+                        OpenAiResponseCodec.write(response, newCompletionId(), clock.millis() / 1000)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            in.sendJson(body);
-            in.exchange().completed(response.usage(), AnswerSize.chars(response));
         }
 
         @Override
         public void stream(InboundPipeline.Inbound in, ChatRequest request, Served<LiveStream> served) {
-            ServerResponse res = in.res();
-            res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
-            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-            res.header("X-Accel-Buffering", "no");
-            SseWriter sse = new SseWriter(res.outputStream());
-            Relay relay = new Relay(sse, request, newCompletionId(), clock.millis() / 1000,
-                                    served.servedBy().model(), in.requestId(), in.exchange());
-            try {
-                relay.run(served.value());
-            } catch (UncheckedIOException e) {
-                // The client went away; closing the live stream (the pipeline's try-with-resources) aborts upstream.
-                LOG.log(System.Logger.Level.INFO, "request {0}: client disconnected mid-stream", in.requestId());
-                in.exchange().failed(499, "client_disconnected");
-            }
+            in.events(sse -> new Relay(sse, request, newCompletionId(), clock.millis() / 1000,
+                                       served.servedBy().model(), in.requestId(), in.exchange())
+                    .run(served.value()));
         }
     }
 

@@ -111,9 +111,31 @@ final class InboundPipeline {
             return engine.router().plan(model).orElseThrow(() -> ErrorResponses.unknownModel(model));
         }
 
-        /** Sends a whole JSON answer. */
+        /** Sends a whole JSON body. */
         void sendJson(byte[] json) {
             ClientGone.send(res.header(HeaderNames.CONTENT_TYPE, "application/json"), json);
+        }
+
+        /** Sends a whole answer, written as {@code body}, and tells the observers it was delivered. */
+        void answer(ChatResponse response, byte[] body) {
+            sendJson(body);
+            exchange.completed(response.usage(), AnswerSize.chars(response));
+        }
+
+        /**
+         * Commits the response as server-sent events and hands the writer to {@code relay}. A client gone mid-stream
+         * ends it quietly: closing the live stream (by the caller's try-with-resources) aborts the upstream.
+         */
+        void events(java.util.function.Consumer<SseWriter> relay) {
+            res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+            res.header("X-Accel-Buffering", "no");
+            try {
+                relay.accept(new SseWriter(res.outputStream()));
+            } catch (UncheckedIOException e) {
+                LOG.log(System.Logger.Level.INFO, "request {0}: client disconnected mid-stream", requestId);
+                exchange.failed(499, "client_disconnected");
+            }
         }
     }
 

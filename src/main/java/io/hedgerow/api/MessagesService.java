@@ -23,7 +23,6 @@ import io.hedgerow.provider.ProviderException;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
-import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -124,33 +123,19 @@ public final class MessagesService implements HttpService {
         public void complete(InboundPipeline.Inbound in, ChatRequest request, Served<ChatResponse> served) {
             ChatResponse response = served.value();
             Optional<WireBody> wire = response.wire().filter(w -> w.dialect() == Dialect.ANTHROPIC);
-            byte[] body;
             try {
-                body = wire.isPresent() ? wire.get().body()
-                        : Json.MAPPER.writeValueAsBytes(MessagesResponseWriter.message(response, newMessageId(),
-                                                                                       thinking));
+                in.answer(response, wire.isPresent() ? wire.get().body() : Json.MAPPER.writeValueAsBytes(
+                        MessagesResponseWriter.message(response, newMessageId(), thinking)));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            in.sendJson(body);
-            in.exchange().completed(response.usage(), AnswerSize.chars(response));
         }
 
         @Override
         public void stream(InboundPipeline.Inbound in, ChatRequest request, Served<LiveStream> served) {
-            ServerResponse res = in.res();
-            res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
-            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-            res.header("X-Accel-Buffering", "no");
-            SseWriter sse = new SseWriter(res.outputStream());
             MessagesStreamEncoder encoder = new MessagesStreamEncoder(newMessageId(), served.servedBy().model(),
                                                                       thinking, true);
-            try {
-                relay(served.value(), sse, encoder, in);
-            } catch (UncheckedIOException e) {
-                LOG.log(System.Logger.Level.INFO, "request {0}: client disconnected mid-stream", in.requestId());
-                in.exchange().failed(499, "client_disconnected");
-            }
+            in.events(sse -> relay(served.value(), sse, encoder, in));
         }
 
         private static void relay(LiveStream live, SseWriter sse, MessagesStreamEncoder encoder,

@@ -33,7 +33,7 @@ final class Pinger implements AutoCloseable {
         try {
             while (!closed) {
                 long idle = sse.idleNanos();
-                if (idle >= intervalNanos) {
+                if (idle >= intervalNanos && !closed) {
                     ping.run();
                     idle = 0;
                 }
@@ -44,9 +44,15 @@ final class Pinger implements AutoCloseable {
         }
     }
 
+    /** Stops the pings and waits for a ping being written, so that nothing follows the stream's own last event. */
     @Override
     public void close() {
         closed = true;
         LockSupport.unpark(thread);
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -30,6 +30,8 @@ import io.hedgerow.fakes.FakeAnthropic;
 import io.hedgerow.fakes.FakeOllama;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
+import io.hedgerow.testing.RawClient;
+import io.hedgerow.testing.Scrape;
 import io.hedgerow.testing.TestConfig;
 
 import org.junit.jupiter.api.AfterAll;
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -292,6 +295,28 @@ class AnthropicSdkEndToEndTest {
         assertEquals(529, overloaded.statusCode());
         assertThat(overloaded.getMessage(), containsString("529 rate limited: Overloaded"));
         assertTrue(overloaded.headers().values("request-id").getFirst().startsWith("req_"));
+    }
+
+    @Test
+    void malformedRequestsAndUnknownPathsAreAnsweredInAnthropicsShapeAndCountedUnderTheApi() {
+        try (RawClient raw = new RawClient(router.port())) {
+            HttpResponse<String> broken = raw.post("/v1/messages", "{\"model\":", Map.of());
+            assertEquals(400, broken.statusCode());
+            JsonNode body = RawClient.json(broken);
+            assertEquals("error", body.path("type").asText());
+            assertEquals("invalid_request_error", body.at("/error/type").asText());
+            assertEquals(broken.headers().firstValue("request-id").orElseThrow(), body.path("request_id").asText());
+
+            HttpResponse<String> unknown = raw.post("/v1/messages/batches", "{}", Map.of());
+            assertEquals(404, unknown.statusCode());
+            assertEquals("not_found_error", RawClient.json(unknown).at("/error/type").asText());
+
+            answerText(Upstream.ANTHROPIC, "Counted");
+            client.messages().create(params("claude").addUserMessage("Hi").build());
+            Scrape metrics = new Scrape(raw.get("/observe/metrics").body());
+            assertTrue(metrics.sum("hedgerow_route_requests_total", "api", "messages", "outcome", "ok") >= 1);
+            assertTrue(metrics.sum("hedgerow_route_requests_total", "api", "messages", "outcome", "invalid_json") >= 1);
+        }
     }
 
     @Test
