@@ -21,7 +21,8 @@ import java.util.function.Function;
  * docs/configuration.md, which a test holds to {@link #schema()}.
  */
 public final class ConfigLoader {
-    static final Keys TOP = Keys.of("", "server", "defaults", "providers", "routes", "failover", "hedging", "observe");
+    static final Keys TOP = Keys.of("", "server", "defaults", "providers", "routes", "failover", "hedging", "observe",
+                                   "state");
 
     private ConfigLoader() {
     }
@@ -39,6 +40,7 @@ public final class ConfigLoader {
         all.addAll(HedgingBinder.keys());
         all.addAll(RouteBinder.keys());
         all.addAll(ObserveBinder.keys());
+        all.addAll(StateBinder.keys());
         return all;
     }
 
@@ -65,10 +67,10 @@ public final class ConfigLoader {
             problems.error("config", "'" + file + "' is not a YAML mapping (expected: server:, providers:, routes: ...)");
             return result(problems, Optional.empty());
         }
-        return result(problems, Optional.of(bind(root, new Secrets(env))));
+        return result(problems, Optional.of(bind(root, new Secrets(env), file)));
     }
 
-    private static HedgerowConfig bind(ConfigNode root, Secrets secrets) {
+    private static HedgerowConfig bind(ConfigNode root, Secrets secrets, Path file) {
         root.check(TOP);
         ServerSettings server = new ServerBinder(secrets).bind(root.get("server"));
         ConfigNode defaultsNode = root.get("defaults").check(ProviderBinder.DEFAULTS);
@@ -96,7 +98,8 @@ public final class ConfigLoader {
         }
         ChainWarnings.check(routes, providers, routesNode);
         ObserveSettings observe = new ObserveBinder().bind(root.get("observe"));
-        return new HedgerowConfig(server, providers, routes, failover, hedging, observe);
+        StateSettings state = new StateBinder(file).bind(root.get("state"));
+        return new HedgerowConfig(server, providers, routes, failover, hedging, observe, state);
     }
 
     private static Result result(ConfigProblems problems, Optional<HedgerowConfig> config) {

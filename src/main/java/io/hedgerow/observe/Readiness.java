@@ -13,9 +13,19 @@ import java.util.function.Supplier;
  */
 public final class Readiness implements HealthCheck {
     private final Supplier<Generation> current;
+    private final Supplier<java.util.Optional<io.hedgerow.state.StoreStatus>> state;
 
     public Readiness(Supplier<Generation> current) {
+        this(current, java.util.Optional::empty);
+    }
+
+    /**
+     * Readiness with the state store as a detail ({@code state}): a store that is down does not make the router
+     * unready (it carries on with its own state), but the detail says so and what it means for rate limits.
+     */
+    public Readiness(Supplier<Generation> current, Supplier<java.util.Optional<io.hedgerow.state.StoreStatus>> state) {
         this.current = current;
+        this.state = state;
     }
 
     @Override
@@ -40,6 +50,8 @@ public final class Readiness implements HealthCheck {
             response.detail(route, routeUp ? "ok" : "no candidate can be tried: " + String.join("; ", candidates
                     .stream().map(c -> c.label() + " " + c.why()).toList()));
         }
+        state.get().ifPresent(s -> response.detail("state", (s.up() ? "ok: " : "down: ") + s.detail()
+                + "; rate limits " + s.rateLimits()));
         return response.status(up).build();
     }
 }
