@@ -98,6 +98,7 @@ class AnthropicSdkEndToEndTest {
                                               .route("llama", "ollama/llama-up")
                                               .route("busy", "anthropic-busy/claude-up")
                                               .route("full", "anthropic-full/claude-up")
+                                              .route("mixed", "openai/gpt-up", "anthropic/claude-up")
                                               .build());
         client = AnthropicOkHttpClient.builder()
                 .baseUrl("http://127.0.0.1:" + router.port())
@@ -316,6 +317,23 @@ class AnthropicSdkEndToEndTest {
             Scrape metrics = new Scrape(raw.get("/observe/metrics").body());
             assertTrue(metrics.sum("hedgerow_route_requests_total", "api", "messages", "outcome", "ok") >= 1);
             assertTrue(metrics.sum("hedgerow_route_requests_total", "api", "messages", "outcome", "invalid_json") >= 1);
+        }
+    }
+
+    @Test
+    void whatOnlyAnthropicCanExpressPassesOverOtherDialectsWithoutACall() {
+        answerText(Upstream.ANTHROPIC, "Searched");
+        int before = openai.requestCount();
+        try (RawClient raw = new RawClient(router.port())) {
+            HttpResponse<String> response = raw.post("/v1/messages", """
+                    {"model":"mixed","max_tokens":100,"messages":[{"role":"user","content":"News?"}],
+                     "tools":[{"type":"web_search_20250305","name":"web_search","max_uses":2}]}""", Map.of());
+
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals(Optional.of("openai/gpt-up#main:skipped, anthropic/claude-up#main:ok"),
+                         response.headers().firstValue("x-hedgerow-attempts"));
+            assertEquals(before, openai.requestCount());
+            assertEquals("web_search_20250305", claude.lastRequest().body().at("/tools/0/type").asText());
         }
     }
 
