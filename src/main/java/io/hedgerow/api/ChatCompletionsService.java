@@ -8,6 +8,7 @@ import io.hedgerow.dialect.openai.OpenAiRequestCodec;
 import io.hedgerow.dialect.openai.OpenAiResponseCodec;
 import io.hedgerow.exec.ChatExecutor;
 import io.hedgerow.exec.LiveStream;
+import io.hedgerow.exec.StreamFailedException;
 import io.hedgerow.exec.Served;
 import io.hedgerow.json.Json;
 import io.hedgerow.model.ChatRequest;
@@ -159,7 +160,7 @@ public final class ChatCompletionsService implements HttpService {
                 Optional<StreamEvent> event;
                 try {
                     event = live.next();
-                } catch (io.hedgerow.provider.ProviderException e) {
+                } catch (StreamFailedException e) {
                     // Once the first token has been sent there is no status code left to change: say it in-band.
                     LOG.log(System.Logger.Level.WARNING, "request {0}: stream from {1} broke: {2}", requestId,
                             origin.model(), e.getMessage());

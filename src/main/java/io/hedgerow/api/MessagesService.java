@@ -9,6 +9,7 @@ import io.hedgerow.dialect.anthropic.MessagesRequestReader;
 import io.hedgerow.dialect.anthropic.MessagesResponseWriter;
 import io.hedgerow.dialect.anthropic.MessagesStreamEncoder;
 import io.hedgerow.exec.LiveStream;
+import io.hedgerow.exec.StreamFailedException;
 import io.hedgerow.exec.Served;
 import io.hedgerow.json.Json;
 import io.hedgerow.model.ChatRequest;
@@ -18,7 +19,6 @@ import io.hedgerow.model.StreamEvent;
 import io.hedgerow.model.Usage;
 import io.hedgerow.model.WireBody;
 import io.hedgerow.model.WireRequest;
-import io.hedgerow.provider.ProviderException;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
@@ -150,7 +150,7 @@ public final class MessagesService implements HttpService {
                     Optional<StreamEvent> event;
                     try {
                         event = live.next();
-                    } catch (ProviderException e) {
+                    } catch (StreamFailedException e) {
                         pinger.close();
                         LOG.log(System.Logger.Level.WARNING, "request {0}: stream broke: {1}", in.requestId(),
                                 e.getMessage());
