@@ -330,7 +330,9 @@ class AnthropicSdkEndToEndTest {
                      "tools":[{"type":"web_search_20250305","name":"web_search","max_uses":2}]}""", Map.of());
 
             assertEquals(200, response.statusCode(), response.body());
-            assertEquals(Optional.of("openai/gpt-up#main:skipped, anthropic/claude-up#main:ok"),
+            assertEquals(Optional.of("openai/gpt-up#main:skipped (openai speaks the OpenAI API, which cannot express "
+                                             + "this request's server tools (web_search_20250305)), "
+                                             + "anthropic/claude-up#main:ok"),
                          response.headers().firstValue("x-hedgerow-attempts"));
             assertEquals(before, openai.requestCount());
             assertEquals("web_search_20250305", claude.lastRequest().body().at("/tools/0/type").asText());
