@@ -263,6 +263,9 @@ public final class RedisStore implements StateStore {
                 }
             });
             ps.sync().subscribe(channel);
+            // Redis compiles a script on its first EVAL: do it now, not on the first change or rate-limit check.
+            c.sync().scriptLoad(STORE_IF_NEWER);
+            c.sync().scriptLoad(FleetRateLimits.TAKE);
             connection = c;
             pubSub = ps;
         } catch (RuntimeException e) {
