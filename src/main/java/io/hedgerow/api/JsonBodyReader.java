@@ -73,7 +73,7 @@ public final class JsonBodyReader {
             BoundedJson json = parser(maxBodyBytes);
             BoundedJson.Shape shape = json.scan(body);
             reserve(reservation, shape.treeBytes());
-            return new JsonBody(json.tree(body), body.length, reservation);
+            return new JsonBody(json.tree(body), body, reservation);
         } catch (JsonRejected e) {
             reservation.close();
             throw switch (e.reason()) {
@@ -191,12 +191,12 @@ public final class JsonBodyReader {
     /** A request's body as a tree, with the memory reserved for it until {@link #close}. */
     public static final class JsonBody implements AutoCloseable {
         private final JsonNode json;
-        private final int bytes;
+        private final byte[] raw;
         private final MemoryBudget.Reservation reservation;
 
-        private JsonBody(JsonNode json, int bytes, MemoryBudget.Reservation reservation) {
+        private JsonBody(JsonNode json, byte[] raw, MemoryBudget.Reservation reservation) {
             this.json = json;
-            this.bytes = bytes;
+            this.raw = raw;
             this.reservation = reservation;
         }
 
@@ -204,9 +204,9 @@ public final class JsonBodyReader {
             return json;
         }
 
-        /** The body's length in bytes. */
-        public int bytes() {
-            return bytes;
+        /** The body as received (a same-dialect upstream may be sent exactly this, once it is validated). */
+        public byte[] raw() {
+            return raw;
         }
 
         @Override
