@@ -15,7 +15,11 @@ import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
 import io.hedgerow.json.Json;
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.openai.EmbeddingsCodec;
 import io.hedgerow.dialect.openai.OpenAiRequestCodec;
+import io.hedgerow.model.EmbeddingResponse;
+import io.hedgerow.provider.EmbeddingCall;
 import io.hedgerow.dialect.openai.OpenAiResponseCodec;
 
 import io.helidon.webclient.api.HttpClientResponse;
@@ -90,6 +94,20 @@ public final class OpenAiProvider implements ProviderClient {
             }
         }
         return new OpenAiStream(response, upstream.lines(response), call.key());
+    }
+
+    /** {@code POST {base-url}/embeddings}, see {@link EmbeddingsCodec}. */
+    @Override
+    public EmbeddingResponse embed(EmbeddingCall call) throws ProviderException {
+        byte[] body = EmbeddingsCodec.writeRequest(call.request(), call.model());
+        Map<String, String> auth = call.key().map(k -> Map.of("Authorization", "Bearer " + k.value()))
+                .orElse(Map.of());
+        try (HttpClientResponse response = upstream.post("/embeddings", body, auth, call.key(), false)) {
+            return EmbeddingsCodec.readAnswer(upstream.readBody(response), call.request().inputs().size(),
+                                              call.model());
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
+        }
     }
 
     /**
