@@ -2,6 +2,7 @@ package io.hedgerow.provider;
 
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.EmbeddingRequest;
 import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.model.FailureKind;
 
@@ -38,6 +39,14 @@ public interface ProviderClient extends AutoCloseable {
      */
     default EmbeddingResponse embed(EmbeddingCall call) throws ProviderException {
         throw ProviderException.of(FailureKind.BAD_REQUEST, name() + " serves no embeddings");
+    }
+
+    /**
+     * Why this provider cannot serve {@code request} as asked (e.g. token arrays to a server that takes only texts),
+     * if it cannot: then {@link #embed} passes it over without a call. Providers that serve no embeddings say so.
+     */
+    default Optional<String> cannotEmbed(EmbeddingRequest request) {
+        return Optional.of(name() + " serves no embeddings");
     }
 
     /**

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.FieldCheck;
+import io.hedgerow.dialect.InvalidRequestException;
 import io.hedgerow.dialect.VectorJson;
 import io.hedgerow.json.Json;
 import io.hedgerow.model.EmbeddingInput;
@@ -16,8 +18,11 @@ import io.hedgerow.model.Usage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * OpenAI's embeddings wire format ({@code POST /v1/embeddings}) for both sides: the request an OpenAI-compatible
@@ -29,6 +34,85 @@ import java.util.Optional;
  */
 public final class EmbeddingsCodec {
     private EmbeddingsCodec() {
+    }
+
+    private static final Set<String> FIELDS = Set.of("model", "input", "encoding_format", "dimensions", "user");
+
+    /**
+     * A client's request as read: the canonical request, and whether its vectors are wanted in base64.
+     */
+    public record Read(EmbeddingRequest request, boolean base64) {
+    }
+
+    /**
+     * Reads a client's request, every field checked against OpenAI's documented types: {@code model} (required),
+     * {@code input} (required: a non-empty string, a non-empty array of non-empty strings, an array of token ids, or
+     * an array of such arrays), {@code encoding_format} ({@code float} or {@code base64}), {@code dimensions} (at
+     * least 1) and {@code user}. Any other field is refused: nothing unchecked goes upstream.
+     */
+    public static Read readRequest(JsonNode body) throws InvalidRequestException {
+        FieldCheck.object(body, "body");
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw new InvalidRequestException(name + ": unknown field (expected: one of "
+                        + String.join(", ", new TreeSet<>(FIELDS)) + ")", name);
+            }
+        }
+        String model = FieldCheck.text(FieldCheck.required(body, "model", "model"), "model", 1, 256);
+        List<EmbeddingInput> inputs = inputs(FieldCheck.required(body, "input", "input"));
+        boolean base64 = FieldCheck.optional(body, "encoding_format").isPresent()
+                && FieldCheck.oneOf(body.get("encoding_format"), "encoding_format", Set.of("float", "base64"))
+                .equals("base64");
+        Optional<Integer> dimensions = Optional.empty();
+        if (FieldCheck.optional(body, "dimensions").isPresent()) {
+            dimensions = Optional.of(FieldCheck.integer(body.get("dimensions"), "dimensions", 1, 65_536));
+        }
+        Optional<String> user = Optional.empty();
+        if (FieldCheck.optional(body, "user").isPresent()) {
+            user = Optional.of(FieldCheck.text(body.get("user"), "user", 0, 256));
+        }
+        return new Read(new EmbeddingRequest(model, inputs, dimensions, user), base64);
+    }
+
+    private static List<EmbeddingInput> inputs(JsonNode input) throws InvalidRequestException {
+        if (input.isTextual()) {
+            return List.of(new EmbeddingInput.Text(FieldCheck.text(input, "input", 1, Integer.MAX_VALUE)));
+        }
+        if (!input.isArray() || input.isEmpty()) {
+            throw FieldCheck.wrong(input, "input", "a non-empty string, or a non-empty array of strings or of "
+                    + "token ids");
+        }
+        List<EmbeddingInput> inputs = new ArrayList<>(input.size());
+        if (input.get(0).isIntegralNumber()) {
+            // One text given as token ids.
+            inputs.add(new EmbeddingInput.Tokens(tokens(input, "input")));
+            return inputs;
+        }
+        for (int i = 0; i < input.size(); i++) {
+            JsonNode item = input.get(i);
+            String at = "input[" + i + "]";
+            if (item.isTextual()) {
+                inputs.add(new EmbeddingInput.Text(FieldCheck.text(item, at, 1, Integer.MAX_VALUE)));
+            } else if (item.isArray() && !item.isEmpty()) {
+                inputs.add(new EmbeddingInput.Tokens(tokens(item, at)));
+            } else {
+                throw FieldCheck.wrong(item, at, "a non-empty string or a non-empty array of token ids");
+            }
+        }
+        if (inputs.stream().map(Object::getClass).distinct().count() > 1) {
+            throw new InvalidRequestException("input: mixes strings and token arrays (expected: one or the other)",
+                                              "input");
+        }
+        return inputs;
+    }
+
+    private static int[] tokens(JsonNode array, String at) throws InvalidRequestException {
+        int[] tokens = new int[array.size()];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = FieldCheck.integer(array.get(i), at + "[" + i + "]", 0, Integer.MAX_VALUE);
+        }
+        return tokens;
     }
 
     /** The request body for an upstream: {@code model}, {@code input} (texts or token arrays), {@code dimensions}, {@code user}. */

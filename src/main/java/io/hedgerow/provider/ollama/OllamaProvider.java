@@ -5,6 +5,7 @@ import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.dialect.DialectException;
 import io.hedgerow.dialect.ollama.OllamaCodec;
 import io.hedgerow.dialect.ollama.OllamaEmbedCodec;
+import io.hedgerow.model.EmbeddingRequest;
 import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.provider.EmbeddingCall;
 import io.hedgerow.model.ChatRequest;
@@ -102,14 +103,19 @@ public final class OllamaProvider implements ProviderClient {
         return new OllamaChatStream(response, lines, line -> upstreamError(line, key, clock));
     }
 
+    @Override
+    public Optional<String> cannotEmbed(EmbeddingRequest request) {
+        return OllamaEmbedCodec.cannotExpress(request).map(why -> config.name() + ": " + why);
+    }
+
     /** {@code POST /api/embed}, see {@link OllamaEmbedCodec}. */
     @Override
     public EmbeddingResponse embed(EmbeddingCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
-        Optional<String> refused = OllamaEmbedCodec.cannotExpress(call.request());
+        Optional<String> refused = cannotEmbed(call.request());
         if (refused.isPresent()) {
             // Another candidate of the space may take it: passed over, no health charged.
-            throw ProviderException.of(FailureKind.UNAVAILABLE, config.name() + ": " + refused.get());
+            throw ProviderException.of(FailureKind.UNAVAILABLE, refused.get());
         }
         try {
             byte[] body = OllamaEmbedCodec.writeRequest(call.request(), call.model());

@@ -21,6 +21,7 @@ import io.hedgerow.json.Json;
 import io.hedgerow.dialect.DialectException;
 import io.hedgerow.dialect.openai.EmbeddingsCodec;
 import io.hedgerow.dialect.openai.OpenAiRequestCodec;
+import io.hedgerow.model.EmbeddingRequest;
 import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.provider.EmbeddingCall;
 import io.hedgerow.dialect.openai.OpenAiResponseCodec;
@@ -109,6 +110,11 @@ public final class OpenAiProvider implements ProviderClient {
         }
         return new OpenAiStream(response, upstream.lines(response), call.key(), relays(call),
                                 call.request().includeUsage());
+    }
+
+    @Override
+    public Optional<String> cannotEmbed(EmbeddingRequest request) {
+        return Optional.empty();
     }
 
     /** {@code POST {base-url}/embeddings}, see {@link EmbeddingsCodec}. */

@@ -7,6 +7,7 @@ import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.ContentPart;
 import io.hedgerow.model.EmbeddingInput;
+import io.hedgerow.model.EmbeddingRequest;
 import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
@@ -79,6 +80,11 @@ public final class SimProvider implements ProviderClient {
     public ChatStream stream(ProviderCall call) throws ProviderException {
         Plan plan = plan(call);
         return new SimStream(plan);
+    }
+
+    @Override
+    public Optional<String> cannotEmbed(EmbeddingRequest request) {
+        return Optional.empty();
     }
 
     /**
