@@ -5,6 +5,7 @@ import io.hedgerow.api.EmbeddingsService;
 import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
 import io.hedgerow.api.FrontDoor;
+import io.hedgerow.api.JsonBodyReader;
 import io.hedgerow.api.MessagesService;
 import io.hedgerow.api.ModelsService;
 import io.hedgerow.api.RequestLedger;
@@ -353,6 +354,8 @@ public final class HedgerowServer implements AutoCloseable {
         ServerLimits limits = config.server().limits();
         FrontDoor door = FrontDoor.create(() -> current.get().config().server(), store.rateLimits());
         Optional<ConfigWatcher> finalWatcher = watcher;
+        // One budget for every inbound API's request bodies.
+        JsonBodyReader bodies = JsonBodyReader.create();
         WebServer server;
         try {
             server = WebServer.builder()
@@ -387,9 +390,9 @@ public final class HedgerowServer implements AutoCloseable {
                                         .build())
                     .routing(routing -> routing
                             .addFilter(door)
-                            .register("/v1", new ChatCompletionsService(leases, telemetry, clock),
-                                      new MessagesService(leases, telemetry),
-                                      new EmbeddingsService(leases, telemetry),
+                            .register("/v1", new ChatCompletionsService(leases, telemetry, clock, bodies),
+                                      new MessagesService(leases, telemetry, bodies),
+                                      new EmbeddingsService(leases, telemetry, bodies),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))

@@ -1,11 +1,8 @@
 package io.hedgerow.api;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectReader;
 import io.hedgerow.dialect.InvalidRequestException;
 import io.hedgerow.dialect.openai.EmbeddingsCodec;
 import io.hedgerow.exec.Served;
-import io.hedgerow.json.Json;
 import io.hedgerow.model.EmbeddingRequest;
 import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.route.Candidate;
@@ -29,14 +26,11 @@ import java.util.Optional;
  * candidate cannot take (token arrays to Ollama) passes it over, and one that none can take is a 400 naming each.
  */
 public final class EmbeddingsService implements HttpService {
-    private static final ObjectReader BODY_READER = Json.MAPPER.reader()
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
     private final InboundPipeline pipeline;
     private final Api api = new Api();
 
-    public EmbeddingsService(EngineLeases engines, RequestObserver observer) {
-        this.pipeline = new InboundPipeline(engines, observer);
+    public EmbeddingsService(EngineLeases engines, RequestObserver observer, JsonBodyReader bodies) {
+        this.pipeline = new InboundPipeline(engines, observer, bodies);
     }
 
     @Override
@@ -53,11 +47,6 @@ public final class EmbeddingsService implements HttpService {
         @Override
         public ErrorFormat errors() {
             return ErrorFormat.OPENAI;
-        }
-
-        @Override
-        public ObjectReader bodyReader() {
-            return BODY_READER;
         }
 
         @Override
