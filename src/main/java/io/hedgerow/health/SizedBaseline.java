@@ -150,19 +150,25 @@ public final class SizedBaseline {
         if (!(p >= 0 && p <= 100)) {
             throw new IllegalArgumentException("percentile: " + p + " (expected: 0..100)");
         }
+        return distribution(tokens).map(d -> new Estimate(d.percentile(p / 100), d.source(), d.sizeClass(),
+                                                          d.radius(), d.samples()));
+    }
+
+    /**
+     * The latency distribution for a request of {@code tokens} prompt tokens: the pool {@link #percentile} reads,
+     * rescaled to the request; empty when it does not reach {@code min-samples}.
+     */
+    public java.util.Optional<Distribution> distribution(long tokens) {
         long size = Math.max(1, tokens);
         int k = sizeClass(size);
         Curve curve = curve();
         double target = curve.at(Math.log(size));
-        Pool window = pool(k, Source.WINDOW, curve, target);
-        Pool longRun = pool(k, Source.LONG_RUN, curve, target);
-        Pool chosen = window.reached() && (!longRun.reached() || window.radius() <= longRun.radius()) ? window
-                : longRun.reached() ? longRun : null;
-        if (chosen == null) {
-            return java.util.Optional.empty();
+        Distribution window = pool(k, Source.WINDOW, curve, target);
+        Distribution longRun = pool(k, Source.LONG_RUN, curve, target);
+        if (window.reached() && (!longRun.reached() || window.radius() <= longRun.radius())) {
+            return java.util.Optional.of(window);
         }
-        return java.util.Optional.of(new Estimate(chosen.percentile(p / 100), chosen.source(), k, chosen.radius(),
-                                                  chosen.samples()));
+        return longRun.reached() ? java.util.Optional.of(longRun) : java.util.Optional.empty();
     }
 
     /** Percentile {@code p} in nanoseconds for a request of this size; empty as {@link #percentile} is. */
@@ -266,12 +272,13 @@ public final class SizedBaseline {
      * The classes around {@code k} merged until they hold {@code min-samples} (or all of them), each moved by
      * {@code target / u(its centre)}: rescaled to the request's size.
      */
-    private Pool pool(int k, Source source, Curve curve, double target) {
+    private Distribution pool(int k, Source source, Curve curve, double target) {
         long[] counts = source == Source.WINDOW ? new long[LogBuckets.COUNT] : null;
-        double[] weights = source == Source.LONG_RUN ? new double[LogBuckets.COUNT] : null;
+        double[] weights = new double[LogBuckets.COUNT];
         double total = 0;
-        for (int r = 0; r < CLASSES; r++) {
-            for (int j : r == 0 ? new int[] {k} : new int[] {k - r, k + r}) {
+        int radius = 0;
+        for (; radius < CLASSES; radius++) {
+            for (int j : radius == 0 ? new int[] {k} : new int[] {k - radius, k + radius}) {
                 if (j < 0 || j >= CLASSES) {
                     continue;
                 }
@@ -286,36 +293,33 @@ public final class SizedBaseline {
                         : b.baseline.addLongRunTo(weights, shift);
             }
             if (total >= settings.minSamples()) {
-                return new Pool(source, r, total, counts, weights, true);
+                break;
             }
         }
-        return new Pool(source, CLASSES, total, counts, weights, false);
+        if (counts != null) {
+            for (int i = 0; i < counts.length; i++) {
+                weights[i] = counts[i];
+            }
+        }
+        return new Distribution(source, k, Math.min(radius, CLASSES - 1), total, weights, total >= settings.minSamples());
     }
 
-    /** A merged histogram: counts (the window) or weights (the long run). */
-    private record Pool(Source source, int radius, double samples, long[] counts, double[] weights, boolean reached) {
-        /** The nearest rank for counts, the first bucket reaching {@code q} of the weight for weights. */
-        long percentile(double q) {
-            if (counts != null) {
-                long n = 0;
-                for (long c : counts) {
-                    n += c;
-                }
-                long rank = Math.max(1, (long) Math.ceil(q * n));
-                long seen = 0;
-                for (int i = 0; i < counts.length; i++) {
-                    seen += counts[i];
-                    if (seen >= rank) {
-                        return LogBuckets.value(i);
-                    }
-                }
-                return LogBuckets.value(counts.length - 1);
-            }
-            double total = 0;
-            for (double w : weights) {
-                total += w;
-            }
-            double target = q * total * (1 - 1e-9);
+    /**
+     * A merged, rescaled histogram for one request size: per {@link LogBuckets} bucket, the window's counts or the
+     * long run's weights.
+     *
+     * @param sizeClass the request's class
+     * @param radius    how far into neighbouring classes the pool reached (0: its own class alone)
+     * @param samples   the pool's count or weight
+     * @param reached   whether it holds {@code min-samples}
+     */
+    public record Distribution(Source source, int sizeClass, int radius, double samples, double[] weights,
+                               boolean reached) {
+        /** The value of the bucket where the cumulative weight first reaches {@code q} (0..1): the nearest rank. */
+        public long percentile(double q) {
+            double total = total();
+            // Counts are whole: the nearest rank ceil(q * n); weights: the first bucket reaching q of the total.
+            double target = source == Source.WINDOW ? Math.max(1, Math.ceil(q * total - 1e-9)) : q * total * (1 - 1e-9);
             double seen = 0;
             int last = 0;
             for (int i = 0; i < weights.length; i++) {
@@ -328,6 +332,24 @@ public final class SizedBaseline {
                 }
             }
             return LogBuckets.value(last);
+        }
+
+        /** The share (0..1) of the weight in buckets that read below {@code nanos}. */
+        public double below(long nanos) {
+            double total = total();
+            double seen = 0;
+            for (int i = 0; i < weights.length && LogBuckets.value(i) < nanos; i++) {
+                seen += weights[i];
+            }
+            return total <= 0 ? 0 : seen / total;
+        }
+
+        private double total() {
+            double total = 0;
+            for (double w : weights) {
+                total += w;
+            }
+            return total;
         }
     }
 }
