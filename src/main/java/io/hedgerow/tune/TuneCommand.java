@@ -152,7 +152,7 @@ public final class TuneCommand {
     }
 
     /** {@code 5%} or {@code 0.05}. */
-    static double share(String text) {
+    public static double share(String text) {
         String t = text.trim();
         try {
             double v = t.endsWith("%") ? Double.parseDouble(t.substring(0, t.length() - 1)) / 100 : Double.parseDouble(t);
