@@ -27,10 +27,17 @@ final class HedgeCosts {
         this.outputTokens = Math.max(0, outputTokens);
     }
 
-    static HedgeCosts of(ChatRequest request) {
-        long output = request.sampling().maxTokens().orElse(DEFAULT_OUTPUT_TOKENS);
-        long prompt = PromptSize.estimateTokens(request) - request.sampling().maxTokens().orElse(0);
-        return new HedgeCosts(prompt, output);
+    static HedgeCosts of(Job<?> job) {
+        return switch (job) {
+            case Job.Chat chat -> {
+                ChatRequest request = chat.request();
+                long output = request.sampling().maxTokens().orElse(DEFAULT_OUTPUT_TOKENS);
+                yield new HedgeCosts(PromptSize.estimateTokens(request) - request.sampling().maxTokens().orElse(0),
+                                     output);
+            }
+            // Vectors have no output tokens: an embedding costs its input.
+            case Job.Embedding embedding -> new HedgeCosts(embedding.promptTokens(), 0);
+        };
     }
 
     /** The candidate's estimated cost for this request, in dollars; 0 when its price is not declared. */

@@ -84,7 +84,7 @@ final class Race {
         this.admission = new Admission(health, bulkheads, job.promptTokens());
         this.journal = new Journal(plan.alias(), listener);
         this.running = new Running(policy.hedge());
-        this.costs = HedgeCosts.of(request);
+        this.costs = HedgeCosts.of(job);
     }
 
     /** Runs the race; returns the winning signal ({@link AttemptSignal.Answered} or {@link AttemptSignal.Producing}). */

@@ -62,16 +62,13 @@ final class PairedYardsticks {
         return a.length;
     }
 
-    /** The nearest-rank percentile {@code p} (0..100) of {@code values}. */
+    /** The nearest-rank percentile {@code p} (0..100) of {@code values}, as {@link HedgingMonteCarlo} computes it. */
     static double percentile(double[] values, double p) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sortedPercentile(sorted, p);
+        return HedgingMonteCarlo.percentile(values, p);
     }
 
     private static double sortedPercentile(double[] sorted, double p) {
-        int index = (int) Math.ceil(p / 100 * sorted.length) - 1;
-        return sorted[Math.clamp(index, 0, sorted.length - 1)];
+        return HedgingMonteCarlo.sortedPercentile(sorted, p);
     }
 
     /** The slowdowns of measured latencies (same order as the requests). */

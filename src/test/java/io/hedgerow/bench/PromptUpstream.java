@@ -109,13 +109,13 @@ final class PromptUpstream implements AutoCloseable {
             }
             res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
             try (OutputStream out = res.outputStream()) {
-                event(out, HEAD + "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}");
+                LatencyUpstream.event(out, HEAD + "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}");
                 Thread.sleep(Duration.ofNanos(latency.firstTokenNanos(seed, id, tokens)));
                 for (int i = 0; i < 5; i++) {
-                    event(out, HEAD + "\"delta\":{\"content\":\"token" + i + " \"},\"finish_reason\":null}]}");
+                    LatencyUpstream.event(out, HEAD + "\"delta\":{\"content\":\"token" + i + " \"},\"finish_reason\":null}]}");
                 }
-                event(out, HEAD + "\"delta\":{},\"finish_reason\":\"stop\"}]}");
-                event(out, "{\"id\":\"chatcmpl-p\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+                LatencyUpstream.event(out, HEAD + "\"delta\":{},\"finish_reason\":\"stop\"}]}");
+                LatencyUpstream.event(out, "{\"id\":\"chatcmpl-p\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
                         + "\"choices\":[]," + usage + "}");
                 out.write("data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
@@ -126,11 +126,6 @@ final class PromptUpstream implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static void event(OutputStream out, String json) throws IOException {
-        out.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.hedgerow.bench;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -390,7 +389,7 @@ final class RequestAwareBench {
         Setup(long seed, String name) throws Exception {
             a = new PromptUpstream(A, aSeed(seed));
             b = new PromptUpstream(B, bSeed(seed));
-            int port = freePort();
+            int port = HedgingBench.freePort();
             Path config = outDir.resolve("hedging-ra-" + name + ".yaml");
             Files.writeString(config, """
                     server: {port: %d}
@@ -414,12 +413,6 @@ final class RequestAwareBench {
             routerProcess.close();
             a.close();
             b.close();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }
