@@ -93,7 +93,9 @@ public final class ChatCompletionsService implements HttpService {
         res.header("x-request-id", requestId);
         try (EngineLeases.Lease lease = engines.acquire();
              RequestObserver.Exchange exchange = GuardedExchange.begin(observer, requestId,
-                                                                       req.headers().first(TAG_HEADER))) {
+                                                                       req.headers().first(TAG_HEADER),
+                                                                       name -> req.headers().first(
+                                                                               HeaderNames.create(name)))) {
             Engine current = lease.engine();
             try {
                 ChatRequest request = parse(req, current.maxBodyBytes());

@@ -18,8 +18,13 @@ final class GuardedExchange implements RequestObserver.Exchange {
     }
 
     static RequestObserver.Exchange begin(RequestObserver observer, String requestId, Optional<String> tag) {
+        return begin(observer, requestId, tag, name -> Optional.empty());
+    }
+
+    static RequestObserver.Exchange begin(RequestObserver observer, String requestId, Optional<String> tag,
+                                          java.util.function.Function<String, Optional<String>> header) {
         try {
-            return new GuardedExchange(observer.begin(requestId, tag));
+            return new GuardedExchange(observer.begin(requestId, tag, header));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "request observer failed", e);
             return RequestObserver.Exchange.NONE;

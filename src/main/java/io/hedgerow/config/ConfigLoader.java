@@ -97,7 +97,7 @@ public final class ConfigLoader {
             routeBinder.bind(node).ifPresent(r -> routes.put(r.alias(), r));
         }
         ChainWarnings.check(routes, providers, routesNode);
-        ObserveSettings observe = new ObserveBinder().bind(root.get("observe"));
+        ObserveSettings observe = new ObserveBinder(secrets).bind(root.get("observe"));
         StateSettings state = new StateBinder(file).bind(root.get("state"));
         return new HedgerowConfig(server, providers, routes, failover, hedging, observe, state);
     }

@@ -101,6 +101,7 @@ public final class TestConfig {
         // No live checks of the fakes at start-up: each test's upstreams see only what it scripted. Tests of the
         // checks opt in.
         private PreflightSettings preflight = PreflightSettings.OFF;
+        private io.hedgerow.config.TracingSettings tracing = io.hedgerow.config.TracingSettings.OFF;
 
         private Builder() {
         }
@@ -113,6 +114,12 @@ public final class TestConfig {
 
         public Builder failover(FailoverSettings settings) {
             this.failover = settings;
+            return this;
+        }
+
+        /** OpenTelemetry tracing (off by default). */
+        public Builder tracing(io.hedgerow.config.TracingSettings settings) {
+            this.tracing = settings;
             return this;
         }
 
@@ -239,7 +246,7 @@ public final class TestConfig {
             ServerSettings server = new ServerSettings("127.0.0.1", 0, maxBodyBytes, requestTimeout, adminKey)
                     .withLimits(limits).withAccess(access);
             return new HedgerowConfig(server, providers, routes, failover, hedging,
-                                      ObserveSettings.DEFAULTS.withPreflight(preflight));
+                                      ObserveSettings.DEFAULTS.withPreflight(preflight).withTracing(tracing));
         }
     }
 
