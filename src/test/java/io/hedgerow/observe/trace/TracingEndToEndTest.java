@@ -154,6 +154,33 @@ class TracingEndToEndTest {
     }
 
     @Test
+    void aStreamResumedOnAnotherCandidateIsAnEventOnTheRequestSpan() throws Exception {
+        String answer = "The quick brown fox jumps over the lazy dog.";
+        slow.enqueue(Reply.text(answer.split("(?<= )")).cutAfter(3));
+        fast.enqueue(Reply.text(answer.split("(?<= )")));
+        router = HedgerowServer.start(TestConfig.builder().tracing(tracing(false))
+                                              .openAi("a", slow.baseUrl()).openAi("b", fast.baseUrl())
+                                              .route("splice", "a/m1", "b/m2").build());
+        try (RawClient client = new RawClient(router.port())) {
+            RawClient.SseStream stream = client.chatStream(
+                    "{\"model\":\"splice\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+                            + PROMPT + "\"}]}");
+            assertThat(stream.raw(), stream.done(), is(true));
+        }
+        List<Span> spans = receiver.await(s -> s.size() >= 3, Duration.ofSeconds(10));
+        Span server = only(spans, Span.SERVER);
+        OtlpReceiver.Event resumed = server.events().stream().filter(e -> e.name().equals("hedgerow.stream.resumed"))
+                .findFirst().orElseThrow(() -> new AssertionError(server.events().toString()));
+        assertThat(resumed.attributes().get("hedgerow.from"), is("a/m1"));
+        assertThat(resumed.attributes().get("hedgerow.to"), is("b/m2"));
+        assertThat(resumed.attributes().get("hedgerow.delivered_tokens"), is(3L));
+        // The streamed winner's span carries its time to first token.
+        assertThat(spans.stream().filter(sp -> sp.kind() == Span.CLIENT)
+                           .anyMatch(sp -> sp.attribute("hedgerow.time_to_first_token_ms").isPresent()), is(true));
+        assertNothingSecretExported();
+    }
+
+    @Test
     void contentIsRecordedOnlyWhenAskedForAndKeysNever() throws Exception {
         fast.otherwise(Reply.text("the ", "answer"));
         router = HedgerowServer.start(TestConfig.builder().tracing(tracing(true))
