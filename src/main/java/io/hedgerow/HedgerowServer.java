@@ -4,6 +4,7 @@ import io.hedgerow.api.ChatCompletionsService;
 import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
 import io.hedgerow.api.FrontDoor;
+import io.hedgerow.api.MessagesService;
 import io.hedgerow.api.ModelsService;
 import io.hedgerow.api.RequestObserver;
 import io.hedgerow.api.RequestLedger;
@@ -394,13 +395,15 @@ public final class HedgerowServer implements AutoCloseable {
                                         .addObserver(HealthObserver.builder().details(true)
                                                              .addCheck(new Readiness(current::get, telemetry::state))
                                                              .addCheck(new ThreadsCheck(() -> daemons(
-                                                                     door, watchdog, finalWatcher, preflight)))
+                                                                     door, watchdog, finalWatcher, preflight,
+                                                                     store)))
                                                              .build())
                                         .addObserver(metricsObserver)
                                         .build())
                     .routing(routing -> routing
                             .addFilter(door)
                             .register("/v1", new ChatCompletionsService(leases, requestObserver, clock),
+                                      new MessagesService(leases, requestObserver),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))
@@ -429,8 +432,8 @@ public final class HedgerowServer implements AutoCloseable {
 
     /** The router's own threads, for readiness. */
     private static List<Daemon> daemons(FrontDoor door, StallWatchdog watchdog, Optional<ConfigWatcher> watcher,
-                                        PreflightScheduler preflight) {
-        List<Daemon> all = new ArrayList<>();
+                                        PreflightScheduler preflight, StateStore store) {
+        List<Daemon> all = new ArrayList<>(store.daemons());
         all.add(door.daemon());
         watchdog.daemon().ifPresent(all::add);
         watcher.map(ConfigWatcher::daemon).ifPresent(all::add);

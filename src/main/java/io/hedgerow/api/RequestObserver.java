@@ -18,15 +18,16 @@ import java.util.function.Function;
 @FunctionalInterface
 public interface RequestObserver {
     /** An observer that ignores everything. */
-    RequestObserver NONE = (requestId, tag) -> Exchange.NONE;
+    RequestObserver NONE = (requestId, api, tag) -> Exchange.NONE;
 
     /**
      * A chat request arrived.
      *
      * @param requestId its {@code x-request-id}
+     * @param api       the inbound API it called, e.g. {@code chat_completions} or {@code messages}
      * @param tag       the client's {@code x-hedgerow-tag} header as sent, if any (not yet checked)
      */
-    Exchange begin(String requestId, Optional<String> tag);
+    Exchange begin(String requestId, String api, Optional<String> tag);
 
     /**
      * A chat request arrived, with its headers at hand: a tracer reads the client's {@code traceparent} from them.
@@ -34,8 +35,9 @@ public interface RequestObserver {
      *
      * @param header the request's headers by name (any case)
      */
-    default Exchange begin(String requestId, Optional<String> tag, Function<String, Optional<String>> header) {
-        return begin(requestId, tag);
+    default Exchange begin(String requestId, String api, Optional<String> tag,
+                           Function<String, Optional<String>> header) {
+        return begin(requestId, api, tag);
     }
 
     /** Several observers, each told everything in turn; what one throws does not keep the others from hearing. */
@@ -43,15 +45,16 @@ public interface RequestObserver {
         List<RequestObserver> list = List.copyOf(observers);
         return new RequestObserver() {
             @Override
-            public Exchange begin(String requestId, Optional<String> tag) {
-                return begin(requestId, tag, name -> Optional.empty());
+            public Exchange begin(String requestId, String api, Optional<String> tag) {
+                return begin(requestId, api, tag, name -> Optional.empty());
             }
 
             @Override
-            public Exchange begin(String requestId, Optional<String> tag, Function<String, Optional<String>> header) {
+            public Exchange begin(String requestId, String api, Optional<String> tag,
+                                  Function<String, Optional<String>> header) {
                 List<Exchange> exchanges = new java.util.ArrayList<>();
                 for (RequestObserver observer : list) {
-                    exchanges.add(GuardedExchange.begin(observer, requestId, tag, header));
+                    exchanges.add(GuardedExchange.begin(observer, requestId, api, tag, header));
                 }
                 return new Exchanges(exchanges);
             }

@@ -71,12 +71,13 @@ public final class TraceObserver implements RequestObserver, ExecutionListener {
     }
 
     @Override
-    public Exchange begin(String requestId, Optional<String> tag) {
-        return begin(requestId, tag, name -> Optional.empty());
+    public Exchange begin(String requestId, String api, Optional<String> tag) {
+        return begin(requestId, api, tag, name -> Optional.empty());
     }
 
     @Override
-    public Exchange begin(String requestId, Optional<String> tag, Function<String, Optional<String>> header) {
+    public Exchange begin(String requestId, String api, Optional<String> tag,
+                          Function<String, Optional<String>> header) {
         if (!tracing.enabled()) {
             return Exchange.NONE;
         }
@@ -85,6 +86,7 @@ public final class TraceObserver implements RequestObserver, ExecutionListener {
                 .setAttribute(GenAi.OPERATION, GenAi.CHAT)
                 .setAttribute("http.request.method", "POST")
                 .setAttribute("hedgerow.request.id", requestId)
+                .setAttribute("hedgerow.api", api)
                 .startSpan();
         tag.ifPresent(t -> span.setAttribute("hedgerow.tag", GenAi.bounded(t)));
         RequestTrace trace = new RequestTrace(span, tracing.settings().captureContent());
