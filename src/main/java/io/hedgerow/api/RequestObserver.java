@@ -40,15 +40,21 @@ public interface RequestObserver {
         return begin(requestId, api, tag);
     }
 
+    /** An observer that reads the request's headers: told of a request without them, it sees none. */
+    interface HeaderAware extends RequestObserver {
+        @Override
+        default Exchange begin(String requestId, String api, Optional<String> tag) {
+            return begin(requestId, api, tag, name -> Optional.empty());
+        }
+
+        @Override
+        Exchange begin(String requestId, String api, Optional<String> tag, Function<String, Optional<String>> header);
+    }
+
     /** Several observers, each told everything in turn; what one throws does not keep the others from hearing. */
     static RequestObserver all(List<RequestObserver> observers) {
         List<RequestObserver> list = List.copyOf(observers);
-        return new RequestObserver() {
-            @Override
-            public Exchange begin(String requestId, String api, Optional<String> tag) {
-                return begin(requestId, api, tag, name -> Optional.empty());
-            }
-
+        return new HeaderAware() {
             @Override
             public Exchange begin(String requestId, String api, Optional<String> tag,
                                   Function<String, Optional<String>> header) {

@@ -48,7 +48,7 @@ import java.util.function.Function;
  * <p>Threads: a request's events arrive on its own thread, where {@link #begin} bound its trace; the attempt spans are
  * kept by attempt number in that trace.
  */
-public final class TraceObserver implements RequestObserver, ExecutionListener {
+public final class TraceObserver implements RequestObserver.HeaderAware, ExecutionListener {
     private static final ThreadLocal<RequestTrace> CURRENT = new ThreadLocal<>();
     /** The executor's reason for cancelling a race's losers. */
     private static final String LOST = "another attempt won";
@@ -68,11 +68,6 @@ public final class TraceObserver implements RequestObserver, ExecutionListener {
 
     public TraceObserver(Tracing tracing) {
         this.tracing = tracing;
-    }
-
-    @Override
-    public Exchange begin(String requestId, String api, Optional<String> tag) {
-        return begin(requestId, api, tag, name -> Optional.empty());
     }
 
     @Override
