@@ -1,6 +1,7 @@
 package io.hedgerow;
 
 import io.hedgerow.api.ChatCompletionsService;
+import io.hedgerow.api.EmbeddingsService;
 import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
 import io.hedgerow.api.FrontDoor;
@@ -407,6 +408,7 @@ public final class HedgerowServer implements AutoCloseable {
                             .addFilter(door)
                             .register("/v1", new ChatCompletionsService(leases, requestObserver, clock, bodies),
                                       new MessagesService(leases, requestObserver, bodies),
+                                      new EmbeddingsService(leases, requestObserver, bodies),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))

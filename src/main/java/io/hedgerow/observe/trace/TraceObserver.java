@@ -77,14 +77,15 @@ public final class TraceObserver implements RequestObserver.HeaderAware, Executi
             return Exchange.NONE;
         }
         Context parent = Tracing.PROPAGATOR.extract(Context.root(), header, HEADERS);
-        Span span = tracing.tracer().spanBuilder(GenAi.CHAT).setParent(parent).setSpanKind(SpanKind.SERVER)
-                .setAttribute(GenAi.OPERATION, GenAi.CHAT)
+        String operation = api.equals("embeddings") ? "embeddings" : GenAi.CHAT;
+        Span span = tracing.tracer().spanBuilder(operation).setParent(parent).setSpanKind(SpanKind.SERVER)
+                .setAttribute(GenAi.OPERATION, operation)
                 .setAttribute("http.request.method", "POST")
                 .setAttribute("hedgerow.request.id", requestId)
                 .setAttribute("hedgerow.api", api)
                 .startSpan();
         tag.ifPresent(t -> span.setAttribute("hedgerow.tag", GenAi.bounded(t)));
-        RequestTrace trace = new RequestTrace(span, tracing.settings().captureContent());
+        RequestTrace trace = new RequestTrace(span, operation, tracing.settings().captureContent());
         CURRENT.set(trace);
         return trace;
     }
@@ -113,21 +114,23 @@ public final class TraceObserver implements RequestObserver.HeaderAware, Executi
     /** One request's spans: the server span and its attempts in flight, by attempt number. */
     private static final class RequestTrace implements Exchange {
         private final Span server;
+        private final String operation;
         private final boolean captureContent;
         private final Map<Integer, Span> attempts = new HashMap<>();
         private boolean stream;
 
-        RequestTrace(Span server, boolean captureContent) {
+        RequestTrace(Span server, String operation, boolean captureContent) {
             this.server = server;
+            this.operation = operation;
             this.captureContent = captureContent;
         }
 
         void attemptStarted(Tracing tracing, ExecutionEvent.AttemptStarted started) {
             AttemptRecord record = started.attempt();
             Candidate candidate = record.candidate();
-            Span span = tracing.tracer().spanBuilder(GenAi.CHAT + " " + candidate.model())
+            Span span = tracing.tracer().spanBuilder(operation + " " + candidate.model())
                     .setParent(Context.root().with(server)).setSpanKind(SpanKind.CLIENT)
-                    .setAttribute(GenAi.OPERATION, GenAi.CHAT)
+                    .setAttribute(GenAi.OPERATION, operation)
                     .setAttribute(GenAi.PROVIDER_NAME, providerName(candidate.provider().type()))
                     .setAttribute(GenAi.REQUEST_MODEL, candidate.model())
                     .setAttribute("hedgerow.provider", candidate.provider().name())
@@ -184,7 +187,7 @@ public final class TraceObserver implements RequestObserver.HeaderAware, Executi
         @Override
         public void routed(RoutePlan plan, ChatRequest request) {
             stream = request.stream();
-            server.updateName(GenAi.CHAT + " " + plan.alias());
+            server.updateName(operation + " " + plan.alias());
             server.setAttribute(GenAi.REQUEST_MODEL, plan.alias());
             server.setAttribute("hedgerow.stream", request.stream());
             request.sampling().maxTokens().ifPresent(m -> server.setAttribute(GenAi.MAX_TOKENS, (long) m));
