@@ -65,6 +65,7 @@ public final class ConfigLoader {
             problems.error("config", "'" + file + "' is not a YAML mapping (expected: server:, providers:, routes: ...)");
             return result(problems, Optional.empty());
         }
+        root.reportDuplicateKeys();
         return result(problems, Optional.of(bind(root, new Secrets(env))));
     }
 

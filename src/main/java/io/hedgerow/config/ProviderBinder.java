@@ -22,6 +22,7 @@ final class ProviderBinder {
                                          "max-response-size");
     static final Keys TIMEOUTS = Keys.of("defaults.timeouts", "connect", "first-token", "idle", "total");
     static final Keys DEFAULTS = Keys.of("defaults", "timeouts");
+    private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "x-api-key", "api-key");
     private static final String TYPES = "openai, anthropic, ollama or sim";
 
     private final Secrets secrets;
@@ -77,7 +78,7 @@ final class ProviderBinder {
             keysNode.error("none configured (a " + t.configName()
                     + " provider needs at least one key, e.g. keys: [\"${ENV_VAR}\"])");
         }
-        Map<String, String> headers = node.get("headers").stringMap();
+        Map<String, String> headers = headers(node.get("headers"), keysNode.exists());
         Map<Role, Role> roleMap = roleMap(node.get("role-map"));
         Timeouts timeouts = timeouts(node.get("timeouts"), defaults);
         SimSettings sim = t == ProviderType.SIM ? SimBinder.bind(node.get("sim")) : SimSettings.DEFAULTS;
@@ -99,8 +100,23 @@ final class ProviderBinder {
             node.error("must be a list (e.g. keys: [\"${OPENAI_API_KEY}\"])");
             return keys;
         }
+        Map<String, String> sources = new LinkedHashMap<>(); // where a key came from -> which entry
+        Map<String, String> values = new LinkedHashMap<>();  // a key's value -> which entry (never printed)
         for (ConfigNode entry : node.items()) {
-            secrets.resolve(entry, Optional.empty()).ifPresent(r -> keys.add(r.key()));
+            secrets.resolve(entry, Optional.empty()).ifPresent(r -> {
+                keys.add(r.key());
+                String where = "keys" + entry.name();
+                String sameSource = r.source().equals("literal") ? null : sources.putIfAbsent(r.source(), where);
+                String sameValue = values.putIfAbsent(r.key().value(), where);
+                if (sameSource != null) {
+                    entry.warn(r.source().replace("env:", "environment variable ").replace("file:", "key file ")
+                            + " is also " + sameSource + ": the same key twice (one rate-limit domain: a 429 or 401 on "
+                            + "one is a 429 or 401 on the other, so rotating to it gains nothing)");
+                } else if (sameValue != null) {
+                    entry.warn("the same key as " + sameValue + " (one rate-limit domain: rotating to it gains "
+                            + "nothing)");
+                }
+            });
         }
         Set<String> labels = new LinkedHashSet<>();
         for (ApiKey k : keys) {
@@ -109,6 +125,23 @@ final class ProviderBinder {
             }
         }
         return keys;
+    }
+
+    /**
+     * Extra request headers, as written. A credential header beside {@code keys} is refused: it would send a second
+     * credential that rotation, cooldowns and live checks know nothing of.
+     */
+    private static Map<String, String> headers(ConfigNode node, boolean hasKeys) {
+        Map<String, String> headers = node.stringMap();
+        if (hasKeys) {
+            for (String name : headers.keySet()) {
+                if (CREDENTIAL_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                    node.get(name).error("a credential header beside keys (expected: the credential in keys:, "
+                            + "which Hedgerow sends, rotates, cools down and checks; remove this header)");
+                }
+            }
+        }
+        return headers;
     }
 
     private static Map<Role, Role> roleMap(ConfigNode node) {
