@@ -150,6 +150,16 @@ final class ConfigNode {
         problems.warn(path, problem);
     }
 
+    /** The errors reported so far about exactly this node. */
+    List<String> errorsHere() {
+        return problems.errorsAt(path);
+    }
+
+    /** How many errors the whole file has so far: a binder compares counts to learn whether a part had errors. */
+    int errorCount() {
+        return problems.errorCount();
+    }
+
     // ---- typed reads: each reports a problem in the one shape and returns empty ----
 
     /** The scalar as written (quotes removed); a mapping or list here is a problem. */

@@ -27,6 +27,8 @@ final class ProviderBinder {
 
     private final Secrets secrets;
     private final Timeouts defaults;
+    private final Map<String, List<ConfigDraft.MissingKey>> missing = new LinkedHashMap<>();
+    private final Set<String> broken = new LinkedHashSet<>();
 
     ProviderBinder(Secrets secrets, Timeouts defaults) {
         this.secrets = secrets;
@@ -49,7 +51,28 @@ final class ProviderBinder {
                             node.get("total").positive().orElse(d.total()));
     }
 
+    /** By provider, the keys bound so far that could not be resolved. */
+    Map<String, List<ConfigDraft.MissingKey>> missingKeys() {
+        return missing;
+    }
+
+    /** The providers bound so far with errors other than missing keys. */
+    Set<String> broken() {
+        return broken;
+    }
+
+    /** One provider, or empty when its type cannot be read; its errors are reported on the way. */
     Optional<ProviderConfig> bind(ConfigNode node) {
+        int errorsBefore = node.errorCount();
+        Optional<ProviderConfig> provider = read(node);
+        int keyErrors = missing.getOrDefault(node.name(), List.of()).size();
+        if (node.errorCount() - errorsBefore > keyErrors) {
+            broken.add(node.name());
+        }
+        return provider;
+    }
+
+    private Optional<ProviderConfig> read(ConfigNode node) {
         node.check(PROVIDER);
         String name = node.name();
         if (name.contains("/")) {
@@ -73,7 +96,7 @@ final class ProviderBinder {
             urlNode.error("missing (a " + t.configName() + " provider needs one)");
         }
         ConfigNode keysNode = node.get("keys");
-        List<ApiKey> keys = keys(keysNode);
+        List<ApiKey> keys = keys(keysNode, node.name());
         if (t.needsKey() && !keysNode.exists()) {
             keysNode.error("none configured (a " + t.configName()
                     + " provider needs at least one key, e.g. keys: [\"${ENV_VAR}\"])");
@@ -91,7 +114,7 @@ final class ProviderBinder {
                                               prefill, limits(node)));
     }
 
-    private List<ApiKey> keys(ConfigNode node) {
+    private List<ApiKey> keys(ConfigNode node, String provider) {
         List<ApiKey> keys = new ArrayList<>();
         if (!node.exists()) {
             return keys;
@@ -103,7 +126,13 @@ final class ProviderBinder {
         Map<String, String> sources = new LinkedHashMap<>(); // where a key came from -> which entry
         Map<String, String> values = new LinkedHashMap<>();  // a key's value -> which entry (never printed)
         for (ConfigNode entry : node.items()) {
-            secrets.resolve(entry, Optional.empty()).ifPresent(r -> {
+            Optional<Secrets.Resolved> resolved = secrets.resolve(entry, Optional.empty());
+            if (resolved.isEmpty() && !entry.errorsHere().isEmpty()) {
+                String label = entry.get("label").text().orElse("keys" + entry.name());
+                missing.computeIfAbsent(provider, p -> new ArrayList<>())
+                        .add(new ConfigDraft.MissingKey(label, entry.errorsHere().getFirst()));
+            }
+            resolved.ifPresent(r -> {
                 keys.add(r.key());
                 String where = "keys" + entry.name();
                 String sameSource = r.source().equals("literal") ? null : sources.putIfAbsent(r.source(), where);

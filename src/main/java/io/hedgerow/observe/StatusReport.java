@@ -216,6 +216,8 @@ final class StatusReport {
         report.routesDown().forEach(down::add);
         ArrayNode notListed = node.putArray("not_listed");
         report.notListed().forEach(notListed::add);
+        // The table check --live prints, as check --format json writes it.
+        node.set("check", io.hedgerow.preflight.ReportJson.write(report));
         return node;
     }
 

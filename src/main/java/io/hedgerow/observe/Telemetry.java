@@ -306,7 +306,8 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         events.emit("preflight", Optional.empty(), e -> {
             e.put("trigger", round.trigger()).put("checked", round.ran().size())
                     .put("ok", round.count(Verdict.OK)).put("auth_failed", round.count(Verdict.AUTH_FAILED))
-                    .put("unreachable", round.count(Verdict.UNREACHABLE)).put("error", round.count(Verdict.ERROR))
+                    .put("unreachable", round.count(Verdict.UNREACHABLE))
+                    .put("not_found", round.count(Verdict.NOT_FOUND)).put("error", round.count(Verdict.ERROR))
                     .put("took_ms", round.took().toMillis());
             ArrayNode dead = e.putArray("cannot_serve");
             report.deadRungs().forEach(r -> dead.add(r.route() + ": " + r.candidate() + " (" + r.whyDead() + ")"));

@@ -44,6 +44,18 @@ public interface ProviderClient extends AutoCloseable {
     }
 
     /**
+     * Whether the provider has a chat endpoint where its config says, asked without generating: the status an empty
+     * request gets there ({@link HttpUpstream#probe}). A live check asks this when the list of models answered 404,
+     * to tell a wrong base-URL path (404 here too) from a server that lists no models (400, 401, 422 here).
+     *
+     * @return the status, or empty when this provider cannot be asked (no HTTP endpoint)
+     * @throws ProviderException when nothing answers
+     */
+    default Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return Optional.empty();
+    }
+
+    /**
      * Lets go of the upstream connections: idle ones are closed at once, those lent to an exchange when it ends.
      * Called once no request can use this client any more (a reload replaced or removed its provider); an exchange
      * that still comes (a probe that outlived its request) works, on a connection closed after it. Idempotent; never

@@ -410,7 +410,11 @@ class ConfigLoaderTest {
         assertThat(warnings, containsString("routes.same-provider.chain: every fallback shares the primary's provider"
                                                     + " or key"));
         assertThat(warnings, containsString("routes.same-key.chain: every fallback shares"));
-        assertThat(warnings, not(containsString("routes.real.chain")));
+        assertThat(warnings, not(containsString("routes.real.chain: every fallback")));
+        // Seen: two models on one key got no word, because not every fallback shared it. Each adjacent pair is named.
+        assertThat(warnings, containsString("routes.real.chain: rungs 1 and 2 (openai/gpt-4.1, openai/gpt-4.1-mini) "
+                                                    + "share key 'key-"));
+        assertThat(warnings, not(containsString("rungs 2 and 3")));
     }
 
     @Test
