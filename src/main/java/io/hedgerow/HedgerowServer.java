@@ -28,10 +28,12 @@ import io.hedgerow.observe.Observability;
 import io.hedgerow.observe.Readiness;
 import io.hedgerow.observe.StatusService;
 import io.hedgerow.observe.Telemetry;
+import io.hedgerow.observe.ThreadsCheck;
 import io.hedgerow.preflight.PreflightScheduler;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderClients;
 import io.hedgerow.route.Router;
+import io.hedgerow.time.Daemon;
 import io.hedgerow.time.Ticker;
 
 import io.helidon.common.socket.SocketOptions;
@@ -46,7 +48,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -152,6 +156,11 @@ public final class HedgerowServer implements AutoCloseable {
     /** Attempts in flight to this provider now. */
     public int attemptsInFlight(String provider) {
         return current.get().engine().executor().attemptsInFlight(provider);
+    }
+
+    /** Client connections open now (admitted by the front door's gate). */
+    public int connectionsOpen() {
+        return door.connections();
     }
 
     /** Requests whose client is being watched now (read, write and presence guards). */
@@ -310,6 +319,7 @@ public final class HedgerowServer implements AutoCloseable {
         }
         ServerLimits limits = config.server().limits();
         FrontDoor door = FrontDoor.create(() -> current.get().config().server(), ticker);
+        Optional<ConfigWatcher> finalWatcher = watcher;
         WebServer server;
         try {
             server = WebServer.builder()
@@ -322,20 +332,23 @@ public final class HedgerowServer implements AutoCloseable {
                     // max-body-size below it get the chat service's 413, and are read and dropped so the client
                     // can read that answer.
                     .maxPayloadSize(Math.max(config.server().maxBodyBytes(), PAYLOAD_BACKSTOP))
-                    .maxTcpConnections(limits.maxConnections())
+                    .maxTcpConnections(FrontDoor.maxTcpConnections(limits.maxConnections()))
                     .idleConnectionTimeout(limits.idleTimeout())
                     .idleConnectionPeriod(idleCheckPeriod(limits.idleTimeout()))
                     .directHandlers(TransportErrors.handlers(config.server().maxBodyBytes()))
-                    .addProtocol(Http1Config.builder()
-                                         .maxHeadersSize(limits.maxHeaderBytes())
-                                         .addReceiveListener(door.headerTimeout())
-                                         .build())
+                    // HTTP/1.1 only, through the front door's gate, which sees each connection from its accept.
+                    .protocolsDiscoverServices(false)
+                    .addConnectionSelector(door.connections(Http1Config.builder()
+                                                                    .maxHeadersSize(limits.maxHeaderBytes())))
                     // Each SSE event is one small write: without TCP_NODELAY, Nagle holds it until the client's
                     // delayed ACK (~40 ms on Linux), so streamed tokens would arrive in bursts.
                     .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                     .addFeature(ObserveFeature.builder()
                                         .addObserver(HealthObserver.builder().details(true)
-                                                             .addCheck(new Readiness(current::get)).build())
+                                                             .addCheck(new Readiness(current::get))
+                                                             .addCheck(new ThreadsCheck(() -> daemons(
+                                                                     door, watchdog, finalWatcher, preflight)))
+                                                             .build())
                                         .addObserver(metricsObserver)
                                         .build())
                     .routing(routing -> routing
@@ -362,6 +375,17 @@ public final class HedgerowServer implements AutoCloseable {
         // In the background: the router serves at once, whatever the checks find and however long they take.
         preflight.start();
         return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door, preflight, leases);
+    }
+
+    /** The router's own threads, for readiness. */
+    private static List<Daemon> daemons(FrontDoor door, StallWatchdog watchdog, Optional<ConfigWatcher> watcher,
+                                        PreflightScheduler preflight) {
+        List<Daemon> all = new ArrayList<>();
+        all.add(door.daemon());
+        watchdog.daemon().ifPresent(all::add);
+        watcher.map(ConfigWatcher::daemon).ifPresent(all::add);
+        preflight.daemon().ifPresent(all::add);
+        return all;
     }
 
     /** Helidon checks for idle connections every period: a quarter of the timeout, between 1 s and 30 s. */

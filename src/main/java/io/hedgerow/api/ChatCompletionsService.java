@@ -168,14 +168,19 @@ public final class ChatCompletionsService implements HttpService {
                 out.write(buffer, 0, n);
             }
             return out.toByteArray();
+        } catch (BadFramingException e) {
+            throw new ApiException(400, "invalid_request_error", "invalid_body_framing", e.getCause().getMessage(),
+                                   Optional.empty(), java.util.Map.of("Connection", "close"));
         } catch (IOException | UncheckedIOException e) {
             throw new ApiException(400, "invalid_request_error", "unreadable_body", "The request body could not be read");
         }
     }
 
+    /** A body over the limit: refused, and the connection closed (the rest of the body is not worth reading). */
     private static ApiException tooLarge(long maxBodyBytes) {
         return new ApiException(413, "invalid_request_error", "request_too_large",
-                                "The request body exceeds the limit of " + maxBodyBytes + " bytes");
+                                "The request body exceeds the limit of " + maxBodyBytes + " bytes", Optional.empty(),
+                                java.util.Map.of("Connection", "close"));
     }
 
     /**

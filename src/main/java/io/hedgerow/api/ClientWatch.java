@@ -2,11 +2,6 @@ package io.hedgerow.api;
 
 import io.hedgerow.time.Ticker;
 
-import io.helidon.http.Headers;
-import io.helidon.http.HttpPrologue;
-import io.helidon.webserver.ConnectionContext;
-import io.helidon.webserver.http1.Http1ConnectionListener;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,24 +14,24 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Keeps slow or departed clients from pinning the router: a request's thread is interrupted when its client takes
- * too long to send headers or body, does not take an answer's bytes, or has gone away. On the virtual threads
+ * too long to send its body, does not take an answer's bytes, or has gone away. On the virtual threads
  * Helidon serves with, interrupting a thread blocked on a socket closes that socket, so the stuck read or write
  * fails at once, and a thread waiting for an upstream (a race) stops waiting. The connection is then closed: a
  * clean close for the client, and the request's upstream attempts are aborted.
  *
- * <p>Each watched thread has a {@link Guard}: a phase deadline armed around one read or write (header block, body,
- * one write of an answer), a backstop deadline for the whole request, and optionally its connection, whose state
- * is looked up in the kernel's TCP table ({@link TcpTable}) while the request runs: a client that closed
- * ({@code CLOSE_WAIT}) or reset (gone from the table) has left. One daemon thread scans every guard each
- * {@code period} and reads the TCP table at most every {@code presencePeriod}, only when some request has been
- * running longer than {@code presenceAfter} (quick requests never cost a read).
+ * <p>Each watched thread has a {@link Guard}: a phase deadline armed around one read or write (the body, one write of
+ * an answer), a backstop deadline for the whole request, and optionally its connection, whose state is looked up in
+ * the kernel's TCP table ({@link TcpTable}) while the request runs: a client that closed ({@code CLOSE_WAIT}) or reset
+ * (gone from the table) has left. The front door's daemon calls {@link #scan()} every 100 ms; it reads the TCP table
+ * at most every {@code presencePeriod}, only when some request has been running longer than {@code presenceAfter}
+ * (quick requests never cost a read). A request's head is not watched here: the {@link ConnectionGate} times it.
  *
  * <p>Firing and disarming exclude each other (both under the guard's lock), and disarming clears an interrupt that
  * arrived after the guarded operation completed, so a late deadline never leaks into the rest of the request.
  *
  * <p>Time is real time: socket deadlines have nothing to do with the policy ticker tests may fake.
  */
-final class ClientWatch implements AutoCloseable {
+final class ClientWatch {
     private static final System.Logger LOG = System.getLogger(ClientWatch.class.getName());
     private static final long NONE = Long.MAX_VALUE;
     private static final ThreadLocal<Guard> CURRENT = new ThreadLocal<>();
@@ -46,34 +41,28 @@ final class ClientWatch implements AutoCloseable {
     private final long presenceAfterNanos;
     private final long presencePeriodNanos;
     private final Set<Guard> guards = ConcurrentHashMap.newKeySet();
-    private final Thread thread;
-    private volatile boolean running = true;
     private long lastTableRead = Long.MIN_VALUE / 2;
 
-    private ClientWatch(Ticker ticker, Optional<TcpTable> tcp, Duration period, Duration presenceAfter,
-                        Duration presencePeriod, boolean threaded) {
+    private ClientWatch(Ticker ticker, Optional<TcpTable> tcp, Duration presenceAfter, Duration presencePeriod) {
         this.ticker = ticker;
         this.tcp = tcp;
         this.presenceAfterNanos = presenceAfter.toNanos();
         this.presencePeriodNanos = presencePeriod.toNanos();
-        this.thread = threaded
-                ? Thread.ofPlatform().daemon().name("hedgerow-client-watch").start(() -> loop(period)) : null;
     }
 
-    /** A watch scanning every 100 ms, with the system's TCP table when there is one. */
-    static ClientWatch start(Ticker ticker) {
+    /** A watch with the system's TCP table when there is one, read for requests running 500 ms or more. */
+    static ClientWatch create(Ticker ticker) {
         Optional<TcpTable> tcp = TcpTable.system();
         if (tcp.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "no readable /proc/net/tcp: a client that leaves before its answer "
                     + "starts is noticed only when the answer is written");
         }
-        return new ClientWatch(ticker, tcp, Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofMillis(250),
-                               true);
+        return new ClientWatch(ticker, tcp, Duration.ofMillis(500), Duration.ofMillis(250));
     }
 
-    /** A watch without a thread: tests call {@link #scan()}. */
+    /** A watch that checks presence at every scan: tests call {@link #scan()}. */
     static ClientWatch manual(Ticker ticker, Optional<TcpTable> tcp) {
-        return new ClientWatch(ticker, tcp, Duration.ZERO, Duration.ZERO, Duration.ZERO, false);
+        return new ClientWatch(ticker, tcp, Duration.ZERO, Duration.ZERO);
     }
 
     /** The guard of the request running on this thread, if it is watched. */
@@ -92,47 +81,6 @@ final class ClientWatch implements AutoCloseable {
         return guard;
     }
 
-    /**
-     * Arms a deadline for the header block of every HTTP/1.1 request: from its request line (read) to the end of
-     * its headers. A client dripping headers is cut after {@code timeout}. (Between requests, Helidon's idle
-     * timeout closes a connection on which no request line arrives.)
-     */
-    Http1ConnectionListener headerDeadline(Duration timeout) {
-        long nanos = timeout.toNanos();
-        return new Http1ConnectionListener() {
-            @Override
-            public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-                Guard lingering = CURRENT.get();
-                if (lingering != null) {
-                    lingering.close();
-                }
-                Guard guard = new Guard(Thread.currentThread(), ticker.read(), NONE, NONE);
-                guard.arm(nanos);
-                guards.add(guard);
-                CURRENT.set(guard);
-            }
-
-            @Override
-            public void headers(ConnectionContext ctx, Headers headers) {
-                Guard guard = CURRENT.get();
-                if (guard != null) {
-                    guard.close();
-                }
-            }
-        };
-    }
-
-    /**
-     * After a request that left its body unread (refused before reading it), Helidon reads the rest of the body
-     * before the next request: that read gets {@code timeout} too, up to the next request line.
-     */
-    void linger(Duration timeout) {
-        Guard guard = new Guard(Thread.currentThread(), ticker.read(), NONE, NONE);
-        guard.arm(timeout.toNanos());
-        guards.add(guard);
-        CURRENT.set(guard);
-    }
-
     /** Guards registered now (for tests and the soak's leak checks). */
     int watching() {
         return guards.size();
@@ -144,7 +92,7 @@ final class ClientWatch implements AutoCloseable {
         List<Guard> presence = new ArrayList<>();
         for (Guard guard : guards) {
             if (guard.thread.getState() == Thread.State.TERMINATED) {
-                // A connection that died mid-headers never reached the headers callback.
+                // Defensive: every guard is closed by its thread, but a thread that died is never waited for.
                 guards.remove(guard);
                 continue;
             }
@@ -179,27 +127,6 @@ final class ClientWatch implements AutoCloseable {
         }
     }
 
-    private void loop(Duration period) {
-        while (running) {
-            try {
-                Thread.sleep(period);
-                scan();
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "client watch scan", e);
-            }
-        }
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-        }
-    }
-
     /** How a streamed answer ended, as written to the client. */
     enum Ending {
         /** Not a stream, or not ended yet. */
@@ -213,7 +140,7 @@ final class ClientWatch implements AutoCloseable {
     }
 
     /**
-     * One watched request (or header block): its thread, deadlines and connection. The phase deadline and the
+     * One watched request (or one read of a body): its thread, deadlines and connection. The phase deadline and the
      * connection are set by the request's own thread; the watch reads them.
      */
     final class Guard implements AutoCloseable {

@@ -4,6 +4,7 @@ import io.hedgerow.config.ClientAccess;
 import io.hedgerow.config.ClientKey;
 import io.hedgerow.config.ServerLimits;
 import io.hedgerow.config.ServerSettings;
+import io.hedgerow.time.Daemon;
 import io.hedgerow.time.Ticker;
 
 import io.helidon.http.HeaderNames;
@@ -14,7 +15,11 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.spi.ServerConnectionSelector;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -48,7 +53,11 @@ public final class FrontDoor implements Filter, AutoCloseable {
     private static final Duration SLACK = Duration.ofSeconds(5);
 
     private final Supplier<ServerSettings> settings;
+    private static final Duration SCAN_PERIOD = Duration.ofMillis(100);
+
     private final ClientWatch watch;
+    private final ConnectionGate gate;
+    private final Daemon daemon;
     private final RateLimiter rateLimiter;
     private final RequestLedger ledger = new RequestLedger();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -59,7 +68,12 @@ public final class FrontDoor implements Filter, AutoCloseable {
     private FrontDoor(Supplier<ServerSettings> settings, ClientWatch watch, Ticker ticker) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.watch = watch;
+        this.gate = new ConnectionGate(() -> this.settings.get().limits(), Ticker.system());
         this.rateLimiter = new RateLimiter(ticker);
+        this.daemon = Daemon.every("hedgerow-client-watch", SCAN_PERIOD, () -> {
+            watch.scan();
+            gate.scan();
+        });
     }
 
     /**
@@ -68,12 +82,35 @@ public final class FrontDoor implements Filter, AutoCloseable {
      * @param ticker time for the rate limits (client socket deadlines always use real time)
      */
     public static FrontDoor create(Supplier<ServerSettings> settings, Ticker ticker) {
-        return new FrontDoor(settings, ClientWatch.start(Ticker.system()), ticker);
+        return new FrontDoor(settings, ClientWatch.create(Ticker.system()), ticker);
     }
 
-    /** Arms the read timeout for each request's header block; add it to the HTTP/1.1 protocol config. */
-    public io.helidon.webserver.http1.Http1ConnectionListener headerTimeout() {
-        return watch.headerDeadline(settings.get().limits().readTimeout());
+    /**
+     * The server's only connection selector: HTTP/1.1 with {@code config}, every connection under the gate from the
+     * moment it is accepted. Build the server with {@code protocolsDiscoverServices(false)} and no other protocol, and
+     * with {@link #maxTcpConnections} as Helidon's own cap.
+     */
+    public ServerConnectionSelector connections(Http1Config.Builder config) {
+        return GatedConnections.http1(config.addReceiveListener(GatedConnections.headListener()).build(), gate);
+    }
+
+    /**
+     * Helidon's hard cap on connections for a router configured with {@code maxConnections}: above it, so that a
+     * newcomer to a full house reaches the gate, which closes an idle connection for it (at the cap, Helidon would
+     * stop accepting and the newcomer would wait in the listen backlog behind silent connections).
+     */
+    public static int maxTcpConnections(int maxConnections) {
+        return maxConnections + Math.max(16, maxConnections / 8);
+    }
+
+    /** The thread that times clients out; readiness reports it when it stops. */
+    public Daemon daemon() {
+        return daemon;
+    }
+
+    /** Client connections open now (admitted by the gate). */
+    public int connections() {
+        return gate.open();
     }
 
     /** How {@code /v1} requests ended so far. */
@@ -113,7 +150,7 @@ public final class FrontDoor implements Filter, AutoCloseable {
 
     @Override
     public void close() {
-        watch.close();
+        daemon.close();
     }
 
     @Override
@@ -127,41 +164,99 @@ public final class FrontDoor implements Filter, AutoCloseable {
         // From the headers: asking the entity now would fix it before the stream filter below is installed.
         boolean body = req.headers().contentLength().orElse(0) > 0
                 || req.headers().contains(HeaderValues.TRANSFER_ENCODING_CHUNKED);
+        boolean clientCloses = asksToClose(req.headers());
+        if (clientCloses) {
+            // Helidon reads only a lower-case "close" as such; the token is case-insensitive (RFC 9110 7.6.1).
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
         try (ClientWatch.Guard guard = watch.open(backstop, limits.writeTimeout())) {
             if (body) {
                 long readNanos = limits.readTimeout().toNanos();
                 req.streamFilter(in -> new GuardedInputStream(in, guard, readNanos));
             }
-            if (!api) {
+            if (api) {
+                serve(chain, req, res, s, guard, chat);
+            } else {
                 chain.proceed();
-                return;
-            }
-            String outcome = "client_gone";
-            try {
-                outcome = enter(chain, req, res, s, guard, chat);
-            } catch (RuntimeException e) {
-                if (guard.firedBecause().isPresent() || ClientGone.isConnectionFailure(e)) {
-                    guard.firedBecause().ifPresent(why -> LOG.log(System.Logger.Level.INFO, "{0} {1} from {2}: "
-                            + "connection closed: {3}", req.prologue().method().text(), path,
-                            req.remotePeer().address(), why));
-                    throw e instanceof CloseConnectionException c ? c
-                            : new CloseConnectionException("the client is gone", e);
-                }
-                outcome = "failed";
-                throw e;
-            } finally {
-                ledger.record(outcome);
-            }
-            if (outcome.equals("client_gone")) {
-                // Nothing more can reach it: close without the response's last bytes.
-                throw new CloseConnectionException("the client is gone: "
-                                                           + guard.firedBecause().orElse("a write failed"));
             }
         }
+        boolean closing = clientCloses || closes(res);
         if (body && !req.content().consumed()) {
-            // A body left unread (refused before reading, or a route that takes none) is read and dropped by
-            // Helidon after the answer, so the client gets to read that answer; that read is bounded too.
-            watch.linger(limits.readTimeout());
+            // A body left unread (refused before it was read, or a route that takes none) is read and dropped here,
+            // within the read timeout, so the client gets to read the answer; one too long or too slow ends the
+            // connection, and is never parsed as a request.
+            closing |= !discard(req, s.maxBodyBytes(), limits.readTimeout());
+        }
+        GatedConnections.current().ifPresent(ConnectionGate.Conn::answered);
+        if (closing) {
+            // The answer has been sent (routing commits it before returning here); Helidon would go on reading.
+            throw new CloseConnectionException("the connection ends with this answer");
+        }
+    }
+
+    /** Serves a {@code /v1} request and counts how it ended; a client found gone ends the connection. */
+    private void serve(FilterChain chain, RoutingRequest req, RoutingResponse res, ServerSettings s,
+                       ClientWatch.Guard guard, boolean chat) {
+        String path = req.path().path();
+        String outcome = "client_gone";
+        try {
+            outcome = enter(chain, req, res, s, guard, chat);
+        } catch (RuntimeException e) {
+            if (guard.firedBecause().isPresent() || ClientGone.isConnectionFailure(e)) {
+                guard.firedBecause().ifPresent(why -> LOG.log(System.Logger.Level.INFO, "{0} {1} from {2}: "
+                        + "connection closed: {3}", req.prologue().method().text(), path,
+                        req.remotePeer().address(), why));
+                throw e instanceof CloseConnectionException c ? c
+                        : new CloseConnectionException("the client is gone", e);
+            }
+            outcome = "failed";
+            throw e;
+        } finally {
+            ledger.record(outcome);
+        }
+        if (outcome.equals("client_gone")) {
+            // Nothing more can reach it: close without the response's last bytes.
+            throw new CloseConnectionException("the client is gone: "
+                                                       + guard.firedBecause().orElse("a write failed"));
+        }
+    }
+
+    /** Whether the request's {@code Connection} header holds the token {@code close}, in any case. */
+    static boolean asksToClose(io.helidon.http.Headers headers) {
+        for (String value : headers.values(HeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                if (token.trim().equalsIgnoreCase("close")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean closes(RoutingResponse res) {
+        return res.headers().first(HeaderNames.CONNECTION).map(v -> v.toLowerCase(Locale.ROOT).contains("close"))
+                .orElse(false);
+    }
+
+    /**
+     * Reads and drops what is left of a request's body: at most {@code limit} bytes, within {@code timeout}. True when
+     * the body ended within both; false when it is longer, slower or badly framed (the connection must then close).
+     */
+    private boolean discard(RoutingRequest req, long limit, Duration timeout) {
+        try (ClientWatch.Guard guard = watch.open(timeout, timeout);
+             InputStream in = req.content().inputStream()) {
+            byte[] buffer = new byte[8192];
+            long left = limit;
+            while (left >= 0) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    return guard.firedBecause().isEmpty();
+                }
+                left -= n;
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -10,7 +10,8 @@ import java.io.InputStream;
  * A request body read under the read timeout: the whole body must arrive within it, counted from the first read,
  * else the request's guard interrupts the read (which closes the connection). A read that fails because the
  * client left or was cut (the body ends early, the socket closed) ends the exchange quietly: there is nobody left
- * to send a 400 to, and it is no server error.
+ * to send a 400 to, and it is no server error. A read that fails on the body's framing is a
+ * {@link BadFramingException}.
  */
 final class GuardedInputStream extends FilterInputStream {
     private final ClientWatch.Guard guard;
@@ -54,13 +55,16 @@ final class GuardedInputStream extends FilterInputStream {
         return n;
     }
 
-    /** A read failure: the client's departure (or our cut) closes the connection; anything else is rethrown. */
+    /**
+     * A read failure: the client's departure (or our cut) closes the connection; anything else is the body's framing
+     * (Helidon's chunk parser fails with the offending bytes in its message, which is dropped here).
+     */
     private RuntimeException gone(RuntimeException e) {
         finish();
         if (guard.firedBecause().isPresent() || ClientGone.isConnectionFailure(e)) {
             return new CloseConnectionException("the request body did not arrive", e);
         }
-        return e;
+        return new BadFramingException();
     }
 
     @Override

@@ -37,7 +37,18 @@ public final class TransportErrors implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
                                     ServerResponseHeaders responseHeaders, String message) {
-        int status = defaultStatus.code();
+        Status shown = defaultStatus;
+        String said = message;
+        if (defaultStatus.code() == 501) {
+            // Helidon's answer to a Transfer-Encoding other than chunked ("gzip, chunked"): a request we refuse.
+            shown = Status.BAD_REQUEST_400;
+            said = "Transfer-Encoding other than chunked is not supported";
+        } else if (defaultStatus.code() == 500 && request.method().isEmpty()) {
+            // No request line could be parsed (a method with non-ASCII bytes, say): the client's error, not ours.
+            shown = Status.BAD_REQUEST_400;
+            said = "The request line could not be parsed";
+        }
+        int status = shown.code();
         String code = switch (status) {
             case 413 -> "request_too_large";
             case 431 -> "headers_too_large";
@@ -49,7 +60,7 @@ public final class TransportErrors implements DirectHandler {
         String text = switch (status) {
             case 413 -> "The request body exceeds the limit of " + maxBodyBytes + " bytes";
             case 505 -> "HTTP/1.0 is not supported: send HTTP/1.1";
-            default -> message == null || message.isBlank() ? defaultStatus.reasonPhrase() : message;
+            default -> said == null || said.isBlank() ? shown.reasonPhrase() : said;
         };
         ApiException error = new ApiException(status, type, code, text);
         byte[] body;
@@ -60,7 +71,7 @@ public final class TransportErrors implements DirectHandler {
         }
         responseHeaders.set(HeaderNames.CONTENT_TYPE, "application/json");
         return TransportResponse.builder()
-                .status(defaultStatus)
+                .status(shown)
                 .headers(responseHeaders)
                 .entity(body)
                 .keepAlive(eventType.keepAlive())

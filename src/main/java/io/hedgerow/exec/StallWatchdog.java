@@ -2,23 +2,24 @@ package io.hedgerow.exec;
 
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
+import io.hedgerow.time.Daemon;
 import io.hedgerow.time.Ticker;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Enforces attempt time limits (first token, idle, total) by scanning the attempts in flight every
- * {@code period} and aborting the overdue ones with a {@code TIMEOUT}. One daemon thread for the whole router
+ * {@code period} and aborting the overdue ones with a {@code TIMEOUT}. One {@link Daemon} thread for the whole router
  * keeps the per-event cost to one volatile write ({@link Attempt#touch()}), instead of a timer per read.
  * Precision is one period. {@link #scan()} is the whole algorithm and tests call it with a fake ticker.
  */
 public final class StallWatchdog implements AutoCloseable {
     private final Set<Attempt> watched = ConcurrentHashMap.newKeySet();
     private final Ticker ticker;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final Optional<Daemon> daemon;
     private volatile Failure stopped;
 
     /** A watchdog that scans on its own daemon thread every {@code period}. */
@@ -33,11 +34,13 @@ public final class StallWatchdog implements AutoCloseable {
 
     private StallWatchdog(Ticker ticker, Duration period, boolean threaded) {
         this.ticker = ticker;
-        if (threaded) {
-            this.thread = Thread.ofPlatform().daemon().name("hedgerow-watchdog").start(() -> loop(period));
-        } else {
-            this.thread = null;
-        }
+        // A failure in one check must not stop time limits for everyone else: the daemon survives it.
+        this.daemon = threaded ? Optional.of(Daemon.every("hedgerow-watchdog", period, this::scan)) : Optional.empty();
+    }
+
+    /** The scanning thread (none for a manual watchdog); readiness reports it when it stops. */
+    public Optional<Daemon> daemon() {
+        return daemon;
     }
 
     void watch(Attempt attempt) {
@@ -82,25 +85,8 @@ public final class StallWatchdog implements AutoCloseable {
         }
     }
 
-    private void loop(Duration period) {
-        while (running) {
-            try {
-                Thread.sleep(period);
-                scan();
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                // A bug in one check must not stop time limits for everyone else.
-                System.getLogger(StallWatchdog.class.getName()).log(System.Logger.Level.WARNING, "watchdog scan", e);
-            }
-        }
-    }
-
     @Override
     public void close() {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-        }
+        daemon.ifPresent(Daemon::close);
     }
 }

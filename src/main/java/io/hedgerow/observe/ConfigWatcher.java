@@ -1,5 +1,7 @@
 package io.hedgerow.observe;
 
+import io.hedgerow.time.Daemon;
+
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -23,7 +25,7 @@ import java.util.function.Consumer;
  * different content triggers a reload. A file that is being written when read reloads as invalid (the old config
  * stays) and reloads again when the writer's last event arrives.
  *
- * <p>Runs on one daemon thread; {@link #close()} stops it.
+ * <p>Runs on one {@link Daemon} thread; {@link #close()} stops it.
  */
 public final class ConfigWatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ConfigWatcher.class.getName());
@@ -32,7 +34,7 @@ public final class ConfigWatcher implements AutoCloseable {
     private final Duration quiet;
     private final Consumer<String> reload;
     private final WatchService watcher;
-    private final Thread thread;
+    private volatile Daemon daemon;
     private volatile byte[] lastDigest;
 
     private ConfigWatcher(Path file, Duration quiet, Consumer<String> reload) throws IOException {
@@ -44,7 +46,6 @@ public final class ConfigWatcher implements AutoCloseable {
         Path dir = this.file.getParent();
         dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
                      StandardWatchEventKinds.ENTRY_DELETE);
-        this.thread = Thread.ofPlatform().daemon().name("hedgerow-config-watch").unstarted(this::run);
     }
 
     /**
@@ -56,7 +57,7 @@ public final class ConfigWatcher implements AutoCloseable {
      */
     public static ConfigWatcher start(Path file, Duration quiet, Consumer<String> reload) throws IOException {
         ConfigWatcher w = new ConfigWatcher(file, quiet, reload);
-        w.thread.start();
+        w.daemon = Daemon.loop("hedgerow-config-watch", w::turn);
         return w;
     }
 
@@ -65,25 +66,29 @@ public final class ConfigWatcher implements AutoCloseable {
         lastDigest = digest(file);
     }
 
-    private void run() {
+    /** The watching thread; readiness reports it when it stops. */
+    public Daemon daemon() {
+        return daemon;
+    }
+
+    /** Waits for the directory's next events, lets them settle, and reloads when the file changed. */
+    private void turn() throws InterruptedException {
         try {
+            WatchKey key = watcher.take();
+            boolean relevant = drain(key);
+            // Debounce: keep absorbing events until the directory has been quiet for a while.
             while (true) {
-                WatchKey key = watcher.take();
-                boolean relevant = drain(key);
-                // Debounce: keep absorbing events until the directory has been quiet for a while.
-                while (true) {
-                    WatchKey more = watcher.poll(quiet.toNanos(), TimeUnit.NANOSECONDS);
-                    if (more == null) {
-                        break;
-                    }
-                    relevant |= drain(more);
+                WatchKey more = watcher.poll(quiet.toNanos(), TimeUnit.NANOSECONDS);
+                if (more == null) {
+                    break;
                 }
-                if (relevant) {
-                    check();
-                }
+                relevant |= drain(more);
             }
-        } catch (InterruptedException | ClosedWatchServiceException e) {
-            // closed
+            if (relevant) {
+                check();
+            }
+        } catch (ClosedWatchServiceException e) {
+            throw new InterruptedException("closed");
         }
     }
 
@@ -126,11 +131,14 @@ public final class ConfigWatcher implements AutoCloseable {
 
     @Override
     public void close() {
+        Daemon d = daemon;
+        if (d != null) {
+            d.close();
+        }
         try {
             watcher.close();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing the config watcher", e);
         }
-        thread.interrupt();
     }
 }

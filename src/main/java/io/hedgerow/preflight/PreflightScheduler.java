@@ -5,6 +5,7 @@ import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.PreflightSettings;
 import io.hedgerow.health.KeyHealth;
 import io.hedgerow.provider.ProviderClient;
+import io.hedgerow.time.Daemon;
 import io.hedgerow.time.Ticker;
 
 import java.time.Clock;
@@ -42,7 +43,7 @@ import java.util.function.Supplier;
  * Rounds never overlap.
  *
  * <h2>Threads and time</h2>
- * One virtual thread runs the start-up round, then waits until the next target is due (or a reload, see
+ * One {@link Daemon} thread runs the start-up round, then waits until the next target is due (or a reload, see
  * {@link #reloaded}), runs a round, and waits again. When it is due is ticker time; the waiting is real time (with the
  * system ticker they agree; tests with a fake ticker call {@link #runDue} themselves). Checks run on virtual threads
  * of their own, bounded by {@code timeout}.
@@ -80,7 +81,8 @@ public final class PreflightScheduler implements AutoCloseable {
     private int roundsEnded;
     private volatile Optional<Round> lastRound = Optional.empty();
     private volatile boolean closed;
-    private volatile Thread loop;
+    private volatile Daemon loop;
+    private String trigger = "startup";
 
     /**
      * @param fleet    the current fleet, read at the start of each round
@@ -100,7 +102,7 @@ public final class PreflightScheduler implements AutoCloseable {
 
     /** Starts the background loop: the start-up round at once, then a round whenever a target is due. */
     public void start() {
-        loop = Thread.ofVirtual().name("hedgerow-preflight").start(this::loop);
+        loop = Daemon.loop("hedgerow-preflight", this::turn);
     }
 
     /** Wakes the loop after a reload: targets the new config changed or added are checked at once. */
@@ -189,9 +191,9 @@ public final class PreflightScheduler implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        Thread thread = loop;
-        if (thread != null) {
-            thread.interrupt();
+        Daemon daemon = loop;
+        if (daemon != null) {
+            daemon.close();
         }
     }
 
@@ -222,20 +224,22 @@ public final class PreflightScheduler implements AutoCloseable {
         }
     }
 
-    private void loop() {
-        String trigger = "startup";
-        while (!closed) {
-            try {
-                runDue(trigger);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "a live check round failed", e);
-            }
-            try {
-                trigger = awaitNext();
-            } catch (InterruptedException e) {
-                return; // closed
-            }
+    /** One turn of the loop: a round of what is due, then the wait for the next (only the loop's thread calls it). */
+    private void turn() throws InterruptedException {
+        if (closed) {
+            throw new InterruptedException("closed");
         }
+        try {
+            runDue(trigger);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "a live check round failed", e);
+        }
+        trigger = awaitNext();
+    }
+
+    /** The loop's thread, once started; readiness reports it when it stops. */
+    public Optional<Daemon> daemon() {
+        return Optional.ofNullable(loop);
     }
 
     /** Waits until the next target is due, or a reload; returns the trigger of the next round. */

@@ -88,14 +88,70 @@ public final class RawSocket implements AutoCloseable {
 
     /** Reads one response: status line, headers, and a body by Content-Length or chunked (or to the end). */
     public Response read() {
+        return read(in);
+    }
+
+    /**
+     * Everything the router sends until it closes the connection (end of stream or reset) or {@code timeout} passes,
+     * parsed as responses: what a client that sent several requests at once would see. Bytes that do not parse as a
+     * response are kept in {@link Transcript#raw}.
+     */
+    public Transcript readUntilClosed(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        boolean closed = false;
         try {
-            String status = line();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+                int n;
+                try {
+                    n = in.read(buffer);
+                } catch (SocketTimeoutException e) {
+                    break;
+                }
+                if (n < 0) {
+                    closed = true;
+                    break;
+                }
+                all.write(buffer, 0, n);
+            }
+        } catch (SocketException e) {
+            closed = true; // reset
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] bytes = all.toByteArray();
+        java.util.List<Response> responses = new java.util.ArrayList<>();
+        InputStream replay = new java.io.ByteArrayInputStream(bytes);
+        while (true) {
+            try {
+                replay.mark(Integer.MAX_VALUE);
+                if (replay.read() < 0) {
+                    break;
+                }
+                replay.reset();
+                responses.add(read(replay));
+            } catch (RuntimeException | IOException e) {
+                break;
+            }
+        }
+        return new Transcript(java.util.List.copyOf(responses), closed, new String(bytes, StandardCharsets.UTF_8));
+    }
+
+    private static Response read(InputStream in) {
+        try {
+            String status = line(in);
             if (status == null) {
                 throw new IOException("connection closed before a response");
             }
             Map<String, String> headers = new LinkedHashMap<>();
             String header;
-            while ((header = line()) != null && !header.isEmpty()) {
+            while ((header = line(in)) != null && !header.isEmpty()) {
                 int colon = header.indexOf(':');
                 headers.put(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim());
             }
@@ -104,17 +160,17 @@ public final class RawSocket implements AutoCloseable {
                 body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
             } else if ("chunked".equalsIgnoreCase(headers.getOrDefault("transfer-encoding", ""))) {
                 while (true) {
-                    String size = line();
+                    String size = line(in);
                     if (size == null) {
                         break;
                     }
                     int n = Integer.parseInt(size.split(";")[0].trim(), 16);
                     if (n == 0) {
-                        line();
+                        line(in);
                         break;
                     }
                     body.write(in.readNBytes(n));
-                    line();
+                    line(in);
                 }
             } else {
                 body.write(in.readAllBytes());
@@ -169,6 +225,10 @@ public final class RawSocket implements AutoCloseable {
     }
 
     private String line() throws IOException {
+        return line(in);
+    }
+
+    private static String line(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         int b;
         while ((b = in.read()) >= 0) {
@@ -197,6 +257,17 @@ public final class RawSocket implements AutoCloseable {
     @Override
     public void close() {
         close(false);
+    }
+
+    /**
+     * What came back on a connection: every response parsed, in order, whether the router closed the connection, and
+     * the bytes as received.
+     */
+    public record Transcript(java.util.List<Response> responses, boolean closed, String raw) {
+        /** The statuses of the responses, in order. */
+        public java.util.List<Integer> statuses() {
+            return responses.stream().map(Response::status).toList();
+        }
     }
 
     /** A response as read: the status line, headers by lower-case name, and the body as text. */

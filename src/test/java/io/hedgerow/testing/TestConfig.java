@@ -89,6 +89,7 @@ public final class TestConfig {
         // Tests stop their router after each test: requests left in flight end after 2 s, not the default 20 s.
         private ServerLimits limits = ServerLimits.DEFAULTS.withDrainTimeout(Duration.ofSeconds(2));
         private ClientAccess access = ClientAccess.OPEN_ON_LOOPBACK;
+        private Optional<ApiKey> adminKey = Optional.empty();
         // Tests of translation and plain fallback want one attempt per candidate and no hedging, so that
         // what each upstream sees is exactly what the test scripted. Policy tests opt in.
         private FailoverSettings failover = new FailoverSettings(
@@ -145,6 +146,12 @@ public final class TestConfig {
         /** Client keys. */
         public Builder access(ClientAccess value) {
             this.access = value;
+            return this;
+        }
+
+        /** The admin key ({@code POST /admin/reload}). */
+        public Builder adminKey(String value) {
+            this.adminKey = Optional.of(ApiKey.of("admin", value));
             return this;
         }
 
@@ -217,7 +224,7 @@ public final class TestConfig {
 
         /** The config, for a router on a free port of 127.0.0.1. */
         public HedgerowConfig build() {
-            ServerSettings server = new ServerSettings("127.0.0.1", 0, maxBodyBytes, requestTimeout)
+            ServerSettings server = new ServerSettings("127.0.0.1", 0, maxBodyBytes, requestTimeout, adminKey)
                     .withLimits(limits).withAccess(access);
             return new HedgerowConfig(server, providers, routes, failover, hedging,
                                       ObserveSettings.DEFAULTS.withPreflight(preflight));

@@ -1,0 +1,304 @@
+package io.hedgerow.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hedgerow.HedgerowServer;
+import io.hedgerow.config.ClientAccess;
+import io.hedgerow.config.ClientKey;
+import io.hedgerow.config.ServerLimits;
+import io.hedgerow.fakes.FakeOpenAi;
+import io.hedgerow.testing.LogCapture;
+import io.hedgerow.testing.RawClient;
+import io.hedgerow.testing.RawSocket;
+import io.hedgerow.testing.TestConfig;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * A client that speaks broken or hostile HTTP/1.1 on a raw socket, against a router with client keys and an admin
+ * key: each request gets exactly one answer (or a clean close), an answer that ends the connection really ends it,
+ * bytes that were a refused request's body are never read as a request, framing the router cannot trust is a 400
+ * in the OpenAI error shape on a closed connection, nothing reaches the upstream, and no client bytes reach the log.
+ * {@link RouterCheckup} then proves the router still serves and still polices its clients.
+ */
+class HostileClientEndToEndTest {
+    static final String KEY = "hr-hostile-0123456789abcdef";
+    static final String ADMIN = "hr-admin-0123456789abcdef";
+    static final String MARK = "SMUGGLED-7f3a";
+    static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"" + MARK + "\"}]}";
+    static final long MAX_BODY = 64 * 1024;
+    static final ServerLimits LIMITS = new ServerLimits(8, 64, 8192, Duration.ofMillis(800), Duration.ofMillis(800),
+                                                        Duration.ofSeconds(3), Duration.ofSeconds(2));
+    private static final Duration ANSWERED = Duration.ofSeconds(4);
+
+    private static FakeOpenAi upstream;
+    private HedgerowServer router;
+
+    @BeforeAll
+    static void startUpstream() {
+        upstream = FakeOpenAi.start();
+    }
+
+    @AfterAll
+    static void stopUpstream() {
+        upstream.close();
+    }
+
+    @BeforeEach
+    void start() {
+        upstream.reset();
+        router = HedgerowServer.start(config());
+    }
+
+    static io.hedgerow.config.HedgerowConfig config() {
+        return TestConfig.builder()
+                .limits(LIMITS)
+                .maxBodyBytes(MAX_BODY)
+                .access(new ClientAccess(List.of(new ClientKey("hostile", ClientKeys.hash(KEY), Optional.empty())),
+                                         false))
+                .adminKey(ADMIN)
+                .openAi("up", upstream.baseUrl(), p -> p.total(Duration.ofSeconds(2)).idle(Duration.ofSeconds(1)))
+                .route("chat", "up/m1")
+                .build();
+    }
+
+    @AfterEach
+    void stop() {
+        router.close();
+    }
+
+    /** A chat request with a valid key: what a smuggler would like the router to run. */
+    static String smuggledChat() {
+        return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY + "\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + CHAT.length() + "\r\n\r\n" + CHAT;
+    }
+
+    /** An admin reload with the admin key. */
+    static String smuggledReload() {
+        return "POST /admin/reload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ADMIN + "\r\n"
+                + "Content-Length: 0\r\n\r\n";
+    }
+
+    private RawSocket.Transcript exchange(String bytes) {
+        try (RawSocket socket = RawSocket.connect(router.port())) {
+            socket.send(bytes.getBytes(StandardCharsets.ISO_8859_1));
+            return socket.readUntilClosed(ANSWERED);
+        }
+    }
+
+    private static void assertOneAnswerThenClosed(RawSocket.Transcript t, int status) {
+        assertThat(t.raw(), t.statuses(), is(List.of(status)));
+        assertThat("the router closed the connection:\n" + t.raw(), t.closed(), is(true));
+        JsonNode error = RawClient.json(t.responses().getFirst().body()).path("error");
+        assertThat(t.raw(), error.path("type").isTextual() && error.path("code").isTextual()
+                && error.path("message").isTextual(), is(true));
+    }
+
+    // ---- 1. a refused request's body is never read as the next request
+
+    @ParameterizedTest
+    @ValueSource(strings = {"close", "Close", "CLOSE", "keep-alive, close"})
+    void aRefusalWithoutAKeyClosesAndNeverRunsItsBody(String connection) {
+        String body = smuggledReload() + smuggledChat();
+        RawSocket.Transcript t = exchange("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: " + connection
+                                                  + "\r\nContent-Type: application/json\r\nContent-Length: "
+                                                  + body.length() + "\r\n\r\n" + body);
+
+        assertOneAnswerThenClosed(t, 401);
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"close", "Close"})
+    void aRefusedContentTypeClosesAndNeverRunsItsBody(String connection) {
+        String body = smuggledChat();
+        RawSocket.Transcript t = exchange("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                                                  + KEY + "\r\nConnection: " + connection
+                                                  + "\r\nContent-Type: text/plain\r\nContent-Length: "
+                                                  + body.length() + "\r\n\r\n" + body);
+
+        assertOneAnswerThenClosed(t, 415);
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"close", "keep-alive"})
+    void aBodyOverTheLimitIsRefusedAndTheConnectionClosedWhateverTheClientAsked(String connection) {
+        // Declared over max-body-size: the rest of what arrives is never read as a request.
+        RawSocket.Transcript t = exchange("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                                                  + KEY + "\r\nConnection: " + connection
+                                                  + "\r\nContent-Type: application/json\r\nContent-Length: "
+                                                  + (MAX_BODY + 1) + "\r\n\r\n" + smuggledChat());
+
+        assertOneAnswerThenClosed(t, 413);
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    @Test
+    void aRefusalOnAKeptAliveConnectionSkipsItsBodyAndServesTheNextRequest() {
+        String body = smuggledChat();
+        try (RawSocket socket = RawSocket.connect(router.port())) {
+            socket.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                + "Content-Length: " + body.length() + "\r\n\r\n" + body
+                                + "GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                                + "\r\nConnection: close\r\n\r\n");
+            RawSocket.Transcript t = socket.readUntilClosed(ANSWERED);
+
+            assertThat(t.raw(), t.statuses(), is(List.of(401, 200)));
+            assertThat(t.closed(), is(true));
+        }
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    @Test
+    void connectionCloseOnAnAnsweredRequestEndsTheConnectionAtOnce() {
+        upstream.otherwise(FakeOpenAi.Reply.text("fine"));
+        try (RawSocket socket = RawSocket.connect(router.port())) {
+            socket.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                                + "\r\nConnection: Close\r\nContent-Type: application/json\r\nContent-Length: "
+                                + CHAT.length() + "\r\n\r\n" + CHAT + "GET /v1/models HTTP/1.1\r\nHost: x\r\n"
+                                + "Authorization: Bearer " + KEY + "\r\n\r\n");
+            long started = System.nanoTime();
+            RawSocket.Transcript t = socket.readUntilClosed(ANSWERED);
+
+            assertThat(t.raw(), t.statuses(), is(List.of(200)));
+            assertThat(t.closed(), is(true));
+            assertThat((System.nanoTime() - started) / 1_000_000 < 2_000, is(true));
+        }
+        assertThat(upstream.requestCount(), is(1));
+    }
+
+    @Test
+    void anUnknownPathWithConnectionCloseIsAnsweredOnceAndClosed() {
+        RawSocket.Transcript t = exchange("POST /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                                  + "Content-Length: " + smuggledChat().length() + "\r\n\r\n"
+                                                  + smuggledChat());
+
+        assertThat(t.raw(), t.statuses(), is(List.of(404)));
+        assertThat(t.closed(), is(true));
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    // ---- 2. ambiguous framing: refused, closed, never a second request from the same bytes
+
+    @Test
+    void contentLengthWithTransferEncodingIsRefused() {
+        String chunk = Integer.toHexString(smuggledChat().length()) + "\r\n" + smuggledChat() + "\r\n0\r\n\r\n";
+        assertOneAnswerThenClosed(exchange(head("Content-Length: 4\r\nTransfer-Encoding: chunked\r\n") + chunk), 400);
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    @Test
+    void conflictingContentLengthsAreRefused() {
+        assertOneAnswerThenClosed(exchange(head("Content-Length: 0\r\nContent-Length: " + smuggledChat().length()
+                                                        + "\r\n") + smuggledChat()), 400);
+        assertOneAnswerThenClosed(exchange(head("Content-Length: 0, " + smuggledChat().length() + "\r\n")
+                                                   + smuggledChat()), 400);
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"xchunked", "gzip, chunked", "chunked, identity", "identity", "chunked\r\nTransfer-Encoding: chunked",
+                            "chunked;q=1"})
+    void oddTransferEncodingsAreRefused(String encoding) {
+        String chunk = Integer.toHexString(smuggledChat().length()) + "\r\n" + smuggledChat() + "\r\n0\r\n\r\n";
+        assertOneAnswerThenClosed(exchange(head("Transfer-Encoding: " + encoding + "\r\n") + chunk), 400);
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    // ---- 5. framing errors: a 400 in our shape, a closed connection, nothing of the body in the log
+
+    @ParameterizedTest
+    @ValueSource(strings = {"zz", "ffffffffffffffffff", "-1", "45;foo=bar", "5", "  "})
+    void aBadChunkIsA400AndNothingOfTheBodyIsLogged(String size) {
+        String chunkSize = size.equals("45;foo=bar") ? Integer.toHexString(CHAT.length()) + ";foo=bar" : size;
+        try (LogCapture logs = LogCapture.start()) {
+            RawSocket.Transcript t = exchange(head("Transfer-Encoding: chunked\r\n") + chunkSize + "\r\n" + CHAT
+                                                      + "\r\n0\r\n\r\n" + smuggledChat());
+
+            assertOneAnswerThenClosed(t, 400);
+            assertThat(logs.containing(MARK), is(empty()));
+            assertThat(logs.containing("SEVERE"), is(empty()));
+        }
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "-100", "+10", "0x10", "1 0", "", "99999999999999999999999"})
+    void aBadContentLengthIsA400(String length) {
+        try (LogCapture logs = LogCapture.start()) {
+            RawSocket.Transcript t = exchange(head("Content-Length: " + length + "\r\n") + CHAT + smuggledChat());
+
+            assertOneAnswerThenClosed(t, 400);
+            assertThat(logs.containing(MARK), is(empty()));
+        }
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    @Test
+    void aChunkedBodyThatEndsWithoutItsLastChunkIsNeitherServedNorLogged() {
+        try (LogCapture logs = LogCapture.start(); RawSocket socket = RawSocket.connect(router.port())) {
+            socket.send(head("Transfer-Encoding: chunked\r\n") + Integer.toHexString(CHAT.length()) + "\r\n" + CHAT
+                                + "\r\n");
+            // ... and nothing more: the read timeout ends it, with no answer or one 400.
+            RawSocket.Transcript t = socket.readUntilClosed(ANSWERED);
+
+            assertThat(t.raw(), t.closed(), is(true));
+            assertThat(t.raw(), t.statuses().stream().allMatch(s -> s == 400) && t.statuses().size() <= 1, is(true));
+            assertThat(logs.containing(MARK), is(empty()));
+        }
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    // ---- already covered elsewhere, kept here so the suite is the whole list
+
+    @Test
+    void malformedHeadsAreRefusedOnceAndClosed() {
+        for (String bad : List.of(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n  folded\r\n\r\nabcd",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length : 4\r\n\r\nabcd",
+                "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Length: 4\r\n\r\nabcd",
+                "POST /v1/chat/completions HTTP/1.0\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd",
+                "POST /v1/chat/completions\r\nHost: x\r\n\r\n",
+                "P\u00d8ST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\r\n")) {
+            RawSocket.Transcript t = exchange(bad);
+            assertThat(bad + "\n->\n" + t.raw(), t.closed(), is(true));
+            assertThat(bad + "\n->\n" + t.raw(), t.statuses().size() <= 1
+                    && t.statuses().stream().allMatch(s -> s == 400 || s == 505), is(true));
+        }
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    @Test
+    void afterEveryKindOfAbuseTheRouterStillServesAndPolicesItsClients() throws Exception {
+        aRefusalWithoutAKeyClosesAndNeverRunsItsBody("close");
+        contentLengthWithTransferEncodingIsRefused();
+        aBadChunkIsA400AndNothingOfTheBodyIsLogged("45;foo=bar");
+        aBadContentLengthIsA400("-1");
+        malformedHeadsAreRefusedOnceAndClosed();
+
+        new RouterCheckup(router, upstream, Map.of("Authorization", "Bearer " + KEY), LIMITS).run();
+    }
+
+    /** A POST head to the chat endpoint with a valid key and these extra header lines. */
+    private static String head(String extra) {
+        return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY + "\r\n"
+                + "Content-Type: application/json\r\n" + extra + "\r\n";
+    }
+}
