@@ -345,7 +345,7 @@ public final class HedgerowServer implements AutoCloseable {
                     .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                     .addFeature(ObserveFeature.builder()
                                         .addObserver(HealthObserver.builder().details(true)
-                                                             .addCheck(new Readiness(current::get))
+                                                             .addCheck(Readiness.create(current::get, telemetry))
                                                              .addCheck(new ThreadsCheck(() -> daemons(
                                                                      door, watchdog, finalWatcher, preflight)))
                                                              .build())

@@ -380,7 +380,7 @@ public final class ChatCompletionsService implements HttpService {
         served.fallbackReason().ifPresent(reason -> res.header("x-hedgerow-fallback-reason", reason));
         res.header("x-hedgerow-hedged", String.valueOf(served.hedged()));
         // Which attempt won: its number among the calls made, and why it was started (primary, retry, hedge...).
-        res.header("x-hedgerow-winner", served.winnerNumber() + " " + served.winner().role().wireName());
+        res.header("x-hedgerow-winner", served.winnerSummary());
     }
 
     static void sendError(ServerResponse res, ApiException e) {

@@ -1,21 +1,34 @@
 package io.hedgerow.observe;
 
+import io.hedgerow.preflight.Round;
+
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 
+import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Readiness ({@code GET /observe/health/ready}): up when every route has at least one candidate that could be
- * tried now, one whose breaker is not open and whose keys are not all cooling down. Each route is a detail:
- * {@code ok}, or why none of its candidates can be tried.
+ * Readiness ({@code GET /observe/health/ready}, and {@code /observe/health}): up while every route can serve, as
+ * {@link RouteVerdict} judges it (some rung whose breaker is not open, whose keys are not all cooling down, and that
+ * its live checks do not rule out). Each route is a detail that says what is true, not just whether it is up:
+ * {@code ok}; {@code degraded: serving on rung 2 (p2/m2); rung 1 p1/m1: breaker open, retry in 4m12s}; or
+ * {@code cannot serve: ...} with every rung and why.
  */
 public final class Readiness implements HealthCheck {
     private final Supplier<Generation> current;
+    private final Supplier<Optional<Round>> preflight;
 
-    public Readiness(Supplier<Generation> current) {
-        this.current = current;
+    Readiness(Supplier<Generation> current, Supplier<Optional<Round>> preflight) {
+        this.current = Objects.requireNonNull(current, "current");
+        this.preflight = Objects.requireNonNull(preflight, "preflight");
+    }
+
+    /** Readiness of the router whose generations {@code current} gives, with the live checks {@code telemetry} saw. */
+    public static Readiness create(Supplier<Generation> current, Telemetry telemetry) {
+        return new Readiness(current, telemetry::lastPreflight);
     }
 
     @Override
@@ -30,15 +43,13 @@ public final class Readiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        Generation g = current.get();
         HealthCheckResponse.Builder response = HealthCheckResponse.builder();
         boolean up = true;
-        for (String route : g.engine().router().routes().keySet()) {
-            var candidates = StatusReport.candidates(g, route);
-            boolean routeUp = candidates.stream().anyMatch(StatusReport.CandidateView::available);
-            up &= routeUp;
-            response.detail(route, routeUp ? "ok" : "no candidate can be tried: " + String.join("; ", candidates
-                    .stream().map(c -> c.label() + " " + c.why()).toList()));
+        for (RouteVerdict verdict : RouteVerdict.judge(current.get(), preflight.get())) {
+            up &= verdict.serving().isPresent();
+            String summary = verdict.summary();
+            response.detail(verdict.route(), verdict.state().equals(RouteVerdict.DEGRADED) ? "degraded: " + summary
+                    : summary);
         }
         return response.status(up).build();
     }

@@ -116,13 +116,17 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
                             .forEach(a -> beat.add(a.candidate().label()));
                     e.put("attempts", served.attemptsSummary());
                 });
-            } else if (served.fallbackReason().isPresent()) {
-                String from = served.attempts().isEmpty() ? winner
-                        : served.attempts().getFirst().candidate().label();
+            } else if (served.fallbackReason().isPresent() && served.failedOver()) {
+                String from = served.attempts().getFirst().candidate().label();
                 events.emit("failover", Optional.of(context.requestId), e -> e
                         .put("route", context.route).put("from", from).put("to", winner)
                         .put("role", role.wireName()).put("reason", served.fallbackReason().get())
                         .put("attempts", served.attemptsSummary()));
+            } else if (served.fallbackReason().isPresent()) {
+                // The same candidate answered after a retry: not a failover.
+                events.emit("retried", Optional.of(context.requestId), e -> e
+                        .put("route", context.route).put("candidate", winner)
+                        .put("reason", served.fallbackReason().get()).put("attempts", served.attemptsSummary()));
             }
         }
 

@@ -134,7 +134,7 @@ class StatusEndToEndTest {
 
         HttpResponse<String> ready = readiness();
         assertThat(ready.statusCode(), is(503));
-        assertThat(ready.body(), allOf(containsString("DOWN"), containsString("no candidate can be tried")));
+        assertThat(ready.body(), allOf(containsString("DOWN"), containsString("\"chat\":\"cannot serve: rung 1 p1/m1: breaker open, retry in 5m; rung 2 p2/m2: every key cooling down")));
 
         // 41 seconds on, the key is back: the route is ready again, though p1's breaker is still open.
         now.addAndGet(Duration.ofSeconds(41).toNanos());
