@@ -33,6 +33,10 @@ import io.hedgerow.preflight.PreflightScheduler;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderClients;
 import io.hedgerow.route.Router;
+import io.hedgerow.config.ConfigHash;
+import io.hedgerow.state.HealthSync;
+import io.hedgerow.state.StateStore;
+import io.hedgerow.state.StateStores;
 import io.hedgerow.time.Daemon;
 import io.hedgerow.time.Ticker;
 
@@ -85,12 +89,13 @@ public final class HedgerowServer implements AutoCloseable {
     private final FrontDoor door;
     private final PreflightScheduler preflight;
     private final GenerationLeases leases;
+    private final StateStore store;
     private final AtomicBoolean closed = new AtomicBoolean();
     private static final long PAYLOAD_BACKSTOP = 64L * 1024 * 1024;
 
     private HedgerowServer(WebServer server, StallWatchdog watchdog, AtomicReference<Generation> current,
                            Telemetry telemetry, Optional<ConfigReloader> reloader, Optional<ConfigWatcher> watcher,
-                           FrontDoor door, PreflightScheduler preflight, GenerationLeases leases) {
+                           FrontDoor door, PreflightScheduler preflight, GenerationLeases leases, StateStore store) {
         this.server = server;
         this.watchdog = watchdog;
         this.current = current;
@@ -100,6 +105,7 @@ public final class HedgerowServer implements AutoCloseable {
         this.door = door;
         this.preflight = preflight;
         this.leases = leases;
+        this.store = store;
     }
 
     /** Starts a router on the configured host and port (port 0 picks a free one). */
@@ -173,6 +179,11 @@ public final class HedgerowServer implements AutoCloseable {
         return preflight;
     }
 
+    /** Where health state is saved and shared ({@code state:}). */
+    public StateStore state() {
+        return store;
+    }
+
     /** Drains for the configured {@code server.drain-timeout}, then stops (what SIGTERM does). */
     @Override
     public void close() {
@@ -219,6 +230,8 @@ public final class HedgerowServer implements AutoCloseable {
             door.close();
             // After the drain: a request still running keeps its generation's clients until it ends.
             leases.close();
+            // Last: what the drain taught (a cooldown from a request that ended late) is saved too.
+            store.close();
             telemetry.metrics().close();
             telemetry.events().close();
             LOG.log(System.Logger.Level.INFO, "stopped after {0} ms; requests served: {1}",
@@ -291,8 +304,19 @@ public final class HedgerowServer implements AutoCloseable {
         Telemetry telemetry = new Telemetry(metrics, events, current::get, ticker, config.observe().maxTags());
         StallWatchdog watchdog = StallWatchdog.start(ticker, Duration.ofMillis(50));
 
-        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, new Bulkheads());
+        String replica = StateStores.replicaId();
+        StateStore store = StateStores.open(config.state(), clock, ticker, replica);
+        HealthSync sync = new HealthSync(store, ticker, clock, replica);
+        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, new Bulkheads(), sync);
         current.set(wiring.first(config));
+        sync.attach(() -> current.get().health(), label -> configured(current.get(), label));
+        String configHash = ConfigHash.of(b.configFile, config);
+        telemetry.configHash(configHash);
+        store.configHash(configHash);
+        telemetry.state(store::status);
+        store.onStatus(telemetry::stateChanged);
+        // Saved and shared state first, so the first request already knows what the last run learned.
+        store.start(sync::learn);
         Observability.started(current.get(), telemetry);
         // Live checks read the generation in use at each round; they start once the server listens.
         PreflightScheduler preflight = new PreflightScheduler(() -> {
@@ -304,8 +328,15 @@ public final class HedgerowServer implements AutoCloseable {
         Optional<ConfigReloader> reloader = b.configFile.map(file -> new ConfigReloader(
                 current, file, path -> ConfigLoader.load(path, b.environment), wiring::next, g -> {
                     leases.swapped(g);
-                    Observability.swapped(g, telemetry);
                     preflight.reloaded();
+                    if (!g.config().state().equals(config.state())) {
+                        LOG.log(System.Logger.Level.WARNING, "state: the reloaded config changes 'state:'; that "
+                                + "applies at the next start (the store in use stays)");
+                    }
+                    String hash = ConfigHash.of(b.configFile, g.config());
+                    telemetry.configHash(hash);
+                    store.configHash(hash);
+                    Observability.swapped(g, telemetry);
                 }, events, metrics));
         Optional<ConfigWatcher> watcher = Optional.empty();
         if (reloader.isPresent() && config.observe().watchConfig()) {
@@ -318,7 +349,7 @@ public final class HedgerowServer implements AutoCloseable {
             }
         }
         ServerLimits limits = config.server().limits();
-        FrontDoor door = FrontDoor.create(() -> current.get().config().server(), ticker);
+        FrontDoor door = FrontDoor.create(() -> current.get().config().server(), store.rateLimits());
         Optional<ConfigWatcher> finalWatcher = watcher;
         WebServer server;
         try {
@@ -368,13 +399,15 @@ public final class HedgerowServer implements AutoCloseable {
             watchdog.close();
             door.close();
             leases.close();
+            store.close();
             metrics.close();
             events.close();
             throw e;
         }
         // In the background: the router serves at once, whatever the checks find and however long they take.
         preflight.start();
-        return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door, preflight, leases);
+        return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door, preflight, leases,
+                                  store);
     }
 
     /** The router's own threads, for readiness. */
@@ -395,12 +428,20 @@ public final class HedgerowServer implements AutoCloseable {
                 : quarter.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : quarter;
     }
 
+    /** Whether {@code label} is a candidate of some route of this generation (state about others is not adopted). */
+    private static boolean configured(Generation g, String label) {
+        return g.engine().router().routes().values().stream()
+                .anyMatch(plan -> plan.candidates().stream().anyMatch(c -> c.label().equals(label)));
+    }
+
     /** Builds generations: the first from a config, the next from the current one and a reloaded config. */
     private record Wiring(Ticker ticker, Clock clock, RandomGenerator random, StallWatchdog watchdog,
-                          Telemetry telemetry, Bulkheads bulkheads) {
+                          Telemetry telemetry, Bulkheads bulkheads, HealthSync sync) {
         Generation first(HedgerowConfig config) {
             Map<String, ProviderClient> clients = ProviderClients.create(config.providers(), clock, random);
-            HealthRegistry health = new HealthRegistry(config.failover(), config.hedging(), ticker, telemetry);
+            // Telemetry first (metrics, events), then the state store hears the change.
+            HealthRegistry health = new HealthRegistry(config.failover(), config.hedging(), ticker,
+                                                       telemetry.andThen(sync), sync);
             return generation(1, config, clients, health);
         }
 

@@ -4,6 +4,8 @@ import io.hedgerow.config.ClientAccess;
 import io.hedgerow.config.ClientKey;
 import io.hedgerow.config.ServerLimits;
 import io.hedgerow.config.ServerSettings;
+import io.hedgerow.state.LocalRateLimits;
+import io.hedgerow.state.RateLimits;
 import io.hedgerow.time.Daemon;
 import io.hedgerow.time.Ticker;
 
@@ -58,18 +60,18 @@ public final class FrontDoor implements Filter, AutoCloseable {
     private final ClientWatch watch;
     private final ConnectionGate gate;
     private final Daemon daemon;
-    private final RateLimiter rateLimiter;
+    private final RateLimits rateLimits;
     private final RequestLedger ledger = new RequestLedger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Object idle = new Object();
     private volatile Keys keys;
     private volatile boolean draining;
 
-    private FrontDoor(Supplier<ServerSettings> settings, ClientWatch watch, Ticker ticker) {
+    private FrontDoor(Supplier<ServerSettings> settings, ClientWatch watch, RateLimits rateLimits) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.watch = watch;
         this.gate = new ConnectionGate(() -> this.settings.get().limits(), Ticker.system());
-        this.rateLimiter = new RateLimiter(ticker);
+        this.rateLimits = Objects.requireNonNull(rateLimits, "rateLimits");
         this.daemon = Daemon.every("hedgerow-client-watch", SCAN_PERIOD, () -> {
             watch.scan();
             gate.scan();
@@ -77,12 +79,17 @@ public final class FrontDoor implements Filter, AutoCloseable {
     }
 
     /**
-     * A front door reading its settings from {@code settings} on each request.
+     * A front door reading its settings from {@code settings} on each request, with rate limits in this process.
      *
      * @param ticker time for the rate limits (client socket deadlines always use real time)
      */
     public static FrontDoor create(Supplier<ServerSettings> settings, Ticker ticker) {
-        return new FrontDoor(settings, ClientWatch.create(Ticker.system()), ticker);
+        return create(settings, new LocalRateLimits(ticker));
+    }
+
+    /** A front door whose client rate limits are {@code rateLimits} (fleet-wide ones, say). */
+    public static FrontDoor create(Supplier<ServerSettings> settings, RateLimits rateLimits) {
+        return new FrontDoor(settings, ClientWatch.create(Ticker.system()), rateLimits);
     }
 
     /**
@@ -327,9 +334,9 @@ public final class FrontDoor implements Filter, AutoCloseable {
                                                 "Unauthorized: " + why, Optional.empty(),
                                                 Map.of("WWW-Authenticate", "Bearer")));
         }
-        Optional<Duration> wait = rateLimiter.acquire(client.get());
-        if (wait.isPresent()) {
-            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+        RateLimits.Verdict verdict = rateLimits.acquire(client.get());
+        if (verdict instanceof RateLimits.Verdict.Wait wait) {
+            long seconds = Math.max(1, (wait.retryAfter().toMillis() + 999) / 1000);
             ClientKey.RateLimit limit = client.get().rateLimit().orElseThrow();
             LOG.log(System.Logger.Level.INFO, "client {0} rate limited ({1}/min)", client.get().name(),
                     limit.perMinute());
@@ -338,6 +345,14 @@ public final class FrontDoor implements Filter, AutoCloseable {
                                                         + limit.perMinute() + " requests per minute; retry in "
                                                         + seconds + " s", Optional.empty(),
                                                 Map.of("Retry-After", String.valueOf(seconds))));
+        }
+        if (verdict instanceof RateLimits.Verdict.Unavailable unavailable) {
+            LOG.log(System.Logger.Level.INFO, "client {0} refused: {1}", client.get().name(), unavailable.why());
+            return Optional.of(new ApiException(503, "server_error", "rate_limit_unavailable",
+                                                "Client '" + client.get().name() + "' has a fleet-wide rate limit "
+                                                        + "that cannot be counted now (" + unavailable.why()
+                                                        + "); retry shortly", Optional.empty(),
+                                                Map.of("Retry-After", "1")));
         }
         return Optional.empty();
     }

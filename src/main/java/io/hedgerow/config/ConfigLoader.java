@@ -22,7 +22,8 @@ import java.util.function.Function;
  * docs/configuration.md, which a test holds to {@link #schema()}.
  */
 public final class ConfigLoader {
-    static final Keys TOP = Keys.of("", "server", "defaults", "providers", "routes", "failover", "hedging", "observe");
+    static final Keys TOP = Keys.of("", "server", "defaults", "providers", "routes", "failover", "hedging", "observe",
+                                   "state");
 
     private ConfigLoader() {
     }
@@ -55,6 +56,7 @@ public final class ConfigLoader {
         all.addAll(HedgingBinder.keys());
         all.addAll(RouteBinder.keys());
         all.addAll(ObserveBinder.keys());
+        all.addAll(StateBinder.keys());
         return all;
     }
 
@@ -82,10 +84,10 @@ public final class ConfigLoader {
             return result(problems, Optional.empty());
         }
         root.reportDuplicateKeys();
-        return result(problems, Optional.of(bind(root, new Secrets(env))));
+        return result(problems, Optional.of(bind(root, new Secrets(env), file)));
     }
 
-    private static ConfigDraft bind(ConfigNode root, Secrets secrets) {
+    private static ConfigDraft bind(ConfigNode root, Secrets secrets, Path file) {
         root.check(TOP);
         ServerSettings server = new ServerBinder(secrets).bind(root.get("server"));
         ConfigNode defaultsNode = root.get("defaults").check(ProviderBinder.DEFAULTS);
@@ -113,7 +115,8 @@ public final class ConfigLoader {
         }
         ChainWarnings.check(routes, providers, routesNode);
         ObserveSettings observe = new ObserveBinder().bind(root.get("observe"));
-        return new ConfigDraft(new HedgerowConfig(server, providers, routes, failover, hedging, observe),
+        StateSettings state = new StateBinder(file).bind(root.get("state"));
+        return new ConfigDraft(new HedgerowConfig(server, providers, routes, failover, hedging, observe, state),
                                providerBinder.missingKeys(), providerBinder.broken());
     }
 

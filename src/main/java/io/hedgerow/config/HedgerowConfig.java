@@ -11,8 +11,10 @@ public record HedgerowConfig(ServerSettings server,
                              Map<String, RouteConfig> routes,
                              FailoverSettings failover,
                              HedgingSettings hedging,
-                             ObserveSettings observe) {
+                             ObserveSettings observe,
+                             StateSettings state) {
     public HedgerowConfig {
+        Objects.requireNonNull(state, "state");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(failover, "failover");
         Objects.requireNonNull(hedging, "hedging");
@@ -20,6 +22,12 @@ public record HedgerowConfig(ServerSettings server,
         // Insertion order is the file's order: listings and status pages follow it.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+    }
+
+    /** A config whose state lives in this process only. */
+    public HedgerowConfig(ServerSettings server, Map<String, ProviderConfig> providers, Map<String, RouteConfig> routes,
+                          FailoverSettings failover, HedgingSettings hedging, ObserveSettings observe) {
+        this(server, providers, routes, failover, hedging, observe, StateSettings.DEFAULTS);
     }
 
     /** A config with default observability settings. */
@@ -35,12 +43,17 @@ public record HedgerowConfig(ServerSettings server,
 
     /** This config with other server settings. */
     public HedgerowConfig withServer(ServerSettings newServer) {
-        return new HedgerowConfig(newServer, providers, routes, failover, hedging, observe);
+        return new HedgerowConfig(newServer, providers, routes, failover, hedging, observe, state);
     }
 
     /** This config with other observability settings. */
     public HedgerowConfig withObserve(ObserveSettings newObserve) {
-        return new HedgerowConfig(server, providers, routes, failover, hedging, newObserve);
+        return new HedgerowConfig(server, providers, routes, failover, hedging, newObserve, state);
+    }
+
+    /** This config with other state settings. */
+    public HedgerowConfig withState(StateSettings newState) {
+        return new HedgerowConfig(server, providers, routes, failover, hedging, observe, newState);
     }
 
     /** The price declared for a provider's model, if any. */

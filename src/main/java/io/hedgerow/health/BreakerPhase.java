@@ -60,10 +60,13 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
      * @param settings    the breaker's settings
      * @param origin      ticker time of epoch 0
      * @param bucketNanos width of one window bucket
+     * @param name        the breaker's name
+     * @param gate        who may probe once the open time is up
      */
-    record Rules(BreakerSettings settings, long origin, long bucketNanos) {
-        static Rules of(BreakerSettings settings, long origin) {
-            return new Rules(settings, origin, Math.max(1, settings.window().toNanos() / CircuitBreaker.BUCKETS));
+    record Rules(BreakerSettings settings, long origin, long bucketNanos, String name, ProbeGate gate) {
+        static Rules of(BreakerSettings settings, long origin, String name, ProbeGate gate) {
+            return new Rules(settings, origin, Math.max(1, settings.window().toNanos() / CircuitBreaker.BUCKETS),
+                             name, gate);
         }
 
         long epoch(long now) {
@@ -131,8 +134,8 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
     }
 
     /**
-     * Calls are refused until {@code untilNanos}; the first {@code acquire} at or after it becomes the first
-     * probe of the half-open state.
+     * Calls are refused until {@code untilNanos}; the first {@code acquire} at or after it that the {@link ProbeGate}
+     * lets probe becomes the first probe of the half-open state.
      */
     record Open(long untilNanos, int reopenCount) implements BreakerPhase {
         @Override
@@ -142,7 +145,7 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
 
         @Override
         public Step acquire(Rules rules, long now) {
-            if (now - untilNanos < 0) {
+            if (now - untilNanos < 0 || !rules.gate().mayProbe(rules.name())) {
                 return Step.stay(this, false);
             }
             String reason = "open for " + Checks.human(Duration.ofNanos(rules.openNanos(reopenCount))) + " elapsed";

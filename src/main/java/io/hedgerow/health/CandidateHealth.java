@@ -19,7 +19,12 @@ public final class CandidateHealth {
 
     CandidateHealth(String label, BreakerSettings breaker, BaselineSettings baseline, DemotionSettings demotion,
                     Ticker ticker, HealthListener listener) {
-        this(label, new CircuitBreaker(label, breaker, ticker, listener), new LatencyBaseline(baseline, ticker),
+        this(label, breaker, baseline, demotion, ticker, listener, ProbeGate.LOCAL);
+    }
+
+    CandidateHealth(String label, BreakerSettings breaker, BaselineSettings baseline, DemotionSettings demotion,
+                    Ticker ticker, HealthListener listener, ProbeGate gate) {
+        this(label, new CircuitBreaker(label, breaker, ticker, listener, gate), new LatencyBaseline(baseline, ticker),
              new LatencyBaseline(baseline, ticker), new Demotion(label, demotion, listener));
     }
 
@@ -37,7 +42,8 @@ public final class CandidateHealth {
      * whose settings are unchanged (a new breaker starts closed; new baselines start empty, and so does demotion).
      */
     CandidateHealth reconfigured(BreakerSettings breakerSettings, BaselineSettings baselineSettings,
-                                 DemotionSettings demotionSettings, Ticker ticker, HealthListener listener) {
+                                 DemotionSettings demotionSettings, Ticker ticker, HealthListener listener,
+                                 ProbeGate gate) {
         boolean sameBreaker = breakerSettings.equals(breaker.settings());
         boolean sameBaseline = baselineSettings.equals(firstToken.settings());
         boolean sameDemotion = demotionSettings.equals(demotion.settings());
@@ -45,7 +51,8 @@ public final class CandidateHealth {
             return this;
         }
         return new CandidateHealth(label,
-                                   sameBreaker ? breaker : new CircuitBreaker(label, breakerSettings, ticker, listener),
+                                   sameBreaker ? breaker : new CircuitBreaker(label, breakerSettings, ticker, listener,
+                                                                                gate),
                                    sameBaseline ? firstToken : new LatencyBaseline(baselineSettings, ticker),
                                    sameBaseline ? complete : new LatencyBaseline(baselineSettings, ticker),
                                    sameBaseline && sameDemotion ? demotion
@@ -81,5 +88,10 @@ public final class CandidateHealth {
 
     public String demotionReason() {
         return demotion.reason();
+    }
+
+    /** Whether it is demoted for slowness, and why: the verdict another replica may {@link Demotion#adopt}. */
+    public Demotion demotion() {
+        return demotion;
     }
 }

@@ -72,11 +72,20 @@ public final class CircuitBreaker {
      * @param listener told of every change of state
      */
     public CircuitBreaker(String name, BreakerSettings settings, Ticker ticker, HealthListener listener) {
+        this(name, settings, ticker, listener, ProbeGate.LOCAL);
+    }
+
+    /**
+     * A closed breaker whose probes, once open, are let through only when {@code gate} says so (one replica of a
+     * fleet at a time).
+     */
+    public CircuitBreaker(String name, BreakerSettings settings, Ticker ticker, HealthListener listener,
+                          ProbeGate gate) {
         this.name = Objects.requireNonNull(name, "name");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.rules = BreakerPhase.Rules.of(settings, ticker.read());
+        this.rules = BreakerPhase.Rules.of(settings, ticker.read(), name, Objects.requireNonNull(gate, "gate"));
     }
 
     /**
@@ -153,6 +162,59 @@ public final class CircuitBreaker {
         return Optional.empty();
     }
 
+    /**
+     * Takes the phase another replica (or this router before a restart) put this upstream's breaker in: open until
+     * {@code untilNanos} (this ticker's time) after {@code reopenCount} failed probes. Emits a
+     * {@link HealthEvent.BreakerTransition} when the kind changes. An open breaker's own window is dropped.
+     */
+    public void adoptOpen(long untilNanos, int reopenCount, String reason) {
+        adopt(new BreakerPhase.Open(untilNanos, reopenCount), reason);
+    }
+
+    /**
+     * Takes the news that another replica's probes closed this upstream's breaker: closed with a fresh window.
+     * Emits a {@link HealthEvent.BreakerTransition} when it was open or half-open here; a closed breaker keeps its
+     * window.
+     */
+    public void adoptClosed(String reason) {
+        adopt(BreakerPhase.Closed.fresh(), reason);
+    }
+
+    /** While open: the ticker time the open period ends. Empty when closed or half-open. */
+    public java.util.OptionalLong openUntilNanos() {
+        return phase.get() instanceof BreakerPhase.Open open ? java.util.OptionalLong.of(open.untilNanos())
+                : java.util.OptionalLong.empty();
+    }
+
+    // Adopted moves may skip a step the local rules take (open -> closed: the probes ran on another replica).
+    private void adopt(BreakerPhase next, String reason) {
+        Objects.requireNonNull(reason, "reason");
+        while (true) {
+            BreakerPhase current = phase.get();
+            if (current.kind() == next.kind()) {
+                if (current.kind() == BreakerState.Kind.CLOSED || current.equals(next)
+                        || phase.compareAndSet(current, next)) {
+                    return;
+                }
+                continue;
+            }
+            transitions.lock();
+            try {
+                if (!phase.compareAndSet(current, next)) {
+                    continue;
+                }
+                EventDelivery.deliver(listener, new HealthEvent.BreakerTransition(name, current.kind(), next.kind(),
+                                                                                 reason));
+            } finally {
+                transitions.unlock();
+            }
+            if (current.kind() == BreakerState.Kind.HALF_OPEN) {
+                rules.gate().released(name);
+            }
+            return;
+        }
+    }
+
     @Override
     public String toString() {
         return "CircuitBreaker[" + name + ", " + phase.get().kind() + "]";
@@ -191,10 +253,13 @@ public final class CircuitBreaker {
                 return false;
             }
             EventDelivery.deliver(listener, new HealthEvent.BreakerTransition(name, from, to, step.reason()));
-            return true;
         } finally {
             transitions.unlock();
         }
+        if (from == BreakerState.Kind.HALF_OPEN) {
+            rules.gate().released(name);
+        }
+        return true;
     }
 
     @FunctionalInterface

@@ -47,6 +47,26 @@ public final class Demotion {
         return demoted ? reason : "";
     }
 
+    /**
+     * Takes a verdict another replica reached (demoted, with its reason, or recovered). Emits
+     * {@link HealthEvent.Demoted} or {@link HealthEvent.Recovered} when it changes this candidate's standing. Later
+     * samples here re-judge it as usual.
+     */
+    public void adopt(boolean verdict, String why) {
+        java.util.Objects.requireNonNull(why, "why");
+        HealthEvent event = null;
+        synchronized (this) {
+            if (verdict != demoted) {
+                demoted = verdict;
+                reason = verdict ? why : "";
+                event = verdict ? new HealthEvent.Demoted(name, why) : new HealthEvent.Recovered(name);
+            }
+        }
+        if (event != null) {
+            EventDelivery.deliver(listener, event);
+        }
+    }
+
     /** Re-evaluates against a baseline that just took a sample. */
     void update(LatencyBaseline baseline) {
         OptionalLong longRun = baseline.longRunMedianNanos();

@@ -18,21 +18,29 @@ public final class HealthRegistry {
     private final HedgingSettings hedging;
     private final Ticker ticker;
     private final HealthListener listener;
+    private final ProbeGate gate;
     private final Map<String, CandidateHealth> candidates = new ConcurrentHashMap<>();
     private final KeyHealth keys;
     private final HedgeBudget budget;
 
     public HealthRegistry(FailoverSettings failover, HedgingSettings hedging, Ticker ticker, HealthListener listener) {
-        this(failover, hedging, ticker, listener, new KeyHealth(failover.cooldowns(), ticker, listener),
+        this(failover, hedging, ticker, listener, ProbeGate.LOCAL);
+    }
+
+    /** A registry whose breakers probe only when {@code gate} lets them (a fleet's replicas take turns). */
+    public HealthRegistry(FailoverSettings failover, HedgingSettings hedging, Ticker ticker, HealthListener listener,
+                          ProbeGate gate) {
+        this(failover, hedging, ticker, listener, gate, new KeyHealth(failover.cooldowns(), ticker, listener),
              new HedgeBudget(hedging.budget(), ticker));
     }
 
     private HealthRegistry(FailoverSettings failover, HedgingSettings hedging, Ticker ticker, HealthListener listener,
-                           KeyHealth keys, HedgeBudget budget) {
+                           ProbeGate gate, KeyHealth keys, HedgeBudget budget) {
         this.failover = failover;
         this.hedging = hedging;
         this.ticker = ticker;
         this.listener = listener;
+        this.gate = java.util.Objects.requireNonNull(gate, "gate");
         this.keys = keys;
         this.budget = budget;
     }
@@ -53,12 +61,12 @@ public final class HealthRegistry {
         java.util.Objects.requireNonNull(keep, "keep");
         HedgeBudget nextBudget = newHedging.budget().equals(hedging.budget()) ? budget
                 : new HedgeBudget(newHedging.budget(), ticker);
-        HealthRegistry next = new HealthRegistry(newFailover, newHedging, ticker, listener,
+        HealthRegistry next = new HealthRegistry(newFailover, newHedging, ticker, listener, gate,
                                                  keys.reconfigured(newFailover.cooldowns()), nextBudget);
         candidates.forEach((label, health) -> {
             if (keep.test(label)) {
                 next.candidates.put(label, health.reconfigured(newFailover.breaker(), newHedging.baseline(),
-                                                               newHedging.demotion(), ticker, listener));
+                                                               newHedging.demotion(), ticker, listener, gate));
             }
         });
         return next;
@@ -71,7 +79,7 @@ public final class HealthRegistry {
     /** The health of a candidate, created on first use. */
     public CandidateHealth candidate(String label) {
         return candidates.computeIfAbsent(label, l -> new CandidateHealth(l, failover.breaker(), hedging.baseline(),
-                                                                          hedging.demotion(), ticker, listener));
+                                                                          hedging.demotion(), ticker, listener, gate));
     }
 
     public KeyHealth keys() {

@@ -284,6 +284,83 @@ public final class KeyHealth {
         return List.copyOf(out);
     }
 
+    /**
+     * Every key with state, as portable entries (for the state store: saved across restarts, shared by replicas).
+     * Expired cooldowns are ended first.
+     */
+    public List<Entry> entries() {
+        long now = ticker.read();
+        List<Entry> out = new ArrayList<>();
+        for (KeyFingerprint fp : states.keySet()) {
+            coolingNanos(fp, now);
+            KeyState s = states.get(fp);
+            if (s != null) {
+                out.add(new Entry(fp.sha256(), s.label(), s.cause(), s.consecutive(), s.cooling(), s.untilNanos(),
+                                  s.credential(), s.sinceNanos()));
+            }
+        }
+        return out;
+    }
+
+    /** The entry of one key, when it has state. */
+    public Optional<Entry> entry(ApiKey key) {
+        Objects.requireNonNull(key, "key");
+        KeyFingerprint fp = fingerprint(key);
+        coolingNanos(fp, ticker.read());
+        KeyState s = states.get(fp);
+        return s == null ? Optional.empty()
+                : Optional.of(new Entry(fp.sha256(), s.label(), s.cause(), s.consecutive(), s.cooling(), s.untilNanos(),
+                                        s.credential(), s.sinceNanos()));
+    }
+
+    /**
+     * Takes a key's state as another replica (or this router before a restart) left it: replaces what is known of
+     * that key, and emits {@link HealthEvent.CooldownStarted} or {@link HealthEvent.CooldownEnded} when the key
+     * starts or stops cooling by it. The caller decides which of two states is newer.
+     */
+    public void adopt(Entry entry) {
+        Objects.requireNonNull(entry, "entry");
+        long now = ticker.read();
+        boolean cooling = entry.cooling() && entry.untilNanos() - now > 0;
+        KeyState next = new KeyState(entry.label(), entry.consecutive(), entry.cause(), entry.untilNanos(), cooling,
+                                     entry.credential(), entry.sinceNanos());
+        HealthEvent[] emitted = new HealthEvent[1];
+        states.compute(new KeyFingerprint(entry.fingerprint()), (fp, old) -> {
+            boolean wasCooling = old != null && old.cooling() && !old.expired(now);
+            if (cooling && (!wasCooling || old.cause() != entry.cause())) {
+                emitted[0] = new HealthEvent.CooldownStarted(entry.label(), entry.cause(),
+                                                             Duration.ofNanos(entry.untilNanos() - now),
+                                                             entry.consecutive());
+            } else if (!cooling && wasCooling) {
+                emitted[0] = new HealthEvent.CooldownEnded(old.label());
+            }
+            return next.consecutive() == 0 && !cooling ? null : next;
+        });
+        deliver(emitted);
+    }
+
+    /**
+     * One key's state, portable: the key is named by the SHA-256 of its value (never the value) and times are this
+     * registry's ticker times.
+     *
+     * @param fingerprint SHA-256 of the key's value, hex
+     * @param label       the label of the key last reported
+     * @param cause       the kind of the last cooling failure
+     * @param consecutive failures of {@code cause} in a row (the ladder's rung)
+     * @param cooling     whether a cooldown is in progress
+     * @param untilNanos  ticker time the cooldown ends
+     * @param credential  whether the last cooling failure was a credential refusal (401 or 403)
+     * @param sinceNanos  ticker time the last cooling failure was reported
+     */
+    public record Entry(String fingerprint, String label, FailureKind cause, int consecutive, boolean cooling,
+                        long untilNanos, boolean credential, long sinceNanos) {
+        public Entry {
+            Objects.requireNonNull(fingerprint, "fingerprint");
+            Objects.requireNonNull(label, "label");
+            Objects.requireNonNull(cause, "cause");
+        }
+    }
+
     /** The cooldown the {@code n}-th consecutive failure of {@code kind} sets. */
     private Duration cooldown(FailureKind kind, int n, Optional<Duration> retryAfter) {
         if (kind == FailureKind.AUTH) {

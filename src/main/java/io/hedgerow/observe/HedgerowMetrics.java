@@ -201,7 +201,27 @@ public final class HedgerowMetrics implements AutoCloseable {
 
     /** Registers the gauges of every candidate and key of this generation; removes those no longer configured. */
     synchronized void syncGauges(Generation generation) {
+        syncGauges(generation, () -> java.util.Optional.empty(), "");
+    }
+
+    /**
+     * {@link #syncGauges(Generation)}, with the state store's gauge ({@code hedgerow_state_store_up}) and the config's
+     * hash ({@code hedgerow_config_info{hash}}: 1 for the hash in use).
+     */
+    synchronized void syncGauges(Generation generation,
+                                 Supplier<java.util.Optional<io.hedgerow.state.StoreStatus>> state, String configHash) {
         Set<List<String>> wanted = new HashSet<>();
+        java.util.Optional<io.hedgerow.state.StoreStatus> store = state.get();
+        if (store.isPresent()) {
+            gauge(wanted, "state_store_up", "1 while the state store works as configured (redis: connected and "
+                          + "answering within state.timeout), 0 while the router carries on with its own state",
+                  () -> state.get().map(s -> s.up() ? 1 : 0).orElse(0), "store", store.get().store());
+        }
+        if (!configHash.isEmpty()) {
+            gauge(wanted, "config_info", "1, labelled with the hash of the config file in use (first 12 hex digits "
+                    + "of its SHA-256): replicas with different hashes run different configs", () -> 1,
+                  "hash", configHash);
+        }
         gauge(wanted, "config_generation", "The config generation in use: 1 at start, one more per applied reload",
               () -> current.get().number());
         gauge(wanted, "hedge_budget_balance", "Hedges the budget would allow now (deposits left plus this second's "

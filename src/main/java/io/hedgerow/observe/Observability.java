@@ -28,12 +28,12 @@ public final class Observability {
 
     /** The first generation is in use. */
     public static void started(Generation generation, Telemetry telemetry) {
-        telemetry.metrics().syncGauges(generation);
+        telemetry.metrics().syncGauges(generation, telemetry::state, telemetry.configHash());
     }
 
     /** A reload swapped in this generation. */
     public static void swapped(Generation generation, Telemetry telemetry) {
-        telemetry.metrics().syncGauges(generation);
+        telemetry.metrics().syncGauges(generation, telemetry::state, telemetry.configHash());
         telemetry.maxTags(generation.config().observe().maxTags());
     }
 }

@@ -1,6 +1,7 @@
 package io.hedgerow.observe;
 
 import io.hedgerow.preflight.Round;
+import io.hedgerow.state.StoreStatus;
 
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
@@ -15,20 +16,28 @@ import java.util.function.Supplier;
  * {@link RouteVerdict} judges it (some rung whose breaker is not open, whose keys are not all cooling down, and that
  * its live checks do not rule out). Each route is a detail that says what is true, not just whether it is up:
  * {@code ok}; {@code degraded: serving on rung 2 (p2/m2); rung 1 p1/m1: breaker open, retry in 4m12s}; or
- * {@code cannot serve: ...} with every rung and why.
+ * {@code cannot serve: ...} with every rung and why. The state store is a detail too ({@code state}): a store that is
+ * down does not make the router unready (it carries on with its own state), but the detail says so and what it means
+ * for rate limits.
  */
 public final class Readiness implements HealthCheck {
     private final Supplier<Generation> current;
     private final Supplier<Optional<Round>> preflight;
+    private final Supplier<Optional<StoreStatus>> state;
 
-    Readiness(Supplier<Generation> current, Supplier<Optional<Round>> preflight) {
+    Readiness(Supplier<Generation> current, Supplier<Optional<Round>> preflight,
+              Supplier<Optional<StoreStatus>> state) {
         this.current = Objects.requireNonNull(current, "current");
         this.preflight = Objects.requireNonNull(preflight, "preflight");
+        this.state = Objects.requireNonNull(state, "state");
     }
 
-    /** Readiness of the router whose generations {@code current} gives, with the live checks {@code telemetry} saw. */
+    /**
+     * Readiness of the router whose generations {@code current} gives, with the live checks and the state store
+     * {@code telemetry} saw.
+     */
     public static Readiness create(Supplier<Generation> current, Telemetry telemetry) {
-        return new Readiness(current, telemetry::lastPreflight);
+        return new Readiness(current, telemetry::lastPreflight, telemetry::state);
     }
 
     @Override
@@ -51,6 +60,8 @@ public final class Readiness implements HealthCheck {
             response.detail(verdict.route(), verdict.state().equals(RouteVerdict.DEGRADED) ? "degraded: " + summary
                     : summary);
         }
+        state.get().ifPresent(s -> response.detail("state", (s.up() ? "ok: " : "down: ") + s.detail()
+                + "; rate limits " + s.rateLimits()));
         return response.status(up).build();
     }
 }

@@ -20,6 +20,7 @@ import io.hedgerow.preflight.Round;
 import io.hedgerow.preflight.Verdict;
 import io.hedgerow.route.PromptSize;
 import io.hedgerow.route.RoutePlan;
+import io.hedgerow.state.StoreStatus;
 import io.hedgerow.time.Ticker;
 
 import java.util.List;
@@ -45,6 +46,8 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     private final Labels labels;
     private final LatencyTrail trail = new LatencyTrail();
     private volatile Optional<Round> lastPreflight = Optional.empty();
+    private volatile Supplier<StoreStatus> state = () -> null;
+    private volatile String configHash = "";
 
     public Telemetry(HedgerowMetrics metrics, EventLog events, Supplier<Generation> current, Ticker ticker,
                      int maxTags) {
@@ -285,6 +288,34 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         }
         case HealthEvent.Recovered r -> events.emit("recovered", requestId, e -> e.put("candidate", r.name()));
         }
+    }
+
+    // ---- the state store and the config ----
+
+    /** Where the state store's status is read (for {@code /status}, readiness and metrics). */
+    public void state(Supplier<StoreStatus> status) {
+        this.state = java.util.Objects.requireNonNull(status, "status");
+    }
+
+    /** The state store now; empty before the router has one. */
+    public Optional<StoreStatus> state() {
+        return Optional.ofNullable(state.get());
+    }
+
+    /** The state store went down or came back: an event, loud in the log; the gauge reads it at scrape time. */
+    public void stateChanged(StoreStatus status) {
+        events.emit(status.up() ? "state_store_up" : "state_store_down", Optional.empty(), e -> e
+                .put("store", status.store()).put("up", status.up()).put("detail", status.detail())
+                .put("rate_limits", status.rateLimits()).put("replica", status.replica()));
+    }
+
+    /** The hash of the config in use (see {@link io.hedgerow.config.ConfigHash}). */
+    public void configHash(String hash) {
+        this.configHash = java.util.Objects.requireNonNull(hash, "hash");
+    }
+
+    public String configHash() {
+        return configHash;
     }
 
     // ---- live checks ----

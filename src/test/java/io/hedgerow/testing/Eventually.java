@@ -14,10 +14,15 @@ public final class Eventually {
 
     /** Polls every 10 ms; fails after 5 s. */
     public static void eventually(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        eventually(Duration.ofSeconds(5), condition);
+    }
+
+    /** Polls every 10 ms; fails after {@code bound} (for what a loaded machine may take long to reach, a connect). */
+    public static void eventually(Duration bound, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + bound.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("condition not reached within 5 s");
+                throw new AssertionError("condition not reached within " + bound.toMillis() + " ms");
             }
             LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
         }

@@ -26,6 +26,7 @@ public final class TcpRelay implements AutoCloseable {
     private final int target;
     private final List<Link> links = new ArrayList<>();
     private volatile boolean closed;
+    private volatile long delayNanos;
 
     private TcpRelay(int target) throws IOException {
         this.target = target;
@@ -44,6 +45,15 @@ public final class TcpRelay implements AutoCloseable {
 
     public int port() {
         return listener.getLocalPort();
+    }
+
+    /**
+     * From now on, holds every chunk the target sends back for {@code delay} before passing it on: a slow server or
+     * a slow network, as the router sees it (each round trip takes at least {@code delay} more).
+     */
+    public TcpRelay delay(Duration delay) {
+        this.delayNanos = delay.toNanos();
+        return this;
     }
 
     /** How many connections the router opened so far. */
@@ -122,6 +132,10 @@ public final class TcpRelay implements AutoCloseable {
             OutputStream out = to.getOutputStream();
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                long hold = fromRouter ? 0 : delayNanos;
+                if (hold > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(hold);
+                }
                 out.write(buffer, 0, n);
                 out.flush();
             }

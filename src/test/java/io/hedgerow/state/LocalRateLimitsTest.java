@@ -1,4 +1,4 @@
-package io.hedgerow.api;
+package io.hedgerow.state;
 
 import io.hedgerow.config.ClientKey;
 
@@ -11,9 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
-class RateLimiterTest {
+class LocalRateLimitsTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
-    private final RateLimiter limiter = new RateLimiter(now::get);
+    private final LocalRateLimits limiter = new LocalRateLimits(now::get);
 
     private static ClientKey client(String name, int perMinute, int burst) {
         return new ClientKey(name, "0".repeat(64), Optional.of(new ClientKey.RateLimit(perMinute, burst)));
@@ -23,26 +23,26 @@ class RateLimiterTest {
     void aBurstThenOneRequestPerRefill() {
         ClientKey c = client("c", 60, 3);
         for (int i = 0; i < 3; i++) {
-            assertThat(limiter.acquire(c), is(Optional.empty()));
+            assertThat(limiter.take(c), is(Optional.empty()));
         }
         // 60/min: a token each second.
-        assertThat(limiter.acquire(c), is(Optional.of(Duration.ofSeconds(1))));
+        assertThat(limiter.take(c), is(Optional.of(Duration.ofSeconds(1))));
         now.addAndGet(Duration.ofMillis(400).toNanos());
-        assertThat(limiter.acquire(c), is(Optional.of(Duration.ofMillis(600))));
+        assertThat(limiter.take(c), is(Optional.of(Duration.ofMillis(600))));
         now.addAndGet(Duration.ofMillis(600).toNanos());
-        assertThat(limiter.acquire(c), is(Optional.empty()));
-        assertThat(limiter.acquire(c).isPresent(), is(true));
+        assertThat(limiter.take(c), is(Optional.empty()));
+        assertThat(limiter.take(c).isPresent(), is(true));
     }
 
     @Test
     void aLongQuietSpellRefillsOnlyUpToTheBurst() {
         ClientKey c = client("c", 6, 2);
-        limiter.acquire(c);
-        limiter.acquire(c);
+        limiter.take(c);
+        limiter.take(c);
         now.addAndGet(Duration.ofDays(3).toNanos());
-        assertThat(limiter.acquire(c), is(Optional.empty()));
-        assertThat(limiter.acquire(c), is(Optional.empty()));
-        assertThat(limiter.acquire(c), is(Optional.of(Duration.ofSeconds(10))));
+        assertThat(limiter.take(c), is(Optional.empty()));
+        assertThat(limiter.take(c), is(Optional.empty()));
+        assertThat(limiter.take(c), is(Optional.of(Duration.ofSeconds(10))));
     }
 
     @Test
@@ -50,11 +50,11 @@ class RateLimiterTest {
         ClientKey a = client("a", 1, 1);
         ClientKey b = client("b", 1, 1);
         ClientKey free = new ClientKey("free", "0".repeat(64), Optional.empty());
-        assertThat(limiter.acquire(a), is(Optional.empty()));
-        assertThat(limiter.acquire(a).isPresent(), is(true));
-        assertThat(limiter.acquire(b), is(Optional.empty()));
+        assertThat(limiter.take(a), is(Optional.empty()));
+        assertThat(limiter.take(a).isPresent(), is(true));
+        assertThat(limiter.take(b), is(Optional.empty()));
         for (int i = 0; i < 1000; i++) {
-            assertThat(limiter.acquire(free), is(Optional.empty()));
+            assertThat(limiter.take(free), is(Optional.empty()));
         }
     }
 
@@ -64,7 +64,7 @@ class RateLimiterTest {
         int allowed = 0;
         // Ask every 10 ms from 0 to 60 s inclusive: the burst, then 2 a second.
         for (int i = 0; i <= 6000; i++) {
-            if (limiter.acquire(c).isEmpty()) {
+            if (limiter.take(c).isEmpty()) {
                 allowed++;
             }
             now.addAndGet(Duration.ofMillis(10).toNanos());

@@ -1,0 +1,55 @@
+package io.hedgerow.state;
+
+import java.util.function.Consumer;
+
+/**
+ * Where health state lives beyond one process's memory: a snapshot file ({@link LocalStore}) or, for a fleet, Redis
+ * ({@link RedisStore}, which keeps the file too). The router's health objects stay the one copy requests read; the
+ * store is told of each change ({@link #publish}) and tells of changes made elsewhere, or before a restart.
+ *
+ * <p>Nothing here may make a request wait beyond the configured bound: {@link #publish} and the probe permits
+ * never block; only a fleet-wide rate limit ({@link #rateLimits()}) asks Redis while the request waits, within
+ * {@code state.timeout}.
+ */
+public interface StateStore extends AutoCloseable {
+
+    /**
+     * Starts: reads what was saved (and, for Redis, connects in the background). Every record learned, now or later,
+     * from the file, from Redis or from another replica, goes to {@code learned}, one at a time, never on a request's
+     * thread; records this store was given through {@link #publish} are not handed back.
+     */
+    void start(Consumer<StateRecord> learned);
+
+    /** A change made here. Returns at once; saving and sharing happen in the background. */
+    void publish(StateRecord record);
+
+    /** The newest records known, saved or not (for a re-sync and for tests). */
+    java.util.Collection<StateRecord> records();
+
+    /**
+     * Whether this replica may probe the upstream behind {@code breaker} now (see
+     * {@link io.hedgerow.health.ProbeGate}): always in one process; in a fleet, when it holds the breaker's permit.
+     * Never blocks.
+     */
+    boolean tryProbe(String breaker);
+
+    /** Gives the breaker's probe permit back. */
+    void releaseProbe(String breaker);
+
+    /** Client rate limits: fleet-wide through Redis, per process otherwise. */
+    RateLimits rateLimits();
+
+    /** How the store is doing now. */
+    StoreStatus status();
+
+    /** Told of each change of {@link #status()} (Redis lost, Redis back). */
+    void onStatus(Consumer<StoreStatus> listener);
+
+    /** This replica's config hash (shown to the other replicas). */
+    default void configHash(String hash) {
+    }
+
+    /** Saves and lets go of connections. */
+    @Override
+    void close();
+}

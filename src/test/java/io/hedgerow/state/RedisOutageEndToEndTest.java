@@ -1,0 +1,172 @@
+package io.hedgerow.state;
+
+import io.hedgerow.HedgerowServer;
+import io.hedgerow.config.ApiKey;
+import io.hedgerow.fakes.FakeOpenAi;
+import io.hedgerow.testing.RedisServer;
+import io.hedgerow.testing.TcpRelay;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.hedgerow.testing.Eventually.eventually;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+
+/**
+ * Redis dies, comes back, or turns slow under two routers serving traffic: no request fails or waits on it, the
+ * routers say so (event, status, readiness detail), rate limits fall back to each replica's share, and once Redis is
+ * back what was learned meanwhile converges.
+ */
+class RedisOutageEndToEndTest {
+    @TempDir
+    Path dir;
+
+    private final FakeOpenAi fake = FakeOpenAi.start();
+    private RedisServer redis;
+    private TcpRelay relay;
+    private Fleet fleet;
+
+    @AfterEach
+    void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+        if (relay != null) {
+            relay.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+        fake.close();
+    }
+
+    private void start(int port) throws Exception {
+        fleet = Fleet.start(dir, 2, """
+                server: {port: 0, client-keys: [{name: agents, sha256: %s, rate-limit: 6000, burst: 6000}]}
+                observe: {events: stdout, watch-config: false, preflight: off}
+                state: {store: redis, url: "redis://127.0.0.1:%d", key-prefix: "PREFIX", file: off, replicas: 2}
+                failover: {retry: {max-attempts: 1}}
+                providers:
+                  p1: {type: openai, base-url: "%s", keys: [{label: main, value: sk-outage-1}]}
+                  sim: {type: sim, sim: {first-token: 1ms, tokens-per-second: 0, answer-tokens: 3}}
+                routes:
+                  chat: {chain: [p1/m1, sim/s1]}
+                """.formatted(Fleet.AGENTS_SHA, port, fake.baseUrl()));
+        eventually(Duration.ofSeconds(30), fleet::allUp);
+    }
+
+    private static boolean cooling(HedgerowServer router) {
+        ApiKey key = router.generation().config().providers().get("p1").keys().get(0);
+        return router.generation().health().keys().coolingFor(key).isPresent();
+    }
+
+    @Test
+    void redisDiesMidRunNoRequestFailsAndStateConvergesWhenItIsBack() throws Exception {
+        redis = RedisServer.start();
+        start(redis.port());
+        fake.otherwise(FakeOpenAi.Reply.text("ok"));
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger sent = new AtomicInteger();
+        List<Integer> failed = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        List<Future<?>> clients = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            clients.add(threads.submit(() -> {
+                while (running.get()) {
+                    int i = sent.getAndIncrement();
+                    int status = Fleet.chat(fleet.get(i % 2), Optional.of(Fleet.AGENTS_KEY)).statusCode();
+                    if (status != 200) {
+                        failed.add(status);
+                    }
+                }
+            }));
+        }
+        try {
+            eventually(() -> sent.get() > 50);
+            redis.stop();
+            eventually(Duration.ofSeconds(15),
+                       () -> !fleet.get(0).state().status().up() && !fleet.get(1).state().status().up());
+            int atDown = sent.get();
+            eventually(() -> sent.get() > atDown + 50);
+            StoreStatus down = fleet.get(0).state().status();
+            assertThat(down.rateLimits(), is("per replica: limit / 2"));
+            assertThat(String.join("\n", fleet.events.get(0)), containsString("\"event\":\"state_store_down\""));
+            assertThat(readiness(fleet.get(0)), containsString("\"state\":\"down: "));
+
+            // Learned while Redis is away: a 429 on one replica stays there...
+            fake.enqueue(FakeOpenAi.Reply.status(429).header("Retry-After", "60"));
+            eventually(() -> cooling(fleet.get(0)) || cooling(fleet.get(1)));
+            int learner = cooling(fleet.get(0)) ? 0 : 1;
+            assertThat(cooling(fleet.get(1 - learner)), is(false));
+            // ...until Redis is back: that replica writes it back on re-sync, the other takes it.
+            redis.restart();
+            eventually(Duration.ofSeconds(30), fleet::allUp);
+            eventually(Duration.ofSeconds(15), () -> cooling(fleet.get(1 - learner)));
+            assertThat(String.join("\n", fleet.events.get(1)), containsString("\"event\":\"state_store_up\""));
+        } finally {
+            running.set(false);
+            for (Future<?> client : clients) {
+                client.get();
+            }
+            threads.close();
+        }
+        assertThat("failed requests: " + failed, failed.size(), is(0));
+        assertThat(sent.get(), greaterThan(100));
+    }
+
+    @Test
+    void aSlowRedisDoesNotSlowRequests() throws Exception {
+        redis = RedisServer.start();
+        relay = TcpRelay.to(redis.port());
+        start(relay.port());
+        fake.otherwise(FakeOpenAi.Reply.text("ok"));
+        List<Long> before = latencies(40);
+        relay.delay(Duration.ofMillis(500));
+        List<Long> after = latencies(40);
+        long p50Before = before.get(before.size() / 2);
+        long p50After = after.get(after.size() / 2);
+        // Rate-limited requests ask Redis at most state.timeout (50 ms) before the store counts as down; none waits
+        // the 500 ms Redis now takes.
+        assertThat("slowest request with a slow Redis: " + after.getLast() + " ms", after.getLast(), lessThan(400L));
+        assertThat("median " + p50Before + " ms before, " + p50After + " ms after", p50After - p50Before,
+                   lessThan(50L));
+        eventually(() -> !fleet.get(0).state().status().up());
+        assertThat(fleet.get(0).state().status().detail(), containsString("slow"));
+    }
+
+    private List<Long> latencies(int n) {
+        List<Long> millis = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long started = System.nanoTime();
+            HttpResponse<String> answer = Fleet.chat(fleet.get(i % 2), Optional.of(Fleet.AGENTS_KEY));
+            millis.add((System.nanoTime() - started) / 1_000_000);
+            assertThat(answer.statusCode(), is(200));
+        }
+        Collections.sort(millis);
+        return millis;
+    }
+
+    private static String readiness(HedgerowServer router) throws Exception {
+        return Fleet.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:" + router.port() + "/observe/health/ready")).build(),
+                               HttpResponse.BodyHandlers.ofString()).body();
+    }
+}
