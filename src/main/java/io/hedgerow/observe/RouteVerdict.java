@@ -1,10 +1,14 @@
 package io.hedgerow.observe;
 
+import io.hedgerow.json.Json;
 import io.hedgerow.observe.StatusReport.CandidateView;
 import io.hedgerow.preflight.CheckResult;
 import io.hedgerow.preflight.PreflightReport;
 import io.hedgerow.preflight.Round;
 import io.hedgerow.preflight.Target;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -90,6 +94,46 @@ record RouteVerdict(String route, String state, Optional<Rung> serving, List<Run
         String state = serving.isEmpty() ? CANNOT_SERVE
                 : configured.stream().allMatch(r -> r.state().equals("ok")) ? OK : DEGRADED;
         return new RouteVerdict(route, state, serving, configured);
+    }
+
+    /** The verdict for {@code /status}: state, summary, the serving rung's position, and each rung. */
+    ObjectNode toJson() {
+        ObjectNode node = Json.object().put("state", state).put("summary", summary());
+        serving.ifPresentOrElse(r -> node.put("serving_rung", r.position()), () -> node.putNull("serving_rung"));
+        ArrayNode list = node.putArray("rungs");
+        for (Rung r : rungs) {
+            list.addObject().put("position", r.position()).put("label", r.label()).put("state", r.state())
+                    .put("why", r.why()).put("down", r.down());
+        }
+        return node;
+    }
+
+    /** The router's state: {@code cannot_serve} if a route cannot, else {@code degraded} if one is, else {@code ok}. */
+    static String overall(List<RouteVerdict> verdicts) {
+        if (verdicts.stream().anyMatch(v -> v.state.equals(CANNOT_SERVE))) {
+            return CANNOT_SERVE;
+        }
+        return verdicts.stream().anyMatch(v -> v.state.equals(DEGRADED)) ? DEGRADED : OK;
+    }
+
+    /** The answer to the first question, in one line: {@code every route can serve}, or which cannot and which limp. */
+    static String headline(List<RouteVerdict> verdicts) {
+        List<String> down = verdicts.stream().filter(v -> v.state.equals(CANNOT_SERVE)).map(RouteVerdict::route)
+                .toList();
+        List<String> degraded = verdicts.stream().filter(v -> v.state.equals(DEGRADED)).map(RouteVerdict::route)
+                .toList();
+        if (down.isEmpty() && degraded.isEmpty()) {
+            return "every route can serve, each on its first rung";
+        }
+        List<String> parts = new ArrayList<>();
+        if (!down.isEmpty()) {
+            parts.add((down.size() == 1 ? "route " : "routes ") + String.join(", ", down) + " cannot serve");
+        }
+        if (!degraded.isEmpty()) {
+            parts.add((degraded.size() == 1 ? "route " : "routes ") + String.join(", ", degraded)
+                              + " serving with a rung down or weak");
+        }
+        return String.join("; ", parts);
     }
 
     /** One line for people: {@code ok}; {@code serving on rung 2 (p2/m2); rung 1 p1/m1: breaker open, ...}. */
