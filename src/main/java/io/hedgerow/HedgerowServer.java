@@ -378,7 +378,8 @@ public final class HedgerowServer implements AutoCloseable {
                                         .addObserver(HealthObserver.builder().details(true)
                                                              .addCheck(Readiness.create(current::get, telemetry))
                                                              .addCheck(new ThreadsCheck(() -> daemons(
-                                                                     door, watchdog, finalWatcher, preflight)))
+                                                                     door, watchdog, finalWatcher, preflight,
+                                                                     store)))
                                                              .build())
                                         .addObserver(metricsObserver)
                                         .build())
@@ -412,8 +413,8 @@ public final class HedgerowServer implements AutoCloseable {
 
     /** The router's own threads, for readiness. */
     private static List<Daemon> daemons(FrontDoor door, StallWatchdog watchdog, Optional<ConfigWatcher> watcher,
-                                        PreflightScheduler preflight) {
-        List<Daemon> all = new ArrayList<>();
+                                        PreflightScheduler preflight, StateStore store) {
+        List<Daemon> all = new ArrayList<>(store.daemons());
         all.add(door.daemon());
         watchdog.daemon().ifPresent(all::add);
         watcher.map(ConfigWatcher::daemon).ifPresent(all::add);

@@ -1,5 +1,8 @@
 package io.hedgerow;
 
+import io.hedgerow.fakes.FakeBedrock;
+import io.hedgerow.fakes.SigV4Verifier;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -50,6 +54,28 @@ class FatJarIT {
         assertThat(result.output, result.exit, is(0));
         assertThat(result.output, containsString("live check: 2 provider+key pairs used by the routes"));
         assertThat(result.output, containsString("live check OK"));
+    }
+
+    @Test
+    void checkLiveSignsBedrockRequestsWithCredentialsFromTheEnvironment() throws Exception {
+        SigV4Verifier verifier = new SigV4Verifier("AKIDFATJAR", "fat/jar/secret", Optional.of("fat-jar-token"),
+                                                   "eu-west-1", "bedrock");
+        try (FakeBedrock fake = FakeBedrock.signed(verifier)) {
+            Path config = dir.resolve("bedrock.yaml");
+            Files.writeString(config, """
+                    providers:
+                      aws: {type: bedrock, region: eu-west-1, base-url: "%s"}
+                    routes:
+                      claude: {chain: [aws/anthropic.claude-sonnet-4-5-20250929-v1:0]}
+                    """.formatted(fake.baseUrl()));
+            Result result = run(List.of("check", "--live", "--config", config.toString()),
+                                java.util.Map.of("AWS_ACCESS_KEY_ID", "AKIDFATJAR", "AWS_SECRET_ACCESS_KEY",
+                                                 "fat/jar/secret", "AWS_SESSION_TOKEN", "fat-jar-token"));
+            assertThat(result.output, result.exit, is(0));
+            assertThat(result.output, containsString("live check OK"));
+            assertThat(fake.signatureFailures(), is(List.of()));
+            assertThat(fake.requests().size(), is(2));
+        }
     }
 
     @Test
@@ -181,7 +207,17 @@ class FatJarIT {
     }
 
     private static Result run(List<String> args) throws Exception {
-        Process process = new ProcessBuilder(command(args)).redirectErrorStream(true).start();
+        return run(args, java.util.Map.of());
+    }
+
+    private static Result run(List<String> args, java.util.Map<String, String> env) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command(args)).redirectErrorStream(true);
+        // The AWS credential chain would find a developer's own ~/.aws: the test's credentials only.
+        builder.environment().keySet().removeIf(name -> name.startsWith("AWS_"));
+        builder.environment().put("AWS_CONFIG_FILE", "/nonexistent/aws-config");
+        builder.environment().put("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials");
+        builder.environment().putAll(env);
+        Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();

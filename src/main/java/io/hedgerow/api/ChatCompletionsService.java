@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.exec.ChainFailedException;
 import io.hedgerow.exec.ChatExecutor;
 import io.hedgerow.exec.LiveStream;
+import io.hedgerow.exec.StreamFailedException;
 import io.hedgerow.exec.Served;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
@@ -17,7 +18,6 @@ import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.Usage;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.StreamEvent;
-import io.hedgerow.provider.ProviderException;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.route.Router;
 import io.hedgerow.dialect.InvalidRequestException;
@@ -289,7 +289,7 @@ public final class ChatCompletionsService implements HttpService {
             Optional<StreamEvent> event;
             try {
                 event = live.next();
-            } catch (ProviderException e) {
+            } catch (StreamFailedException e) {
                 // Once the first token has been sent there is no status code left to change: say it in-band.
                 LOG.log(System.Logger.Level.WARNING, "request {0}: stream from {1} broke: {2}", requestId, model,
                         e.getMessage());
@@ -361,7 +361,7 @@ public final class ChatCompletionsService implements HttpService {
         sse.data(OpenAiResponseCodec.deltaChunk(id, created, origin, role, Optional.empty(), Optional.empty()));
     }
 
-    private static ObjectNode streamError(ProviderException e) {
+    private static ObjectNode streamError(StreamFailedException e) {
         String code = switch (e.failure().kind()) {
             case TIMEOUT -> "upstream_timeout";
             case CANCELLED -> "cancelled";

@@ -19,11 +19,11 @@ import java.util.Set;
 final class ProviderBinder {
     static final Keys PROVIDER = Keys.of("providers.NAME", "type", "base-url", "keys", "headers", "role-map",
                                          "timeouts", "models", "sim", "key-rotation", "prefill", "max-concurrent",
-                                         "max-response-size");
+                                         "max-response-size", "region", "auth", "aws-profile", "control-url");
     static final Keys TIMEOUTS = Keys.of("defaults.timeouts", "connect", "first-token", "idle", "total");
     static final Keys DEFAULTS = Keys.of("defaults", "timeouts");
     private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "x-api-key", "api-key");
-    private static final String TYPES = "openai, anthropic, ollama or sim";
+    private static final String TYPES = "openai, anthropic, ollama, bedrock or sim";
 
     private final Secrets secrets;
     private final Timeouts defaults;
@@ -111,7 +111,8 @@ final class ProviderBinder {
         Map<String, ModelSettings> models = ModelsBinder.bind(node.get("models"));
         boolean prefill = node.get("prefill").bool().orElse(t == ProviderType.ANTHROPIC);
         return Optional.of(new ProviderConfig(name, t, baseUrl, keys, headers, roleMap, timeouts, sim, rotation, models,
-                                              prefill, limits(node)));
+                                              prefill, limits(node),
+                                              BedrockBinder.bind(node, t, keysNode.exists() && !keys.isEmpty())));
     }
 
     private List<ApiKey> keys(ConfigNode node, String provider) {

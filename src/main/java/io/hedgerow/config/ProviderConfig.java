@@ -27,6 +27,7 @@ import java.util.Set;
  * @param prefill  whether it continues a trailing assistant message (Anthropic does; some OpenAI-compatible
  *                 servers do), so a broken stream can be finished there from the text already delivered
  * @param limits   its bulkhead (attempts in flight at once) and the largest answer read from it
+ * @param bedrock  region and authentication of a {@code bedrock} provider; empty for other types
  */
 public record ProviderConfig(String name,
                              ProviderType type,
@@ -39,7 +40,8 @@ public record ProviderConfig(String name,
                              KeyRotation keyRotation,
                              Map<String, ModelSettings> models,
                              boolean prefill,
-                             ProviderLimits limits) {
+                             ProviderLimits limits,
+                             Optional<BedrockSettings> bedrock) {
     /**
      * The roles a role map may rewrite, and rewrite to. Assistant and tool messages carry tool calls and
      * their results, so they are never rewritten.
@@ -58,6 +60,16 @@ public record ProviderConfig(String name,
         Objects.requireNonNull(keyRotation, "keyRotation");
         models = Map.copyOf(models);
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(bedrock, "bedrock");
+    }
+
+    /** A provider that is not a Bedrock one. */
+    public ProviderConfig(String name, ProviderType type, Optional<URI> baseUrl, List<ApiKey> keys,
+                          Map<String, String> headers, Map<Role, Role> roleMap, Timeouts timeouts, SimSettings sim,
+                          KeyRotation keyRotation, Map<String, ModelSettings> models, boolean prefill,
+                          ProviderLimits limits) {
+        this(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models, prefill, limits,
+             Optional.empty());
     }
 
     /** A provider with the default limits. */
@@ -85,7 +97,7 @@ public record ProviderConfig(String name,
     /** This provider with other limits. */
     public ProviderConfig withLimits(ProviderLimits newLimits) {
         return new ProviderConfig(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models,
-                                  prefill, newLimits);
+                                  prefill, newLimits, bedrock);
     }
 
     /** The declared context window of a model, if config declares one. */

@@ -11,6 +11,8 @@ public enum ProviderType {
     ANTHROPIC(true, true),
     /** Ollama's {@code /api/chat}. */
     OLLAMA(false, true),
+    /** AWS Bedrock's Converse API: a Bedrock API key (bearer) or SigV4 from the standard AWS credentials. */
+    BEDROCK(false, false),
     /** The in-process simulator. */
     SIM(false, false);
 

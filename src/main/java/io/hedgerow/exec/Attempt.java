@@ -13,7 +13,6 @@ import io.hedgerow.time.Deadline;
 import io.hedgerow.time.Ticker;
 
 import java.util.Optional;
-import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -135,19 +134,19 @@ final class Attempt {
      * signal goes to the race. Returns false when the race was already decided without it; the caller must then
      * finish on its own.
      */
-    synchronized boolean handOver(Queue<AttemptSignal> signals, AttemptSignal signal) {
+    synchronized boolean handOver(Inbox inbox, AttemptSignal signal) {
         worker = null;
         producing = true;
         lastActivityNanos = ticker.read();
-        return offer(signals, signal);
+        return offer(inbox, signal);
     }
 
     /** Posts a signal to the race unless the attempt is detached; detaching and posting exclude each other. */
-    synchronized boolean offer(Queue<AttemptSignal> signals, AttemptSignal signal) {
+    synchronized boolean offer(Inbox inbox, AttemptSignal signal) {
         if (detached) {
             return false;
         }
-        signals.add(signal);
+        inbox.post(signal);
         return true;
     }
 

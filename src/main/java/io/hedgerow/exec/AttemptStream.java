@@ -35,7 +35,7 @@ final class AttemptStream implements LiveStream {
     }
 
     @Override
-    public Optional<StreamEvent> next() throws ProviderException {
+    public Optional<StreamEvent> next() throws StreamFailedException {
         if (!head.isEmpty()) {
             return Optional.of(head.poll());
         }
@@ -46,7 +46,7 @@ final class AttemptStream implements LiveStream {
         } catch (ProviderException e) {
             Failure failure = attempt.failureOf(e);
             attempt.brokeAfterWinning(failure);
-            throw new ProviderException(failure, e);
+            throw new StreamFailedException(failure, e);
         }
     }
 

@@ -4,10 +4,12 @@ import io.hedgerow.config.RecoverySettings;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
+import io.hedgerow.route.RoutePlan;
 import io.hedgerow.time.Deadline;
 import io.hedgerow.time.Ticker;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 
@@ -18,7 +20,7 @@ import java.util.random.RandomGenerator;
  * and the others are cancelled at once. A failure never wins.
  */
 public final class ChatExecutor {
-    private final Ticker ticker;
+    private final RaceTime time;
     private final StallWatchdog watchdog;
     private final HealthRegistry health;
     private final RetryPolicy retryPolicy;
@@ -31,9 +33,9 @@ public final class ChatExecutor {
      * @param ticker         time for deadlines and hedge delays
      * @param watchdog       enforces attempt time limits
      * @param health         breakers, key cooldowns, baselines and the hedge budget
-     * @param random         jitter and probe sampling
+     * @param random         jitter and probe sampling; used from many threads at once, so it must be thread-safe
      * @param requestTimeout the server's deadline for a whole request
-     * @param listener       told about hedges and budget refusals (metrics, events)
+     * @param listener       told what the executor does (metrics, events, traces)
      */
     public ChatExecutor(Ticker ticker, StallWatchdog watchdog, HealthRegistry health, RandomGenerator random,
                         Duration requestTimeout, ExecutionListener listener) {
@@ -46,8 +48,14 @@ public final class ChatExecutor {
      */
     public ChatExecutor(Ticker ticker, StallWatchdog watchdog, HealthRegistry health, RandomGenerator random,
                         Duration requestTimeout, ExecutionListener listener, Bulkheads bulkheads) {
+        this(RaceTime.of(ticker), watchdog, health, random, requestTimeout, listener, bulkheads);
+    }
+
+    /** With the races' time and threads given: a simulated clock in tests. */
+    ChatExecutor(RaceTime time, StallWatchdog watchdog, HealthRegistry health, RandomGenerator random,
+                 Duration requestTimeout, ExecutionListener listener, Bulkheads bulkheads) {
+        this.time = time;
         this.bulkheads = bulkheads;
-        this.ticker = ticker;
         this.watchdog = watchdog;
         this.health = health;
         this.retryPolicy = new RetryPolicy(random);
@@ -62,9 +70,9 @@ public final class ChatExecutor {
     }
 
     /** Serves a non-streamed request. */
-    public Served<ChatResponse> complete(ChatRequest request, io.hedgerow.route.RoutePlan plan,
-                                         Optional<Duration> clientTimeout) throws ChainFailedException {
-        Race race = race(request, plan, false, clientTimeout);
+    public Served<ChatResponse> complete(ChatRequest request, RoutePlan plan, Optional<Duration> clientTimeout)
+            throws ChainFailedException {
+        Race race = race(request, plan, false, timeout(plan, clientTimeout));
         AttemptSignal.Answered answered = (AttemptSignal.Answered) race.run();
         return new Served<>(answered.response(), answered.attempt().candidate(), race.records(answered.attempt()));
     }
@@ -73,12 +81,11 @@ public final class ChatExecutor {
      * Starts a streamed request; returns once an attempt has produced its first token. The caller relays the rest
      * and must close the stream.
      */
-    public Served<LiveStream> stream(ChatRequest request, io.hedgerow.route.RoutePlan plan,
-                                     Optional<Duration> clientTimeout) throws ChainFailedException {
+    public Served<LiveStream> stream(ChatRequest request, RoutePlan plan, Optional<Duration> clientTimeout)
+            throws ChainFailedException {
         Duration timeout = timeout(plan, clientTimeout);
-        Deadline deadline = Deadline.after(ticker, timeout);
-        Race race = new Race(request, plan, true, timeout, ticker, watchdog, health, retryPolicy, random, listener,
-                             bulkheads);
+        Deadline deadline = Deadline.after(time.ticker(), timeout);
+        Race race = race(request, plan, true, timeout);
         AttemptSignal.Producing producing = (AttemptSignal.Producing) race.run();
         AttemptStream first = attemptStream(producing);
         LiveStream live = plan.policy().recovery().mode() == RecoverySettings.Mode.OFF ? first
@@ -87,27 +94,24 @@ public final class ChatExecutor {
     }
 
     /** A race for the rest of a broken answer; it has no recovery of its own. */
-    private AttemptStream continuation(ChatRequest request, io.hedgerow.route.RoutePlan plan, Duration timeout)
+    private AttemptStream continuation(ChatRequest request, RoutePlan plan, Duration timeout)
             throws ChainFailedException {
-        Race race = new Race(request, plan, true, timeout, ticker, watchdog, health, retryPolicy, random, listener,
-                             bulkheads);
-        return attemptStream((AttemptSignal.Producing) race.run());
+        return attemptStream((AttemptSignal.Producing) race(request, plan, true, timeout).run());
     }
 
     private AttemptStream attemptStream(AttemptSignal.Producing producing) {
         return new AttemptStream(producing.attempt(), producing.stream(), producing.head(), watchdog);
     }
 
-    private Race race(ChatRequest request, io.hedgerow.route.RoutePlan plan, boolean streaming,
-                      Optional<Duration> clientTimeout) {
-        return new Race(request, plan, streaming, timeout(plan, clientTimeout), ticker, watchdog, health, retryPolicy,
-                        random, listener, bulkheads);
+    private Race race(ChatRequest request, RoutePlan plan, boolean streaming, Duration timeout) {
+        return new Race(request, plan, streaming, timeout, time, watchdog, health, retryPolicy, random, listener,
+                        bulkheads);
     }
 
     /** The request's deadline: the server's, or shorter when the route or the client says so. */
-    private Duration timeout(io.hedgerow.route.RoutePlan plan, Optional<Duration> clientTimeout) {
+    private Duration timeout(RoutePlan plan, Optional<Duration> clientTimeout) {
         Duration timeout = requestTimeout;
-        for (Optional<Duration> shorter : java.util.List.of(plan.policy().timeout(), clientTimeout)) {
+        for (Optional<Duration> shorter : List.of(plan.policy().timeout(), clientTimeout)) {
             if (shorter.isPresent() && shorter.get().compareTo(timeout) < 0) {
                 timeout = shorter.get();
             }

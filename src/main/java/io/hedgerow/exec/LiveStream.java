@@ -1,7 +1,6 @@
 package io.hedgerow.exec;
 
 import io.hedgerow.model.StreamEvent;
-import io.hedgerow.provider.ProviderException;
 
 import java.util.Optional;
 
@@ -14,9 +13,9 @@ public interface LiveStream extends AutoCloseable {
     /**
      * The next event, or empty when the answer is complete.
      *
-     * @throws ProviderException when the answer broke and could not be finished
+     * @throws StreamFailedException when the answer broke and could not be finished
      */
-    Optional<StreamEvent> next() throws ProviderException;
+    Optional<StreamEvent> next() throws StreamFailedException;
 
     /** Idempotent; never throws. */
     @Override

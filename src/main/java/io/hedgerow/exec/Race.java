@@ -2,61 +2,46 @@ package io.hedgerow.exec;
 
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.HedgeSettings;
-import io.hedgerow.health.CandidateHealth;
 import io.hedgerow.health.HealthRegistry;
-import io.hedgerow.health.LatencyBaseline;
 import io.hedgerow.model.ChatRequest;
-import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
-import io.hedgerow.model.StreamEvent;
-import io.hedgerow.provider.ChatStream;
-import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.ProviderCall;
-import io.hedgerow.provider.ProviderException;
-import io.hedgerow.route.Candidate;
-import io.hedgerow.route.PromptSize;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.route.RoutePolicy;
 import io.hedgerow.time.Deadline;
 import io.hedgerow.time.Ticker;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.PriorityQueue;
-import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
 /**
- * One request's attempts and the loop that decides between them. Confined to the request's thread; attempts
- * report through a queue.
+ * One request's attempts and the loop that decides between them. Confined to the request's thread; attempts run
+ * on threads of their own ({@link AttemptBody}) and report through the race's {@link Inbox}.
  *
  * <p>The loop, until an attempt wins or nothing is left to try:
  * <ol>
- *     <li>Candidates are tried in the route's order with demoted ones moved to the back; a candidate whose breaker
- *     is open, whose keys are all cooling down, or whose declared context window cannot hold the prompt is
- *     skipped without a call, and so is one whose provider's bulkhead is full (too many attempts in flight to it).</li>
- *     <li>A failure is handed to the {@link RetryPolicy}: another key now, the same candidate after a wait, the
- *     next candidate now, or stop.</li>
- *     <li>While the running attempt has no first token after the hedge delay, the next candidate (preferably on
- *     another provider) is started beside it, if the hedge budget allows and fewer than {@code max-in-flight}
- *     attempts run.</li>
+ *     <li>Candidates are tried in the {@link Lineup}'s order (demoted ones behind the others); {@link Admission}
+ *     passes over, with a typed reason, a candidate whose breaker is open, whose keys are all cooling down, whose
+ *     declared context window cannot hold the prompt, or whose provider's bulkhead is full.</li>
+ *     <li>A failure is handed to the {@link RetryPolicy}: another key now, the same candidate after a wait (the
+ *     {@link RetryScheduler} holds it until it is due and there is room), the next candidate now, or stop.</li>
+ *     <li>While the attempt the {@link HedgeTimer} was armed for is still running without a first token when the
+ *     timer is due, the next candidate (preferably on another provider) is started beside it, if fewer than
+ *     {@code max-in-flight} attempts run and the hedge budget allows; the allowance goes back when nothing could be
+ *     started.</li>
  *     <li>With probability {@code probe-share}, a demoted candidate is also started at once, to keep measuring it.</li>
  * </ol>
- * The first attempt to produce a token (or a whole answer) wins; the others are cancelled at once, except a
- * probe, which is left to finish measuring.
+ * The first attempt to produce a token (or a whole answer) wins; the others are cancelled at once, except a probe,
+ * which is left to finish measuring. A failure never wins: one that would stop the chain (a request the provider
+ * refused) ends the request only once no other attempt is running or waiting to retry; until then it only closes
+ * its own candidate. The {@link Journal} keeps what happened and tells observers.
  */
 final class Race {
-    private static final long NONE = Long.MAX_VALUE;
     private static final long BACKSTOP_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final ChatRequest request;
@@ -64,48 +49,42 @@ final class Race {
     private final RoutePolicy policy;
     private final boolean streaming;
     private final Deadline deadline;
+    private final RaceTime time;
     private final Ticker ticker;
     private final StallWatchdog watchdog;
     private final HealthRegistry health;
     private final RetryPolicy retryPolicy;
     private final RandomGenerator random;
-    private final ExecutionListener listener;
-    private final Bulkheads bulkheads;
-
-    private final LinkedBlockingQueue<AttemptSignal> signals = new LinkedBlockingQueue<>();
-    private final List<Slot> slots = new ArrayList<>();
-    private final List<Object> journal = new ArrayList<>();
-    private final Map<Attempt, Failure> failures = new HashMap<>();
-    private final List<Failure> failureOrder = new ArrayList<>();
-    private final List<Attempt> running = new ArrayList<>();
-    private final PriorityQueue<Pending> pending = new PriorityQueue<>(Comparator.comparingLong(Pending::due));
-    private final long promptTokens;
-    private long hedgeDue = NONE;
-    private long contextCeiling = -1;
+    private final Inbox inbox;
+    private final Lineup lineup;
+    private final Admission admission;
+    private final Journal journal;
+    private final HedgeTimer hedgeTimer = new HedgeTimer();
+    private final RetryScheduler retries = new RetryScheduler();
+    private final Running running;
     private int attempts;
+    /** A failure that would have ended the request while a sibling still ran: it ends it once none is left. */
+    private Failure stopped;
 
-    Race(ChatRequest request, RoutePlan plan, boolean streaming, Duration timeout, Ticker ticker,
+    Race(ChatRequest request, RoutePlan plan, boolean streaming, Duration timeout, RaceTime time,
          StallWatchdog watchdog, HealthRegistry health, RetryPolicy retryPolicy, RandomGenerator random,
          ExecutionListener listener, Bulkheads bulkheads) {
         this.request = request;
         this.plan = plan;
         this.policy = plan.policy();
         this.streaming = streaming;
+        this.time = time;
+        this.ticker = time.ticker();
         this.deadline = Deadline.after(ticker, timeout);
-        this.ticker = ticker;
         this.watchdog = watchdog;
         this.health = health;
         this.retryPolicy = retryPolicy;
         this.random = random;
-        this.listener = listener;
-        this.bulkheads = bulkheads;
-        this.promptTokens = PromptSize.estimateTokens(request);
-        List<Slot> demoted = new ArrayList<>();
-        for (Candidate candidate : plan.candidates()) {
-            Slot slot = new Slot(candidate, health.candidate(candidate.label()));
-            (slot.health.demoted() ? demoted : slots).add(slot);
-        }
-        slots.addAll(demoted);
+        this.inbox = time.inbox();
+        this.lineup = new Lineup(plan, health, streaming);
+        this.admission = Admission.of(health, bulkheads, request);
+        this.journal = new Journal(plan.alias(), listener);
+        this.running = new Running(policy.hedge());
     }
 
     /** Runs the race; returns the winning signal ({@link AttemptSignal.Answered} or {@link AttemptSignal.Producing}). */
@@ -113,32 +92,33 @@ final class Race {
         health.budget().onRequest();
         try {
             maybeProbe();
-            startNext(AttemptRole.PRIMARY, false);
+            startNext(AttemptRole.PRIMARY);
             while (true) {
                 long now = ticker.read();
-                firePending(now);
-                if (hedgeDue <= now) {
-                    hedge();
-                }
-                if (running.isEmpty() && pending.isEmpty()) {
-                    if (!startNext(AttemptRole.FALLBACK, false)) {
-                        throw chainFailed(decisive());
+                startDueRetries(now);
+                hedgeIfDue(now);
+                if (running.isEmpty() && retries.isEmpty()) {
+                    if (stopped != null) {
+                        throw chainFailed(stopped);
+                    }
+                    if (!startNext(AttemptRole.FALLBACK)) {
+                        throw chainFailed(journal.decisive(() -> admission.unavailable(plan.alias(), lineup)));
                     }
                     continue;
                 }
-                AttemptSignal signal = signals.poll(waitNanos(now), TimeUnit.NANOSECONDS);
-                if (signal == null) {
+                Optional<AttemptSignal> signal = inbox.take(wakeAt(now));
+                if (signal.isEmpty()) {
                     if (deadline.remainingNanos() < -BACKSTOP_NANOS) {
                         // The watchdog ends overdue attempts; this is the backstop should one ignore its abort.
                         throw chainFailed(Failure.of(FailureKind.TIMEOUT, "no answer within the request deadline"));
                     }
                     continue;
                 }
-                if (signal instanceof AttemptSignal.Failed failed) {
-                    onFailure(failed);
+                if (signal.get() instanceof AttemptSignal.Failed failed) {
+                    onFailure(failed.attempt(), failed.failure());
                 } else {
-                    finish(signal, Failure.of(FailureKind.CANCELLED, "another attempt won"));
-                    return signal;
+                    finish(signal.get(), Failure.of(FailureKind.CANCELLED, "another attempt won"));
+                    return signal.get();
                 }
             }
         } catch (InterruptedException e) {
@@ -149,56 +129,46 @@ final class Race {
 
     /** One record per candidate tried or skipped, in the order it happened; the winner's without failure. */
     List<AttemptRecord> records(Attempt winner) {
-        List<AttemptRecord> records = new ArrayList<>(journal.size());
-        for (Object entry : journal) {
-            if (entry instanceof AttemptRecord skipped) {
-                records.add(skipped);
-            } else {
-                Attempt attempt = (Attempt) entry;
-                Failure failure = attempt == winner ? null : failures.get(attempt);
-                if (attempt != winner && failure == null) {
-                    failure = attempt.abortReason().orElse(Failure.of(FailureKind.CANCELLED, "still measuring"));
-                }
-                records.add(attempt.record(Optional.ofNullable(failure)));
-            }
-        }
-        return records;
+        return journal.records(winner);
     }
 
     // ---- decisions ----
 
-    private void onFailure(AttemptSignal.Failed failed) throws ChainFailedException {
-        Attempt attempt = failed.attempt();
-        Failure failure = failed.failure();
+    private void onFailure(Attempt attempt, Failure failure) throws ChainFailedException {
         running.remove(attempt);
         watchdog.unwatch(attempt);
-        failures.put(attempt, failure);
+        hedgeTimer.ended(attempt);
         attempt.failed(failure);
-        notifyEnded(attempt.record(Optional.of(failure)));
+        journal.failed(attempt, failure);
         if (attempt.role() == AttemptRole.PROBE) {
             return;
         }
-        failureOrder.add(failure);
-        Slot slot = slotOf(attempt);
-        RetryPolicy.Decision decision = retryPolicy.decide(failure, slot.attempts, otherKeyAvailable(slot),
+        Slot slot = lineup.slotOf(attempt);
+        RetryPolicy.Decision decision = retryPolicy.decide(failure, slot.attempts, admission.otherKeyAvailable(slot),
                                                            deadline.remainingNanos(), policy.retry(),
                                                            policy.routeAroundContentFilter());
         switch (decision) {
-        case RetryPolicy.Decision.Stop stop -> throw chainFailed(failure);
+        case RetryPolicy.Decision.Stop stop -> {
+            if (running.isEmpty() && retries.isEmpty()) {
+                throw chainFailed(failure);
+            }
+            // A failure never wins while a sibling may still answer: this candidate is done, nothing new starts.
+            slot.closed = true;
+            if (stopped == null) {
+                stopped = failure;
+            }
+        }
         case RetryPolicy.Decision.NextKey next -> {
-            Optional<ApiKey> key = health.keys().pick(slot.candidate.provider().keys(), slot.triedKeys,
-                                                      slot.candidate.provider().keyRotation());
-            if (key.isEmpty() || !launch(slot, AttemptRole.RETRY, key)) {
+            Admission.KeyChoice key = admission.key(slot);
+            if (key.key().isEmpty() || !launch(slot, AttemptRole.RETRY, key.key())) {
                 startNextIfRoom();
             }
         }
         case RetryPolicy.Decision.Retry retry ->
-                pending.add(new Pending(slot, attempt.key(), ticker.read() + retry.after().toNanos()));
+                retries.schedule(slot, attempt.key(), ticker.read() + retry.after().toNanos());
         case RetryPolicy.Decision.NextCandidate next -> {
             if (failure.kind() == FailureKind.CONTEXT_LENGTH) {
-                // Candidates declaring no larger a window cannot hold it either.
-                contextCeiling = Math.max(contextCeiling,
-                                          slot.candidate.provider().contextWindow(slot.candidate.model()).orElse(-1));
+                admission.contextTooLong(slot);
             }
             startNextIfRoom();
         }
@@ -206,46 +176,52 @@ final class Race {
     }
 
     private void startNextIfRoom() {
-        if (nonProbeRunning() < maxInFlight()) {
-            startNext(AttemptRole.FALLBACK, false);
+        if (stopped == null && running.room()) {
+            startNext(AttemptRole.FALLBACK);
         }
     }
 
-    private void firePending(long now) {
-        while (!pending.isEmpty() && pending.peek().due() <= now) {
-            Pending due = pending.poll();
-            if (deadline.passed() || !launch(due.slot(), AttemptRole.RETRY, due.key())) {
+    /** Due retries start while there is room for them; the others wait for a running attempt to end. */
+    private void startDueRetries(long now) {
+        while (running.room()) {
+            Optional<RetryScheduler.Retry> due = retries.takeDue(now);
+            if (due.isEmpty()) {
+                return;
+            }
+            if (deadline.passed() || !launch(due.get().slot(), AttemptRole.RETRY, due.get().key())) {
                 startNextIfRoom();
             }
         }
     }
 
-    private void hedge() {
-        hedgeDue = NONE;
-        if (nonProbeRunning() >= maxInFlight() || nextSlot(true).isEmpty()) {
+    private void hedgeIfDue(long now) {
+        Optional<Attempt> slow = hedgeTimer.fire(now);
+        if (slow.isEmpty() || !running.contains(slow.get()) || !running.room() || nextSlot(true).isEmpty()) {
             return;
         }
         if (!health.budget().tryWithdraw()) {
-            safely(() -> listener.hedgeRefused(plan.alias()));
+            journal.hedgeRefused();
             return;
         }
-        startNext(AttemptRole.HEDGE, true);
+        if (!startNext(AttemptRole.HEDGE)) {
+            health.budget().refund();
+        }
     }
 
     private void maybeProbe() {
-        if (slots.isEmpty() || slots.getFirst().health.demoted() || policy.hedge().maxInFlight() < 2) {
+        if (lineup.isEmpty() || lineup.first().health.demoted() || policy.hedge().maxInFlight() < 2) {
             return;
         }
         double share = health.hedging().demotion().probeShare();
         if (share <= 0 || random.nextDouble() >= share) {
             return;
         }
-        for (Slot slot : slots) {
-            if (slot.health.demoted() && !slot.started && !slot.closed && admissible(slot)) {
-                Optional<ApiKey> key = pickKey(slot);
-                if ((key.isPresent() || slot.candidate.provider().keys().isEmpty())
-                        && health.budget().tryWithdraw()) {
-                    launch(slot, AttemptRole.PROBE, key);
+        for (Slot slot : lineup.slots()) {
+            if (slot.health.demoted() && slot.open() && admissible(slot)) {
+                Admission.KeyChoice key = admission.key(slot);
+                if (key.refused().isEmpty() && health.budget().tryWithdraw()
+                        && !launch(slot, AttemptRole.PROBE, key.key())) {
+                    health.budget().refund();
                 }
                 return;
             }
@@ -253,20 +229,18 @@ final class Race {
     }
 
     /** Starts the next admissible candidate; false when none is left (or the deadline has passed). */
-    private boolean startNext(AttemptRole role, boolean hedging) {
+    private boolean startNext(AttemptRole role) {
         while (!deadline.passed()) {
-            Optional<Slot> slot = nextSlot(hedging);
+            Optional<Slot> slot = nextSlot(role == AttemptRole.HEDGE);
             if (slot.isEmpty()) {
                 return false;
             }
-            Optional<ApiKey> key = pickKey(slot.get());
-            if (key.isEmpty() && !slot.get().candidate.provider().keys().isEmpty()) {
-                skip(slot.get(), "every key cooling down" + health.keys()
-                        .nextAvailableIn(slot.get().candidate.provider().keys())
-                        .map(d -> ", next in " + io.hedgerow.config.Checks.human(d)).orElse(""));
+            Admission.KeyChoice key = admission.key(slot.get());
+            if (key.refused().isPresent()) {
+                skip(slot.get(), key.refused().get());
                 continue;
             }
-            if (launch(slot.get(), role, key)) {
+            if (launch(slot.get(), role, key.key())) {
                 return true;
             }
         }
@@ -274,16 +248,16 @@ final class Race {
     }
 
     /**
-     * The first candidate not yet started that may be tried; candidates that can never be tried for this request
-     * are recorded as skipped on the way. A hedge passes over candidates on a provider already in flight (unless
-     * the route allows same-provider hedges) without closing them: they remain for fallback.
+     * The first open candidate that may be tried; candidates that cannot be tried now are recorded as skipped on the
+     * way. A hedge passes over candidates on a provider already in flight (unless the route allows same-provider
+     * hedges) without closing them: they remain for fallback.
      */
     private Optional<Slot> nextSlot(boolean hedging) {
-        for (Slot slot : slots) {
-            if (slot.started || slot.closed) {
+        for (Slot slot : lineup.slots()) {
+            if (!slot.open()) {
                 continue;
             }
-            if (hedging && !policy.hedge().sameProvider() && providerInFlight(slot)) {
+            if (hedging && !policy.hedge().sameProvider() && running.onProvider(slot.candidate)) {
                 continue;
             }
             if (admissible(slot)) {
@@ -293,157 +267,55 @@ final class Race {
         return Optional.empty();
     }
 
-    /** Checks that need no call: the prompt fits, the breaker is not open. Records a skip when not. */
     private boolean admissible(Slot slot) {
-        Optional<Integer> window = slot.candidate.provider().contextWindow(slot.candidate.model());
-        if (window.isPresent() && (promptTokens > window.get() || window.get() <= contextCeiling)) {
-            skip(slot, promptTokens > window.get()
-                    ? "prompt ~" + promptTokens + " tokens > context window " + window.get()
-                    : "context window " + window.get() + " too small after a context-length error");
-            return false;
-        }
-        Optional<Duration> retryIn = slot.health.breaker().retryIn();
-        if (retryIn.isPresent() && !retryIn.get().isZero()) {
-            skip(slot, "breaker open, retry in " + io.hedgerow.config.Checks.human(retryIn.get()));
-            return false;
-        }
-        return true;
+        Optional<Admission.Refused> refused = admission.precheck(slot);
+        refused.ifPresent(r -> skip(slot, r));
+        return refused.isEmpty();
     }
 
-    private Optional<ApiKey> pickKey(Slot slot) {
-        List<ApiKey> keys = slot.candidate.provider().keys();
-        return keys.isEmpty() ? Optional.empty()
-                : health.keys().pick(keys, slot.triedKeys, slot.candidate.provider().keyRotation());
-    }
-
-    private boolean otherKeyAvailable(Slot slot) {
-        for (ApiKey key : slot.candidate.provider().keys()) {
-            if (!slot.triedKeys.contains(key) && health.keys().available(key)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void skip(Slot slot, String why) {
+    private void skip(Slot slot, Admission.Refused refused) {
         slot.closed = true;
-        AttemptRecord record = AttemptRecord.skipped(slot.candidate, why);
-        journal.add(record);
-        notifyEnded(record);
+        journal.skipped(slot.candidate, refused);
     }
 
     // ---- attempts ----
 
     private boolean launch(Slot slot, AttemptRole role, Optional<ApiKey> key) {
-        io.hedgerow.config.ProviderConfig provider = slot.candidate.provider();
-        // Admitted like a breaker's probe: a full bulkhead skips the candidate at zero cost, it never queues.
-        if (!bulkheads.tryAcquire(provider)) {
-            skip(slot, "bulkhead full");
+        Admission.Verdict verdict = admission.admit(slot);
+        if (verdict instanceof Admission.Refused refused) {
+            skip(slot, refused);
             return false;
         }
-        if (!slot.health.breaker().tryAcquire()) {
-            bulkheads.release(provider);
-            skip(slot, "breaker open");
-            return false;
-        }
+        Runnable release = ((Admission.Admitted) verdict).release();
         slot.started = true;
         slot.attempts++;
         key.ifPresent(slot.triedKeys::add);
         Attempt attempt = new Attempt(++attempts, role, slot.candidate, slot.health, health.keys(), key, streaming,
-                                      ticker, deadline, () -> bulkheads.release(provider));
+                                      ticker, deadline, release);
         running.add(attempt);
-        journal.add(attempt);
+        journal.started(attempt);
         watchdog.watch(attempt);
-        notify(() -> listener.attemptStarted(plan.alias(), attempt.record(Optional.empty())));
         ProviderCall call = new ProviderCall(request, slot.candidate.model(), key);
-        Thread.ofVirtual().name("attempt-" + slot.candidate.label()).start(() -> runAttempt(attempt, call));
+        time.start("attempt-" + slot.candidate.label(), new AttemptBody(attempt, call, streaming, inbox, watchdog));
         if (role != AttemptRole.PROBE) {
-            scheduleHedge(slot);
+            armHedge(slot, attempt);
         }
         return true;
     }
 
-    private void scheduleHedge(Slot running) {
+    private void armHedge(Slot slot, Attempt attempt) {
         HedgeSettings hedge = policy.hedge();
-        if (!hedge.enabled() || nonProbeRunning() >= maxInFlight()) {
-            hedgeDue = NONE;
+        if (!hedge.enabled() || !running.room()) {
+            hedgeTimer.disarm();
             return;
         }
-        OptionalLong delay = HedgeDelay.nanos(hedge, running.health.baseline(streaming),
+        OptionalLong delay = HedgeDelay.nanos(hedge, slot.health.baseline(streaming),
                                               health.hedging().budget().ratio());
-        hedgeDue = delay.isPresent() ? ticker.read() + delay.getAsLong() : NONE;
-    }
-
-    /** The attempt's own thread: call the provider, hand the first token (or answer) over, or report failure. */
-    private void runAttempt(Attempt attempt, ProviderCall call) {
-        ChatStream stream = null;
-        try {
-            if (!attempt.bindWorker(Thread.currentThread())) {
-                // Aborted before it started (the race was decided, or the router is shutting down): no call.
-                report(attempt, attempt.abortReason().orElseThrow());
-                return;
-            }
-            if (!streaming) {
-                ChatResponse response;
-                try {
-                    response = attempt.candidate().client().complete(call);
-                } finally {
-                    attempt.release();
-                }
-                long latency = attempt.elapsedNanos();
-                if (!attempt.handOver(signals, new AttemptSignal.Answered(attempt, response, latency))) {
-                    endDetached(attempt, latency);
-                }
-                return;
-            }
-            stream = new ReleasingStream(attempt.candidate().client().stream(call), attempt);
-            if (!attempt.attach(stream)) {
-                stream.close();
-                report(attempt, attempt.abortReason().orElseThrow());
-                return;
-            }
-            List<StreamEvent> head = new ArrayList<>(4);
-            while (true) {
-                Optional<StreamEvent> event = stream.next();
-                attempt.touch();
-                if (event.isEmpty()) {
-                    break;
-                }
-                head.add(event.get());
-                if (event.get().isContent() || event.get() instanceof StreamEvent.Finished) {
-                    break;
-                }
-            }
-            long latency = attempt.elapsedNanos();
-            if (!attempt.handOver(signals, new AttemptSignal.Producing(attempt, stream, head, latency))) {
-                stream.close();
-                endDetached(attempt, latency);
-            }
-        } catch (ProviderException e) {
-            closeQuietly(stream);
-            report(attempt, attempt.failureOf(e));
-        } catch (RuntimeException e) {
-            // An adapter bug must still end as one clean failure, never a lost signal.
-            closeQuietly(stream);
-            report(attempt, attempt.abortReason().orElseGet(() -> FailureClassifier.fromException(e, false)));
-        } finally {
-            if (stream == null) {
-                // No stream was opened (a whole answer, a failure, or an abort before the call): nothing left to close.
-                attempt.release();
-            }
+        if (delay.isPresent()) {
+            hedgeTimer.arm(attempt, ticker.read() + delay.getAsLong());
+        } else {
+            hedgeTimer.disarm();
         }
-    }
-
-    private void report(Attempt attempt, Failure failure) {
-        if (!attempt.offer(signals, new AttemptSignal.Failed(attempt, failure))) {
-            watchdog.unwatch(attempt);
-            attempt.failed(failure);
-        }
-    }
-
-    private void endDetached(Attempt attempt, long latencyNanos) {
-        watchdog.unwatch(attempt);
-        attempt.succeeded(latencyNanos);
     }
 
     /**
@@ -453,14 +325,12 @@ final class Race {
      */
     private void finish(AttemptSignal won, Failure reason) {
         Attempt winner = won == null ? null : won.attempt();
-        for (Object entry : journal) {
-            if (entry instanceof Attempt attempt && attempt != winner) {
+        for (Attempt attempt : journal.attempts()) {
+            if (attempt != winner) {
                 attempt.detach();
             }
         }
-        List<AttemptSignal> late = new ArrayList<>();
-        signals.drainTo(late);
-        for (AttemptSignal signal : late) {
+        for (AttemptSignal signal : inbox.drain()) {
             Attempt attempt = signal.attempt();
             running.remove(attempt);
             watchdog.unwatch(attempt);
@@ -471,7 +341,7 @@ final class Race {
             }
             case AttemptSignal.Answered answered -> attempt.succeeded(answered.latencyNanos());
             case AttemptSignal.Failed failed -> {
-                failures.put(attempt, failed.failure());
+                journal.failedLate(attempt, failed.failure());
                 attempt.failed(failed.failure());
             }
             }
@@ -481,19 +351,27 @@ final class Race {
                 watchdog.unwatch(attempt);
                 attempt.abort(reason);
                 attempt.lost();
-                notifyEnded(attempt.record(Optional.of(reason)));
+                journal.cancelled(attempt, reason);
             }
         }
-        pending.clear();
+        retries.clear();
+        hedgeTimer.disarm();
         if (won != null) {
             running.remove(winner);
-            winner.succeeded(won instanceof AttemptSignal.Producing p ? p.latencyNanos()
-                    : ((AttemptSignal.Answered) won).latencyNanos());
-            notifyEnded(winner.record(Optional.empty()));
+            winner.succeeded(latencyOf(won));
+            journal.won(winner);
             if (!streaming) {
                 watchdog.unwatch(winner);
             }
         }
+    }
+
+    private static long latencyOf(AttemptSignal won) {
+        return switch (won) {
+            case AttemptSignal.Producing p -> p.latencyNanos();
+            case AttemptSignal.Answered a -> a.latencyNanos();
+            case AttemptSignal.Failed f -> throw new IllegalArgumentException("a failure never wins");
+        };
     }
 
     private ChainFailedException chainFailed(Failure decisive) {
@@ -502,115 +380,17 @@ final class Race {
         return new ChainFailedException(plan.alias(), records(null), decisive);
     }
 
-    /**
-     * The failure that speaks for the chain: when candidates were tried, the shared class if all agree (with the
-     * shortest Retry-After), else the last; when every candidate was skipped, an {@code UNAVAILABLE} naming why.
-     */
-    private Failure decisive() {
-        if (failureOrder.isEmpty()) {
-            Optional<Duration> soonest = Optional.empty();
-            for (Slot slot : slots) {
-                for (Optional<Duration> wait : List.of(slot.health.breaker().retryIn(),
-                                                       health.keys().nextAvailableIn(slot.candidate.provider().keys()))) {
-                    if (wait.isPresent() && (soonest.isEmpty() || wait.get().compareTo(soonest.get()) < 0)) {
-                        soonest = wait;
-                    }
-                }
-            }
-            return new Failure(FailureKind.UNAVAILABLE, 0, "no candidate of '" + plan.alias() + "' can be tried now",
-                               soonest);
-        }
-        FailureKind first = failureOrder.getFirst().kind();
-        if (failureOrder.stream().allMatch(f -> f.kind() == first)) {
-            return failureOrder.stream()
-                    .filter(f -> f.retryAfter().isPresent())
-                    .min(Comparator.comparing(f -> f.retryAfter().get()))
-                    .orElse(failureOrder.getLast());
-        }
-        return failureOrder.getLast();
-    }
-
-    private long waitNanos(long now) {
+    /** The ticker time the race next has something to do: a hedge, a retry it has room for, or the backstop. */
+    private long wakeAt(long now) {
         long until = deadline.atNanos() + BACKSTOP_NANOS;
-        if (!pending.isEmpty()) {
-            until = Math.min(until, pending.peek().due());
+        OptionalLong retry = retries.nextDue();
+        if (retry.isPresent() && running.room()) {
+            until = Math.min(until, retry.getAsLong());
         }
-        if (hedgeDue != NONE) {
-            until = Math.min(until, hedgeDue);
+        OptionalLong hedge = hedgeTimer.due();
+        if (hedge.isPresent()) {
+            until = Math.min(until, hedge.getAsLong());
         }
-        return Math.max(until - now, 0);
-    }
-
-    private int maxInFlight() {
-        return policy.hedge().enabled() ? Math.max(1, policy.hedge().maxInFlight()) : 1;
-    }
-
-    private int nonProbeRunning() {
-        int n = 0;
-        for (Attempt attempt : running) {
-            if (attempt.role() != AttemptRole.PROBE) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private boolean providerInFlight(Slot slot) {
-        for (Attempt attempt : running) {
-            if (attempt.candidate().provider().name().equals(slot.candidate.provider().name())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private Slot slotOf(Attempt attempt) {
-        for (Slot slot : slots) {
-            if (slot.candidate == attempt.candidate()) {
-                return slot;
-            }
-        }
-        throw new IllegalStateException("attempt of unknown candidate " + attempt.candidate());
-    }
-
-    private void notifyEnded(AttemptRecord record) {
-        notify(() -> listener.attemptEnded(plan.alias(), record));
-    }
-
-    private static void notify(Runnable call) {
-        safely(call);
-    }
-
-    private static void safely(Runnable call) {
-        try {
-            call.run();
-        } catch (RuntimeException e) {
-            System.getLogger(Race.class.getName()).log(System.Logger.Level.WARNING, "execution listener failed", e);
-        }
-    }
-
-    private static void closeQuietly(ChatStream stream) {
-        if (stream != null) {
-            stream.close();
-        }
-    }
-
-    /** A candidate's state within this request. */
-    private static final class Slot {
-        final Candidate candidate;
-        final CandidateHealth health;
-        final Set<ApiKey> triedKeys = new HashSet<>();
-        boolean started;
-        boolean closed;
-        int attempts;
-
-        Slot(Candidate candidate, CandidateHealth health) {
-            this.candidate = candidate;
-            this.health = health;
-        }
-    }
-
-    /** A retry waiting for its time. */
-    private record Pending(Slot slot, Optional<ApiKey> key, long due) {
+        return Math.max(until, now);
     }
 }

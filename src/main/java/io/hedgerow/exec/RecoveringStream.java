@@ -8,7 +8,6 @@ import io.hedgerow.model.Message;
 import io.hedgerow.model.Role;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.model.Usage;
-import io.hedgerow.provider.ProviderException;
 import io.hedgerow.route.Candidate;
 import io.hedgerow.route.PromptSize;
 import io.hedgerow.route.RoutePlan;
@@ -91,7 +90,7 @@ final class RecoveringStream implements LiveStream {
     }
 
     @Override
-    public Optional<StreamEvent> next() throws ProviderException {
+    public Optional<StreamEvent> next() throws StreamFailedException {
         while (true) {
             if (!pending.isEmpty()) {
                 return Optional.of(delivered(pending.poll()));
@@ -102,13 +101,13 @@ final class RecoveringStream implements LiveStream {
             Optional<StreamEvent> event;
             try {
                 event = current.next();
-            } catch (ProviderException e) {
+            } catch (StreamFailedException e) {
                 if (firstBreak == null) {
                     firstBreak = e.failure();
                 }
                 if (!resume()) {
                     // The client is told of the break itself, never of a refused prefill or a diverged retry.
-                    throw new ProviderException(interrupted(firstBreak), e);
+                    throw new StreamFailedException(interrupted(firstBreak), e);
                 }
                 continue;
             }
@@ -228,11 +227,8 @@ final class RecoveringStream implements LiveStream {
         String note = "hedgerow resumed on " + currentCandidate.label() + " after " + contentEvents + " tokens ("
                 + how + ")";
         pending.add(new StreamEvent.Notice(note));
-        try {
-            listener.streamResumed(plan.alias(), from.label(), currentCandidate.label(), contentEvents, how);
-        } catch (RuntimeException e) {
-            System.getLogger(RecoveringStream.class.getName()).log(System.Logger.Level.WARNING, "listener failed", e);
-        }
+        Journal.deliver(listener, new ExecutionEvent.StreamResumed(plan.alias(), from, currentCandidate, contentEvents,
+                                                                   how));
     }
 
     private ChatRequest prefillRequest() {
@@ -278,7 +274,7 @@ final class RecoveringStream implements LiveStream {
         }
 
         @Override
-        public Optional<StreamEvent> next() throws ProviderException {
+        public Optional<StreamEvent> next() throws StreamFailedException {
             while (true) {
                 Optional<StreamEvent> event = inner.next();
                 if (event.isPresent() && event.get() instanceof StreamEvent.ReasoningDelta) {
@@ -338,7 +334,7 @@ final class RecoveringStream implements LiveStream {
         }
 
         @Override
-        public Optional<StreamEvent> next() throws ProviderException {
+        public Optional<StreamEvent> next() throws StreamFailedException {
             while (true) {
                 Optional<StreamEvent> event = inner.next();
                 if (event.isEmpty()) {
@@ -352,7 +348,7 @@ final class RecoveringStream implements LiveStream {
         }
 
         /** The part of an event the client does not have yet, or empty when all of it is a reproduction. */
-        private Optional<StreamEvent> beyondDelivered(StreamEvent event) throws ProviderException {
+        private Optional<StreamEvent> beyondDelivered(StreamEvent event) throws StreamFailedException {
             switch (event) {
             case StreamEvent.ReasoningDelta delta -> {
                 String beyond = reasoning.beyond(delta.text());
@@ -427,14 +423,14 @@ final class RecoveringStream implements LiveStream {
             }
         }
 
-        private void requireReasoningReproduced() throws ProviderException {
+        private void requireReasoningReproduced() throws StreamFailedException {
             if (!reasoning.reproduced()) {
                 throw diverged("reasoning (the answer began before the delivered reasoning was reproduced)");
             }
         }
 
         /** Something new may reach the client only once all it already has was reproduced. */
-        private void requireAllReproduced() throws ProviderException {
+        private void requireAllReproduced() throws StreamFailedException {
             for (Channel channel : List.of(reasoning, text, refusal)) {
                 if (!channel.reproduced()) {
                     throw diverged(channel.what + " (the answer went on before it was reproduced)");
@@ -447,9 +443,9 @@ final class RecoveringStream implements LiveStream {
             }
         }
 
-        private static ProviderException diverged(String what) {
-            return ProviderException.of(FailureKind.BAD_RESPONSE, "the regenerated answer diverged from the "
-                    + "delivered one in its " + what + ", so it was not stitched");
+        private static StreamFailedException diverged(String what) {
+            return new StreamFailedException(Failure.of(FailureKind.BAD_RESPONSE, "the regenerated answer diverged from "
+                    + "the delivered one in its " + what + ", so it was not stitched"));
         }
 
         @Override
@@ -473,7 +469,7 @@ final class RecoveringStream implements LiveStream {
             }
 
             /** The part of a regenerated piece beyond the delivered text; empty while it is a reproduction. */
-            String beyond(String piece) throws ProviderException {
+            String beyond(String piece) throws StreamFailedException {
                 int before = regenerated;
                 regenerated += piece.length();
                 int overlap = Math.min(piece.length(), Math.max(0, delivered.length() - before));

@@ -94,6 +94,27 @@ public final class HedgeBudget {
         }
     }
 
+    /**
+     * Gives back the allowance of a {@link #tryWithdraw()} that paid for nothing (the hedge or probe could not be
+     * started): the charge made this second if there is one, else a use of this second's floor. A withdrawal from an
+     * earlier second has expired with its bucket or is refunded from this one; either way the budget never grows.
+     */
+    public void refund() {
+        lock.lock();
+        try {
+            rotate();
+            int slot = slot(second);
+            if (charged[slot] > 0) {
+                charged[slot]--;
+                chargedSum--;
+            } else if (floorUsed > 0) {
+                floorUsed--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Hedges that could be taken now: deposits left plus this second's floor left (may be fractional). */
     public double balance() {
         lock.lock();

@@ -87,7 +87,8 @@ public final class HedgerowMetrics implements AutoCloseable {
 
     /** A candidate was passed over without a call. */
     void skipped(String route, String candidate, String reason) {
-        count("skips", "Candidates passed over without a call: breaker_open, keys_cooling, context_window",
+        count("skips", "Candidates passed over without a call, by reason: breaker_open, keys_cooling, context_window, "
+                      + "bulkhead (its provider's concurrency limit was full)",
               "route", route, "provider", Labels.provider(candidate), "model", Labels.model(candidate),
               "reason", reason);
     }

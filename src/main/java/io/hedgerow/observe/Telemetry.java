@@ -6,6 +6,7 @@ import io.hedgerow.config.Price;
 import io.hedgerow.exec.AttemptRecord;
 import io.hedgerow.exec.AttemptRole;
 import io.hedgerow.exec.ChainFailedException;
+import io.hedgerow.exec.ExecutionEvent;
 import io.hedgerow.exec.ExecutionListener;
 import io.hedgerow.exec.Served;
 import io.hedgerow.health.HealthEvent;
@@ -202,20 +203,27 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     // ---- the executor: attempts ----
 
     @Override
-    public void attemptStarted(String route, AttemptRecord attempt) {
+    public void onEvent(ExecutionEvent event) {
+        switch (event) {
+        case ExecutionEvent.AttemptStarted started -> attemptStarted(started.route(), started.attempt());
+        case ExecutionEvent.AttemptEnded ended -> attemptEnded(ended.route(), ended.attempt());
+        case ExecutionEvent.CandidateSkipped skipped -> metrics.skipped(routeLabel(skipped.route()),
+                                                                         skipped.record().candidate().label(),
+                                                                         skipped.reason().label());
+        case ExecutionEvent.HedgeRefused refused -> metrics.hedgeRefused(routeLabel(refused.route()));
+        case ExecutionEvent.StreamResumed resumed -> streamResumed(resumed);
+        }
+    }
+
+    private void attemptStarted(String route, AttemptRecord attempt) {
         String label = attempt.candidate().label();
         RequestContext.current().ifPresent(c -> c.attemptStarts.put(label, ticker.read()));
         metrics.attemptStarted(routeLabel(route), label, attempt.role().wireName());
     }
 
-    @Override
-    public void attemptEnded(String route, AttemptRecord attempt) {
+    private void attemptEnded(String route, AttemptRecord attempt) {
         String label = attempt.candidate().label();
         String routeLabel = routeLabel(route);
-        if (!attempt.called()) {
-            metrics.skipped(routeLabel, label, skipReason(attempt));
-            return;
-        }
         String outcome = attempt.failure().map(f -> Labels.snake(f.kind())).orElse("ok");
         metrics.attemptEnded(routeLabel, label, attempt.role().wireName(), outcome);
         Optional<RequestContext> context = RequestContext.current();
@@ -236,32 +244,13 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         }
     }
 
-    @Override
-    public void streamResumed(String route, String from, String to, int deliveredTokens, String how) {
-        String routeLabel = routeLabel(route);
-        metrics.streamResumed(routeLabel, from, how);
+    private void streamResumed(ExecutionEvent.StreamResumed resumed) {
+        String routeLabel = routeLabel(resumed.route());
+        String from = resumed.from().label();
+        metrics.streamResumed(routeLabel, from, resumed.how());
         events.emit("stream_resumed", RequestContext.current().map(c -> c.requestId), e -> e
-                .put("route", routeLabel).put("from", from).put("to", to).put("delivered_tokens", deliveredTokens)
-                .put("how", how));
-    }
-
-    @Override
-    public void hedgeRefused(String route) {
-        metrics.hedgeRefused(routeLabel(route));
-    }
-
-    private static String skipReason(AttemptRecord attempt) {
-        String why = attempt.failure().map(f -> f.message()).orElse("");
-        if (why.startsWith("breaker open")) {
-            return "breaker_open";
-        }
-        if (why.startsWith("every key cooling")) {
-            return "keys_cooling";
-        }
-        if (why.contains("context window")) {
-            return "context_window";
-        }
-        return "other";
+                .put("route", routeLabel).put("from", from).put("to", resumed.to().label())
+                .put("delivered_tokens", resumed.deliveredTokens()).put("how", resumed.how()));
     }
 
     // ---- health ----

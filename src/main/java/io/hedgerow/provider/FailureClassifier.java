@@ -57,9 +57,10 @@ public final class FailureClassifier {
         } else if (status == 404 || status == 410) {
             kind = FailureKind.NOT_FOUND;
         } else if (status >= 500) {
-            // Overload (Anthropic "overloaded", Ollama's full queue "server busy") is pushback, not breakage.
-            kind = lower.contains("overloaded") || lower.contains("server busy") ? FailureKind.RATE_LIMITED
-                    : FailureKind.SERVER_ERROR;
+            // Whatever its text ("overloaded", "server busy"): a 5xx is the upstream failing. Treated as a rate limit
+            // it would cool the key on a blind ladder with no probe and be hidden from the breaker, so a provider back
+            // from an outage would stay unused for minutes. Anthropic's 529 and a 429 are the rate-limit signals.
+            kind = FailureKind.SERVER_ERROR;
         } else if (isContextLength(lower)) {
             kind = FailureKind.CONTEXT_LENGTH;
         } else if (isContentFilter(lower)) {

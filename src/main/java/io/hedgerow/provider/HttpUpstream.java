@@ -32,12 +32,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The HTTP side every network adapter shares: one Helidon HTTP/1.1 client per provider with its own keep-alive
- * connections ({@link UpstreamConnections}), POSTs of JSON with the provider's extra headers, redirects never
- * followed, bodies read with a cap, and every non-2xx answer or I/O failure classified by
- * {@link FailureClassifier}.
+ * connection cache (not the JVM-wide one, so that closing a provider's client closes its idle connections), POSTs of
+ * JSON with the provider's extra headers, redirects never followed, bodies read with a cap, and every non-2xx answer
+ * or I/O failure classified by {@link FailureClassifier}.
+ *
+ * <p>Until Helidon 4.4.0 the client's cache made a connection given back visible to other requests before its idle
+ * monitor started, and a request that took it in that window failed with "Protocol is not HTTP"
+ * (helidon-io/helidon#10861); Hedgerow kept a pool of its own then. Fixed by helidon-io/helidon#10880 (4.4.0): the
+ * monitor is started first.
  *
  * <p>Per request it only builds what varies: the URI, the fixed headers and the proxy decision are made once.
  */
@@ -59,16 +65,41 @@ public final class HttpUpstream {
     private final ProviderConfig config;
     private final String baseUrl;
     private final Http1Client client;
-    private final UpstreamConnections connections;
     private final List<Header> extraHeaders;
     private final Map<String, URI> uris = new ConcurrentHashMap<>();
     private final Clock clock;
+    private final ErrorReader errors;
+    private final boolean rawPaths;
+
+    /**
+     * How a provider reads its refusals beyond the status and the body's {@code error.message}: Bedrock names the
+     * error's type in a header, which decides its class. Gets the classification made from the status and body.
+     */
+    @FunctionalInterface
+    public interface ErrorReader {
+        /** Reads nothing more: the status decides. */
+        ErrorReader STATUS = (failure, header, body) -> failure;
+
+        Failure read(Failure classified, Function<String, Optional<String>> header, String body);
+    }
 
     public HttpUpstream(ProviderConfig config, Clock clock) {
+        this(config, config.baseUrl().orElseThrow(() -> new IllegalArgumentException(
+                "provider " + config.name() + " has no base-url")), clock, ErrorReader.STATUS, false);
+    }
+
+    /**
+     * An upstream at {@code base} (which need not be the provider's {@code base-url}), reading refusals so.
+     *
+     * @param rawPaths whether request paths are given percent-encoded and must go out exactly so: a signed request
+     *                 (SigV4 signs the path as sent) whose path segment holds an id with {@code :} or {@code /}
+     *                 (Helidon would decode the path and re-encode it by its own rules)
+     */
+    public HttpUpstream(ProviderConfig config, URI base, Clock clock, ErrorReader errors, boolean rawPaths) {
         this.config = config;
         this.clock = clock;
-        URI base = config.baseUrl().orElseThrow(() -> new IllegalArgumentException(
-                "provider " + config.name() + " has no base-url"));
+        this.errors = errors;
+        this.rawPaths = rawPaths;
         String text = base.toString();
         this.baseUrl = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
         WebClient webClient = WebClient.builder()
@@ -82,10 +113,10 @@ public final class HttpUpstream {
                 // socket-level buffer only added a copy (through a fresh array, in Helidon 4.3.0) per request.
                 .writeBufferSize(0)
                 .proxy(proxyFor(base))
+                .shareConnectionCache(false)
                 .build();
         // HTTP/1.1 is the only protocol on the class path: asking for it saves a protocol lookup per request.
         this.client = webClient.client(Http1Client.PROTOCOL);
-        this.connections = new UpstreamConnections(webClient, base);
         List<Header> headers = new ArrayList<>();
         config.headers().forEach((name, value) -> headers.add(HeaderValues.create(HeaderNames.create(name), value)));
         this.extraHeaders = List.copyOf(headers);
@@ -107,11 +138,12 @@ public final class HttpUpstream {
     }
 
     /**
-     * Closes the idle connections, and each lent one when its exchange ends, instead of keeping it; see
-     * {@link ProviderClient#close()}. Idempotent.
+     * Closes the idle keep-alive connections; see {@link ProviderClient#close()}. Called once no request uses this
+     * provider any more (after a reload's last request, or after the drain): a request started later fails.
+     * Idempotent.
      */
     public void close() {
-        connections.close();
+        client.closeResource();
     }
 
     /** The provider this upstream belongs to. */
@@ -137,15 +169,17 @@ public final class HttpUpstream {
                 ? max(config.timeouts().firstToken(), config.timeouts().idle())
                 : config.timeouts().total();
         Http1ClientRequest request = client.post()
-                .uri(uris.computeIfAbsent(path, p -> URI.create(baseUrl + p)))
+                .skipUriEncoding(rawPaths)
+                .uri(uri(path))
                 .readTimeout(readTimeout)
                 .header(HeaderValues.CONTENT_TYPE_JSON)
                 .header(streaming ? ACCEPT_STREAM : ACCEPT_JSON);
         extraHeaders.forEach(request::header);
         authHeaders.forEach((name, value) -> request.header(HeaderNames.create(name), value));
+        UpstreamTrace.current().forEach((name, value) -> request.header(HeaderNames.create(name), value));
         HttpClientResponse response;
         try {
-            response = request.connection(connections.acquire()).submit(json);
+            response = request.submit(json);
         } catch (RuntimeException e) {
             throw new ProviderException(FailureClassifier.fromException(e, false), e);
         }
@@ -164,14 +198,15 @@ public final class HttpUpstream {
     public Optional<JsonNode> getJson(String path, Map<String, String> authHeaders, Optional<ApiKey> key,
                                       Duration timeout) throws ProviderException {
         Http1ClientRequest request = client.get()
-                .uri(uris.computeIfAbsent(path, p -> URI.create(baseUrl + p)))
+                .skipUriEncoding(rawPaths)
+                .uri(uri(path))
                 .readTimeout(timeout)
                 .header(ACCEPT_JSON);
         extraHeaders.forEach(request::header);
         authHeaders.forEach((name, value) -> request.header(HeaderNames.create(name), value));
         HttpClientResponse response;
         try {
-            response = request.connection(connections.acquire()).request();
+            response = request.request();
         } catch (RuntimeException e) {
             throw new ProviderException(FailureClassifier.fromException(e, false), e);
         }
@@ -204,18 +239,40 @@ public final class HttpUpstream {
      */
     public int probe(String path, Map<String, String> authHeaders, Duration timeout) throws ProviderException {
         Http1ClientRequest request = client.post()
-                .uri(uris.computeIfAbsent(path, p -> URI.create(baseUrl + p)))
+                .skipUriEncoding(rawPaths)
+                .uri(uri(path))
                 .readTimeout(timeout)
                 .header(HeaderValues.CONTENT_TYPE_JSON)
                 .header(ACCEPT_JSON);
         extraHeaders.forEach(request::header);
         authHeaders.forEach((name, value) -> request.header(HeaderNames.create(name), value));
-        try (HttpClientResponse response = request.connection(connections.acquire()).submit(EMPTY_OBJECT)) {
+        try (HttpClientResponse response = request.submit(EMPTY_OBJECT)) {
             readErrorBody(response); // read (a little) so the connection can be reused
             return response.status().code();
         } catch (RuntimeException e) {
             throw new ProviderException(FailureClassifier.fromException(e, false), e);
         }
+    }
+
+    /**
+     * The URI of a path below the base. With raw paths the URI's decoded path is the path as given (its {@code %}
+     * quoted once more), which Helidon sends as it is when told to skip its own encoding.
+     */
+    private URI uri(String path) {
+        return uris.computeIfAbsent(path, p -> {
+            URI plain = URI.create(baseUrl + p);
+            if (!rawPaths) {
+                return plain;
+            }
+            int q = p.indexOf('?');
+            String rawPath = URI.create(baseUrl).getRawPath() + (q < 0 ? p : p.substring(0, q));
+            try {
+                return new URI(plain.getScheme(), null, plain.getHost(), plain.getPort(), rawPath,
+                               q < 0 ? null : p.substring(q + 1), null);
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("bad upstream path " + p, e);
+            }
+        });
     }
 
     /** The response when its status is 2xx; otherwise it is read (a little), closed and classified. */
@@ -226,8 +283,10 @@ public final class HttpUpstream {
         }
         try (response) {
             String body = readErrorBody(response);
-            Failure failure = FailureClassifier.fromStatus(status,
-                    name -> response.headers().first(HeaderNames.create(name)), body, key, clock.instant());
+            Function<String, Optional<String>> header =
+                    name -> response.headers().first(HeaderNames.create(name));
+            Failure failure = errors.read(FailureClassifier.fromStatus(status, header, body, key, clock.instant()),
+                                          header, body);
             if (status >= 300 && status < 400) {
                 failure = new Failure(FailureKind.BAD_RESPONSE, status, "redirect not followed", Optional.empty());
             }

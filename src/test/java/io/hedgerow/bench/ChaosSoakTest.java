@@ -112,7 +112,7 @@ class ChaosSoakTest {
                 assertThat(story, router.attemptsInFlight(provider), is(0));
             }
             assertThat(story, router.clientsWatched(), is(0));
-            // Upstream connections are kept alive after the burst (UpstreamConnections keeps up to 256 idle per
+            // Upstream connections are kept alive after the burst (Helidon's cache keeps up to 256 idle per
             // upstream, each with Helidon's idle monitor thread, until the read timeout closes them): a pool, not a
             // leak, so the slack covers what a burst at this rate leaves idle.
             assertThat(story, Soak.backToBaseline(before, after, 48, 72, 48L * 1024 * 1024), is(empty()));

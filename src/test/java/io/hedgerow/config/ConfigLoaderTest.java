@@ -146,7 +146,7 @@ class ConfigLoaderTest {
         assertThat(errors, hasItem("providers.openai.base-url: 'not a url' (expected: an absolute http:// or https:// URL)"));
         assertThat(errors, hasItem(containsString("providers.openai.keys: none configured")));
         assertThat(errors, hasItem("providers.openai.timeouts.idle: '30x' (expected: a duration such as 30s, 500ms or 2m)"));
-        assertThat(errors, hasItem("providers.weird.type: 'grpc' (expected: openai, anthropic, ollama or sim)"));
+        assertThat(errors, hasItem("providers.weird.type: 'grpc' (expected: openai, anthropic, ollama, bedrock or sim)"));
         assertThat(errors, hasItem(containsString("providers.local.base-url: missing")));
         assertThat(errors, hasItem(containsString("providers.local.role-map.assistant: 'assistant -> user'")));
         assertThat(errors, hasItem(containsString("routes.smart.chain[2]: 'openrouter/x' names provider 'openrouter', "
@@ -489,6 +489,46 @@ class ConfigLoaderTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                                                                                    () -> new Price(2, 2.5, 8));
         assertThat(e.getMessage(), is("price.cached-input: 2.5 (expected: 0..2, at most the input price)"));
+    }
+
+    @Test
+    void bedrockProvidersTakeARegionAndAnAuthMode() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers:
+                  key: {type: bedrock, region: us-east-1, keys: ["${BEDROCK_KEY}"]}
+                  iam: {type: bedrock, region: eu-central-1, auth: sigv4, aws-profile: prod}
+                routes: {r: {chain: [key/us.anthropic.claude-sonnet-4-5-20250929-v1:0, iam/anthropic.claude-v2]}}
+                """, Map.of("BEDROCK_KEY", "ABSK-test"));
+        assertThat(String.join("\n", result.errors()), result.errors(), is(empty()));
+        HedgerowConfig config = result.config().orElseThrow();
+        BedrockSettings key = config.providers().get("key").bedrock().orElseThrow();
+        assertThat(key.auth(), is(BedrockSettings.Auth.API_KEY));
+        assertThat(key.runtimeUrl().toString(), is("https://bedrock-runtime.us-east-1.amazonaws.com"));
+        BedrockSettings iam = config.providers().get("iam").bedrock().orElseThrow();
+        assertThat(iam.auth(), is(BedrockSettings.Auth.SIGV4));
+        assertThat(iam.profile(), is(Optional.of("prod")));
+        assertThat(config.providers().get("iam").keys(), is(empty()));
+    }
+
+    @Test
+    void badBedrockSettingsAreListedTogether() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers:
+                  a: {type: bedrock}
+                  b: {type: bedrock, region: mars, auth: api-key}
+                  c: {type: bedrock, region: us-east-1, auth: sigv4, keys: ["${K}"]}
+                  d: {type: openai, base-url: "https://api.openai.com/v1", keys: ["${K}"], region: us-east-1}
+                  e: {type: bedrock, region: us-west-2, auth: password}
+                routes: {r: {chain: [a/m, b/m, c/m, d/m, e/m]}}
+                """, Map.of("K", "k"));
+        String all = String.join("\n", result.errors());
+        assertThat(all, containsString("providers.a.region: missing"));
+        assertThat(all, containsString("providers.b.region: 'mars'"));
+        assertThat(all, containsString("providers.b.keys: none configured (auth: api-key needs a Bedrock API key"));
+        assertThat(all, containsString("providers.c.keys: not used with auth: sigv4"));
+        assertThat(all, containsString("providers.d.region: only for type: bedrock"));
+        assertThat(all, containsString("providers.e.auth: 'password' (expected: api-key or sigv4)"));
+        assertThat(result.config().isPresent(), is(false));
     }
 
     @Test

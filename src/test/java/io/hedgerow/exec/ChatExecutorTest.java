@@ -217,18 +217,18 @@ class ChatExecutorTest {
         Served<LiveStream> served = executor.stream(REQUEST, plan(stalling), Optional.empty());
         try (LiveStream live = served.value()) {
             assertThat(live.next(), is(Optional.of(new StreamEvent.TextDelta("first"))));
-            CompletableFuture<ProviderException> failure = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<StreamFailedException> failure = CompletableFuture.supplyAsync(() -> {
                 try {
                     live.next();
                     return null;
-                } catch (ProviderException e) {
+                } catch (StreamFailedException e) {
                     return e;
                 }
             });
             assertTrue(blocked.await(10, TimeUnit.SECONDS));
             now.addAndGet(Duration.ofSeconds(3).plusMillis(1).toNanos());
             watchdog.scan();
-            ProviderException e = failure.get(10, TimeUnit.SECONDS);
+            StreamFailedException e = failure.get(10, TimeUnit.SECONDS);
             assertThat(e.failure().kind(), is(FailureKind.TIMEOUT));
             assertThat(e.failure().message(), is("stream idle for 3s"));
         }

@@ -8,7 +8,6 @@ import io.hedgerow.model.StreamEvent.ReasoningDelta;
 import io.hedgerow.model.StreamEvent.RefusalDelta;
 import io.hedgerow.model.StreamEvent.TextDelta;
 import io.hedgerow.model.StreamEvent.ToolCallDelta;
-import io.hedgerow.provider.ProviderException;
 
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +30,7 @@ class SpliceFilterTest {
     private static final Optional<Map<String, Object>> LOGPROBS = Optional.of(Map.of("content", List.of()));
 
     @Test
-    void reasoningDeliveredAloneIsReproducedThenContinued() throws ProviderException {
+    void reasoningDeliveredAloneIsReproducedThenContinued() throws StreamFailedException {
         List<StreamEvent> relayed = relay(filter("Let me", "", "", Map.of()),
                                           new ReasoningDelta("Let"), new ReasoningDelta(" me think"),
                                           new TextDelta("4", LOGPROBS), new Finished(FinishReason.STOP));
@@ -41,7 +40,7 @@ class SpliceFilterTest {
     }
 
     @Test
-    void aPieceCutAtTheSeamLosesItsLogprobsWholeOnesKeepThem() throws ProviderException {
+    void aPieceCutAtTheSeamLosesItsLogprobsWholeOnesKeepThem() throws StreamFailedException {
         List<StreamEvent> relayed = relay(filter("", "Hel", "", Map.of()),
                                           new TextDelta("He", LOGPROBS), new TextDelta("llo", LOGPROBS),
                                           new TextDelta(" you", LOGPROBS), new Finished(FinishReason.STOP));
@@ -51,7 +50,7 @@ class SpliceFilterTest {
     }
 
     @Test
-    void aRefusalIsReproducedLikeText() throws ProviderException {
+    void aRefusalIsReproducedLikeText() throws StreamFailedException {
         List<StreamEvent> relayed = relay(filter("", "", "I can", Map.of()),
                                           new RefusalDelta("I can", Optional.empty()),
                                           new RefusalDelta("'t.", Optional.empty()), new Finished(FinishReason.STOP));
@@ -83,7 +82,7 @@ class SpliceFilterTest {
     }
 
     @Test
-    void aRegenerationsThinkingIsDroppedWhenTheClientsAnswerHadNone() throws ProviderException {
+    void aRegenerationsThinkingIsDroppedWhenTheClientsAnswerHadNone() throws StreamFailedException {
         List<StreamEvent> relayed = relay(filter("", "The", "", Map.of()),
                                           new ReasoningDelta("Quietly"), new TextDelta("The end"),
                                           new ToolCallDelta(0, Optional.of("c"), Optional.of("f"), "{}"),
@@ -99,7 +98,7 @@ class SpliceFilterTest {
         return new Delivered(reasoning, text, refusal, calls);
     }
 
-    private static List<StreamEvent> relay(Delivered delivered, StreamEvent... regenerated) throws ProviderException {
+    private static List<StreamEvent> relay(Delivered delivered, StreamEvent... regenerated) throws StreamFailedException {
         RecoveringStream.SpliceFilter filter = delivered.regenerating(regenerated);
         List<StreamEvent> out = new ArrayList<>();
         for (Optional<StreamEvent> event = filter.next(); event.isPresent(); event = filter.next()) {
@@ -110,7 +109,7 @@ class SpliceFilterTest {
 
     /** The message of the divergence the regenerated events cause. */
     private static String diverged(Delivered delivered, StreamEvent... regenerated) {
-        ProviderException e = assertThrows(ProviderException.class, () -> relay(delivered, regenerated));
+        StreamFailedException e = assertThrows(StreamFailedException.class, () -> relay(delivered, regenerated));
         assertThat(e.failure().kind(), is(FailureKind.BAD_RESPONSE));
         return e.failure().message();
     }

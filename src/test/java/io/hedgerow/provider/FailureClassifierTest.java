@@ -56,6 +56,23 @@ class FailureClassifierTest {
     }
 
     @Test
+    void aServerErrorIsAServerErrorWhateverItsText() {
+        // An "overloaded" 503 treated as a rate limit cooled the key on a blind ladder, hidden from the breaker.
+        for (int status : new int[]{500, 502, 503, 504}) {
+            for (String body : List.of("{\"error\":{\"message\":\"The server is overloaded, retry later\"}}",
+                                       "{\"error\":\"server busy, please try again.  maximum pending requests exceeded\"}",
+                                       "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}")) {
+                assertThat(status + " " + body, classify(status, Map.of(), body).kind(), is(FailureKind.SERVER_ERROR));
+            }
+        }
+        // Anthropic's 529 and an explicit 429 are the rate-limit signals.
+        assertThat(classify(529, Map.of(), "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}").kind(),
+                   is(FailureKind.RATE_LIMITED));
+        assertThat(classify(429, Map.of(), "{\"error\":{\"message\":\"overloaded\"}}").kind(),
+                   is(FailureKind.RATE_LIMITED));
+    }
+
+    @Test
     void messageComesFromTheBodyAndIsRedacted() {
         ApiKey key = ApiKey.of("main", "sk-proj-abcdefghijklmnop");
         Failure failure = FailureClassifier.fromStatus(401, name -> Optional.empty(),

@@ -190,6 +190,18 @@ public final class TestConfig {
             return this;
         }
 
+        /** An AWS Bedrock provider in {@code region} taking the Bedrock API key {@link #defaultKey} as a bearer. */
+        public Builder bedrock(String name, String baseUrl, String region) {
+            providers.put(name, new ProviderConfig(name, ProviderType.BEDROCK, Optional.of(URI.create(baseUrl)),
+                                                   List.of(ApiKey.of("main", defaultKey(name))), Map.of(), Map.of(),
+                                                   TIMEOUTS, SimSettings.DEFAULTS, KeyRotation.ORDERED, Map.of(), false,
+                                                   io.hedgerow.config.ProviderLimits.DEFAULTS,
+                                                   Optional.of(new io.hedgerow.config.BedrockSettings(
+                                                           region, io.hedgerow.config.BedrockSettings.Auth.API_KEY,
+                                                           Optional.empty(), Optional.empty()))));
+            return this;
+        }
+
         /** An Ollama provider (no key). */
         public Builder ollama(String name, String baseUrl) {
             providers.put(name, new ProviderConfig(name, ProviderType.OLLAMA, Optional.of(URI.create(baseUrl)),

@@ -151,14 +151,14 @@ class OllamaCompleteTest {
     }
 
     @Test
-    void serverBusyIsPushbackNotBreakage() {
-        // Ollama's answer when OLLAMA_MAX_QUEUE is full: wait and retry, like a 429.
+    void serverBusyIsAServerError() {
+        // Ollama's answer when OLLAMA_MAX_QUEUE is full: retried after a backoff, and the breaker hears of it.
         ollama.answerNext(Answer.status(503,
                 "{\"error\":\"server busy, please try again.  maximum pending requests exceeded\"}"));
 
         ProviderException e = fails(() -> provider.complete(hello()));
 
-        assertEquals(FailureKind.RATE_LIMITED, e.failure().kind());
+        assertEquals(FailureKind.SERVER_ERROR, e.failure().kind());
         assertEquals(503, e.failure().status());
     }
 

@@ -36,7 +36,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /** Keep-alive to upstreams: connections are reused, a closed one is replaced, and concurrent use stays clean. */
-class UpstreamConnectionsTest {
+class KeepAliveTest {
     private static final byte[] ANSWER = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
 
     private final Set<String> connections = ConcurrentHashMap.newKeySet();
