@@ -4,6 +4,7 @@ import io.hedgerow.api.ChatCompletionsService;
 import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
 import io.hedgerow.api.FrontDoor;
+import io.hedgerow.api.MessagesService;
 import io.hedgerow.api.ModelsService;
 import io.hedgerow.api.RequestLedger;
 import io.hedgerow.api.TransportErrors;
@@ -386,6 +387,7 @@ public final class HedgerowServer implements AutoCloseable {
                     .routing(routing -> routing
                             .addFilter(door)
                             .register("/v1", new ChatCompletionsService(leases, telemetry, clock),
+                                      new MessagesService(leases, telemetry),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))

@@ -17,9 +17,10 @@ final class GuardedExchange implements RequestObserver.Exchange {
         this.delegate = delegate;
     }
 
-    static RequestObserver.Exchange begin(RequestObserver observer, String requestId, Optional<String> tag) {
+    static RequestObserver.Exchange begin(RequestObserver observer, String requestId, String api,
+                                          Optional<String> tag) {
         try {
-            return new GuardedExchange(observer.begin(requestId, tag));
+            return new GuardedExchange(observer.begin(requestId, api, tag));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "request observer failed", e);
             return RequestObserver.Exchange.NONE;

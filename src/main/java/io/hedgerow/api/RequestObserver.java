@@ -16,15 +16,16 @@ import java.util.Optional;
 @FunctionalInterface
 public interface RequestObserver {
     /** An observer that ignores everything. */
-    RequestObserver NONE = (requestId, tag) -> Exchange.NONE;
+    RequestObserver NONE = (requestId, api, tag) -> Exchange.NONE;
 
     /**
      * A chat request arrived.
      *
      * @param requestId its {@code x-request-id}
+     * @param api       the inbound API it called, e.g. {@code chat_completions} or {@code messages}
      * @param tag       the client's {@code x-hedgerow-tag} header as sent, if any (not yet checked)
      */
-    Exchange begin(String requestId, Optional<String> tag);
+    Exchange begin(String requestId, String api, Optional<String> tag);
 
     /** One request's story; every method has a do-nothing default. */
     interface Exchange extends AutoCloseable {

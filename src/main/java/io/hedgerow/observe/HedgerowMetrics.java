@@ -162,12 +162,13 @@ public final class HedgerowMetrics implements AutoCloseable {
 
     // ---- per route, as the client saw it ----
 
-    void routeRequest(String route, String outcome, boolean stream, long nanos) {
-        count("route_requests", "Client requests by route and outcome: ok, or the error code the client got",
-              "route", route, "outcome", outcome);
+    void routeRequest(String route, String api, String outcome, boolean stream, long nanos) {
+        count("route_requests", "Client requests by route, inbound API (chat_completions, messages) and outcome: "
+                      + "ok, or the error code the client got",
+              "route", route, "api", api, "outcome", outcome);
         timer("route_latency", "Client-visible time from receiving a request to the end of its answer "
-                      + "(a stream's last event)", LATENCY_BUCKETS,
-              "route", route, "stream", String.valueOf(stream))
+                      + "(a stream's last event), by route and inbound API", LATENCY_BUCKETS,
+              "route", route, "api", api, "stream", String.valueOf(stream))
                 .record(Duration.ofNanos(nanos));
     }
 

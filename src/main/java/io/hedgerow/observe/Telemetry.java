@@ -83,8 +83,8 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     // ---- the API: one request ----
 
     @Override
-    public Exchange begin(String requestId, Optional<String> tag) {
-        RequestContext context = new RequestContext(requestId, labels.tag(tag), ticker.read(), current.get());
+    public Exchange begin(String requestId, String api, Optional<String> tag) {
+        RequestContext context = new RequestContext(requestId, api, labels.tag(tag), ticker.read(), current.get());
         context.enter();
         return new RequestExchange(context);
     }
@@ -170,7 +170,8 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         public void close() {
             try {
                 String outcome = context.outcome == null ? "error" : context.outcome;
-                metrics.routeRequest(context.route, outcome, context.stream, ticker.read() - context.startNanos);
+                metrics.routeRequest(context.route, context.api, outcome, context.stream,
+                                     ticker.read() - context.startNanos);
             } finally {
                 context.exit();
             }

@@ -56,6 +56,17 @@ public interface ProviderClient extends AutoCloseable {
     }
 
     /**
+     * Counts the input tokens of a request the way the provider's model would, without generating (Anthropic's
+     * {@code /v1/messages/count_tokens}).
+     *
+     * @return the count; empty when this provider cannot count
+     * @throws ProviderException when it can but failed, classified as a chat call's failure would be
+     */
+    default Optional<Integer> countTokens(ProviderCall call) throws ProviderException {
+        return Optional.empty();
+    }
+
+    /**
      * Lets go of the upstream connections: idle ones are closed at once, those lent to an exchange when it ends.
      * Called once no request can use this client any more (a reload replaced or removed its provider); an exchange
      * that still comes (a probe that outlived its request) works, on a connection closed after it. Idempotent; never

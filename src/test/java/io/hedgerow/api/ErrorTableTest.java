@@ -41,7 +41,9 @@ import static org.hamcrest.Matchers.is;
  */
 class ErrorTableTest {
     private static final Path DOC = Path.of("docs/api.md");
-    private static final Pattern ROW = Pattern.compile("^\\| (.+?) \\| (\\d{3})[^|]* \\| (.+?) \\|$");
+    /** {@code | what | OpenAI status, codes | Anthropic status, type |}. */
+    private static final Pattern ROW = Pattern.compile("^\\| (.+?) \\| (.*?) \\| (.*?) \\|$");
+    private static final Pattern STATUS = Pattern.compile("\\b(\\d{3})\\b");
     private static final Pattern CODE = Pattern.compile("`([a-z_]+)`");
     private static FakeOpenAi upstream;
     private static HedgerowServer router;
@@ -67,8 +69,8 @@ class ErrorTableTest {
         upstream.close();
     }
 
-    /** What the table says, by row: its text, status and codes. */
-    private record Row(String what, int status, Set<String> codes) {
+    /** What the table says, by row: its text, and for each dialect a status and the codes (or types). */
+    private record Row(String what, int status, Set<String> codes, int anthropicStatus, Set<String> anthropicTypes) {
     }
 
     private static List<Row> table() throws IOException {
@@ -79,16 +81,26 @@ class ErrorTableTest {
                 inErrors = line.equals("## Errors");
             }
             Matcher m = ROW.matcher(line);
-            if (inErrors && m.matches()) {
-                Set<String> codes = new TreeSet<>();
-                Matcher c = CODE.matcher(m.group(3));
-                while (c.find()) {
-                    codes.add(c.group(1));
-                }
-                rows.add(new Row(m.group(1), Integer.parseInt(m.group(2)), codes));
+            if (inErrors && m.matches() && STATUS.matcher(m.group(2) + m.group(3)).find()) {
+                rows.add(new Row(m.group(1), status(m.group(2)), codes(m.group(2)), status(m.group(3)),
+                                 codes(m.group(3))));
             }
         }
         return rows;
+    }
+
+    private static int status(String cell) {
+        Matcher m = STATUS.matcher(cell);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    private static Set<String> codes(String cell) {
+        Set<String> codes = new TreeSet<>();
+        Matcher c = CODE.matcher(cell);
+        while (c.find()) {
+            codes.add(c.group(1));
+        }
+        return codes;
     }
 
     @Test
@@ -106,7 +118,7 @@ class ErrorTableTest {
         seen.put("`x-hedgerow-timeout` is not", raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\","
                                                                  + "\"content\":\"x\"}]}",
                                                          Map.of("x-hedgerow-timeout", "soon")));
-        seen.put("no such path", raw.post("/v1/nothing", "application/json", HttpRequest.BodyPublishers.ofString("{}")));
+        seen.put("unknown path", raw.post("/v1/nothing", "application/json", HttpRequest.BodyPublishers.ofString("{}")));
 
         List<Row> table = table();
         assertThat(table.size(), greaterThan(10));
@@ -125,6 +137,25 @@ class ErrorTableTest {
                                   + ", the table says " + rows.getFirst().status() + " " + rows.getFirst().codes());
             }
         });
+        // The same bad requests in Anthropic's dialect, under /v1/messages.
+        String messages = "/v1/messages";
+        Map<String, HttpResponse<String>> anthropic = new LinkedHashMap<>();
+        anthropic.put("body is not JSON", raw.post(messages, "application/json",
+                                                    HttpRequest.BodyPublishers.ofString("{oops")));
+        anthropic.put("is neither a route", raw.post(messages, "application/json", HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"nope\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")));
+        anthropic.put("`Content-Type` other than", raw.post(messages, "text/plain",
+                                                             HttpRequest.BodyPublishers.ofString("{}")));
+        anthropic.forEach((phrase, response) -> {
+            List<Row> rows = table.stream().filter(r -> r.what().contains(phrase)).toList();
+            String type = RawClient.json(response).path("error").path("type").asText();
+            if (rows.size() != 1 || response.statusCode() != rows.getFirst().anthropicStatus()
+                    || !rows.getFirst().anthropicTypes().contains(type)) {
+                wrong.add("Anthropic '" + phrase + "': the router answers " + response.statusCode() + " " + type
+                                  + (rows.size() == 1 ? ", the table says " + rows.getFirst().anthropicStatus() + " "
+                        + rows.getFirst().anthropicTypes() : ", " + rows.size() + " rows match"));
+            }
+        });
         assertThat("docs/api.md's error table against the router", wrong, is(empty()));
     }
 
@@ -138,7 +169,9 @@ class ErrorTableTest {
         }
         List<String> unknown = new ArrayList<>();
         for (Row row : table()) {
-            for (String code : row.codes()) {
+            Set<String> all = new TreeSet<>(row.codes());
+            all.addAll(row.anthropicTypes());
+            for (String code : all) {
                 if (!sources.toString().contains("\"" + code + "\"")) {
                     unknown.add(code);
                 }
