@@ -110,7 +110,7 @@ class ErrorTableTest {
         // The table's rows, keyed by a phrase of their "what" column.
         seen.put("body is not JSON", raw.post(chat, "application/json", HttpRequest.BodyPublishers.ofString("{oops")));
         seen.put("empty", raw.post(chat, "application/json", HttpRequest.BodyPublishers.noBody()));
-        seen.put("missing or mistyped field", raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":7}]}"));
+        seen.put("mistyped", raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":7}]}"));
         seen.put("is neither a route", raw.chat("{\"model\":\"nope\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
         seen.put("body over", raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\""
                                                + "x".repeat(4096) + "\"}]}"));
