@@ -63,6 +63,8 @@ public final class StatusService implements HttpService {
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         ObjectNode report = StatusReport.build(current.get(), events, trail, clock, startedAt, configFile,
                                                telemetry.lastPreflight());
+        report.put("config_hash", telemetry.configHash());
+        telemetry.state().ifPresent(state -> report.set("state", stateView(state)));
         if (html) {
             String page = req.query().first("part").asOptional().filter("body"::equals).isPresent()
                     ? StatusPage.body(report) : StatusPage.page(report);
@@ -74,5 +76,18 @@ public final class StatusService implements HttpService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The state store: where state lives, whether it works, how rate limits are enforced, the fleet's replicas. */
+    static ObjectNode stateView(io.hedgerow.state.StoreStatus state) {
+        ObjectNode node = Json.object().put("store", state.store()).put("up", state.up())
+                .put("detail", state.detail()).put("rate_limits", state.rateLimits())
+                .put("since", state.since().toString()).put("replica", state.replica());
+        var list = node.putArray("replicas");
+        for (var r : state.replicas()) {
+            list.addObject().put("id", r.id()).put("config_hash", r.configHash()).put("seen", r.seen().toString());
+        }
+        node.put("config_hashes", state.replicas().stream().map(r -> r.configHash()).distinct().count());
+        return node;
     }
 }
