@@ -23,7 +23,7 @@ import java.util.function.Function;
  */
 public final class ConfigLoader {
     static final Keys TOP = Keys.of("", "server", "defaults", "providers", "routes", "failover", "hedging", "observe",
-                                   "state");
+                                   "state", "conversations");
 
     private ConfigLoader() {
     }
@@ -57,6 +57,7 @@ public final class ConfigLoader {
         all.addAll(RouteBinder.keys());
         all.addAll(ObserveBinder.keys());
         all.addAll(StateBinder.keys());
+        all.addAll(ConversationsBinder.keys());
         return all;
     }
 
@@ -114,9 +115,12 @@ public final class ConfigLoader {
             routeBinder.bind(node).ifPresent(r -> routes.put(r.alias(), r));
         }
         ChainWarnings.check(routes, providers, routesNode);
+        EmbeddingSpaces.check(routes, providers, routesNode);
         ObserveSettings observe = new ObserveBinder().bind(root.get("observe"));
         StateSettings state = new StateBinder(file).bind(root.get("state"));
-        return new ConfigDraft(new HedgerowConfig(server, providers, routes, failover, hedging, observe, state),
+        ConversationSettings conversations = new ConversationsBinder().bind(root.get("conversations"));
+        return new ConfigDraft(new HedgerowConfig(server, providers, routes, failover, hedging, observe, state,
+                                                  conversations),
                                providerBinder.missingKeys(), providerBinder.broken());
     }
 
