@@ -5,6 +5,7 @@ import io.hedgerow.config.ClientAccess;
 import io.hedgerow.config.ConfigLoader;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.ServerSettings;
+import io.hedgerow.tune.TuneCommand;
 
 import io.helidon.logging.common.LogConfig;
 
@@ -25,6 +26,7 @@ import java.util.Optional;
  * {@code hedgerow check [--live] [--format text|json] [--config FILE]} validates a config, prints every problem and
  * exits 1 if there is one (with {@code --live}, also checks every provider+key a route uses against the provider
  * itself, in the same run, see {@link CheckCommand}, and exits 1 when a rung cannot serve);
+ * {@code hedgerow tune} replays hedging policies on a router's recorded requests ({@link TuneCommand});
  * {@code hedgerow hash-key [--new]} prints the SHA-256 of a client key read from standard input (or of a new random
  * key, printed once), for {@code server.client-keys}.
  */
@@ -35,6 +37,8 @@ public final class Main {
                    hedgerow check [--live] [--format text|json] [--config FILE]
                        (every problem of the file; --live: then ask each provider+key, no tokens spent)
                    hedgerow hash-key [--new]   (the key on standard input; --new makes one)
+                   hedgerow tune --url http://HOST:PORT | --samples FILE [--route NAME] [--max-load 5%] [--json]
+                         (hedging policies replayed on recorded requests; see docs/hedging.md)
             The config defaults to $HEDGEROW_CONFIG, else config/hedgerow.yaml.""";
 
     private Main() {
@@ -49,7 +53,7 @@ public final class Main {
         // WARNING) before the first record: the JDK itself reads only its own file.
         LogConfig.configureRuntime();
         int code = run(args, System.out, System.err);
-        if (code != 0 || args.length > 0 && List.of("check", "help", "hash-key").contains(args[0])) {
+        if (code != 0 || args.length > 0 && List.of("check", "help", "hash-key", "tune").contains(args[0])) {
             // A one-shot command is done: upstream connections kept alive by a live check must not hold the JVM.
             System.exit(code);
         }
@@ -68,6 +72,9 @@ public final class Main {
     /** Runs a command with this environment for the config's variables (tests pass a map). */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err,
                    java.util.function.Function<String, Optional<String>> env) {
+        if (args.length > 0 && args[0].equals("tune")) {
+            return TuneCommand.run(List.of(args).subList(1, args.length), out, err);
+        }
         Options options;
         try {
             options = Options.parse(args);

@@ -58,7 +58,24 @@ final class StatusPage {
                 .append(esc(s.path("headline").asText())).append("</span><span class=\"muted\">config generation ")
                 .append(s.path("generation").asInt()).append(", loaded ")
                 .append(time(s.path("loaded_at").asText())).append(" · updated ").append(TIME.format(now))
-                .append(" UTC</span></header><main>");
+                .append(" UTC</span>");
+        JsonNode st = s.path("state");
+        if (st.isObject()) {
+            // Where health lives (fleet): the store, whether it works, how rate limits are enforced, the replicas.
+            boolean fine = st.path("up").asBoolean() && st.path("config_hashes").asInt(1) <= 1;
+            h.append("<span id=\"state\" class=\"").append(fine ? "muted" : "bad").append("\">state: ")
+                    .append(esc(st.path("store").asText())).append(st.path("up").asBoolean() ? "" : " DOWN")
+                    .append(" (").append(esc(st.path("detail").asText())).append("; rate limits ")
+                    .append(esc(st.path("rate_limits").asText())).append(")");
+            if (!st.path("replicas").isEmpty()) {
+                int hashes = st.path("config_hashes").asInt();
+                h.append(", ").append(st.path("replicas").size()).append(" replicas, ").append(hashes)
+                        .append(hashes == 1 ? " config" : " configs");
+            }
+            h.append(", config ").append(esc(s.path("config_hash").asText())).append("</span>");
+        }
+        h.append("<a id=\"tune\" class=\"muted\" href=\"/status/tune\" title=\"hedging policies replayed on the "
+                         + "recorded requests\">tune hedging</a></header><main>");
         serve(h, s);
         changes(h, s, now);
         latency(h, s);
@@ -110,7 +127,15 @@ final class StatusPage {
         JsonNode b = s.path("hedge_budget");
         h.append("<p class=\"muted\">hedge budget: ").append(esc(b.path("balance").asText()))
                 .append(" hedges available now (").append(esc(b.path("ratio").asText()))
-                .append(" per request, at least ").append(esc(b.path("min_per_second").asText())).append("/s)</p>");
+                .append(" per request, at least ").append(esc(b.path("min_per_second").asText())).append("/s)");
+        if (b.path("cost_share").asDouble() > 0 || b.path("max_cost_share").isNumber()) {
+            h.append("; hedge cost share ").append(String.format(Locale.ROOT, "%.1f%%", 100 * b.path("cost_share")
+                    .asDouble()));
+            if (b.path("max_cost_share").isNumber()) {
+                h.append(" of ").append(String.format(Locale.ROOT, "%.1f%%", 100 * b.path("max_cost_share").asDouble()));
+            }
+        }
+        h.append("</p>");
         double scale = 1;
         for (JsonNode route : s.path("routes")) {
             for (JsonNode c : route.path("candidates")) {
