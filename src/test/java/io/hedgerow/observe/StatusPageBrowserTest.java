@@ -83,6 +83,7 @@ class StatusPageBrowserTest {
             assertThat(ok, containsString("data-route=\"steady\" data-state=\"ok\""));
             assertThat(ok, not(containsString("cannot serve")));
             assertThat(ok, containsString("no changes since start-up"));
+            assertThat(ok, containsString("<a id=\"tune\" class=\"muted\" href=\"/status/tune\""));
             // Before 20 samples there is no hedge delay: the page says so, not "after –".
             assertThat(ok, containsString("hedge auto (p92) for p1/m1: streams: no hedge until 20 samples (0 so far); "
                                                   + "whole answers: no hedge until 20 samples (3 so far); at most 2 in "
