@@ -85,9 +85,9 @@ class StatusPageBrowserTest {
             assertThat(ok, containsString("no changes since start-up"));
             assertThat(ok, containsString("<a id=\"tune\" class=\"muted\" href=\"/status/tune\""));
             // Before 20 samples there is no hedge delay: the page says so, not "after –".
-            assertThat(ok, containsString("hedge auto (p92) for p1/m1: streams: no hedge until 20 samples (0 so far); "
-                                                  + "whole answers: no hedge until 20 samples (3 so far); at most 2 in "
-                                                  + "flight"));
+            // (The baseline's window is 20 s: on a slow machine the three samples may have left it already.)
+            assertMatches(ok, "hedge auto \\(p92\\) for p1/m1: streams: no hedge until 20 samples \\(0 so far\\); "
+                    + "whole answers: no hedge until 20 samples \\([0-3] so far\\); at most 2 in flight");
             assertThat(ok, not(containsString("–")));
             assertThat(ok, containsString("no hedging: one candidate, nothing to hedge to"));
             // The live checks' table, as check --live prints it.
@@ -167,7 +167,7 @@ class StatusPageBrowserTest {
         assertThat(headline.find(), is(true));
         assertThat("the served HTML says what the browser shows", served, containsString(headline.group()));
         Path png = Path.of("target", "status-page-" + name + ".png").toAbsolutePath();
-        chromium(chromium, "--virtual-time-budget=1000", "--screenshot=" + png, "--window-size=1280,1100", url);
+        chromium(chromium, "--virtual-time-budget=1000", "--screenshot=" + png, "--window-size=1280,1600", url);
         assertThat(png + " written", Files.size(png), greaterThan(10_000L));
         return dom;
     }
