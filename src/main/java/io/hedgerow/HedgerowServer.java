@@ -4,6 +4,7 @@ import io.hedgerow.api.ChatCompletionsService;
 import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
 import io.hedgerow.api.FrontDoor;
+import io.hedgerow.api.JsonBodyReader;
 import io.hedgerow.api.MessagesService;
 import io.hedgerow.api.ModelsService;
 import io.hedgerow.api.RequestLedger;
@@ -352,6 +353,8 @@ public final class HedgerowServer implements AutoCloseable {
         ServerLimits limits = config.server().limits();
         FrontDoor door = FrontDoor.create(() -> current.get().config().server(), store.rateLimits());
         Optional<ConfigWatcher> finalWatcher = watcher;
+        // One budget for every inbound API's request bodies.
+        JsonBodyReader bodies = JsonBodyReader.create();
         WebServer server;
         try {
             server = WebServer.builder()
@@ -386,8 +389,8 @@ public final class HedgerowServer implements AutoCloseable {
                                         .build())
                     .routing(routing -> routing
                             .addFilter(door)
-                            .register("/v1", new ChatCompletionsService(leases, telemetry, clock),
-                                      new MessagesService(leases, telemetry),
+                            .register("/v1", new ChatCompletionsService(leases, telemetry, clock, bodies),
+                                      new MessagesService(leases, telemetry, bodies),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))

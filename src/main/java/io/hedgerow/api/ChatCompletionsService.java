@@ -1,7 +1,5 @@
 package io.hedgerow.api;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.dialect.InvalidRequestException;
 import io.hedgerow.dialect.openai.OpenAiRequestCodec;
@@ -43,9 +41,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class ChatCompletionsService implements HttpService {
     private static final System.Logger LOG = System.getLogger(ChatCompletionsService.class.getName());
-    // A body is one JSON value: "{...} {...}" is malformed, not a request followed by noise to ignore.
-    private static final ObjectReader BODY_READER = Json.MAPPER.reader()
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final InboundPipeline pipeline;
     private final Clock clock;
@@ -53,7 +48,8 @@ public final class ChatCompletionsService implements HttpService {
 
     /** A service on one fixed router and executor, observed by nobody. */
     public ChatCompletionsService(Router router, ChatExecutor executor, long maxBodyBytes, Clock clock) {
-        this(EngineLeases.fixed(new Engine(router, executor, maxBodyBytes)), RequestObserver.NONE, clock);
+        this(EngineLeases.fixed(new Engine(router, executor, maxBodyBytes)), RequestObserver.NONE, clock,
+             JsonBodyReader.create());
     }
 
     /**
@@ -61,9 +57,10 @@ public final class ChatCompletionsService implements HttpService {
      *                 config reload swaps them; requests in flight finish on the ones they started with)
      * @param observer told how each request goes (metrics, cost, events)
      * @param clock    for the {@code created} field of answers
+     * @param bodies   reads request bodies within the router's limits and memory budget (one per router)
      */
-    public ChatCompletionsService(EngineLeases engines, RequestObserver observer, Clock clock) {
-        this.pipeline = new InboundPipeline(engines, observer);
+    public ChatCompletionsService(EngineLeases engines, RequestObserver observer, Clock clock, JsonBodyReader bodies) {
+        this.pipeline = new InboundPipeline(engines, observer, bodies);
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -81,11 +78,6 @@ public final class ChatCompletionsService implements HttpService {
         @Override
         public ErrorFormat errors() {
             return ErrorFormat.OPENAI;
-        }
-
-        @Override
-        public ObjectReader bodyReader() {
-            return BODY_READER;
         }
 
         @Override

@@ -1,8 +1,6 @@
 package io.hedgerow.api;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import io.hedgerow.exec.ChainFailedException;
 import io.hedgerow.exec.LiveStream;
 import io.hedgerow.exec.Served;
@@ -12,26 +10,22 @@ import io.hedgerow.route.RoutePlan;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
  * What every inbound API does the same way, in order: a request id (the client's {@code x-request-id} when it is
  * safe to echo, else a new one), the engine of the current config held for the whole request, an exchange for the
- * observers (labelled with the API), the body read within its limit and parsed as one JSON value, the API's own
+ * observers (labelled with the API), the body read and parsed within the router's limits ({@link JsonBodyReader}),
+ * the API's own
  * parsing, routing, the client's {@code x-hedgerow-timeout}, the executor, the {@code x-hedgerow-*} headers of who
  * served, and every error answered once, in the API's {@link ErrorFormat} and logged once. Each API plugs in what is
  * its own through an {@link Api}.
@@ -45,10 +39,12 @@ final class InboundPipeline {
 
     private final EngineLeases engines;
     private final RequestObserver observer;
+    private final JsonBodyReader bodies;
 
-    InboundPipeline(EngineLeases engines, RequestObserver observer) {
+    InboundPipeline(EngineLeases engines, RequestObserver observer, JsonBodyReader bodies) {
         this.engines = Objects.requireNonNull(engines, "engines");
         this.observer = Objects.requireNonNull(observer, "observer");
+        this.bodies = Objects.requireNonNull(bodies, "bodies");
     }
 
     /** One inbound API's own part. */
@@ -57,9 +53,6 @@ final class InboundPipeline {
         String name();
 
         ErrorFormat errors();
-
-        /** Reads a body as one JSON value; it must refuse trailing content. */
-        ObjectReader bodyReader();
 
         /** Serves the parsed body: typically {@link Inbound#chat} with the request it reads from it. */
         void serve(Inbound in) throws ApiException;
@@ -152,9 +145,9 @@ final class InboundPipeline {
              RequestObserver.Exchange exchange = GuardedExchange.begin(observer, requestId, api.name(),
                                                                        req.headers().first(TAG_HEADER))) {
             Engine engine = lease.engine();
-            try {
-                byte[] body = readBody(req, engine.maxBodyBytes());
-                api.serve(new Inbound(req, res, requestId, engine, exchange, body, parse(body, api.bodyReader())));
+            // The body's memory stays reserved until the request ends: the canonical request lives as long.
+            try (JsonBodyReader.JsonBody body = bodies.read(req, engine.maxBodyBytes())) {
+                api.serve(new Inbound(req, res, requestId, engine, exchange, body.raw(), body.json()));
             } catch (ApiException e) {
                 LOG.log(e.status() >= 500 ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                         "request {0}: {1} {2}: {3}", requestId, e.status(), e.code(), e.getMessage());
@@ -162,69 +155,6 @@ final class InboundPipeline {
                 api.errors().send(res, e, requestId);
             }
         }
-    }
-
-    private static JsonNode parse(byte[] body, ObjectReader reader) throws ApiException {
-        JsonNode json;
-        try {
-            json = reader.readTree(body);
-        } catch (JacksonException e) {
-            throw new ApiException(400, "invalid_request_error", "invalid_json",
-                                   "The request body is not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ApiException(400, "invalid_request_error", "invalid_json", "The request body could not be read");
-        }
-        if (json == null || json.isMissingNode()) {
-            throw new ApiException(400, "invalid_request_error", "invalid_json", "The request body is empty");
-        }
-        return json;
-    }
-
-    private static byte[] readBody(ServerRequest req, long maxBodyBytes) throws ApiException {
-        Optional<HttpMediaType> contentType = req.headers().contentType();
-        if (contentType.isPresent() && !contentType.get().mediaType().text().equalsIgnoreCase("application/json")) {
-            throw new ApiException(415, "invalid_request_error", "unsupported_media_type",
-                                   "Content-Type '" + contentType.get().mediaType().text()
-                                           + "' is not supported (expected: application/json)");
-        }
-        OptionalLong declared = req.headers().contentLength();
-        if (declared.isPresent() && declared.getAsLong() > maxBodyBytes) {
-            throw tooLarge(maxBodyBytes);
-        }
-        try (InputStream in = req.content().inputStream()) {
-            if (declared.isPresent()) {
-                // The usual case: read exactly what was declared (no copy buffer), then make sure nothing follows.
-                byte[] body = in.readNBytes((int) declared.getAsLong());
-                if (body.length == declared.getAsLong() && in.read() < 0) {
-                    return body;
-                }
-                throw new ApiException(400, "invalid_request_error", "unreadable_body",
-                                       "The request body does not match its Content-Length");
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream(
-                    (int) Math.min(declared.orElse(8192), maxBodyBytes));
-            byte[] buffer = new byte[8192];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                if (out.size() + (long) n > maxBodyBytes) {
-                    throw tooLarge(maxBodyBytes);
-                }
-                out.write(buffer, 0, n);
-            }
-            return out.toByteArray();
-        } catch (BadFramingException e) {
-            throw new ApiException(400, "invalid_request_error", "invalid_body_framing", e.getCause().getMessage(),
-                                   Optional.empty(), Map.of("Connection", "close"));
-        } catch (IOException | UncheckedIOException e) {
-            throw new ApiException(400, "invalid_request_error", "unreadable_body", "The request body could not be read");
-        }
-    }
-
-    /** A body over the limit: refused, and the connection closed (the rest of the body is not worth reading). */
-    private static ApiException tooLarge(long maxBodyBytes) {
-        return new ApiException(413, "invalid_request_error", "request_too_large",
-                                "The request body exceeds the limit of " + maxBodyBytes + " bytes", Optional.empty(),
-                                Map.of("Connection", "close"));
     }
 
     /**

@@ -1,8 +1,5 @@
 package io.hedgerow.api;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import io.hedgerow.dialect.InvalidRequestException;
 import io.hedgerow.dialect.anthropic.AnthropicHeaders;
 import io.hedgerow.dialect.anthropic.MessagesRequestReader;
@@ -45,18 +42,17 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class MessagesService implements HttpService {
     private static final System.Logger LOG = System.getLogger(MessagesService.class.getName());
     static final int PING_SECONDS = 10;
-    /** A body is one JSON value, read with its decimals exact: tool inputs are relayed, never rounded. */
-    private static final ObjectReader BODY_READER = Json.MAPPER.reader()
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
     private final InboundPipeline pipeline;
     private final Messages messages = new Messages();
     private final CountTokens countTokens = new CountTokens();
 
-    public MessagesService(EngineLeases engines, RequestObserver observer) {
-        this.pipeline = new InboundPipeline(engines, observer);
+    /**
+     * @param bodies reads request bodies within the router's limits and memory budget (one per router); it keeps
+     *               decimals exact, so tool inputs are relayed, never rounded
+     */
+    public MessagesService(EngineLeases engines, RequestObserver observer, JsonBodyReader bodies) {
+        this.pipeline = new InboundPipeline(engines, observer, bodies);
     }
 
     @Override
@@ -92,11 +88,6 @@ public final class MessagesService implements HttpService {
         @Override
         public ErrorFormat errors() {
             return ErrorFormat.ANTHROPIC;
-        }
-
-        @Override
-        public ObjectReader bodyReader() {
-            return BODY_READER;
         }
     }
 

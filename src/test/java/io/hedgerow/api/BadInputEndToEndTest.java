@@ -81,8 +81,11 @@ class BadInputEndToEndTest {
     }
 
     @Test
-    void emptyBody() {
-        assertError(raw.chat(""), 400, null);
+    void emptyOrWhitespaceBody() {
+        for (String body : new String[] {"", " ", "\r\n\t  \n"}) {
+            JsonNode error = assertError(raw.chat(body), 400, "invalid_json");
+            assertThat(error.get("message").asText(), containsString("empty"));
+        }
     }
 
     @Test
@@ -214,7 +217,7 @@ class BadInputEndToEndTest {
     void deeplyNestedJsonIsRefusedBeforeItCostsAnything() {
         String deep = "[".repeat(300) + "]".repeat(300);
         JsonNode error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + ",\"x\":" + deep + "}"),
-                                     400, "invalid_json");
+                                     400, "request_too_complex");
         assertThat(error.get("message").asText(), containsString("nesting depth"));
         // Within the limit, an unknown deep field is tolerated (and forwarded).
         String fine = "[".repeat(50) + "]".repeat(50);
@@ -225,7 +228,7 @@ class BadInputEndToEndTest {
     @Test
     void hugeNumbersAndHugeStringsAreRefused() {
         assertError(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + ",\"temperature\":" + "9".repeat(500) + "}"),
-                    400, "invalid_json");
+                    400, "request_too_complex");
         // A string over the body limit is refused by size, before any parsing.
         assertError(raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\""
                                      + "x".repeat(1024 * 1024) + "\"}]}"), 413, "request_too_large");
