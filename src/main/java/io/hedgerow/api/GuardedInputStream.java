@@ -18,6 +18,7 @@ final class GuardedInputStream extends FilterInputStream {
     private final long timeoutNanos;
     private boolean armed;
     private boolean done;
+    private boolean ended;
 
     GuardedInputStream(InputStream in, ClientWatch.Guard guard, long timeoutNanos) {
         super(in);
@@ -35,6 +36,7 @@ final class GuardedInputStream extends FilterInputStream {
             throw gone(e);
         }
         if (b < 0) {
+            ended = true;
             finish();
         }
         return b;
@@ -50,6 +52,7 @@ final class GuardedInputStream extends FilterInputStream {
             throw gone(e);
         }
         if (n < 0) {
+            ended = true;
             finish();
         }
         return n;
@@ -67,10 +70,17 @@ final class GuardedInputStream extends FilterInputStream {
         return new BadFramingException();
     }
 
+    /**
+     * Closes a body read to its end. A body left before its end (refused as too large, or broken) is not closed:
+     * Helidon's close would read the rest with no deadline, before the answer is written, for as long as the client
+     * sends. The front door drops it within bounds or closes the connection.
+     */
     @Override
     public void close() throws IOException {
         try {
-            super.close();
+            if (ended) {
+                super.close();
+            }
         } finally {
             finish();
         }
