@@ -211,8 +211,10 @@ public final class FrontDoor implements Filter, AutoCloseable {
             // connection, and is never parsed as a request. A chunked one is not read: Helidon holds a whole chunk
             // in memory before handing over a byte of it, so the connection closes instead (and lingers,
             // GatedConnections, dropping what the client still sends so that it reads this answer).
-            boolean chunked = req.headers().contentLength().isEmpty();
-            closing |= chunked || !discard(req, s.maxBodyBytes(), limits.readTimeout());
+            // One declared over max-body-size would only be read to be refused: it closes (and lingers) too.
+            long declared = req.headers().contentLength().orElse(-1);
+            closing |= declared < 0 || declared > s.maxBodyBytes()
+                    || !discard(req, s.maxBodyBytes(), limits.readTimeout());
         }
         GatedConnections.current().ifPresent(ConnectionGate.Conn::answered);
         if (closing) {

@@ -345,6 +345,65 @@ class HostileClientEndToEndTest {
         assertThat(upstream.requestCount(), is(0));
     }
 
+    // ---- every inbound API has the same front door
+
+    /** A POST head to {@code path} with a valid key and these extra header lines. */
+    private static String head(String path, String extra) {
+        return "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY + "\r\n"
+                + "Content-Type: application/json\r\n" + extra + "\r\n";
+    }
+
+    /** The answer is an error in the dialect of the API the path belongs to, and says {@code code} in OpenAI's. */
+    private static void assertError(String path, String body, String code) {
+        JsonNode json = RawClient.json(body);
+        if (path.startsWith("/v1/messages")) {
+            assertThat(body, json.path("type").asText(), is("error"));
+            assertThat(body, json.at("/error/type").asText(), is("invalid_request_error"));
+            assertThat(body, json.at("/error/message").isTextual(), is(true));
+        } else {
+            assertThat(body, json.at("/error/code").asText(), is(code));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1/chat/completions", "/v1/messages", "/v1/messages/count_tokens", "/v1/responses",
+                            "/v1/embeddings"})
+    void everyInboundApiHasTheSameFrontDoor(String path) {
+        // A refusal's body is never run as a request, and the connection closes when asked.
+        String smuggled = smuggledReload() + smuggledChat();
+        RawSocket.Transcript refused = exchange("POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                                        + "Content-Type: application/json\r\nContent-Length: "
+                                                        + smuggled.length() + "\r\n\r\n" + smuggled);
+        assertThat(refused.raw(), refused.statuses(), is(List.of(401)));
+        assertThat(refused.closed(), is(true));
+        // A body declared over the limit: 413, closed.
+        RawSocket.Transcript large = exchange(head(path, "Content-Length: " + (MAX_BODY + 1) + "\r\n")
+                                                      + smuggledChat());
+        assertThat(large.raw(), large.statuses(), is(List.of(413)));
+        assertThat(large.closed(), is(true));
+        // Broken framing: 400, closed, nothing of the body in the log.
+        try (LogCapture logs = LogCapture.start()) {
+            RawSocket.Transcript framing = exchange(head(path, "Transfer-Encoding: chunked\r\n") + "45;foo=bar\r\n"
+                                                            + CHAT + "\r\n0\r\n\r\n" + smuggledChat());
+            assertThat(framing.raw(), framing.statuses(), is(List.of(400)));
+            assertThat(framing.closed(), is(true));
+            assertThat(logs.containing(MARK), is(empty()));
+        }
+        // A body over the JSON limits is refused before a tree is built; an empty one is invalid JSON.
+        StringBuilder values = new StringBuilder("{\"model\":\"chat\",\"input\":[");
+        for (int i = 0; i < 150_000; i++) {
+            values.append(i == 0 ? "0" : ",0");
+        }
+        String many = values.append("]}").toString();
+        RawSocket.Response complex = answer(head(path, "Content-Length: " + many.length() + "\r\n") + many);
+        assertThat(complex.body(), complex.status(), is(400));
+        assertError(path, complex.body(), "request_too_complex");
+        RawSocket.Response empty = answer(head(path, "Content-Length: 0\r\n"));
+        assertThat(empty.body(), empty.status(), is(400));
+        assertError(path, empty.body(), "invalid_json");
+        assertThat(upstream.requestCount(), is(0));
+    }
+
     // ---- already covered elsewhere, kept here so the suite is the whole list
 
     @Test
