@@ -67,7 +67,9 @@ final class GuardedInputStream extends FilterInputStream {
         if (guard.firedBecause().isPresent() || ClientGone.isConnectionFailure(e)) {
             return new CloseConnectionException("the request body did not arrive", e);
         }
-        return new BadFramingException();
+        // Helidon refuses a chunk that would take the body past max-body-size at its size line, with a 413.
+        boolean tooLarge = e instanceof io.helidon.http.RequestException r && r.status().code() == 413;
+        return new BadFramingException(tooLarge);
     }
 
     /**

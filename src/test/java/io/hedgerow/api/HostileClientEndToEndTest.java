@@ -345,6 +345,27 @@ class HostileClientEndToEndTest {
         assertThat(upstream.requestCount(), is(0));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1/chat/completions", "/v1/messages"})
+    void aChunkDeclaredOverTheLimitIsRefusedBeforeItIsHeldInMemory(String path) {
+        // Helidon reads a whole chunk into memory before handing over a byte of it: a chunk declared larger than
+        // max-body-size (32 MiB against 8) must be refused at its size line, not held (and answered, or not, later).
+        try (RawSocket socket = RawSocket.connect(router.port())) {
+            socket.send(head(path, "Transfer-Encoding: chunked\r\n") + Integer.toHexString(32 * 1024 * 1024)
+                                + "\r\n" + "x".repeat(64 * 1024));
+            long started = System.nanoTime();
+            RawSocket.Transcript t = socket.readUntilClosed(ANSWERED);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+
+            assertThat(t.raw(), t.statuses(), is(List.of(413)));
+            assertThat(t.closed(), is(true));
+            // Answered at the size line, not when the read timeout (3 s) gave up on the chunk.
+            assertThat("answered after " + millis + " ms", millis < LIMITS.readTimeout().toMillis(), is(true));
+            assertError(path, t.responses().getFirst().body(), "request_too_large");
+        }
+        assertThat(upstream.requestCount(), is(0));
+    }
+
     // ---- every inbound API has the same front door
 
     /** A POST head to {@code path} with a valid key and these extra header lines. */
@@ -358,7 +379,8 @@ class HostileClientEndToEndTest {
         JsonNode json = RawClient.json(body);
         if (path.startsWith("/v1/messages")) {
             assertThat(body, json.path("type").asText(), is("error"));
-            assertThat(body, json.at("/error/type").asText(), is("invalid_request_error"));
+            assertThat(body, json.at("/error/type").asText(),
+                       is(code.equals("request_too_large") ? "request_too_large" : "invalid_request_error"));
             assertThat(body, json.at("/error/message").isTextual(), is(true));
         } else {
             assertThat(body, json.at("/error/code").asText(), is(code));
