@@ -423,6 +423,22 @@ class HostileClientEndToEndTest {
         RawSocket.Response empty = answer(head(path, "Content-Length: 0\r\n"));
         assertThat(empty.body(), empty.status(), is(400));
         assertError(path, empty.body(), "invalid_json");
+        // A field out of its documented range is refused, naming it: nothing unvalidated reaches the upstream.
+        String user = "[{\"role\":\"user\",\"content\":\"x\"}]";
+        String[] fieldAndBody = switch (path) {
+            case "/v1/chat/completions" -> new String[] {"temperature", "\"messages\":" + user + ",\"temperature\":5"};
+            case "/v1/messages" -> new String[] {"temperature", "\"max_tokens\":5,\"messages\":" + user
+                    + ",\"temperature\":5"};
+            case "/v1/messages/count_tokens" -> new String[] {"role", "\"messages\":[{\"role\":\"wizard\","
+                    + "\"content\":\"x\"}]"};
+            case "/v1/responses" -> new String[] {"temperature", "\"input\":\"x\",\"temperature\":5"};
+            default -> new String[] {"encoding_format", "\"input\":\"x\",\"encoding_format\":\"hex\""};
+        };
+        String field = fieldAndBody[0];
+        String bad = "{\"model\":\"chat\"," + fieldAndBody[1] + "}";
+        RawSocket.Response invalid = answer(head(path, "Content-Length: " + bad.length() + "\r\n") + bad);
+        assertThat(invalid.body(), invalid.status(), is(400));
+        assertThat(invalid.body(), invalid.body().contains(field), is(true));
         assertThat(upstream.requestCount(), is(0));
     }
 
