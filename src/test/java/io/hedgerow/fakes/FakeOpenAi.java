@@ -275,6 +275,11 @@ public final class FakeOpenAi implements AutoCloseable {
                 awaitFirstToken(reply, exchange, null);
                 reply.headers.forEach(res::header);
                 String model = reply.model != null ? reply.model : exchange.body().path("model").asText("unknown");
+                JsonNode format = exchange.body().path("text").path("format");
+                if (reply.structured && format.path("type").asText().startsWith("json")) {
+                    String json = SchemaInstance.of(format.path("schema"));
+                    reply = reply.with(r -> r.text = List.of(json));
+                }
                 if (exchange.streamRequested()) {
                     res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
                     OutputStream out = res.outputStream();
@@ -346,6 +351,13 @@ public final class FakeOpenAi implements AutoCloseable {
         }
         if (reply.echo) {
             reply = reply.with(r -> r.text = echoPieces(exchange.body()));
+        }
+        if (reply.structured && exchange.body().has("response_format")) {
+            // As OpenAI does with response_format: the content is JSON of the schema (any object for json_object).
+            JsonNode format = exchange.body().get("response_format");
+            String json = SchemaInstance.of(format.path("json_schema").path("schema"));
+            reply = reply.with(r -> r.text = List.of(json.substring(0, json.length() / 2),
+                                                     json.substring(json.length() / 2)));
         }
         reply.headers.forEach(res::header);
         String model = reply.model != null ? reply.model : exchange.body().path("model").asText("unknown");
@@ -936,6 +948,7 @@ public final class FakeOpenAi implements AutoCloseable {
         private boolean endless;
         private boolean echoKey;
         private boolean echo;
+        private boolean structured;
         private CountDownLatch headersGate;
         private CountDownLatch firstTokenGate;
         private Duration firstTokenDelay = Duration.ZERO;
@@ -968,6 +981,7 @@ public final class FakeOpenAi implements AutoCloseable {
             endless = other.endless;
             echoKey = other.echoKey;
             echo = other.echo;
+            structured = other.structured;
             headersGate = other.headersGate;
             firstTokenGate = other.firstTokenGate;
             firstTokenDelay = other.firstTokenDelay;
@@ -1005,6 +1019,17 @@ public final class FakeOpenAi implements AutoCloseable {
             return of(r -> {
                 r.text = List.of("");
                 r.echo = true;
+            });
+        }
+
+        /**
+         * An answer that honours the request's {@code response_format}: JSON of its schema (or any object for
+         * {@code json_object}), in two pieces; prose when the request asked for no format.
+         */
+        public static Reply structured() {
+            return of(r -> {
+                r.text = List.of("Just prose, no JSON here.");
+                r.structured = true;
             });
         }
 
