@@ -205,13 +205,16 @@ class StructuredOutputsEndToEndTest {
             assertTrue(served.headers().firstValue("x-hedgerow-attempts").orElseThrow()
                                .startsWith("claude/claude-x#main:skipped (claude cannot honour logprobs"));
 
-            HttpResponse<String> forced = raw.chat("""
+            // Ollama cannot force a call: a named function is the only tool it is offered (docs/providers.md).
+            HttpResponse<String> named = raw.chat("""
                     {"model":"ollama","messages":[{"role":"user","content":"Hi"}],
-                     "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],
-                     "tool_choice":"required"}""");
-            assertEquals(400, forced.statusCode());
-            assertTrue(RawClient.json(forced).at("/error/message").asText()
-                               .contains("Ollama cannot force a tool call"));
+                     "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}},
+                              {"type":"function","function":{"name":"g","parameters":{"type":"object"}}}],
+                     "tool_choice":{"type":"function","function":{"name":"g"}}}""");
+            assertEquals(200, named.statusCode(), named.body());
+            JsonNode offered = ollama.lastReceived().body().get("tools");
+            assertEquals(1, offered.size(), offered.toString());
+            assertEquals("g", offered.at("/0/function/name").asText());
         }
     }
 

@@ -56,8 +56,10 @@ import java.util.Optional;
  *     ones read the id; unknown fields are ignored by both).</li>
  *     <li>sampling goes to {@code options}: {@code temperature}, {@code top_p}, {@code stop}, and max tokens as
  *     {@code num_predict}.</li>
- *     <li>{@code tool_choice: none} leaves the tools out; Ollama cannot force a tool call, so {@code required}
- *     or a named function is refused for it ({@link #cannotHonour}). Of the OpenAI fields passed through, those
+ *     <li>{@code tool_choice: none} leaves the tools out; Ollama cannot force a tool call, so a named function is
+ *     the only tool offered and {@code required} offers them all (the model may still answer in text: refusing
+ *     instead would break every local-only route of a client that forces tools, Claude Code's among them; the
+ *     docs' table says so). Of the OpenAI fields passed through, those
  *     with an Ollama equivalent are translated ({@link #openAiFields}); the others are not sent.</li>
  * </ul>
  *
@@ -105,10 +107,13 @@ public final class OllamaCodec {
             }
         }
         body.put("stream", stream);
-        boolean noTools = request.toolChoice().orElse(null) instanceof ToolChoice.None;
-        if (!request.tools().isEmpty() && !noTools) {
+        ToolChoice choice = request.toolChoice().orElse(null);
+        if (!request.tools().isEmpty() && !(choice instanceof ToolChoice.None)) {
             ArrayNode tools = body.putArray("tools");
             for (ToolDefinition tool : request.tools()) {
+                if (choice instanceof ToolChoice.Function named && !named.name().equals(tool.name())) {
+                    continue;
+                }
                 ObjectNode function = tools.addObject().put("type", "function").putObject("function");
                 function.put("name", tool.name());
                 function.put("description", tool.description());
@@ -121,16 +126,6 @@ public final class OllamaCodec {
             body.set("options", options);
         }
         return body;
-    }
-
-    /**
-     * Why Ollama cannot honour a request, if it cannot: it has no way to force a tool call ({@code tool_choice}
-     * {@code required} or a named function).
-     */
-    public static Optional<String> cannotHonour(ChatRequest request) {
-        return request.toolChoice().filter(c -> c instanceof ToolChoice.Required || c instanceof ToolChoice.Function)
-                .map(c -> "tool_choice " + (c instanceof ToolChoice.Function f ? "naming " + f.name() : "required")
-                        + " (Ollama cannot force a tool call)");
     }
 
     /**

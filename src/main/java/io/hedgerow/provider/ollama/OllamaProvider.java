@@ -68,7 +68,6 @@ public final class OllamaProvider implements ProviderClient {
     @Override
     public Optional<String> cannotServe(ChatRequest request) {
         return WireCalls.cannotExpress(request, config.name(), "Ollama's API", Set.of())
-                .or(() -> OllamaCodec.cannotHonour(request).map(why -> config.name() + " cannot honour " + why))
                 .or(() -> Honoured.refused(request, config.name(), "Ollama"));
     }
 
