@@ -227,7 +227,6 @@ public final class FakeOpenAi implements AutoCloseable {
             if (reply.rawBody != null || reply.echoKey) {
                 play(reply, exchange, res);
             } else {
-                awaitFirstToken(reply, exchange, null);
                 String model = exchange.body().path("model").asText("unknown");
                 int dimensions = exchange.body().path("dimensions").asInt(FakeVectors.DIMENSIONS);
                 List<String> inputs = FakeVectors.inputs(exchange.body().path("input"));
@@ -246,7 +245,7 @@ public final class FakeOpenAi implements AutoCloseable {
                 body.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
                 reply.headers.forEach(res::header);
                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                send(res, bytes(body));
+                sendJson(reply, exchange, res, bytes(body));
             }
             exchange.end(Outcome.COMPLETED, null);
         } catch (Ended e) {
@@ -417,17 +416,24 @@ public final class FakeOpenAi implements AutoCloseable {
         body.put("service_tier", "default");
         body.put("system_fingerprint", FINGERPRINT);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        sendJson(reply, exchange, res, bytes(body));
+    }
+
+    /**
+     * A JSON answer after the reply's first-token delay or gate. A slow answer's headers leave at once and leading
+     * whitespace (valid JSON) probes the caller meanwhile, so a caller that hangs up is seen to.
+     */
+    private void sendJson(Reply reply, Exchange exchange, ServerResponse res, byte[] body) throws Ended {
         if (reply.firstTokenGate == null && reply.firstTokenDelay.isZero()) {
-            send(res, bytes(body));
+            send(res, body);
             return;
         }
-        // A slow answer: the headers leave at once and leading whitespace (valid JSON) probes the caller.
         OutputStream out = res.outputStream();
         try {
             Probe probe = () -> write(out, " ".getBytes(StandardCharsets.US_ASCII));
             probe.run();
             awaitFirstToken(reply, exchange, probe);
-            write(out, bytes(body));
+            write(out, body);
         } finally {
             closeQuietly(out);
         }
