@@ -215,14 +215,22 @@ class ResponsesSdkEndToEndTest {
     @Test
     void badRequestsNameTheField() {
         try (RawClient raw = new RawClient(router.port())) {
-            for (String body : List.of("{\"model\":\"chat\"}",
-                                       "{\"model\":\"chat\",\"input\":[{\"role\":\"robot\",\"content\":\"x\"}]}",
-                                       "{\"model\":\"chat\",\"input\":\"x\",\"temperature\":3}",
-                                       "{\"model\":\"chat\",\"input\":\"x\",\"background\":true}",
-                                       "{\"model\":\"chat\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"yaml\"}}}")) {
+            // Every field's own check is FieldValidationTest's; here, that the answer is OpenAI's error shape.
+            Map<String, String> params = Map.of(
+                    "{\"model\":\"chat\"}", "input",
+                    "{\"model\":\"chat\",\"input\":[{\"role\":\"robot\",\"content\":\"x\"}]}", "input[0].role",
+                    "{\"model\":\"chat\",\"input\":\"x\",\"temperature\":3}", "temperature",
+                    "{\"model\":\"chat\",\"input\":\"x\",\"background\":true}", "background",
+                    "{\"model\":\"chat\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"yaml\"}}}", "text.format.type");
+            for (Map.Entry<String, String> bad : params.entrySet()) {
+                String body = bad.getKey();
                 HttpResponse<String> response = raw.post("/v1/responses", body, Map.of());
                 assertEquals(400, response.statusCode(), body);
-                assertEquals("invalid_request", RawClient.json(response).at("/error/code").asText(), body);
+                JsonNode error = RawClient.json(response).get("error");
+                assertEquals("invalid_request", error.path("code").asText(), body);
+                assertEquals("invalid_request_error", error.path("type").asText(), body);
+                assertEquals(bad.getValue(), error.path("param").asText(), body);
+                assertTrue(error.path("message").asText().contains(bad.getValue()), error.toString());
             }
             HttpResponse<String> unknown = raw.post("/v1/responses", "{\"model\":\"chat\",\"input\":\"x\","
                     + "\"frobnicate\":true}", Map.of());

@@ -147,15 +147,19 @@ class StructuredOutputsEndToEndTest {
 
     @Test
     void theResponsesApiParsesTranslatedAndAsWritten() {
-        for (String route : List.of("claude", "native", "compat")) {
+        bedrock.enqueue(FakeBedrock.answer().toolUse("t2", "json_answer", """
+                {"city":"x","temperature":7,"sunny":true,"notes":["x"]}"""));
+        for (String route : List.of("claude", "native", "compat", "ollama", "bedrock", "sim")) {
             StructuredResponse<Weather> response = client.responses().create(ResponseCreateParams.builder()
                     .model(route).input("Weather in Paris?").text(Weather.class).build());
             Weather weather = response.output().stream().flatMap(o -> o.message().stream())
                     .flatMap(m -> m.content().stream()).flatMap(c -> c.outputText().stream()).findFirst()
                     .orElseThrow();
-            assertEquals("x", weather.city, route);
-            assertEquals(7, weather.temperature, route);
+            assertEquals(route.equals("sim") ? "sim" : "x", weather.city, route);
+            assertEquals(route.equals("sim") ? 1 : 7, weather.temperature, route);
         }
+        assertTrue(ollama.lastReceived().body().path("format").path("properties").has("city"));
+        assertEquals("json_answer", bedrock.lastRequest().json().at("/toolConfig/toolChoice/tool/name").asText());
         assertEquals("json_schema", native_.onlyExchange().body().at("/text/format/type").asText(),
                      "a Responses upstream gets text.format as written");
         assertEquals("json_schema", compat.onlyExchange().body().at("/response_format/type").asText(),
