@@ -55,6 +55,11 @@ class ResponsesOnEveryProviderEndToEndTest {
             }
 
             @Override
+            void answerCutShort(String text) {
+                claude.enqueue(FakeAnthropic.Answer.text(text).stopReason("max_tokens"));
+            }
+
+            @Override
             void answerCall(String id, String name, String arguments) {
                 claude.enqueue(FakeAnthropic.answer().toolUse(id, name, arguments));
             }
@@ -82,6 +87,11 @@ class ResponsesOnEveryProviderEndToEndTest {
             }
 
             @Override
+            void answerCutShort(String text) {
+                ollama.answerNext(FakeOllama.Answer.text(text).withDoneReason("length"));
+            }
+
+            @Override
             void answerCall(String id, String name, String arguments) {
                 ollama.answerNext(FakeOllama.Answer.toolCalls(FakeCall.of(name, arguments).withId(id)));
             }
@@ -104,6 +114,11 @@ class ResponsesOnEveryProviderEndToEndTest {
             @Override
             void answerText(String text) {
                 bedrock.enqueue(FakeBedrock.answer().text(text).usage(11, 4));
+            }
+
+            @Override
+            void answerCutShort(String text) {
+                bedrock.enqueue(FakeBedrock.answer().text(text).stopReason("max_tokens"));
             }
 
             @Override
@@ -133,6 +148,9 @@ class ResponsesOnEveryProviderEndToEndTest {
         }
 
         abstract void answerText(String text);
+
+        /** An answer cut short by the output token limit. */
+        abstract void answerCutShort(String text);
 
         abstract void answerCall(String id, String name, String arguments);
 
@@ -210,6 +228,32 @@ class ResponsesOnEveryProviderEndToEndTest {
         assertEquals("response.created", events.getFirst().get("type"));
         assertTrue(events.stream().anyMatch(e -> "response.output_text.delta".equals(e.get("type"))));
         assertEquals("response.completed", events.getLast().get("type"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Provider.class)
+    void anAnswerCutShortByTheLimitIsIncompleteWithItsReason(Provider provider) {
+        provider.answerCutShort("Once upon");
+        Response whole = client.responses().create(ResponseCreateParams.builder().model(provider.route)
+                .input("A long story").maxOutputTokens(2L).build());
+        assertEquals("incomplete", whole.status().orElseThrow().asString());
+        assertEquals("max_output_tokens", whole.incompleteDetails().orElseThrow().reason().orElseThrow().asString());
+        assertEquals("Once upon", ResponsesSdkEndToEndTest.text(whole));
+
+        provider.answerCutShort("Once upon");
+        List<String> types = new ArrayList<>();
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(
+                ResponseCreateParams.builder().model(provider.route).input("A long story").maxOutputTokens(2L)
+                        .build())) {
+            stream.stream().forEach(event -> {
+                accumulator.accumulate(event);
+                types.add(String.valueOf(event._json().orElseThrow().convert(Map.class).get("type")));
+            });
+        }
+        assertEquals("response.incomplete", types.getLast(), types.toString());
+        assertEquals("incomplete", accumulator.response().status().orElseThrow().asString());
+        assertEquals("Once upon", ResponsesSdkEndToEndTest.text(accumulator.response()));
     }
 
     @ParameterizedTest
