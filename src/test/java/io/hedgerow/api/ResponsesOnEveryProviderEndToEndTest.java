@@ -2,7 +2,6 @@ package io.hedgerow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.helpers.ResponseAccumulator;
@@ -17,6 +16,7 @@ import io.hedgerow.fakes.FakeAnthropic;
 import io.hedgerow.fakes.FakeBedrock;
 import io.hedgerow.fakes.FakeOllama;
 import io.hedgerow.fakes.FakeOllama.FakeCall;
+import io.hedgerow.testing.SdkClients;
 import io.hedgerow.testing.TestConfig;
 
 import org.junit.jupiter.api.AfterAll;
@@ -24,7 +24,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -174,12 +173,7 @@ class ResponsesOnEveryProviderEndToEndTest {
                 .route("ollama", "ollama/llama3")
                 .route("bedrock", "aws/anthropic.claude-x")
                 .build());
-        client = OpenAIOkHttpClient.builder()
-                .baseUrl("http://127.0.0.1:" + router.port() + "/v1")
-                .apiKey("test")
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(15))
-                .build();
+        client = SdkClients.openAi(router.port());
     }
 
     @AfterAll

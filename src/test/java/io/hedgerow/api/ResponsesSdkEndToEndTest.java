@@ -2,7 +2,6 @@ package io.hedgerow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
@@ -19,6 +18,7 @@ import io.hedgerow.HedgerowServer;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
 import io.hedgerow.testing.RawClient;
+import io.hedgerow.testing.SdkClients;
 import io.hedgerow.testing.TestConfig;
 
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,12 +55,7 @@ class ResponsesSdkEndToEndTest {
                                               .openAi("up", upstream.baseUrl())
                                               .route("chat", "up/gpt-test")
                                               .build());
-        client = OpenAIOkHttpClient.builder()
-                .baseUrl("http://127.0.0.1:" + router.port() + "/v1")
-                .apiKey("test")
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(15))
-                .build();
+        client = SdkClients.openAi(router.port());
     }
 
     @AfterAll

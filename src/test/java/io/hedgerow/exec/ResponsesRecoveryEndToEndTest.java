@@ -73,8 +73,8 @@ class ResponsesRecoveryEndToEndTest {
 
     @Test
     void aTranslatedStreamCutMidwayIsFinishedElsewhere() {
-        first.enqueue(Reply.text(pieces(ANSWER)).cutAfter(6));
-        second.enqueue(Reply.text(pieces(ANSWER)));
+        first.enqueue(Reply.text(RecoveryEndToEndTest.pieces(ANSWER)).cutAfter(6));
+        second.enqueue(Reply.text(RecoveryEndToEndTest.pieces(ANSWER)));
 
         List<JsonNode> events = stream("splice");
 
@@ -84,7 +84,7 @@ class ResponsesRecoveryEndToEndTest {
 
     @Test
     void aRelayedResponsesStreamCutMidwayIsFinishedByClaudeInTheSameItem() {
-        native_.enqueue(Reply.text(pieces(ANSWER)).cutAfter(6));
+        native_.enqueue(Reply.text(RecoveryEndToEndTest.pieces(ANSWER)).cutAfter(6));
         claude.enqueue(FakeAnthropic.Answer.text(ANSWER.substring(30)));
 
         List<JsonNode> events = stream("native-then-claude");
@@ -115,14 +115,5 @@ class ResponsesRecoveryEndToEndTest {
         events.stream().filter(e -> e.path("type").asText().equals("response.output_text.delta"))
                 .forEach(e -> deltas.append(e.path("delta").asText()));
         assertEquals(ANSWER, deltas.toString(), "every character once, in order");
-    }
-
-    /** The answer in pieces of 5 characters. */
-    private static String[] pieces(String text) {
-        String[] out = new String[(text.length() + 4) / 5];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = text.substring(i * 5, Math.min(text.length(), i * 5 + 5));
-        }
-        return out;
     }
 }

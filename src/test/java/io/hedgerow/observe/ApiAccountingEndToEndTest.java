@@ -62,8 +62,8 @@ class ApiAccountingEndToEndTest {
         Scrape m = new Scrape(raw.get("/observe/metrics").body());
         String[] winner = {"route", "embed", "provider", "agg", "model", "nomic", "tag", "rag-nightly",
                            "attempt", "winner"};
-        assertEquals(tokens, m.sum("hedgerow_tokens_total", with(winner, "direction", "input")));
-        assertEquals(0.0, m.sum("hedgerow_tokens_total", with(winner, "direction", "output")));
+        assertEquals(tokens, m.sum("hedgerow_tokens_total", MetricsEndToEndTest.with(winner, "direction", "input")));
+        assertEquals(0.0, m.sum("hedgerow_tokens_total", MetricsEndToEndTest.with(winner, "direction", "output")));
         assertEquals(tokens * 0.5 / 1e6, m.sum("hedgerow_cost_usd_sum", winner), 1e-12);
         assertEquals(1.0, m.sum("hedgerow_route_requests_total", "route", "embed", "api", "embeddings",
                                 "outcome", "ok"));
@@ -82,17 +82,10 @@ class ApiAccountingEndToEndTest {
         Scrape m = new Scrape(raw.get("/observe/metrics").body());
         String[] winner = {"route", "resp", "provider", "claude", "model", "claude-x", "tag", "agents",
                            "attempt", "winner"};
-        assertEquals(120.0, m.sum("hedgerow_tokens_total", with(winner, "direction", "input")));
-        assertEquals(30.0, m.sum("hedgerow_tokens_total", with(winner, "direction", "output")));
+        assertEquals(120.0, m.sum("hedgerow_tokens_total", MetricsEndToEndTest.with(winner, "direction", "input")));
+        assertEquals(30.0, m.sum("hedgerow_tokens_total", MetricsEndToEndTest.with(winner, "direction", "output")));
         assertEquals((120 * 3 + 30 * 15) / 1e6, m.sum("hedgerow_cost_usd_sum", winner), 1e-12);
         assertEquals(1.0, m.sum("hedgerow_route_requests_total", "route", "resp", "api", "responses",
                                 "outcome", "ok"));
-    }
-
-    private static String[] with(String[] base, String... more) {
-        String[] out = new String[base.length + more.length];
-        System.arraycopy(base, 0, out, 0, base.length);
-        System.arraycopy(more, 0, out, base.length, more.length);
-        return out;
     }
 }
