@@ -72,7 +72,7 @@ class ResponsesSdkEndToEndTest {
 
     @Test
     void aPlainAnswerTranslatedFromChatCompletions() {
-        upstream.enqueue(Reply.text("Hello", ", world").model("gpt-test-2025").usage(9, 2).usageDetails(4, 0));
+        upstream.enqueue(Reply.text("Hello", ", world").model("gpt-test-2025").usage(9, 2).usageDetails(4, 1));
 
         Response response = client.responses().create(ResponseCreateParams.builder().model("chat")
                 .instructions("Be brief.").input("Say hello").temperature(0.2).maxOutputTokens(50L)
@@ -87,6 +87,7 @@ class ResponsesSdkEndToEndTest {
         assertEquals(9, response.usage().orElseThrow().inputTokens());
         assertEquals(4, response.usage().orElseThrow().inputTokensDetails().cachedTokens());
         assertEquals(2, response.usage().orElseThrow().outputTokens());
+        assertEquals(1, response.usage().orElseThrow().outputTokensDetails().reasoningTokens());
         assertEquals(Optional.of("Be brief."), response.instructions().flatMap(i -> i.string()));
         JsonNode sent = upstream.onlyExchange().body();
         assertEquals("system", sent.at("/messages/0/role").asText());
