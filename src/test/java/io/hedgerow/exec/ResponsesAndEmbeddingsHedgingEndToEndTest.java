@@ -66,11 +66,14 @@ class ResponsesAndEmbeddingsHedgingEndToEndTest {
                                              HedgeSettings.OFF))
                 .openAi("compat", slow.baseUrl(), p -> p.embeddingSpace(NOMIC, SPACE))
                 .openAi("failing", slow.baseUrl())
+                .openAi("keyed", slow.baseUrl(), p -> p.key("k1", "sk-test-embed-k1-000000000000")
+                        .key("k2", "sk-test-embed-k2-000000000000"))
                 .anthropic("claude", claude.baseUrl().toString())
                 .ollama("local", ollama.baseUrl().toString(), p -> p.embeddingSpace(NOMIC, SPACE))
                 .route(route("hedged", hedge, "compat/m", "claude/claude-x"))
                 .route(route("embed", hedge, "compat/" + NOMIC, "local/" + NOMIC))
                 .route("failover", "failing/m", "claude/claude-x")
+                .route("embed-keys", "keyed/" + NOMIC)
                 .build());
         raw = new RawClient(router.port());
     }
@@ -164,6 +167,22 @@ class ResponsesAndEmbeddingsHedgingEndToEndTest {
         }
         assertTrue(slow.exchanges().getFirst().awaitDisconnect(Duration.ofSeconds(5)));
         assertEquals(1, ollama.received().size());
+    }
+
+    @Test
+    void anEmbeddingsCallRateLimitedOnOneKeyGoesOnWithTheNext() {
+        slow.enqueue(Reply.status(429), Reply.text("vectors"));
+
+        HttpResponse<String> response = raw.post("/v1/embeddings", "{\"model\":\"embed-keys\",\"input\":\"x\"}",
+                                                 Map.of());
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(2, slow.exchanges().size());
+        String first = slow.exchanges().get(0).header("authorization").orElseThrow();
+        String second = slow.exchanges().get(1).header("authorization").orElseThrow();
+        assertTrue(!first.equals(second) && (first + second).contains("k1") && (first + second).contains("k2"),
+                   first + " / " + second);
+        assertEquals(1, RawClient.json(response).get("data").size());
     }
 
     private static RouteConfig route(String alias, HedgeSettings hedge, String... chain) {
