@@ -67,10 +67,11 @@ public final class ConfigLoader {
             problems.error("config", "'" + file + "' is not a YAML mapping (expected: server:, providers:, routes: ...)");
             return result(problems, Optional.empty());
         }
-        return result(problems, Optional.of(bind(root, new Secrets(env), file)));
+        return result(problems, Optional.of(bind(root, new Secrets(env), file, env)));
     }
 
-    private static HedgerowConfig bind(ConfigNode root, Secrets secrets, Path file) {
+    private static HedgerowConfig bind(ConfigNode root, Secrets secrets, Path file,
+                                       Function<String, Optional<String>> env) {
         root.check(TOP);
         ServerSettings server = new ServerBinder(secrets).bind(root.get("server"));
         ConfigNode defaultsNode = root.get("defaults").check(ProviderBinder.DEFAULTS);
@@ -98,7 +99,7 @@ public final class ConfigLoader {
         }
         ChainWarnings.check(routes, providers, routesNode);
         ObserveSettings observe = new ObserveBinder().bind(root.get("observe"));
-        StateSettings state = new StateBinder(file).bind(root.get("state"));
+        StateSettings state = new StateBinder(file, env).bind(root.get("state"));
         return new HedgerowConfig(server, providers, routes, failover, hedging, observe, state);
     }
 
