@@ -1,6 +1,7 @@
 package io.hedgerow;
 
 import io.hedgerow.api.ChatCompletionsService;
+import io.hedgerow.api.EmbeddingsService;
 import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
 import io.hedgerow.api.FrontDoor;
@@ -391,6 +392,7 @@ public final class HedgerowServer implements AutoCloseable {
                             .addFilter(door)
                             .register("/v1", new ChatCompletionsService(leases, telemetry, clock, bodies),
                                       new MessagesService(leases, telemetry, bodies),
+                                      new EmbeddingsService(leases, telemetry, bodies),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))

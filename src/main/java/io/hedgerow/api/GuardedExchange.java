@@ -33,6 +33,11 @@ final class GuardedExchange implements RequestObserver.Exchange {
     }
 
     @Override
+    public void routed(RoutePlan plan, boolean stream, long promptTokens) {
+        guard(() -> delegate.routed(plan, stream, promptTokens));
+    }
+
+    @Override
     public void served(Served<?> served) {
         guard(() -> delegate.served(served));
     }

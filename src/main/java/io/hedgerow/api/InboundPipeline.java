@@ -58,6 +58,12 @@ final class InboundPipeline {
         void serve(Inbound in) throws ApiException;
     }
 
+    /** A call to the executor for a whole answer, under the client's timeout. */
+    @FunctionalInterface
+    interface WholeCall<T> {
+        Served<T> run(Optional<Duration> clientTimeout) throws ChainFailedException;
+    }
+
     /** Writes a served answer in one API's shape. */
     interface Answering {
         void complete(Inbound in, ChatRequest request, Served<ChatResponse> served) throws ApiException;
@@ -93,6 +99,22 @@ final class InboundPipeline {
                     servedHeaders(res, served);
                     answering.complete(this, request, served);
                 }
+            } catch (ChainFailedException e) {
+                exchange.chainFailed(e);
+                throw ErrorResponses.chainFailed(e);
+            }
+        }
+
+        /**
+         * Runs a call that gives a whole answer (not a chat: embeddings) under the client's timeout: who served goes
+         * to the observers and into the {@code x-hedgerow-*} headers; a chain that failed is the API's error.
+         */
+        <T> Served<T> whole(WholeCall<T> call) throws ApiException {
+            try {
+                Served<T> served = call.run(clientTimeout(req));
+                exchange.served(served);
+                servedHeaders(res, served);
+                return served;
             } catch (ChainFailedException e) {
                 exchange.chainFailed(e);
                 throw ErrorResponses.chainFailed(e);

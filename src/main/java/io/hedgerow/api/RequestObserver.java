@@ -4,6 +4,7 @@ import io.hedgerow.exec.ChainFailedException;
 import io.hedgerow.exec.Served;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.Usage;
+import io.hedgerow.route.PromptSize;
 import io.hedgerow.route.RoutePlan;
 
 import java.util.Optional;
@@ -33,8 +34,20 @@ public interface RequestObserver {
         Exchange NONE = new Exchange() {
         };
 
-        /** The request was parsed and names this plan. */
+        /** The chat request was parsed and names this plan. */
         default void routed(RoutePlan plan, ChatRequest request) {
+            // The estimate counts the requested output limit too: a prompt's size is what is left.
+            routed(plan, request.stream(), Math.max(0, PromptSize.estimateTokens(request)
+                    - request.sampling().maxTokens().orElse(0)));
+        }
+
+        /**
+         * The request was parsed and names this plan.
+         *
+         * @param stream       whether the answer is streamed
+         * @param promptTokens the estimated size of its input, for the cost of attempts cancelled before answering
+         */
+        default void routed(RoutePlan plan, boolean stream, long promptTokens) {
         }
 
         /** A candidate answered (a whole response, or a stream's first token). */

@@ -6,7 +6,6 @@ import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
-import io.hedgerow.route.PromptSize;
 
 import java.time.Duration;
 import java.util.List;
@@ -32,9 +31,6 @@ final class Admission {
         this.promptTokens = promptTokens;
     }
 
-    static Admission of(HealthRegistry health, Bulkheads bulkheads, io.hedgerow.model.ChatRequest request) {
-        return new Admission(health, bulkheads, PromptSize.estimateTokens(request));
-    }
 
     /** What admission decided. */
     sealed interface Verdict {

@@ -3,10 +3,8 @@ package io.hedgerow.exec;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.HedgeSettings;
 import io.hedgerow.health.HealthRegistry;
-import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
-import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.route.RoutePolicy;
 import io.hedgerow.time.Deadline;
@@ -44,7 +42,7 @@ import java.util.random.RandomGenerator;
 final class Race {
     private static final long BACKSTOP_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-    private final ChatRequest request;
+    private final Job<?> job;
     private final RoutePlan plan;
     private final RoutePolicy policy;
     private final boolean streaming;
@@ -66,10 +64,10 @@ final class Race {
     /** A failure that would have ended the request while a sibling still ran: it ends it once none is left. */
     private Failure stopped;
 
-    Race(ChatRequest request, RoutePlan plan, boolean streaming, Duration timeout, RaceTime time,
+    Race(Job<?> job, RoutePlan plan, boolean streaming, Duration timeout, RaceTime time,
          StallWatchdog watchdog, HealthRegistry health, RetryPolicy retryPolicy, RandomGenerator random,
          ExecutionListener listener, Bulkheads bulkheads) {
-        this.request = request;
+        this.job = job;
         this.plan = plan;
         this.policy = plan.policy();
         this.streaming = streaming;
@@ -82,7 +80,7 @@ final class Race {
         this.random = random;
         this.inbox = time.inbox();
         this.lineup = new Lineup(plan, health, streaming);
-        this.admission = Admission.of(health, bulkheads, request);
+        this.admission = new Admission(health, bulkheads, job.promptTokens());
         this.journal = new Journal(plan.alias(), listener);
         this.running = new Running(policy.hedge());
     }
@@ -295,8 +293,7 @@ final class Race {
         running.add(attempt);
         journal.started(attempt);
         watchdog.watch(attempt);
-        ProviderCall call = new ProviderCall(request, slot.candidate.model(), key);
-        time.start("attempt-" + slot.candidate.label(), new AttemptBody(attempt, call, streaming, inbox, watchdog));
+        time.start("attempt-" + slot.candidate.label(), new AttemptBody(attempt, job, streaming, inbox, watchdog));
         if (role != AttemptRole.PROBE) {
             armHedge(slot, attempt);
         }

@@ -11,7 +11,6 @@ import io.hedgerow.exec.ExecutionListener;
 import io.hedgerow.exec.Served;
 import io.hedgerow.health.HealthEvent;
 import io.hedgerow.health.HealthListener;
-import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.Usage;
 import io.hedgerow.preflight.CheckResult;
@@ -19,7 +18,6 @@ import io.hedgerow.preflight.PreflightListener;
 import io.hedgerow.preflight.PreflightReport;
 import io.hedgerow.preflight.Round;
 import io.hedgerow.preflight.Verdict;
-import io.hedgerow.route.PromptSize;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.state.StoreStatus;
 import io.hedgerow.time.Ticker;
@@ -97,12 +95,10 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         }
 
         @Override
-        public void routed(RoutePlan plan, ChatRequest request) {
+        public void routed(RoutePlan plan, boolean stream, long promptTokens) {
             context.route = routeLabel(context.generation, plan.alias());
-            context.stream = request.stream();
-            // The estimate counts the requested output limit too: a prompt's size is what is left.
-            context.promptTokens = Math.max(0, PromptSize.estimateTokens(request)
-                    - request.sampling().maxTokens().orElse(0));
+            context.stream = stream;
+            context.promptTokens = promptTokens;
         }
 
         @Override

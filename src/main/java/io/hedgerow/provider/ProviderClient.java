@@ -2,6 +2,8 @@ package io.hedgerow.provider;
 
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.EmbeddingRequest;
+import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.model.FailureKind;
 
 import java.time.Duration;
@@ -26,6 +28,26 @@ public interface ProviderClient extends AutoCloseable {
      * (4xx/5xx, connection failure) is thrown here, not from the stream.
      */
     ChatStream stream(ProviderCall call) throws ProviderException;
+
+    /**
+     * Vectors for every input of {@code call}, in order ({@code POST {base-url}/embeddings} for OpenAI-compatible
+     * APIs, {@code POST /api/embed} for Ollama). The caller has already split the request to the provider's batch
+     * limits. Providers that serve no embeddings refuse it as the request's fault, without a call.
+     *
+     * @throws ProviderException classified as a chat call's failure would be; an answer with another number of
+     *                           vectors than inputs is a {@code BAD_RESPONSE}
+     */
+    default EmbeddingResponse embed(EmbeddingCall call) throws ProviderException {
+        throw ProviderException.of(FailureKind.BAD_REQUEST, name() + " serves no embeddings");
+    }
+
+    /**
+     * Why this provider cannot serve {@code request} as asked (e.g. token arrays to a server that takes only texts),
+     * if it cannot: then {@link #embed} passes it over without a call. Providers that serve no embeddings say so.
+     */
+    default Optional<String> cannotEmbed(EmbeddingRequest request) {
+        return Optional.of(name() + " serves no embeddings");
+    }
 
     /**
      * Checks a key without generating anything, so without spending a token: asks the provider for its list of

@@ -205,7 +205,7 @@ class BadInputEndToEndTest {
 
     @Test
     void unknownUrlUnderV1() {
-        assertError(raw.post("/v1/embeddings", "application/json",
+        assertError(raw.post("/v1/images/generations", "application/json",
                              HttpRequest.BodyPublishers.ofString("{\"model\":\"chat\",\"input\":\"x\"}")),
                     404, "unknown_url");
         assertError(raw.get("/v1/models/gpt-9"), 404, "model_not_found");

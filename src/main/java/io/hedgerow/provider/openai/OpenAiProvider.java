@@ -18,7 +18,12 @@ import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
 import io.hedgerow.provider.WireCalls;
 import io.hedgerow.json.Json;
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.openai.EmbeddingsCodec;
 import io.hedgerow.dialect.openai.OpenAiRequestCodec;
+import io.hedgerow.model.EmbeddingRequest;
+import io.hedgerow.model.EmbeddingResponse;
+import io.hedgerow.provider.EmbeddingCall;
 import io.hedgerow.dialect.openai.OpenAiResponseCodec;
 
 import io.helidon.webclient.api.HttpClientResponse;
@@ -105,6 +110,25 @@ public final class OpenAiProvider implements ProviderClient {
         }
         return new OpenAiStream(response, upstream.lines(response), call.key(), relays(call),
                                 call.request().includeUsage());
+    }
+
+    @Override
+    public Optional<String> cannotEmbed(EmbeddingRequest request) {
+        return Optional.empty();
+    }
+
+    /** {@code POST {base-url}/embeddings}, see {@link EmbeddingsCodec}. */
+    @Override
+    public EmbeddingResponse embed(EmbeddingCall call) throws ProviderException {
+        byte[] body = EmbeddingsCodec.writeRequest(call.request(), call.model());
+        Map<String, String> auth = call.key().map(k -> Map.of("Authorization", "Bearer " + k.value()))
+                .orElse(Map.of());
+        try (HttpClientResponse response = upstream.post("/embeddings", body, auth, call.key(), false)) {
+            return EmbeddingsCodec.readAnswer(upstream.readBody(response), call.request().inputs().size(),
+                                              call.model());
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
+        }
     }
 
     /**
