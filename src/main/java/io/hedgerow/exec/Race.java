@@ -60,6 +60,7 @@ final class Race {
     private final HedgeTimer hedgeTimer = new HedgeTimer();
     private final RetryScheduler retries = new RetryScheduler();
     private final Running running;
+    private final HedgeCosts costs;
     private int attempts;
     /** A failure that would have ended the request while a sibling still ran: it ends it once none is left. */
     private Failure stopped;
@@ -83,11 +84,12 @@ final class Race {
         this.admission = new Admission(health, bulkheads, job.promptTokens());
         this.journal = new Journal(plan.alias(), listener);
         this.running = new Running(policy.hedge());
+        this.costs = HedgeCosts.of(job);
     }
 
     /** Runs the race; returns the winning signal ({@link AttemptSignal.Answered} or {@link AttemptSignal.Producing}). */
     AttemptSignal run() throws ChainFailedException {
-        health.budget().onRequest();
+        health.budget().onRequest(lineup.isEmpty() ? 0 : costs.of(lineup.first().candidate));
         try {
             maybeProbe();
             startNext(AttemptRole.PRIMARY);
@@ -194,15 +196,20 @@ final class Race {
 
     private void hedgeIfDue(long now) {
         Optional<Attempt> slow = hedgeTimer.fire(now);
-        if (slow.isEmpty() || !running.contains(slow.get()) || !running.room() || nextSlot(true).isEmpty()) {
+        if (slow.isEmpty() || !running.contains(slow.get()) || !running.room()) {
             return;
         }
-        if (!health.budget().tryWithdraw()) {
+        Optional<Slot> target = nextSlot(true);
+        if (target.isEmpty()) {
+            return;
+        }
+        double cost = costs.of(target.get().candidate);
+        if (!health.budget().tryWithdraw(cost)) {
             journal.hedgeRefused();
             return;
         }
         if (!startNext(AttemptRole.HEDGE)) {
-            health.budget().refund();
+            health.budget().refund(cost);
         }
     }
 
@@ -217,9 +224,10 @@ final class Race {
         for (Slot slot : lineup.slots()) {
             if (slot.health.demoted() && slot.open() && admissible(slot)) {
                 Admission.KeyChoice key = admission.key(slot);
-                if (key.refused().isEmpty() && health.budget().tryWithdraw()
+                double cost = costs.of(slot.candidate);
+                if (key.refused().isEmpty() && health.budget().tryWithdraw(cost)
                         && !launch(slot, AttemptRole.PROBE, key.key())) {
-                    health.budget().refund();
+                    health.budget().refund(cost);
                 }
                 return;
             }
@@ -306,13 +314,28 @@ final class Race {
             hedgeTimer.disarm();
             return;
         }
-        OptionalLong delay = HedgeDelay.nanos(hedge, slot.health.baseline(streaming),
-                                              health.hedging().budget().ratio());
+        // The share of requests the budget can hedge, smaller when the hedge costs more than its request.
+        double share = health.budget().affordableShare(costs.of(slot.candidate), hedgeCost(slot));
+        OptionalLong delay = HedgeDelay.nanos(hedge, slot.health.baseline(streaming), share);
         if (delay.isPresent()) {
             hedgeTimer.arm(attempt, ticker.read() + delay.getAsLong());
         } else {
             hedgeTimer.disarm();
         }
+    }
+
+    /**
+     * What a hedge of an attempt on {@code from} would cost: the next open candidate it could go to. A guess made
+     * without admission's checks (which record skips), good enough to size the delay.
+     */
+    private double hedgeCost(Slot from) {
+        for (Slot slot : lineup.slots()) {
+            if (slot != from && slot.open() && (policy.hedge().sameProvider()
+                    || !slot.candidate.provider().name().equals(from.candidate.provider().name()))) {
+                return costs.of(slot.candidate);
+            }
+        }
+        return 0;
     }
 
     /**

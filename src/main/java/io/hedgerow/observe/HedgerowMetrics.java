@@ -228,6 +228,9 @@ public final class HedgerowMetrics implements AutoCloseable {
               () -> current.get().number());
         gauge(wanted, "hedge_budget_balance", "Hedges the budget would allow now (deposits left plus this second's "
                 + "floor)", () -> current.get().health().budget().balance());
+        gauge(wanted, "hedge_cost_share", "Hedges' estimated spend over requests' in the last 10 minutes, at the "
+                + "configured prices (0 when nothing is priced); hedging.budget.max-cost-share caps it",
+              () -> current.get().health().budget().costShare());
         Set<String> candidates = new java.util.LinkedHashSet<>();
         for (RoutePlan plan : generation.engine().router().routes().values()) {
             for (Candidate c : plan.candidates()) {

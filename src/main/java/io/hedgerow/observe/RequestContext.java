@@ -25,6 +25,8 @@ final class RequestContext {
     volatile long promptTokens;
     volatile String winner;
     volatile String outcome;
+    /** The race's attempts, for {@code hedgerow tune}. */
+    final RequestTrace trace = new RequestTrace();
 
     RequestContext(String requestId, String api, String tag, long startNanos, Generation generation) {
         this.requestId = requestId;

@@ -21,6 +21,7 @@ import io.hedgerow.preflight.Verdict;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.state.StoreStatus;
 import io.hedgerow.time.Ticker;
+import io.hedgerow.tune.SampleLog;
 
 import java.util.List;
 import java.util.Optional;
@@ -44,6 +45,7 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     private final Ticker ticker;
     private final Labels labels;
     private final LatencyTrail trail = new LatencyTrail();
+    private final SampleLog samples = new SampleLog(SampleLog.DEFAULT_CAPACITY);
     private volatile Optional<Round> lastPreflight = Optional.empty();
     private volatile Supplier<StoreStatus> state = () -> null;
     private volatile String configHash = "";
@@ -67,6 +69,11 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
 
     LatencyTrail trail() {
         return trail;
+    }
+
+    /** Recent requests per route, for {@code hedgerow tune} and {@code /status/tune}. */
+    public SampleLog samples() {
+        return samples;
     }
 
     /** The last round of live checks that ran, for {@code /status}. */
@@ -103,6 +110,7 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
 
         @Override
         public void served(Served<?> served) {
+            context.trace.decided();
             String winner = served.servedBy().label();
             context.winner = winner;
             metrics.served(context.route, winner);
@@ -128,6 +136,7 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
 
         @Override
         public void chainFailed(ChainFailedException failure) {
+            context.trace.decided();
             events.emit("chain_failed", Optional.of(context.requestId), e -> {
                 e.put("route", context.route).put("decisive", failure.decisive().summary())
                         .put("message", failure.getMessage());
@@ -139,6 +148,7 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         @Override
         public void completed(Optional<Usage> usage, long outputChars) {
             context.outcome = "ok";
+            usage.ifPresent(context.trace::usage);
             String winner = context.winner;
             if (winner == null) {
                 return;
@@ -164,6 +174,10 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
                 String outcome = context.outcome == null ? "error" : context.outcome;
                 metrics.routeRequest(context.route, context.api, outcome, context.stream,
                                      ticker.read() - context.startNanos);
+                if (!context.route.equals(Labels.NO_ROUTE)) {
+                    context.trace.sample(events.clock().millis(), context.route, context.stream, context.promptTokens)
+                            .ifPresent(samples::add);
+                }
             } finally {
                 context.exit();
             }
@@ -198,8 +212,16 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     @Override
     public void onEvent(ExecutionEvent event) {
         switch (event) {
-        case ExecutionEvent.AttemptStarted started -> attemptStarted(started.route(), started.attempt());
-        case ExecutionEvent.AttemptEnded ended -> attemptEnded(ended.route(), ended.attempt());
+        case ExecutionEvent.AttemptStarted started -> {
+            attemptStarted(started.route(), started.attempt());
+            RequestContext.current().ifPresent(c -> c.trace.started(started.number(), started.attempt(),
+                                                                    ticker.read() - c.startNanos));
+        }
+        case ExecutionEvent.AttemptEnded ended -> {
+            attemptEnded(ended.route(), ended.attempt());
+            RequestContext.current().ifPresent(c -> c.trace.ended(ended.number(), ended.attempt(),
+                                                                  ended.elapsedNanos()));
+        }
         case ExecutionEvent.CandidateSkipped skipped -> metrics.skipped(routeLabel(skipped.route()),
                                                                          skipped.record().candidate().label(),
                                                                          skipped.reason().label());
