@@ -1,6 +1,7 @@
 package io.hedgerow.provider;
 
 import io.hedgerow.config.ApiKey;
+import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.EmbeddingRequest;
 import io.hedgerow.model.EmbeddingResponse;
@@ -28,6 +29,16 @@ public interface ProviderClient extends AutoCloseable {
      * (4xx/5xx, connection failure) is thrown here, not from the stream.
      */
     ChatStream stream(ProviderCall call) throws ProviderException;
+
+    /**
+     * Why this provider cannot serve {@code request} as asked, if it cannot: it uses something only its client's
+     * dialect can express, or asks for what this provider cannot honour (an answer format it cannot produce). Then
+     * the executor passes the candidate over without a call ({@code skipped}, no health charged), and a request that
+     * no candidate of its route can serve is refused before any is tried, naming each and why.
+     */
+    default Optional<String> cannotServe(ChatRequest request) {
+        return WireCalls.cannotExpress(request, name(), "its own API", java.util.Set.of());
+    }
 
     /**
      * Vectors for every input of {@code call}, in order ({@code POST {base-url}/embeddings} for OpenAI-compatible
