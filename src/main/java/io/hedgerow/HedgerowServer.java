@@ -401,7 +401,7 @@ public final class HedgerowServer implements AutoCloseable {
                     .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                     .addFeature(ObserveFeature.builder()
                                         .addObserver(HealthObserver.builder().details(true)
-                                                             .addCheck(new Readiness(current::get, telemetry::state))
+                                                             .addCheck(Readiness.create(current::get, telemetry))
                                                              .addCheck(new ThreadsCheck(() -> daemons(
                                                                      door, watchdog, finalWatcher, preflight,
                                                                      store)))

@@ -230,8 +230,8 @@ final class InboundPipeline {
         res.header("x-hedgerow-attempts", served.attemptsSummary());
         served.fallbackReason().ifPresent(reason -> res.header("x-hedgerow-fallback-reason", reason));
         res.header("x-hedgerow-hedged", String.valueOf(served.hedged()));
-        // Which attempt won: its number among the calls made, and why it was started (primary, retry, hedge...).
-        res.header("x-hedgerow-winner", served.winnerNumber() + " " + served.winner().role().wireName());
+        // Which attempt won: its place among the candidates tried or skipped, and why it was started.
+        res.header("x-hedgerow-winner", served.winnerSummary());
     }
 
     static String newRequestId() {

@@ -77,6 +77,18 @@ public interface ProviderClient extends AutoCloseable {
     }
 
     /**
+     * Whether the provider has a chat endpoint where its config says, asked without generating: the status an empty
+     * request gets there ({@link HttpUpstream#probe}). A live check asks this when the list of models answered 404,
+     * to tell a wrong base-URL path (404 here too) from a server that lists no models (400, 401, 422 here).
+     *
+     * @return the status, or empty when this provider cannot be asked (no HTTP endpoint)
+     * @throws ProviderException when nothing answers
+     */
+    default Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return Optional.empty();
+    }
+
+    /**
      * Counts the input tokens of a request the way the provider's model would, without generating (Anthropic's
      * {@code /v1/messages/count_tokens}).
      *

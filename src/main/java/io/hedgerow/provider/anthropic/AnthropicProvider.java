@@ -122,6 +122,11 @@ public final class AnthropicProvider implements ProviderClient {
 
     /** {@code GET /v1/models} with the headers a chat call sends ({@code x-api-key}, {@code anthropic-version}). */
     @Override
+    public Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return Optional.of(upstream.probe(path, authHeaders(key), timeout));
+    }
+
+    @Override
     public ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
         return ModelListing.parse(upstream.getJson(modelsPath, authHeaders(key), key, timeout), "data", "id", key);
     }

@@ -138,6 +138,11 @@ public final class OllamaProvider implements ProviderClient {
 
     /** {@code GET /api/tags}: the models pulled on this server, e.g. {@code llama3:latest}. */
     @Override
+    public Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return Optional.of(upstream.probe(PATH, authHeaders(key), timeout));
+    }
+
+    @Override
     public ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
         return ModelListing.parse(upstream.getJson(TAGS, authHeaders(key), key, timeout), "models", "name", key);
     }

@@ -185,6 +185,11 @@ public final class OpenAiProvider implements ProviderClient {
      * answers 401 to a key that is not valid.
      */
     @Override
+    public Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return Optional.of(upstream.probe("/chat/completions", key.map(k -> Map.of("Authorization", "Bearer " + k.value())).orElse(Map.of()), timeout));
+    }
+
+    @Override
     public ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
         Map<String, String> auth = key.map(k -> Map.of("Authorization", "Bearer " + k.value())).orElse(Map.of());
         if (openRouter) {
