@@ -321,6 +321,36 @@ class AnthropicSdkEndToEndTest {
     }
 
     @Test
+    void thinkingShownFromAnotherDialectIsNotSentToAnthropicWhichWouldRefuseItsMissingSignature() {
+        // Turn one is served by an OpenAI-compatible provider: its reasoning is shown as unsigned thinking.
+        openai.enqueue(Reply.toolCalls(call("call_7", "get_weather", "{\"city\":\"Oslo\"}")).reasoning("Look it up."));
+        Tool weather = Tool.builder().name("get_weather")
+                .inputSchema(Tool.InputSchema.builder()
+                                     .properties(JsonValue.from(Map.of("city", Map.of("type", "string")))).build())
+                .build();
+        Message first = client.messages().create(params("gpt").enabledThinking(1024).maxTokens(2048).addTool(weather)
+                                                         .addUserMessage("Weather in Oslo?").build());
+        assertEquals("", first.content().get(0).thinking().orElseThrow().signature());
+        ToolUseBlock use = first.content().get(1).toolUse().orElseThrow();
+
+        // Turn two goes to Anthropic (a fallback, or the client switching models) in the middle of the tool loop.
+        answerText(Upstream.ANTHROPIC, "Sunny.");
+        Message second = client.messages().create(params("claude").enabledThinking(1024).maxTokens(2048)
+                .addTool(weather).addUserMessage("Weather in Oslo?").addMessage(first)
+                .addUserMessageOfContentBlockParams(List.of(ContentBlockParam.ofToolResult(
+                        ToolResultBlockParam.builder().toolUseId(use.id()).content("sunny").build())))
+                .build());
+
+        assertEquals("Sunny.", second.content().getFirst().text().orElseThrow().text());
+        JsonNode sent = claude.lastRequest().body();
+        assertEquals("tool_use", sent.at("/messages/1/content/0/type").asText(), sent.toString());
+        assertEquals(use.id(), sent.at("/messages/1/content/0/id").asText());
+        // Without its thinking block that turn could not continue with thinking on: Anthropic is asked without it.
+        assertTrue(sent.path("thinking").isMissingNode(), sent.toString());
+        assertEquals("get_weather", sent.at("/tools/0/name").asText());
+    }
+
+    @Test
     void aStreamThatBreaksAfterItStartedEndsWithAnErrorEventTheSdkRaises() {
         // Relayed from Anthropic, which reports the failure in its own error event.
         claude.enqueue(FakeAnthropic.answer().text("A long answer in pieces").pieceSize(4)
