@@ -237,5 +237,28 @@ class ClaudeCodeRequestEndToEndTest {
         assertEquals("pom.xml", RawClient.json(inputs.get(0).toString()).path("path").asText());
         assertEquals("README.md", RawClient.json(inputs.get(1).toString()).path("path").asText());
         assertEquals(List.of("tool_use"), stream.finishReasons());
+
+        // The next turn returns those calls and their results: the provider gets its own ids back.
+        ObjectNode next = (ObjectNode) RawClient.json(claudeCodeRequest("elsewhere"));
+        ArrayNode turns = (ArrayNode) next.get("messages");
+        ArrayNode uses = turns.addObject().put("role", "assistant").putArray("content");
+        ArrayNode results = turns.addObject().put("role", "user").putArray("content");
+        for (int i = 0; i < 2; i++) {
+            ObjectNode use = uses.addObject().put("type", "tool_use").put("id", blocks.get(i).path("id").asText())
+                    .put("name", blocks.get(i).path("name").asText());
+            use.set("input", RawClient.json(inputs.get(i).toString()));
+            results.addObject().put("type", "tool_result").put("tool_use_id", blocks.get(i).path("id").asText())
+                    .put("content", "ok " + i);
+        }
+        openai.enqueue(Reply.text("Both read."));
+        HttpResponse<String> again = post(next.toString());
+        assertEquals(200, again.statusCode(), again.body());
+        JsonNode resent = openai.exchanges().getLast().body();
+        int last = resent.path("messages").size() - 1;
+        assertEquals("functions.Tool_3:0", resent.at("/messages/" + (last - 2) + "/tool_calls/0/id").asText(),
+                     resent.toString());
+        assertEquals("functions.Tool_5:1", resent.at("/messages/" + (last - 2) + "/tool_calls/1/id").asText());
+        assertEquals("functions.Tool_3:0", resent.at("/messages/" + (last - 1) + "/tool_call_id").asText());
+        assertEquals("functions.Tool_5:1", resent.at("/messages/" + last + "/tool_call_id").asText());
     }
 }
