@@ -97,7 +97,12 @@ class AnthropicSdkEndToEndTest {
         router = HedgerowServer.start(TestConfig.builder()
                                               .anthropic("anthropic", claude.baseUrl().toString())
                                               .openAi("openai", openai.baseUrl())
-                                              .ollama("ollama", ollama.baseUrl().toString())
+                                              // nothing here is about timeouts: room for a loaded machine (a
+                                              // 5 s first-token limit ran out once at load 25)
+                                              .ollama("ollama", ollama.baseUrl().toString(),
+                                                      p -> p.firstToken(Duration.ofSeconds(30))
+                                                              .idle(Duration.ofSeconds(30))
+                                                              .total(Duration.ofSeconds(60)))
                                               .bedrock("aws", bedrock.baseUrl().toString(), "us-east-1")
                                               // its own provider (and key), so the errors it is made to hit
                                               // cool down nothing the other tests use
