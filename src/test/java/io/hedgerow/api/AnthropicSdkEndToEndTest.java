@@ -496,6 +496,17 @@ class AnthropicSdkEndToEndTest {
     }
 
     @Test
+    void theSdkListsTheRoutesAsModels() {
+        List<String> ids = client.models().list().data().stream().map(com.anthropic.models.models.ModelInfo::id)
+                .toList();
+        assertTrue(ids.containsAll(List.of("claude", "gpt", "llama", "bedrock")), ids.toString());
+        com.anthropic.models.models.ModelInfo one = client.models().retrieve("claude");
+        assertEquals("claude", one.displayName());
+        assertEquals(1970, one.createdAt().getYear());
+        assertThrows(NotFoundException.class, () -> client.models().retrieve("no-such-route"));
+    }
+
+    @Test
     void clientKeysAreAcceptedAsXApiKey() {
         try (HedgerowServer guarded = HedgerowServer.start(TestConfig.builder()
                                                                    .anthropic("anthropic", claude.baseUrl().toString())
