@@ -155,7 +155,7 @@ class ErrorTableTest {
         anthropic.put("empty", raw.post(messages, "application/json", HttpRequest.BodyPublishers.noBody()));
         anthropic.put("mistyped", raw.post(messages, "application/json", HttpRequest.BodyPublishers.ofString(
                 "{\"model\":\"chat\",\"max_tokens\":5,\"messages\":[{\"role\":7,\"content\":\"x\"}]}")));
-        anthropic.put("body over", raw.post(messages, "application/json", HttpRequest.BodyPublishers.ofString(
+        anthropic.put("body over `server.max-body-size`", raw.post(messages, "application/json", HttpRequest.BodyPublishers.ofString(
                 hi.replace("\"x\"", "\"" + "x".repeat(4096) + "\""))));
         anthropic.put("unknown path", raw.post("/v1/messages/nothing", "application/json",
                                                HttpRequest.BodyPublishers.ofString("{}")));
