@@ -427,8 +427,8 @@ final class RequestAwareBench {
                       hedged: {chain: [a/m, b/m]}
                     """.formatted(port, a.baseUrl(), b.baseUrl()));
             router = new InetSocketAddress("127.0.0.1", port);
-            // The probe request is one no scenario sends (id -1 is not a number the fakes accept: use a large one).
-            String probe = "{\"model\":\"hedged\",\"messages\":[{\"role\":\"user\",\"content\":\"req-999999999 hi\"}]}";
+            // The start-up probe has no req-N marker: the fakes answer it at once.
+            String probe = "{\"model\":\"hedged\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
             routerProcess = RouterProcess.start(root, config, port, "", outDir.resolve("hedging-" + stamp + "-router.log"),
                                                 BenchHttp.post(router, "/v1/chat/completions", probe),
                                                 Duration.ofSeconds(60));
