@@ -2,6 +2,7 @@ package io.hedgerow.api;
 
 import io.hedgerow.config.ClientAccess;
 import io.hedgerow.config.ClientKey;
+import io.hedgerow.config.EndpointAccess;
 import io.hedgerow.config.ServerLimits;
 import io.hedgerow.config.ServerSettings;
 import io.hedgerow.state.LocalRateLimits;
@@ -54,8 +55,11 @@ import java.util.function.Supplier;
  */
 public final class FrontDoor implements Filter, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FrontDoor.class.getName());
+    // Model requests: each holds a place of max-concurrent-requests, is refused while draining, and is watched for a
+    // client that leaves.
     private static final java.util.Set<String> CHAT = java.util.Set.of("/v1/chat/completions", "/v1/messages",
-                                                                        "/v1/messages/count_tokens");
+                                                                        "/v1/messages/count_tokens", "/v1/responses",
+                                                                        "/v1/embeddings");
     private static final io.helidon.http.HeaderName API_KEY = HeaderNames.create("x-api-key");
     private static final Duration SLACK = Duration.ofSeconds(5);
 
@@ -189,7 +193,15 @@ public final class FrontDoor implements Filter, AutoCloseable {
             if (api) {
                 serve(chain, req, res, s, guard, chat);
             } else {
-                chain.proceed();
+                Optional<ApiException> refused = guardedPage(path)
+                        .flatMap(page -> EndpointGuard.refusal(req, page.mode(s.endpoints()), s.adminKey(),
+                                                               clientKeys(s.access()), s.access().required(),
+                                                               page.name));
+                if (refused.isPresent()) {
+                    refuse(req, res, refused.get());
+                } else {
+                    chain.proceed();
+                }
             }
         }
         boolean closing = clientCloses || closes(res);
@@ -319,18 +331,13 @@ public final class FrontDoor implements Filter, AutoCloseable {
         if (!access.required()) {
             return Optional.empty();
         }
-        Keys current = keys;
-        if (current == null || current.access != access) {
-            current = new Keys(access, new ClientKeys(access.keys()));
-            keys = current;
-        }
         Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
         Optional<String> apiKey = req.headers().first(API_KEY).map(String::trim).filter(k -> !k.isEmpty());
         Optional<String> bearer = header.map(String::trim)
                 .filter(h -> h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer "))
                 .map(h -> h.substring(7).trim());
         // Either header may carry the key: OpenAI's SDKs send a bearer key, Anthropic's x-api-key.
-        ClientKeys known = current.keys;
+        ClientKeys known = clientKeys(access);
         Optional<ClientKey> client = bearer.flatMap(known::identify).or(() -> apiKey.flatMap(known::identify));
         if (client.isEmpty()) {
             String why = header.isEmpty() && apiKey.isEmpty()
@@ -394,7 +401,42 @@ public final class FrontDoor implements Filter, AutoCloseable {
         return code < 400 ? "ok" : "status_" + code;
     }
 
+    /** The client keys of this config, hashed once per config. */
+    private ClientKeys clientKeys(ClientAccess access) {
+        Keys current = keys;
+        if (current == null || current.access != access) {
+            current = new Keys(access, new ClientKeys(access.keys()));
+            keys = current;
+        }
+        return current.keys;
+    }
+
     /** Client keys, hashed once per config. */
     private record Keys(ClientAccess access, ClientKeys keys) {
+    }
+
+    /** The router's own pages that {@code server.status-access} and {@code server.metrics-access} guard. */
+    private enum Page {
+        STATUS("/status"),
+        METRICS("/observe/metrics");
+
+        private final String name;
+
+        Page(String name) {
+            this.name = name;
+        }
+
+        EndpointAccess.Mode mode(EndpointAccess access) {
+            return this == STATUS ? access.status() : access.metrics();
+        }
+    }
+
+    private static Optional<Page> guardedPage(String path) {
+        for (Page page : Page.values()) {
+            if (path.equals(page.name) || path.startsWith(page.name + "/")) {
+                return Optional.of(page);
+            }
+        }
+        return Optional.empty();
     }
 }

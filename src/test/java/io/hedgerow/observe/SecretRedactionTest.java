@@ -137,9 +137,12 @@ class SecretRedactionTest {
             HedgerowConfig config = loaded.config().orElseThrow(() -> new AssertionError(loaded.errors()));
 
             ByteArrayOutputStream table = new ByteArrayOutputStream();
-            int code = io.hedgerow.preflight.LiveCheck.run(config, new PrintStream(table, true, StandardCharsets.UTF_8),
-                                                           java.time.Clock.systemUTC());
-            assertThat(code, is(1));
+            io.hedgerow.preflight.LiveCheck live = io.hedgerow.preflight.LiveCheck.run(loaded.draft().orElseThrow(),
+                                                                                       java.time.Clock.systemUTC());
+            live.print(new PrintStream(table, true, StandardCharsets.UTF_8));
+            assertThat(live.report().exitCode(), is(1));
+            table.writeBytes(io.hedgerow.preflight.ReportJson.write(live.report()).toString()
+                                     .getBytes(StandardCharsets.UTF_8));
             seen.append(table.toString(StandardCharsets.UTF_8));
 
             try (HedgerowServer router = HedgerowServer.builder(config).configFile(file).environment(env).start();
@@ -207,8 +210,13 @@ class SecretRedactionTest {
     /** What the router shows about itself: these pages, and its recent events. */
     private static String shown(HedgerowServer router, RawClient raw, String... paths) {
         StringBuilder shown = new StringBuilder();
+        // Read as an operator does: with the admin key when there is one (/status is behind it then).
+        java.util.Map<String, String> auth = router.generation().config().server().adminKey()
+                .map(key -> java.util.Map.of("Authorization", "Bearer " + key.value())).orElse(java.util.Map.of());
         for (String path : paths) {
-            shown.append(dump(raw.get(path)));
+            HttpResponse<String> response = raw.get(path, auth);
+            assertThat(path + ": " + response.body(), response.statusCode() != 401, is(true));
+            shown.append(dump(response));
         }
         return shown.append(String.join("\n", router.telemetry().events().recent().stream()
                 .map(Object::toString).toList())).toString();

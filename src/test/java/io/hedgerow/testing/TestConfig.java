@@ -103,6 +103,7 @@ public final class TestConfig {
         // No live checks of the fakes at start-up: each test's upstreams see only what it scripted. Tests of the
         // checks opt in.
         private PreflightSettings preflight = PreflightSettings.OFF;
+        private io.hedgerow.config.TracingSettings tracing = io.hedgerow.config.TracingSettings.OFF;
         private ConversationSettings conversations = ConversationSettings.DEFAULTS;
 
         private Builder() {
@@ -116,6 +117,12 @@ public final class TestConfig {
 
         public Builder failover(FailoverSettings settings) {
             this.failover = settings;
+            return this;
+        }
+
+        /** OpenTelemetry tracing (off by default). */
+        public Builder tracing(io.hedgerow.config.TracingSettings settings) {
+            this.tracing = settings;
             return this;
         }
 
@@ -271,7 +278,7 @@ public final class TestConfig {
             ServerSettings server = new ServerSettings("127.0.0.1", 0, maxBodyBytes, requestTimeout, adminKey)
                     .withLimits(limits).withAccess(access);
             return new HedgerowConfig(server, providers, routes, failover, hedging,
-                                      ObserveSettings.DEFAULTS.withPreflight(preflight))
+                                      ObserveSettings.DEFAULTS.withPreflight(preflight).withTracing(tracing))
                     .withConversations(conversations);
         }
     }
