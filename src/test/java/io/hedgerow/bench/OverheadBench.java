@@ -299,7 +299,8 @@ public final class OverheadBench {
             if (options.phases().contains("state") && !options.rates().isEmpty()) {
                 int statePort = freePort();
                 StatePhase.run(m, root, outDir, routerConfig(upstream, paced, statePort), statePort, t.proxied,
-                               options.rates().get(0), options.phase(), grace, javaOpts(run), routerLog, out)
+                               options.rates().get(0), options.phase(), options.warmup(), grace, javaOpts(run),
+                               routerLog, out)
                         .forEach(p -> phase(phases, p));
             }
             if (options.phases().contains("peak")) {
