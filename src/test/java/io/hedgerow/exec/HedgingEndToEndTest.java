@@ -125,7 +125,9 @@ class HedgingEndToEndTest {
         slow.otherwise(Reply.text("from ", "slow").reasoning("slow ", "thought").model("m1-2025-01-01")
                                .firstTokenAfter(release));
         fast.otherwise(Reply.text("from ", "fast").reasoning("fast ", "thought").model("m2-2025-02-02"));
-        start(BudgetSettings.DEFAULTS, "a/m1", "b/m2");
+        // A budget for both requests: with the default one (1 a second) the second was not hedged, waited for the
+        // first-token timeout and was served by rung 2 as a fallback, which proved nothing about hedges.
+        start(new BudgetSettings(1, 10, Duration.ofSeconds(10)), "a/m1", "b/m2");
 
         // A Messages client sees reasoning as thinking when it turned thinking on.
         RawClient.SseStream stream = api.stream(raw, api.withThinking(api.streamRequest("hedged", "Hi")));
@@ -139,6 +141,7 @@ class HedgingEndToEndTest {
         assertThat(stream.raw().contains("slow"), is(false));
 
         HttpResponse<String> whole = api.send(raw, api.withThinking(api.request("hedged", "Hi")));
+        assertThat(whole.headers().firstValue("x-hedgerow-winner"), is(Optional.of("2 hedge")));
         assertThat(api.model(whole), is("m2-2025-02-02"));
         assertThat(RawClient.json(whole).at(api.pick("/choices/0/message/reasoning_content", "/content/0/thinking"))
                            .asText(), is("fast thought"));
