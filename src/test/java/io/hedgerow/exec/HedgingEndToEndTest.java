@@ -29,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /**
  * Hedged requests end to end: a slow primary gets a concurrent second attempt after the hedge delay, the first
@@ -236,7 +237,9 @@ class HedgingEndToEndTest {
             }
         }
         long seconds = (System.nanoTime() - started) / 1_000_000_000L + 1;
-        assertThat(fast.requestCount(), is(hedged));
+        // Every call the fast upstream saw was a hedge; a hedge cancelled (its primary answered) before its request
+        // reached the upstream is counted by the header only, so on a loaded machine the upstream may see fewer.
+        assertThat(fast.requestCount(), lessThanOrEqualTo(hedged));
         assertThat("hedges " + hedged + " within 10% of 20 requests + 1/s for " + seconds + " s",
                    hedged <= 2 + seconds, is(true));
         assertThat(hedged >= 1, is(true));
