@@ -38,6 +38,7 @@ import io.hedgerow.state.HealthSync;
 import io.hedgerow.state.StateStore;
 import io.hedgerow.state.StateStores;
 import io.hedgerow.time.Daemon;
+import io.hedgerow.time.Randomness;
 import io.hedgerow.time.Ticker;
 
 import io.helidon.common.socket.SocketOptions;
@@ -292,7 +293,7 @@ public final class HedgerowServer implements AutoCloseable {
         HedgerowConfig config = b.config;
         Ticker ticker = b.ticker;
         Clock clock = b.clock;
-        RandomGenerator random = RandomGenerator.getDefault();
+        RandomGenerator random = Randomness.shared();
         // Built first: it sets up the global registry with Prometheus-style (snake_case) names.
         MetricsObserver metricsObserver = MetricsObserver.builder()
                 .metricsConfig(m -> m.builtInMeterNameFormat(BuiltInMeterNameFormat.SNAKE))
@@ -307,7 +308,7 @@ public final class HedgerowServer implements AutoCloseable {
         String replica = StateStores.replicaId();
         StateStore store = StateStores.open(config.state(), clock, ticker, replica);
         HealthSync sync = new HealthSync(store, ticker, clock, replica);
-        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, new Bulkheads(), sync);
+        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, new Bulkheads(ticker), sync);
         current.set(wiring.first(config));
         sync.attach(() -> current.get().health(), label -> configured(current.get(), label));
         String configHash = ConfigHash.of(b.configFile, config);

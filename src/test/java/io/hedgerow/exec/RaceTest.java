@@ -56,7 +56,7 @@ class RaceTest {
     private final StallWatchdog watchdog = StallWatchdog.manual(clock);
     private final TimedProvider.InFlight inFlight = new TimedProvider.InFlight();
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
-    private final Bulkheads bulkheads = new Bulkheads();
+    private final Bulkheads bulkheads = new Bulkheads(clock);
     private HealthRegistry health = health(AMPLE, DemotionSettings.DEFAULTS);
 
     /** An event and the simulated millisecond it happened at. */
@@ -227,9 +227,11 @@ class RaceTest {
     void aFullBulkheadIsASkipOfItsOwnKind() throws Exception {
         TimedProvider p1 = provider("p1", (n, t) -> Reply.ok(100));
         TimedProvider p2 = provider("p2", (n, t) -> Reply.ok(100));
-        for (int i = 0; i < p1.config.limits().maxConcurrent(); i++) {
-            assertThat(bulkheads.tryAcquire(p1.config), is(true));
+        // p1 hangs: its limit's worth of attempts, none answered, the oldest overdue.
+        for (int i = 0; i < Bulkheads.INITIAL; i++) {
+            assertThat(bulkheads.tryAcquire(p1.config, 0).isPresent(), is(true));
         }
+        clock.advance(Duration.ofSeconds(1));
 
         Served<ChatResponse> served = complete(plan(HedgeSettings.OFF, p1, p2));
 
