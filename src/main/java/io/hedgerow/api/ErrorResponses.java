@@ -32,7 +32,9 @@ public final class ErrorResponses {
     static ApiException unknownModel(String model) {
         return new ApiException(404, "invalid_request_error", "model_not_found",
                                 "The model '" + model + "' does not exist: it is neither a configured route nor "
-                                        + "provider/model of a configured provider. GET /v1/models lists the routes.",
+                                        + "provider/model naming a model the config declares for a configured provider "
+                                        + "(in its models or a route; direct-models: any takes undeclared ones). "
+                                        + "GET /v1/models lists the routes.",
                                 Optional.of("model"), Map.of());
     }
 
