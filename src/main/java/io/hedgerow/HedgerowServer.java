@@ -1,10 +1,14 @@
 package io.hedgerow;
 
 import io.hedgerow.api.ChatCompletionsService;
+import io.hedgerow.api.EmbeddingsService;
 import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
 import io.hedgerow.api.FrontDoor;
+import io.hedgerow.api.JsonBodyReader;
+import io.hedgerow.api.MessagesService;
 import io.hedgerow.api.ModelsService;
+import io.hedgerow.api.RequestObserver;
 import io.hedgerow.api.RequestLedger;
 import io.hedgerow.api.TransportErrors;
 import io.hedgerow.config.ConfigLoader;
@@ -13,6 +17,7 @@ import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.ServerLimits;
 import io.hedgerow.exec.Bulkheads;
 import io.hedgerow.exec.ChatExecutor;
+import io.hedgerow.exec.ExecutionListener;
 import io.hedgerow.exec.StallWatchdog;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.Failure;
@@ -29,6 +34,8 @@ import io.hedgerow.observe.Readiness;
 import io.hedgerow.observe.StatusService;
 import io.hedgerow.observe.Telemetry;
 import io.hedgerow.observe.ThreadsCheck;
+import io.hedgerow.observe.trace.TraceObserver;
+import io.hedgerow.observe.trace.Tracing;
 import io.hedgerow.preflight.PreflightScheduler;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderClients;
@@ -91,12 +98,14 @@ public final class HedgerowServer implements AutoCloseable {
     private final PreflightScheduler preflight;
     private final GenerationLeases leases;
     private final StateStore store;
+    private final Tracing tracing;
     private final AtomicBoolean closed = new AtomicBoolean();
     private static final long PAYLOAD_BACKSTOP = 64L * 1024 * 1024;
 
     private HedgerowServer(WebServer server, StallWatchdog watchdog, AtomicReference<Generation> current,
                            Telemetry telemetry, Optional<ConfigReloader> reloader, Optional<ConfigWatcher> watcher,
-                           FrontDoor door, PreflightScheduler preflight, GenerationLeases leases, StateStore store) {
+                           FrontDoor door, PreflightScheduler preflight, GenerationLeases leases, StateStore store,
+                           Tracing tracing) {
         this.server = server;
         this.watchdog = watchdog;
         this.current = current;
@@ -107,6 +116,7 @@ public final class HedgerowServer implements AutoCloseable {
         this.preflight = preflight;
         this.leases = leases;
         this.store = store;
+        this.tracing = tracing;
     }
 
     /** Starts a router on the configured host and port (port 0 picks a free one). */
@@ -235,6 +245,8 @@ public final class HedgerowServer implements AutoCloseable {
             store.close();
             telemetry.metrics().close();
             telemetry.events().close();
+            // The spans of the drained requests go out before the exporter stops (bounded).
+            tracing.close();
             LOG.log(System.Logger.Level.INFO, "stopped after {0} ms; requests served: {1}",
                     Long.toString((System.nanoTime() - started) / 1_000_000), door.ledger().summary());
         }
@@ -308,7 +320,14 @@ public final class HedgerowServer implements AutoCloseable {
         String replica = StateStores.replicaId();
         StateStore store = StateStores.open(config.state(), clock, ticker, replica);
         HealthSync sync = new HealthSync(store, ticker, clock, replica);
-        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, new Bulkheads(ticker), sync);
+        // Traces: a server span per request, a client span per attempt (observe.tracing; off by default).
+        Tracing tracing = Tracing.create(config.observe().tracing(), version());
+        TraceObserver traces = new TraceObserver(tracing);
+        ExecutionListener executionListener = tracing.enabled() ? both(telemetry, traces) : telemetry;
+        RequestObserver requestObserver = tracing.enabled() ? RequestObserver.all(List.of(telemetry, traces))
+                : telemetry;
+        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, executionListener,
+                                   new Bulkheads(ticker), sync);
         current.set(wiring.first(config));
         sync.attach(() -> current.get().health(), label -> configured(current.get(), label));
         String configHash = ConfigHash.of(b.configFile, config);
@@ -352,6 +371,8 @@ public final class HedgerowServer implements AutoCloseable {
         ServerLimits limits = config.server().limits();
         FrontDoor door = FrontDoor.create(() -> current.get().config().server(), store.rateLimits());
         Optional<ConfigWatcher> finalWatcher = watcher;
+        // One budget for every inbound API's request bodies.
+        JsonBodyReader bodies = JsonBodyReader.create();
         WebServer server;
         try {
             server = WebServer.builder()
@@ -379,13 +400,16 @@ public final class HedgerowServer implements AutoCloseable {
                                         .addObserver(HealthObserver.builder().details(true)
                                                              .addCheck(new Readiness(current::get, telemetry::state))
                                                              .addCheck(new ThreadsCheck(() -> daemons(
-                                                                     door, watchdog, finalWatcher, preflight)))
+                                                                     door, watchdog, finalWatcher, preflight,
+                                                                     store)))
                                                              .build())
                                         .addObserver(metricsObserver)
                                         .build())
                     .routing(routing -> routing
                             .addFilter(door)
-                            .register("/v1", new ChatCompletionsService(leases, telemetry, clock),
+                            .register("/v1", new ChatCompletionsService(leases, requestObserver, clock, bodies),
+                                      new MessagesService(leases, requestObserver, bodies),
+                                      new EmbeddingsService(leases, requestObserver, bodies),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))
@@ -403,18 +427,19 @@ public final class HedgerowServer implements AutoCloseable {
             store.close();
             metrics.close();
             events.close();
+            tracing.close();
             throw e;
         }
         // In the background: the router serves at once, whatever the checks find and however long they take.
         preflight.start();
         return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door, preflight, leases,
-                                  store);
+                                  store, tracing);
     }
 
     /** The router's own threads, for readiness. */
     private static List<Daemon> daemons(FrontDoor door, StallWatchdog watchdog, Optional<ConfigWatcher> watcher,
-                                        PreflightScheduler preflight) {
-        List<Daemon> all = new ArrayList<>();
+                                        PreflightScheduler preflight, StateStore store) {
+        List<Daemon> all = new ArrayList<>(store.daemons());
         all.add(door.daemon());
         watchdog.daemon().ifPresent(all::add);
         watcher.map(ConfigWatcher::daemon).ifPresent(all::add);
@@ -435,9 +460,26 @@ public final class HedgerowServer implements AutoCloseable {
                 .anyMatch(plan -> plan.candidates().stream().anyMatch(c -> c.label().equals(label)));
     }
 
+    /** Both listeners hear every event, in turn; what the first throws does not keep the second from hearing. */
+    private static ExecutionListener both(ExecutionListener first, ExecutionListener second) {
+        return event -> {
+            try {
+                first.onEvent(event);
+            } finally {
+                second.onEvent(event);
+            }
+        };
+    }
+
+    /** The jar's version, for the traces' {@code service.version}. */
+    private static String version() {
+        return Optional.ofNullable(HedgerowServer.class.getPackage().getImplementationVersion()).orElse("dev");
+    }
+
     /** Builds generations: the first from a config, the next from the current one and a reloaded config. */
     private record Wiring(Ticker ticker, Clock clock, RandomGenerator random, StallWatchdog watchdog,
-                          Telemetry telemetry, Bulkheads bulkheads, HealthSync sync) {
+                          Telemetry telemetry, ExecutionListener executionListener, Bulkheads bulkheads,
+                          HealthSync sync) {
         Generation first(HedgerowConfig config) {
             Map<String, ProviderClient> clients = ProviderClients.create(config.providers(), clock, random);
             // Telemetry first (metrics, events), then the state store hears the change.
@@ -474,7 +516,7 @@ public final class HedgerowServer implements AutoCloseable {
                                       HealthRegistry health) {
             Router router = new Router(config, clients);
             ChatExecutor executor = new ChatExecutor(ticker, watchdog, health, random, config.server().requestTimeout(),
-                                                     telemetry, bulkheads);
+                                                     executionListener, bulkheads);
             return new Generation(number, config, clients, health,
                                   new Engine(router, executor, config.server().maxBodyBytes()), clock.instant());
         }

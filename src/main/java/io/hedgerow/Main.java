@@ -6,6 +6,7 @@ import io.hedgerow.config.ConfigLoader;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.ServerSettings;
 import io.hedgerow.preflight.LiveCheck;
+import io.hedgerow.tune.TuneCommand;
 
 import io.helidon.logging.common.LogConfig;
 
@@ -26,6 +27,7 @@ import java.util.Optional;
  * {@code hedgerow check [--live] [--config FILE]} validates a config, prints every problem and exits 1 if there is one
  * (with {@code --live}, then checks every provider+key a route uses against the provider itself, see
  * {@link LiveCheck}, and exits 1 when a rung cannot serve);
+ * {@code hedgerow tune} replays hedging policies on a router's recorded requests ({@link TuneCommand});
  * {@code hedgerow hash-key [--new]} prints the SHA-256 of a client key read from standard input (or of a new random
  * key, printed once), for {@code server.client-keys}.
  */
@@ -35,6 +37,8 @@ public final class Main {
             usage: hedgerow [run] [--config FILE] [--port N] [--host ADDR] [--allow-unauthenticated]
                    hedgerow check [--live] [--config FILE]   (--live: also ask each provider+key, no tokens spent)
                    hedgerow hash-key [--new]   (the key on standard input; --new makes one)
+                   hedgerow tune --url http://HOST:PORT | --samples FILE [--route NAME] [--max-load 5%] [--json]
+                         (hedging policies replayed on recorded requests; see docs/hedging.md)
             The config defaults to $HEDGEROW_CONFIG, else config/hedgerow.yaml.""";
 
     private Main() {
@@ -49,7 +53,7 @@ public final class Main {
         // WARNING) before the first record: the JDK itself reads only its own file.
         LogConfig.configureRuntime();
         int code = run(args, System.out, System.err);
-        if (code != 0 || args.length > 0 && List.of("check", "help", "hash-key").contains(args[0])) {
+        if (code != 0 || args.length > 0 && List.of("check", "help", "hash-key", "tune").contains(args[0])) {
             // A one-shot command is done: upstream connections kept alive by a live check must not hold the JVM.
             System.exit(code);
         }
@@ -62,6 +66,9 @@ public final class Main {
 
     /** Runs a command with this standard input (for {@code hash-key}). */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("tune")) {
+            return TuneCommand.run(List.of(args).subList(1, args.length), out, err);
+        }
         Options options;
         try {
             options = Options.parse(args);

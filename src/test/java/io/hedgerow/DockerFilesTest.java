@@ -2,6 +2,8 @@ package io.hedgerow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.hedgerow.config.ConfigLoader;
+import io.hedgerow.config.StateSettings;
 import io.hedgerow.testing.ExternalTool;
 
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -30,7 +33,8 @@ import static org.hamcrest.Matchers.is;
  * What can be checked of {@code docker/} without a Docker engine: the compose file and Grafana provisioning parse
  * and point at files that exist; {@code promtool check config} accepts the Prometheus config; the dashboard is JSON
  * whose every query names a metric docs/operating.md documents (so dashboard, docs and router agree); the Dockerfile
- * builds the fat jar and runs it on all interfaces.
+ * builds the fat jar and runs it on all interfaces. The same of {@code compose-fleet.yaml}: two replicas on Valkey
+ * behind a balancer, a valid fleet config, both replicas scraped, a fleet dashboard of documented metrics.
  */
 class DockerFilesTest {
     private static final Path DOCKER = Path.of("docker");
@@ -38,12 +42,18 @@ class DockerFilesTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void composeStartsHedgerowPrometheusAndGrafanaFromFilesThatExist() throws IOException {
+    void composeStartsHedgerowPrometheusGrafanaAndJaegerFromFilesThatExist() throws IOException {
         Map<String, Object> compose = new Yaml().load(Files.readString(DOCKER.resolve("compose.yaml")));
         Map<String, Object> services = (Map<String, Object>) compose.get("services");
         assertThat(services, hasKey("hedgerow"));
         assertThat(services, hasKey("prometheus"));
         assertThat(services, hasKey("grafana"));
+        assertThat(services, hasKey("jaeger"));
+        // The router exports its traces to Jaeger's OTLP/HTTP port, on the compose network.
+        assertThat(((Map<String, Object>) services.get("hedgerow")).get("environment").toString(),
+                   containsString("OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318"));
+        assertThat(((Map<String, Object>) services.get("jaeger")).get("environment").toString(),
+                   containsString("COLLECTOR_OTLP_ENABLED=true"));
         Map<String, Object> build = (Map<String, Object>) ((Map<String, Object>) services.get("hedgerow")).get("build");
         Path context = DOCKER.resolve((String) build.get("context")).normalize();
         assertThat(Files.isRegularFile(context.resolve((String) build.get("dockerfile"))), is(true));
@@ -70,15 +80,80 @@ class DockerFilesTest {
     }
 
     @Test
-    void promtoolAcceptsThePrometheusConfig() throws Exception {
+    @SuppressWarnings("unchecked")
+    void composeFleetRunsTwoReplicasOnValkeyBehindABalancer() throws IOException {
+        Map<String, Object> compose = new Yaml().load(Files.readString(DOCKER.resolve("compose-fleet.yaml")));
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        assertThat(new TreeSet<>(services.keySet()).toString(),
+                   is("[balancer, grafana, hedgerow-1, hedgerow-2, prometheus, valkey]"));
+        for (Map.Entry<String, Object> entry : services.entrySet()) {
+            Map<String, Object> s = (Map<String, Object>) entry.getValue();
+            for (Object volume : (List<Object>) s.getOrDefault("volumes", List.of())) {
+                String source = volume.toString().split(":")[0];
+                if (source.startsWith(".")) {
+                    assertThat(volume + " exists", Files.exists(DOCKER.resolve(source)), is(true));
+                }
+            }
+            List<Object> ports = (List<Object>) s.getOrDefault("ports", List.of());
+            for (Object port : ports) {
+                assertThat("published on loopback only: " + port, port.toString().startsWith("127.0.0.1:"), is(true));
+            }
+            if (entry.getKey().startsWith("hedgerow-")) {
+                assertThat("replicas are reached through the balancer only", ports, is(empty()));
+                Map<String, Object> build = (Map<String, Object>) s.get("build");
+                Path context = DOCKER.resolve((String) build.get("context")).normalize();
+                assertThat(Files.isRegularFile(context.resolve((String) build.get("dockerfile"))), is(true));
+            }
+        }
+        // The replicas' config is valid and shares state through the compose file's Valkey.
+        ConfigLoader.Result fleet = ConfigLoader.load(DOCKER.resolve("fleet/hedgerow.yaml"), name -> Optional.empty());
+        assertThat(fleet.errors().toString(), fleet.config().isPresent(), is(true));
+        StateSettings state = fleet.config().get().state();
+        assertThat(state.store(), is(StateSettings.Store.REDIS));
+        assertThat(state.url().orElseThrow().toString(), is("redis://valkey:6379"));
+        assertThat(services, hasKey(state.url().get().getHost()));
+        assertThat(state.replicas(), is(2));
+        String nginx = Files.readString(DOCKER.resolve("fleet/nginx.conf"));
+        assertThat(nginx, containsString("server hedgerow-1:8080"));
+        assertThat(nginx, containsString("server hedgerow-2:8080"));
+        Map<String, Object> prometheus = new Yaml().load(Files.readString(DOCKER.resolve("fleet/prometheus.yml")));
+        assertThat(prometheus.toString(), containsString("metrics_path=/observe/metrics"));
+        assertThat(prometheus.toString(), containsString("hedgerow-1:8080, hedgerow-2:8080"));
+    }
+
+    @Test
+    void promtoolAcceptsThePrometheusConfigs() throws Exception {
         Path promtool = ExternalTool.require("promtool", "prometheus");
-        Process process = new ProcessBuilder(promtool.toString(), "check", "config",
-                                             DOCKER.resolve("prometheus.yml").toString())
-                .redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS), is(true));
-        assertThat(output, process.exitValue(), is(0));
-        assertThat(output, containsString("SUCCESS"));
+        for (Path config : List.of(DOCKER.resolve("prometheus.yml"), DOCKER.resolve("fleet/prometheus.yml"))) {
+            Process process = new ProcessBuilder(promtool.toString(), "check", "config", config.toString())
+                    .redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor(60, TimeUnit.SECONDS), is(true));
+            assertThat(output, process.exitValue(), is(0));
+            assertThat(output, containsString("SUCCESS"));
+        }
+    }
+
+    @Test
+    void theFleetDashboardQueriesDocumentedMetrics() throws IOException {
+        JsonNode dashboard = new ObjectMapper().readTree(DOCKER.resolve("grafana/dashboards/fleet.json").toFile());
+        assertThat(dashboard.path("uid").asText(), is("hedgerow-fleet"));
+        List<String> exprs = new ArrayList<>();
+        dashboard.findValues("expr").forEach(e -> exprs.add(e.asText()));
+        String docs = Files.readString(Path.of("docs/operating.md"));
+        TreeSet<String> undocumented = new TreeSet<>();
+        for (String expr : exprs) {
+            Matcher m = METRIC.matcher(expr);
+            while (m.find()) {
+                if (!docs.contains("`" + m.group(1) + "`")) {
+                    undocumented.add(m.group(1));
+                }
+            }
+        }
+        assertThat("metrics the fleet dashboard queries but docs/operating.md does not list", undocumented, is(empty()));
+        assertThat(String.join("\n", exprs), containsString("hedgerow_state_store_up"));
+        assertThat(String.join("\n", exprs), containsString("hedgerow_config_info"));
+        assertThat(String.join("\n", exprs), containsString("by (instance"));
     }
 
     @Test

@@ -62,8 +62,10 @@ public final class ErrorResponses {
                                                     message, Optional.empty(), headers);
             case RATE_LIMITED -> {
                 headers.put("Retry-After", retryAfterSeconds(decisive));
-                yield new ApiException(429, "rate_limit_error", "upstream_rate_limited", message,
-                                       Optional.empty(), headers);
+                // Anthropic's 529 says "overloaded", not "you sent too much": Messages clients are told so.
+                yield new ApiException(429, "rate_limit_error",
+                                       decisive.status() == 529 ? "upstream_overloaded" : "upstream_rate_limited",
+                                       message, Optional.empty(), headers);
             }
             case UNAVAILABLE -> {
                 headers.put("Retry-After", retryAfterSeconds(decisive));

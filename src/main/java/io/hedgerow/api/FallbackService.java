@@ -6,8 +6,8 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
- * Answers what no other service handles under {@code /v1} with an OpenAI-style 404, so SDKs show a
- * readable error instead of an HTML page.
+ * Answers what no other service handles under {@code /v1} with a 404 in the shape of the API the path belongs to
+ * (Anthropic's under {@code /v1/messages}, else OpenAI's), so SDKs show a readable error instead of an HTML page.
  */
 public final class FallbackService implements HttpService {
 
@@ -17,9 +17,10 @@ public final class FallbackService implements HttpService {
     }
 
     private void notFound(ServerRequest req, ServerResponse res) {
-        ChatCompletionsService.sendError(res, new ApiException(
+        ErrorFormat.forPath(req.path().path()).send(res, new ApiException(
                 404, "invalid_request_error", "unknown_url",
                 "Unknown request URL: " + req.prologue().method().text() + " " + req.path().path()
-                        + " (Hedgerow serves POST /v1/chat/completions and GET /v1/models)"));
+                        + " (Hedgerow serves POST /v1/chat/completions, POST /v1/messages, "
+                        + "POST /v1/messages/count_tokens and GET /v1/models)"), InboundPipeline.newRequestId());
     }
 }

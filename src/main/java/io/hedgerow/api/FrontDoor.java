@@ -2,6 +2,7 @@ package io.hedgerow.api;
 
 import io.hedgerow.config.ClientAccess;
 import io.hedgerow.config.ClientKey;
+import io.hedgerow.config.EndpointAccess;
 import io.hedgerow.config.ServerLimits;
 import io.hedgerow.config.ServerSettings;
 import io.hedgerow.state.LocalRateLimits;
@@ -37,21 +38,26 @@ import java.util.function.Supplier;
  *     a streamed answer within the write timeout, and the whole request within a backstop (read timeout + request
  *     timeout + write timeout + 5 s). A chat request's connection is watched too: when its client leaves, the
  *     request stops, and with it its upstream attempts.</li>
- *     <li>Under {@code /v1}: with client keys configured, {@code Authorization: Bearer KEY} must name one (401
- *     otherwise), and a client with a rate limit may be told to wait (429 with {@code Retry-After}).</li>
- *     <li>A chat request takes one of {@code max-concurrent-requests} places, or is refused at once with a 503 and
+ *     <li>Under {@code /v1}: with client keys configured, {@code Authorization: Bearer KEY} or {@code x-api-key: KEY}
+ *     (as Anthropic's SDKs send it) must name one (401 otherwise), and a client with a rate limit may be told to wait
+ *     (429 with {@code Retry-After}).</li>
+ *     <li>A chat request (of any inbound API: Chat Completions, Messages and its token count) takes one of
+ *     {@code max-concurrent-requests} places, or is refused at once with a 503 and
  *     {@code Retry-After}: a bounded router answers "not now" instead of queueing without end. While the router
  *     drains for shutdown, new chat requests get a 503 {@code shutting_down}.</li>
  *     <li>How each {@code /v1} request ended is counted in the {@link RequestLedger}.</li>
  * </ol>
- * A client found gone (a failed write, a fired guard) ends its connection quietly: nobody is left to answer.
+ * A client found gone (a failed write, a fired guard) ends its connection quietly: nobody is left to answer. A
+ * refusal is written in the shape of the API the path belongs to ({@link ErrorFormat#forPath}).
  *
  * <p>Settings are read per request from a supplier, so a reloaded config applies to the next request. Thread-safe:
  * the in-flight count is atomic; the draining flag is volatile.
  */
 public final class FrontDoor implements Filter, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FrontDoor.class.getName());
-    private static final String CHAT = "/v1/chat/completions";
+    private static final java.util.Set<String> CHAT = java.util.Set.of("/v1/chat/completions", "/v1/messages",
+                                                                        "/v1/messages/count_tokens");
+    private static final io.helidon.http.HeaderName API_KEY = HeaderNames.create("x-api-key");
     private static final Duration SLACK = Duration.ofSeconds(5);
 
     private final Supplier<ServerSettings> settings;
@@ -166,7 +172,7 @@ public final class FrontDoor implements Filter, AutoCloseable {
         ServerLimits limits = s.limits();
         String path = req.path().path();
         boolean api = path.equals("/v1") || path.startsWith("/v1/");
-        boolean chat = path.equals(CHAT) && req.prologue().method() == Method.POST;
+        boolean chat = CHAT.contains(path) && req.prologue().method() == Method.POST;
         Duration backstop = limits.readTimeout().plus(s.requestTimeout()).plus(limits.writeTimeout()).plus(SLACK);
         // From the headers: asking the entity now would fix it before the stream filter below is installed.
         boolean body = req.headers().contentLength().orElse(0) > 0
@@ -184,7 +190,15 @@ public final class FrontDoor implements Filter, AutoCloseable {
             if (api) {
                 serve(chain, req, res, s, guard, chat);
             } else {
-                chain.proceed();
+                Optional<ApiException> refused = guardedPage(path)
+                        .flatMap(page -> EndpointGuard.refusal(req, page.mode(s.endpoints()), s.adminKey(),
+                                                               clientKeys(s.access()), s.access().required(),
+                                                               page.name));
+                if (refused.isPresent()) {
+                    refuse(req, res, refused.get());
+                } else {
+                    chain.proceed();
+                }
             }
         }
         boolean closing = clientCloses || closes(res);
@@ -278,7 +292,7 @@ public final class FrontDoor implements Filter, AutoCloseable {
                                                    Optional.empty(), Map.of("Retry-After", "1")));
         }
         if (refused.isPresent()) {
-            return refuse(res, refused.get());
+            return refuse(req, res, refused.get());
         }
         if (!chat) {
             chain.proceed();
@@ -287,7 +301,7 @@ public final class FrontDoor implements Filter, AutoCloseable {
         int max = s.limits().maxConcurrentRequests();
         if (inFlight.incrementAndGet() > max) {
             leave();
-            return refuse(res, new ApiException(503, "server_error", "overloaded",
+            return refuse(req, res, new ApiException(503, "server_error", "overloaded",
                                                 "Hedgerow is serving its limit of " + max + " requests at once; "
                                                         + "retry shortly", Optional.empty(),
                                                 Map.of("Retry-After", "1")));
@@ -314,19 +328,18 @@ public final class FrontDoor implements Filter, AutoCloseable {
         if (!access.required()) {
             return Optional.empty();
         }
-        Keys current = keys;
-        if (current == null || current.access != access) {
-            current = new Keys(access, new ClientKeys(access.keys()));
-            keys = current;
-        }
         Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
+        Optional<String> apiKey = req.headers().first(API_KEY).map(String::trim).filter(k -> !k.isEmpty());
         Optional<String> bearer = header.map(String::trim)
                 .filter(h -> h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer "))
                 .map(h -> h.substring(7).trim());
-        Optional<ClientKey> client = bearer.flatMap(current.keys::identify);
+        // Either header may carry the key: OpenAI's SDKs send a bearer key, Anthropic's x-api-key.
+        ClientKeys known = clientKeys(access);
+        Optional<ClientKey> client = bearer.flatMap(known::identify).or(() -> apiKey.flatMap(known::identify));
         if (client.isEmpty()) {
-            String why = header.isEmpty() ? "no API key was sent (expected: Authorization: Bearer KEY)"
-                    : bearer.isEmpty() ? "the Authorization header is not a bearer key"
+            String why = header.isEmpty() && apiKey.isEmpty()
+                    ? "no API key was sent (expected: Authorization: Bearer KEY, or x-api-key: KEY)"
+                    : bearer.isEmpty() && apiKey.isEmpty() ? "the Authorization header is not a bearer key"
                     : "the API key is not one this router knows";
             LOG.log(System.Logger.Level.INFO, "refused {0} {1} from {2}: {3}", req.prologue().method().text(),
                     req.path().path(), req.remotePeer().address(), why);
@@ -357,9 +370,15 @@ public final class FrontDoor implements Filter, AutoCloseable {
         return Optional.empty();
     }
 
-    private static String refuse(RoutingResponse res, ApiException e) {
-        ChatCompletionsService.sendError(res, e);
-        return "status_" + e.status();
+    private static String refuse(RoutingRequest req, RoutingResponse res, ApiException e) {
+        ErrorFormat format = ErrorFormat.forPath(req.path().path());
+        String requestId = InboundPipeline.newRequestId();
+        res.header("x-request-id", requestId);
+        if (format == ErrorFormat.ANTHROPIC) {
+            res.header("request-id", requestId);
+        }
+        format.send(res, e, requestId);
+        return "status_" + format.status(e);
     }
 
     private static String outcome(RoutingResponse res, ClientWatch.Guard guard) {
@@ -379,7 +398,42 @@ public final class FrontDoor implements Filter, AutoCloseable {
         return code < 400 ? "ok" : "status_" + code;
     }
 
+    /** The client keys of this config, hashed once per config. */
+    private ClientKeys clientKeys(ClientAccess access) {
+        Keys current = keys;
+        if (current == null || current.access != access) {
+            current = new Keys(access, new ClientKeys(access.keys()));
+            keys = current;
+        }
+        return current.keys;
+    }
+
     /** Client keys, hashed once per config. */
     private record Keys(ClientAccess access, ClientKeys keys) {
+    }
+
+    /** The router's own pages that {@code server.status-access} and {@code server.metrics-access} guard. */
+    private enum Page {
+        STATUS("/status"),
+        METRICS("/observe/metrics");
+
+        private final String name;
+
+        Page(String name) {
+            this.name = name;
+        }
+
+        EndpointAccess.Mode mode(EndpointAccess access) {
+            return this == STATUS ? access.status() : access.metrics();
+        }
+    }
+
+    private static Optional<Page> guardedPage(String path) {
+        for (Page page : Page.values()) {
+            if (path.equals(page.name) || path.startsWith(page.name + "/")) {
+                return Optional.of(page);
+            }
+        }
+        return Optional.empty();
     }
 }

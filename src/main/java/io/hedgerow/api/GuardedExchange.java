@@ -17,9 +17,16 @@ final class GuardedExchange implements RequestObserver.Exchange {
         this.delegate = delegate;
     }
 
-    static RequestObserver.Exchange begin(RequestObserver observer, String requestId, Optional<String> tag) {
+    static RequestObserver.Exchange begin(RequestObserver observer, String requestId, String api,
+                                          Optional<String> tag) {
+        return begin(observer, requestId, api, tag, name -> Optional.empty());
+    }
+
+    static RequestObserver.Exchange begin(RequestObserver observer, String requestId, String api,
+                                          Optional<String> tag,
+                                          java.util.function.Function<String, Optional<String>> header) {
         try {
-            return new GuardedExchange(observer.begin(requestId, tag));
+            return new GuardedExchange(observer.begin(requestId, api, tag, header));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "request observer failed", e);
             return RequestObserver.Exchange.NONE;
@@ -29,6 +36,11 @@ final class GuardedExchange implements RequestObserver.Exchange {
     @Override
     public void routed(RoutePlan plan, ChatRequest request) {
         guard(() -> delegate.routed(plan, request));
+    }
+
+    @Override
+    public void routed(RoutePlan plan, boolean stream, long promptTokens) {
+        guard(() -> delegate.routed(plan, stream, promptTokens));
     }
 
     @Override

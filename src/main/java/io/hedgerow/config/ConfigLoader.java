@@ -22,7 +22,7 @@ import java.util.function.Function;
  */
 public final class ConfigLoader {
     static final Keys TOP = Keys.of("", "server", "defaults", "providers", "routes", "failover", "hedging", "observe",
-                                   "state");
+                                   "state", "conversations");
 
     private ConfigLoader() {
     }
@@ -41,6 +41,7 @@ public final class ConfigLoader {
         all.addAll(RouteBinder.keys());
         all.addAll(ObserveBinder.keys());
         all.addAll(StateBinder.keys());
+        all.addAll(ConversationsBinder.keys());
         return all;
     }
 
@@ -97,9 +98,11 @@ public final class ConfigLoader {
             routeBinder.bind(node).ifPresent(r -> routes.put(r.alias(), r));
         }
         ChainWarnings.check(routes, providers, routesNode);
-        ObserveSettings observe = new ObserveBinder().bind(root.get("observe"));
+        EmbeddingSpaces.check(routes, providers, routesNode);
+        ObserveSettings observe = new ObserveBinder(secrets).bind(root.get("observe"));
         StateSettings state = new StateBinder(file).bind(root.get("state"));
-        return new HedgerowConfig(server, providers, routes, failover, hedging, observe, state);
+        ConversationSettings conversations = new ConversationsBinder().bind(root.get("conversations"));
+        return new HedgerowConfig(server, providers, routes, failover, hedging, observe, state, conversations);
     }
 
     private static Result result(ConfigProblems problems, Optional<HedgerowConfig> config) {

@@ -12,8 +12,10 @@ public record HedgerowConfig(ServerSettings server,
                              FailoverSettings failover,
                              HedgingSettings hedging,
                              ObserveSettings observe,
-                             StateSettings state) {
+                             StateSettings state,
+                             ConversationSettings conversations) {
     public HedgerowConfig {
+        Objects.requireNonNull(conversations, "conversations");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(failover, "failover");
@@ -22,6 +24,13 @@ public record HedgerowConfig(ServerSettings server,
         // Insertion order is the file's order: listings and status pages follow it.
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+    }
+
+    /** A config with the default conversation store. */
+    public HedgerowConfig(ServerSettings server, Map<String, ProviderConfig> providers, Map<String, RouteConfig> routes,
+                          FailoverSettings failover, HedgingSettings hedging, ObserveSettings observe,
+                          StateSettings state) {
+        this(server, providers, routes, failover, hedging, observe, state, ConversationSettings.DEFAULTS);
     }
 
     /** A config whose state lives in this process only. */
@@ -43,17 +52,22 @@ public record HedgerowConfig(ServerSettings server,
 
     /** This config with other server settings. */
     public HedgerowConfig withServer(ServerSettings newServer) {
-        return new HedgerowConfig(newServer, providers, routes, failover, hedging, observe, state);
+        return new HedgerowConfig(newServer, providers, routes, failover, hedging, observe, state, conversations);
     }
 
     /** This config with other observability settings. */
     public HedgerowConfig withObserve(ObserveSettings newObserve) {
-        return new HedgerowConfig(server, providers, routes, failover, hedging, newObserve, state);
+        return new HedgerowConfig(server, providers, routes, failover, hedging, newObserve, state, conversations);
     }
 
     /** This config with other state settings. */
     public HedgerowConfig withState(StateSettings newState) {
-        return new HedgerowConfig(server, providers, routes, failover, hedging, observe, newState);
+        return new HedgerowConfig(server, providers, routes, failover, hedging, observe, newState, conversations);
+    }
+
+    /** This config with another conversation store. */
+    public HedgerowConfig withConversations(ConversationSettings newConversations) {
+        return new HedgerowConfig(server, providers, routes, failover, hedging, observe, state, newConversations);
     }
 
     /** The price declared for a provider's model, if any. */

@@ -10,7 +10,7 @@ import java.util.Optional;
  */
 final class HedgingBinder {
     static final Keys HEDGING = Keys.of("hedging", "budget", "baseline", "demotion", "defaults");
-    static final Keys BUDGET = Keys.of("hedging.budget", "ratio", "min-per-second", "ttl");
+    static final Keys BUDGET = Keys.of("hedging.budget", "ratio", "min-per-second", "ttl", "max-cost-share");
     static final Keys BASELINE = Keys.of("hedging.baseline", "window", "min-samples", "half-life");
     static final Keys DEMOTION = Keys.of("hedging.demotion", "factor", "slow-share", "recover-factor", "probe-share",
                                          "floor", "compare-factor");
@@ -30,10 +30,18 @@ final class HedgingBinder {
 
     private static BudgetSettings budget(ConfigNode b, BudgetSettings d) {
         b.check(BUDGET);
+        ConfigNode cost = b.get("max-cost-share");
+        java.util.OptionalDouble maxCostShare = d.maxCostShare();
+        Optional<String> costText = cost.text();
+        if (costText.isPresent()) {
+            maxCostShare = costText.get().trim().equals("none") ? java.util.OptionalDouble.empty()
+                    : cost.number(0, 1).map(java.util.OptionalDouble::of).orElse(d.maxCostShare());
+        }
+        java.util.OptionalDouble finalCostShare = maxCostShare;
         return b.build(() -> new BudgetSettings(
                 b.get("ratio").number(0, 1).orElse(d.ratio()),
                 b.get("min-per-second").integer(0, 100_000).orElse(d.minPerSecond()),
-                b.get("ttl").positive().orElse(d.ttl())), d);
+                b.get("ttl").positive().orElse(d.ttl()), finalCostShare), d);
     }
 
     private static BaselineSettings baseline(ConfigNode l, BaselineSettings d) {

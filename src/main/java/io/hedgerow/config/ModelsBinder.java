@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Binds a provider's {@code models}: what is declared about each model (context window, price). */
+/** Binds a provider's {@code models}: what is declared about each model (context window, price, embedding space). */
 final class ModelsBinder {
-    static final Keys MODEL = Keys.of("providers.NAME.models[i]", "name", "context-window", "price");
+    static final Keys MODEL = Keys.of("providers.NAME.models[i]", "name", "context-window", "price",
+                                      "embedding-space");
     static final Keys PRICE = Keys.of("providers.NAME.models[i].price", "input", "cached-input", "output");
 
     private ModelsBinder() {
@@ -34,9 +35,20 @@ final class ModelsBinder {
                 continue;
             }
             Optional<Integer> window = entry.get("context-window").integer(1, Integer.MAX_VALUE);
-            models.put(name.get(), new ModelSettings(name.get(), window, price(entry.get("price"))));
+            models.put(name.get(), new ModelSettings(name.get(), window, price(entry.get("price")),
+                                                     embeddingSpace(entry.get("embedding-space"))));
         }
         return models;
+    }
+
+    /** {@code embedding-space: NAME}: a name people recognise, such as the model's with its version. */
+    private static Optional<String> embeddingSpace(ConfigNode node) {
+        Optional<String> space = node.text();
+        if (space.isPresent() && (space.get().isBlank() || space.get().length() > 200)) {
+            node.error("'" + space.get() + "' (expected: a name of 1 to 200 characters, e.g. nomic-embed-text-v1.5)");
+            return Optional.empty();
+        }
+        return space;
     }
 
     /**

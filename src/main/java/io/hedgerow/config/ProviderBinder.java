@@ -19,8 +19,9 @@ import java.util.Set;
 final class ProviderBinder {
     static final Keys PROVIDER = Keys.of("providers.NAME", "type", "base-url", "keys", "headers", "role-map",
                                          "timeouts", "models", "sim", "key-rotation", "prefill", "max-concurrent",
-                                         "direct-models",
-                                         "max-response-size", "region", "auth", "aws-profile", "control-url");
+                                         "direct-models", "max-response-size", "region", "auth", "aws-profile",
+                                         "control-url", "responses", "embedding-batch");
+    static final Keys EMBEDDING_BATCH = Keys.of("providers.NAME.embedding-batch", "max-inputs", "max-tokens");
     static final Keys TIMEOUTS = Keys.of("defaults.timeouts", "connect", "first-token", "idle", "total");
     static final Keys DEFAULTS = Keys.of("defaults", "timeouts");
     private static final String TYPES = "openai, anthropic, ollama, bedrock or sim";
@@ -34,7 +35,7 @@ final class ProviderBinder {
     }
 
     static List<Keys> keys() {
-        List<Keys> keys = new ArrayList<>(List.of(DEFAULTS, TIMEOUTS, PROVIDER, Secrets.KEY));
+        List<Keys> keys = new ArrayList<>(List.of(DEFAULTS, TIMEOUTS, PROVIDER, EMBEDDING_BATCH, Secrets.KEY));
         keys.addAll(ModelsBinder.keys());
         keys.addAll(SimBinder.keys());
         return keys;
@@ -87,9 +88,38 @@ final class ProviderBinder {
                 "ordered or round-robin").orElse(KeyRotation.ORDERED);
         Map<String, ModelSettings> models = ModelsBinder.bind(node.get("models"));
         boolean prefill = node.get("prefill").bool().orElse(t == ProviderType.ANTHROPIC);
+        ConfigNode responsesNode = node.get("responses");
+        boolean responses = responsesNode.bool().orElse(false);
+        if (responses && t != ProviderType.OPENAI) {
+            responsesNode.error("a " + t.configName() + " provider cannot serve OpenAI's Responses API (expected: "
+                    + "only on type openai, for an upstream that serves POST {base-url}/responses)");
+        }
+        if (!t.servesEmbeddings()) {
+            ConfigNode modelsNode = node.get("models");
+            for (ConfigNode entry : modelsNode.isList() ? modelsNode.items() : List.<ConfigNode>of()) {
+                if (entry.get("embedding-space").exists()) {
+                    entry.get("embedding-space").error("a " + t.configName() + " provider serves no embeddings "
+                            + "(expected: only on openai, ollama or sim providers)");
+                }
+            }
+        }
         return Optional.of(new ProviderConfig(name, t, baseUrl, keys, headers, roleMap, timeouts, sim, rotation, models,
                                               prefill, limits(node),
-                                              BedrockBinder.bind(node, t, keysNode.exists() && !keys.isEmpty())));
+                                              BedrockBinder.bind(node, t, keysNode.exists() && !keys.isEmpty()),
+                                              responses, embeddingBatch(node.get("embedding-batch"))));
+    }
+
+    /** {@code embedding-batch: {max-inputs, max-tokens}} over {@link EmbeddingBatch#DEFAULTS}. */
+    private static EmbeddingBatch embeddingBatch(ConfigNode node) {
+        EmbeddingBatch d = EmbeddingBatch.DEFAULTS;
+        if (!node.exists()) {
+            return d;
+        }
+        node.check(EMBEDDING_BATCH);
+        return node.build(() -> new EmbeddingBatch(
+                node.get("max-inputs").integer(1, 1_000_000).orElse(d.maxInputs()),
+                node.get("max-tokens").integer(1, Integer.MAX_VALUE).map(Integer::longValue).orElse(d.maxTokens())),
+                          d);
     }
 
     private List<ApiKey> keys(ConfigNode node) {

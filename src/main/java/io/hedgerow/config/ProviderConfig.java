@@ -28,6 +28,9 @@ import java.util.Set;
  *                 servers do), so a broken stream can be finished there from the text already delivered
  * @param limits   its bulkhead (attempts in flight at once) and the largest answer read from it
  * @param bedrock  region and authentication of a {@code bedrock} provider; empty for other types
+ * @param responses whether it serves OpenAI's Responses API ({@code POST {base-url}/responses}) itself: a Responses
+ *                 request is then sent as the client wrote it; otherwise it is translated to Chat Completions
+ * @param embeddingBatch how large one embeddings call to it may be
  */
 public record ProviderConfig(String name,
                              ProviderType type,
@@ -41,7 +44,9 @@ public record ProviderConfig(String name,
                              Map<String, ModelSettings> models,
                              boolean prefill,
                              ProviderLimits limits,
-                             Optional<BedrockSettings> bedrock) {
+                             Optional<BedrockSettings> bedrock,
+                             boolean responses,
+                             EmbeddingBatch embeddingBatch) {
     /**
      * The roles a role map may rewrite, and rewrite to. Assistant and tool messages carry tool calls and
      * their results, so they are never rewritten.
@@ -61,6 +66,16 @@ public record ProviderConfig(String name,
         models = Map.copyOf(models);
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(bedrock, "bedrock");
+        Objects.requireNonNull(embeddingBatch, "embeddingBatch");
+    }
+
+    /** A provider that does not serve the Responses API itself, with the default embedding batches. */
+    public ProviderConfig(String name, ProviderType type, Optional<URI> baseUrl, List<ApiKey> keys,
+                          Map<String, String> headers, Map<Role, Role> roleMap, Timeouts timeouts, SimSettings sim,
+                          KeyRotation keyRotation, Map<String, ModelSettings> models, boolean prefill,
+                          ProviderLimits limits, Optional<BedrockSettings> bedrock) {
+        this(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models, prefill, limits, bedrock,
+             false, EmbeddingBatch.DEFAULTS);
     }
 
     /** A provider that is not a Bedrock one. */
@@ -97,7 +112,25 @@ public record ProviderConfig(String name,
     /** This provider with other limits. */
     public ProviderConfig withLimits(ProviderLimits newLimits) {
         return new ProviderConfig(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models,
-                                  prefill, newLimits, bedrock);
+                                  prefill, newLimits, bedrock, responses, embeddingBatch);
+    }
+
+    /** This provider serving the Responses API itself, or not. */
+    public ProviderConfig withResponses(boolean serves) {
+        return new ProviderConfig(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models,
+                                  prefill, limits, bedrock, serves, embeddingBatch);
+    }
+
+    /** This provider with other embedding batch limits. */
+    public ProviderConfig withEmbeddingBatch(EmbeddingBatch batch) {
+        return new ProviderConfig(name, type, baseUrl, keys, headers, roleMap, timeouts, sim, keyRotation, models,
+                                  prefill, limits, bedrock, responses, batch);
+    }
+
+    /** The embedding space a model declares, if config declares one. */
+    public Optional<String> embeddingSpace(String model) {
+        ModelSettings settings = models.get(model);
+        return settings == null ? Optional.empty() : settings.embeddingSpace();
     }
 
     /** The declared context window of a model, if config declares one. */

@@ -33,6 +33,11 @@ public enum ProviderType {
         return needsBaseUrl;
     }
 
+    /** Whether it serves embeddings (OpenAI's {@code /embeddings}, Ollama's {@code /api/embed}, the simulator). */
+    public boolean servesEmbeddings() {
+        return this == OPENAI || this == OLLAMA || this == SIM;
+    }
+
     public String configName() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -7,7 +7,6 @@ import io.hedgerow.health.CircuitBreaker;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
-import io.hedgerow.route.PromptSize;
 
 import java.time.Duration;
 import java.util.List;
@@ -33,9 +32,6 @@ final class Admission {
         this.promptTokens = promptTokens;
     }
 
-    static Admission of(HealthRegistry health, Bulkheads bulkheads, io.hedgerow.model.ChatRequest request) {
-        return new Admission(health, bulkheads, PromptSize.estimateTokens(request));
-    }
 
     /** What admission decided. */
     sealed interface Verdict {

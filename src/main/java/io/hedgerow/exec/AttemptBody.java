@@ -1,12 +1,10 @@
 package io.hedgerow.exec;
 
-import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
-import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderException;
 
 import java.util.ArrayList;
@@ -22,14 +20,14 @@ final class AttemptBody implements Runnable {
     private static final System.Logger LOG = System.getLogger(AttemptBody.class.getName());
 
     private final Attempt attempt;
-    private final ProviderCall call;
+    private final Job<?> job;
     private final boolean streaming;
     private final Inbox inbox;
     private final StallWatchdog watchdog;
 
-    AttemptBody(Attempt attempt, ProviderCall call, boolean streaming, Inbox inbox, StallWatchdog watchdog) {
+    AttemptBody(Attempt attempt, Job<?> job, boolean streaming, Inbox inbox, StallWatchdog watchdog) {
         this.attempt = attempt;
-        this.call = call;
+        this.job = job;
         this.streaming = streaming;
         this.inbox = inbox;
         this.watchdog = watchdog;
@@ -45,9 +43,9 @@ final class AttemptBody implements Runnable {
                 return;
             }
             if (!streaming) {
-                ChatResponse response;
+                Object response;
                 try {
-                    response = attempt.candidate().client().complete(call);
+                    response = job.answer(attempt.candidate().client(), attempt.candidate().model(), attempt.key());
                 } finally {
                     attempt.release();
                 }
@@ -57,7 +55,8 @@ final class AttemptBody implements Runnable {
                 }
                 return;
             }
-            stream = new ReleasingStream(attempt.candidate().client().stream(call), attempt);
+            stream = new ReleasingStream(job.stream(attempt.candidate().client(), attempt.candidate().model(),
+                                                    attempt.key()), attempt);
             if (!attempt.attach(stream)) {
                 stream.close();
                 report(attempt.abortReason().orElseThrow());

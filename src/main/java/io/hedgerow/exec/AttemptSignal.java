@@ -1,6 +1,5 @@
 package io.hedgerow.exec;
 
-import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.provider.ChatStream;
@@ -11,8 +10,11 @@ import java.util.List;
 sealed interface AttemptSignal {
     Attempt attempt();
 
-    /** A complete non-streamed answer, {@code latencyNanos} after the attempt started. */
-    record Answered(Attempt attempt, ChatResponse response, long latencyNanos) implements AttemptSignal {
+    /**
+     * A complete non-streamed answer ({@link Job}'s answer type: a chat answer or vectors), {@code latencyNanos} after
+     * the attempt started.
+     */
+    record Answered(Attempt attempt, Object response, long latencyNanos) implements AttemptSignal {
     }
 
     /**

@@ -4,6 +4,8 @@ import io.hedgerow.config.RecoverySettings;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.EmbeddingRequest;
+import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.time.Deadline;
 import io.hedgerow.time.Ticker;
@@ -72,9 +74,40 @@ public final class ChatExecutor {
     /** Serves a non-streamed request. */
     public Served<ChatResponse> complete(ChatRequest request, RoutePlan plan, Optional<Duration> clientTimeout)
             throws ChainFailedException {
-        Race race = race(request, plan, false, timeout(plan, clientTimeout));
+        return whole(new Job.Chat(request), ChatResponse.class, plan, clientTimeout);
+    }
+
+    /**
+     * Serves an embeddings request with the same keys, breakers, cooldowns, retries, hedges and bulkheads as chat,
+     * split into batches within the route's limits when it is larger ({@link EmbeddingBatches}). The route's
+     * candidates must produce comparable vectors: config checks that they declare one embedding space.
+     */
+    public Served<EmbeddingResponse> embed(EmbeddingRequest request, RoutePlan plan, Optional<Duration> clientTimeout)
+            throws ChainFailedException {
+        Duration timeout = timeout(plan, clientTimeout);
+        List<EmbeddingRequest> batches = EmbeddingBatches.split(request, EmbeddingBatches.limits(plan));
+        if (batches.size() == 1) {
+            return whole(new Job.Embedding(request), EmbeddingResponse.class, plan, timeout);
+        }
+        // One deadline for the whole request: each batch's race gets what is left of it.
+        Deadline deadline = Deadline.after(time.ticker(), timeout);
+        return EmbeddingBatches.run(plan.alias(), batches, batch -> whole(
+                new Job.Embedding(batch), EmbeddingResponse.class, plan,
+                Duration.ofNanos(Math.max(1, deadline.remainingNanos()))));
+    }
+
+    private <T> Served<T> whole(Job<T> job, Class<T> type, RoutePlan plan, Optional<Duration> clientTimeout)
+            throws ChainFailedException {
+        return whole(job, type, plan, timeout(plan, clientTimeout));
+    }
+
+    private <T> Served<T> whole(Job<T> job, Class<T> type, RoutePlan plan, Duration timeout)
+            throws ChainFailedException {
+        Race race = new Race(job, plan, false, timeout, time, watchdog, health, retryPolicy, random, listener,
+                             bulkheads);
         AttemptSignal.Answered answered = (AttemptSignal.Answered) race.run();
-        return new Served<>(answered.response(), answered.attempt().candidate(), race.records(answered.attempt()));
+        return new Served<>(type.cast(answered.response()), answered.attempt().candidate(),
+                            race.records(answered.attempt()));
     }
 
     /**
@@ -104,7 +137,7 @@ public final class ChatExecutor {
     }
 
     private Race race(ChatRequest request, RoutePlan plan, boolean streaming, Duration timeout) {
-        return new Race(request, plan, streaming, timeout, time, watchdog, health, retryPolicy, random, listener,
+        return new Race(new Job.Chat(request), plan, streaming, timeout, time, watchdog, health, retryPolicy, random, listener,
                         bulkheads);
     }
 

@@ -2,10 +2,8 @@ package io.hedgerow.exec;
 
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.health.HealthRegistry;
-import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
-import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.route.RoutePolicy;
 import io.hedgerow.time.Deadline;
@@ -46,7 +44,7 @@ final class Race {
     /** Recent samples below which a candidate moved back for slowness is probed on every request. */
     static final int PROBE_FLOOR = 10;
 
-    private final ChatRequest request;
+    private final Job<?> job;
     private final RoutePlan plan;
     private final RoutePolicy policy;
     private final boolean streaming;
@@ -64,14 +62,15 @@ final class Race {
     private final HedgeTimer hedgeTimer = new HedgeTimer();
     private final RetryScheduler retries = new RetryScheduler();
     private final Running running;
+    private final HedgeCosts costs;
     private int attempts;
     /** A failure that would have ended the request while a sibling still ran: it ends it once none is left. */
     private Failure stopped;
 
-    Race(ChatRequest request, RoutePlan plan, boolean streaming, Duration timeout, RaceTime time,
+    Race(Job<?> job, RoutePlan plan, boolean streaming, Duration timeout, RaceTime time,
          StallWatchdog watchdog, HealthRegistry health, RetryPolicy retryPolicy, RandomGenerator random,
          ExecutionListener listener, Bulkheads bulkheads) {
-        this.request = request;
+        this.job = job;
         this.plan = plan;
         this.policy = plan.policy();
         this.streaming = streaming;
@@ -84,14 +83,15 @@ final class Race {
         this.random = random;
         this.inbox = time.inbox();
         this.lineup = new Lineup(plan, health, streaming);
-        this.admission = Admission.of(health, bulkheads, request);
+        this.admission = new Admission(health, bulkheads, job.promptTokens());
         this.journal = new Journal(plan.alias(), listener);
         this.running = new Running(policy.hedge());
+        this.costs = HedgeCosts.of(job);
     }
 
     /** Runs the race; returns the winning signal ({@link AttemptSignal.Answered} or {@link AttemptSignal.Producing}). */
     AttemptSignal run() throws ChainFailedException {
-        health.budget().onRequest();
+        health.budget().onRequest(lineup.isEmpty() ? 0 : costs.of(lineup.first().candidate));
         try {
             maybeProbe();
             startNext(AttemptRole.PRIMARY);
@@ -198,15 +198,20 @@ final class Race {
 
     private void hedgeIfDue(long now) {
         Optional<Attempt> slow = hedgeTimer.fire(now);
-        if (slow.isEmpty() || !running.contains(slow.get()) || !running.room() || nextSlot(true).isEmpty()) {
+        if (slow.isEmpty() || !running.contains(slow.get()) || !running.room()) {
             return;
         }
-        if (!health.budget().tryWithdraw()) {
+        Optional<Slot> target = nextSlot(true);
+        if (target.isEmpty()) {
+            return;
+        }
+        double cost = costs.of(target.get().candidate);
+        if (!health.budget().tryWithdraw(cost)) {
             journal.hedgeRefused();
             return;
         }
         if (!startNext(AttemptRole.HEDGE)) {
-            health.budget().refund();
+            health.budget().refund(cost);
         }
     }
 
@@ -226,9 +231,10 @@ final class Race {
                 double share = health.hedging().demotion().probeShare();
                 if ((starved || random.nextDouble() < share) && admissible(slot)) {
                     Admission.KeyChoice key = admission.key(slot);
-                    if (key.refused().isEmpty() && health.budget().tryWithdraw()
+                    double cost = costs.of(slot.candidate);
+                    if (key.refused().isEmpty() && health.budget().tryWithdraw(cost)
                             && !launch(slot, AttemptRole.PROBE, key.key())) {
-                        health.budget().refund();
+                        health.budget().refund(cost);
                     }
                 }
                 return;
@@ -289,8 +295,9 @@ final class Race {
     // ---- attempts ----
 
     private boolean launch(Slot slot, AttemptRole role, Optional<ApiKey> key) {
-        OptionalLong delay = HedgeDelay.nanos(policy.hedge(), slot.health.baseline(streaming),
-                                              health.hedging().budget().ratio());
+        // The share of requests the budget can hedge, smaller when the hedge costs more than its request.
+        double share = health.budget().affordableShare(costs.of(slot.candidate), hedgeCost(slot));
+        OptionalLong delay = HedgeDelay.nanos(policy.hedge(), slot.health.baseline(streaming), share);
         Admission.Verdict verdict = admission.admit(slot, delay.orElse(Long.MAX_VALUE));
         if (verdict instanceof Admission.Refused refused) {
             skip(slot, refused);
@@ -306,8 +313,7 @@ final class Race {
         running.add(attempt);
         journal.started(attempt);
         watchdog.watch(attempt);
-        ProviderCall call = new ProviderCall(request, slot.candidate.model(), key);
-        time.start("attempt-" + slot.candidate.label(), new AttemptBody(attempt, call, streaming, inbox, watchdog));
+        time.start("attempt-" + slot.candidate.label(), new AttemptBody(attempt, job, streaming, inbox, watchdog));
         if (role != AttemptRole.PROBE) {
             armHedge(attempt, delay);
         }
@@ -324,6 +330,20 @@ final class Race {
         } else {
             hedgeTimer.disarm();
         }
+    }
+
+    /**
+     * What a hedge of an attempt on {@code from} would cost: the next open candidate it could go to. A guess made
+     * without admission's checks (which record skips), good enough to size the delay.
+     */
+    private double hedgeCost(Slot from) {
+        for (Slot slot : lineup.slots()) {
+            if (slot != from && slot.open() && (policy.hedge().sameProvider()
+                    || !slot.candidate.provider().name().equals(from.candidate.provider().name()))) {
+                return costs.of(slot.candidate);
+            }
+        }
+        return 0;
     }
 
     /**

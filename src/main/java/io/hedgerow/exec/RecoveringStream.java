@@ -118,8 +118,10 @@ final class RecoveringStream implements LiveStream {
                 }
                 continue;
             }
-            if (event.get() instanceof StreamEvent.Metadata && resumptions > 0) {
-                // The answer keeps the envelope it started with, whoever finishes it.
+            if ((event.get() instanceof StreamEvent.Metadata || event.get() instanceof StreamEvent.WireFrame)
+                    && resumptions > 0) {
+                // The answer keeps the envelope it started with, whoever finishes it; a continuation is filtered, so
+                // its upstream's own frames no longer say what the client is sent: the API encodes it instead.
                 continue;
             }
             if (event.get() instanceof StreamEvent.UsageReported reported) {

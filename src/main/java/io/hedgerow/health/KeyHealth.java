@@ -295,22 +295,10 @@ public final class KeyHealth {
             coolingNanos(fp, now);
             KeyState s = states.get(fp);
             if (s != null) {
-                out.add(new Entry(fp.sha256(), s.label(), s.cause(), s.consecutive(), s.cooling(), s.untilNanos(),
-                                  s.credential(), s.sinceNanos()));
+                out.add(s.entry(fp));
             }
         }
         return out;
-    }
-
-    /** The entry of one key, when it has state. */
-    public Optional<Entry> entry(ApiKey key) {
-        Objects.requireNonNull(key, "key");
-        KeyFingerprint fp = fingerprint(key);
-        coolingNanos(fp, ticker.read());
-        KeyState s = states.get(fp);
-        return s == null ? Optional.empty()
-                : Optional.of(new Entry(fp.sha256(), s.label(), s.cause(), s.consecutive(), s.cooling(), s.untilNanos(),
-                                        s.credential(), s.sinceNanos()));
     }
 
     /**
@@ -425,6 +413,10 @@ public final class KeyHealth {
 
         KeyState rested() {
             return new KeyState(label, consecutive, cause, untilNanos, false, credential, sinceNanos);
+        }
+
+        Entry entry(KeyFingerprint fp) {
+            return new Entry(fp.sha256(), label, cause, consecutive, cooling, untilNanos, credential, sinceNanos);
         }
 
         KeyState withConsecutive(int n) {

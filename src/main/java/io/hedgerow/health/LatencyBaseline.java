@@ -212,6 +212,45 @@ public final class LatencyBaseline {
         return longRunWeight() >= settings.minSamples();
     }
 
+    /**
+     * Adds the recent window's counts into {@code into} (indexed like {@link LogBuckets}), each bucket moved by
+     * {@code shift} buckets (clamped to the ends): how {@link SizedBaseline} rescales a neighbouring size class to
+     * this one. Returns the count added.
+     */
+    long addWindowTo(long[] into, int shift) {
+        lock.lock();
+        try {
+            rotate(ticker.read());
+            for (int i = 0; i < window.length; i++) {
+                if (window[i] != 0) {
+                    into[Math.clamp(i + shift, 0, into.length - 1)] += window[i];
+                }
+            }
+            return windowCount;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Adds the long run's weights as they stand now (each sample {@code 2^(-age / halfLife)}) into {@code into},
+     * moved by {@code shift} buckets as {@link #addWindowTo} does. Returns the weight added.
+     */
+    double addLongRunTo(double[] into, int shift) {
+        lock.lock();
+        try {
+            double factor = Math.pow(2, -(ticker.read() - landmark) / halfLifeNanos);
+            for (int i = 0; i < decayed.length; i++) {
+                if (decayed[i] != 0) {
+                    into[Math.clamp(i + shift, 0, into.length - 1)] += decayed[i] * factor;
+                }
+            }
+            return decayedTotal * factor;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private static double fraction(double p) {
         if (!(p >= 0 && p <= 100)) {
             throw new IllegalArgumentException("percentile: " + p + " (expected: 0..100)");

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param includeUsage  whether a streamed answer ends with a usage chunk ({@code stream_options.include_usage})
  * @param passthrough   other top-level OpenAI fields (e.g. {@code seed}, {@code response_format}), as plain
  *                      Java values, forwarded verbatim to OpenAI-compatible providers and ignored by others
+ * @param wire          the client's request as written, when a provider of the client's dialect may be sent it as is;
+ *                      empty for requests made here (a prefilled continuation) and in tests
  */
 public record ChatRequest(String model,
                           List<Message> messages,
@@ -25,7 +27,8 @@ public record ChatRequest(String model,
                           Sampling sampling,
                           boolean stream,
                           boolean includeUsage,
-                          Map<String, Object> passthrough) {
+                          Map<String, Object> passthrough,
+                          Optional<WireRequest> wire) {
 
     public ChatRequest {
         Objects.requireNonNull(model, "model");
@@ -34,11 +37,28 @@ public record ChatRequest(String model,
         Objects.requireNonNull(toolChoice, "toolChoice");
         Objects.requireNonNull(sampling, "sampling");
         passthrough = Map.copyOf(passthrough);
+        Objects.requireNonNull(wire, "wire");
     }
 
-    /** This request with its messages replaced (tools, sampling and flags are kept). */
+    /** A request without its wire form. */
+    public ChatRequest(String model, List<Message> messages, List<ToolDefinition> tools,
+                       Optional<ToolChoice> toolChoice, Sampling sampling, boolean stream, boolean includeUsage,
+                       Map<String, Object> passthrough) {
+        this(model, messages, tools, toolChoice, sampling, stream, includeUsage, passthrough, Optional.empty());
+    }
+
+    /**
+     * This request with its messages replaced (tools, sampling and flags are kept). The wire form is dropped: it no
+     * longer says what this request says.
+     */
     public ChatRequest withMessages(List<Message> newMessages) {
-        return new ChatRequest(model, newMessages, tools, toolChoice, sampling, stream, includeUsage, passthrough);
+        return new ChatRequest(model, newMessages, tools, toolChoice, sampling, stream, includeUsage, passthrough,
+                               Optional.empty());
+    }
+
+    /** The wire form, when the client spoke {@code dialect}. */
+    public Optional<WireRequest> wire(Dialect dialect) {
+        return wire.filter(w -> w.dialect() == dialect);
     }
 
     /** Sampling parameters; each is empty when the client did not set it. */

@@ -18,11 +18,12 @@ import java.util.Optional;
  *                          values, relayed as it came; not copied, so treat it as read-only
  * @param systemFingerprint OpenAI's {@code system_fingerprint}: the backend configuration that answered
  * @param serviceTier       OpenAI's {@code service_tier}: the processing tier that served the request
+ * @param wire              the upstream's body as it came, when the client speaks its dialect (see {@link WireBody})
  */
 public record ChatResponse(String model, Message message, FinishReason finishReason, Optional<Usage> usage,
                            Optional<String> reasoning, Optional<String> refusal,
                            Optional<Map<String, Object>> logprobs, Optional<String> systemFingerprint,
-                           Optional<String> serviceTier) {
+                           Optional<String> serviceTier, Optional<WireBody> wire) {
     public ChatResponse {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(message, "message");
@@ -33,6 +34,22 @@ public record ChatResponse(String model, Message message, FinishReason finishRea
         Objects.requireNonNull(logprobs, "logprobs");
         Objects.requireNonNull(systemFingerprint, "systemFingerprint");
         Objects.requireNonNull(serviceTier, "serviceTier");
+        Objects.requireNonNull(wire, "wire");
+    }
+
+    /** An answer without its wire form. */
+    public ChatResponse(String model, Message message, FinishReason finishReason, Optional<Usage> usage,
+                        Optional<String> reasoning, Optional<String> refusal,
+                        Optional<Map<String, Object>> logprobs, Optional<String> systemFingerprint,
+                        Optional<String> serviceTier) {
+        this(model, message, finishReason, usage, reasoning, refusal, logprobs, systemFingerprint, serviceTier,
+             Optional.empty());
+    }
+
+    /** This answer with the upstream's body kept beside it. */
+    public ChatResponse withWire(WireBody body) {
+        return new ChatResponse(model, message, finishReason, usage, reasoning, refusal, logprobs, systemFingerprint,
+                                serviceTier, Optional.of(body));
     }
 
     /** An answer with nothing beside its message, finish reason and usage. */

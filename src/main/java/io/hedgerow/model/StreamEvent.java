@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * One event of a streamed answer in canonical form. Adapters turn their provider's stream into these;
- * the API turns them into OpenAI chunks. A well-formed stream is optionally one {@link Metadata} first, then any
- * number of deltas, then one {@link Finished}, optionally followed by {@link UsageReported}.
+ * the API turns them into its dialect's chunks. A well-formed stream is optionally one {@link Metadata} first, then
+ * any number of deltas, then one {@link Finished}, optionally followed by {@link UsageReported}; {@link WireFrame}s
+ * may come between them.
  */
 public sealed interface StreamEvent {
 
@@ -118,6 +119,30 @@ public sealed interface StreamEvent {
     record UsageReported(Usage usage) implements StreamEvent {
         public UsageReported {
             Objects.requireNonNull(usage, "usage");
+        }
+    }
+
+    /**
+     * One event of the upstream's stream exactly as it came (an SSE event's name and data), sent only when the client
+     * speaks the upstream's dialect, so it can be relayed instead of re-encoded. It comes right before the canonical
+     * events decoded from it: {@code covers} says how many follow (0 for frames with no canonical counterpart, such
+     * as Anthropic's {@code content_block_stop}, {@code signature_delta} or {@code ping}); a reader that relays the
+     * frame skips those, one that translates ignores the frame. Frames without a counterpart are held by the adapter
+     * until the next frame that has one, so they never pass for progress of their own.
+     *
+     * @param dialect the upstream's dialect
+     * @param event   the SSE event name ({@code message} when the upstream named none)
+     * @param data    the SSE event's data
+     * @param covers  how many of the following canonical events were decoded from this frame
+     */
+    record WireFrame(Dialect dialect, String event, String data, int covers) implements StreamEvent {
+        public WireFrame {
+            Objects.requireNonNull(dialect, "dialect");
+            Objects.requireNonNull(event, "event");
+            Objects.requireNonNull(data, "data");
+            if (covers < 0) {
+                throw new IllegalArgumentException("covers: " + covers + " (expected: >= 0)");
+            }
         }
     }
 }

@@ -50,6 +50,11 @@ public final class EventLog implements AutoCloseable {
         this.recent = new ArrayDeque<>(Math.min(capacity, 1024));
     }
 
+    /** The wall clock events are stamped with. */
+    Clock clock() {
+        return clock;
+    }
+
     /** The event log the settings ask for: standard output, an appended file, or none (recent events only). */
     public static EventLog create(ObserveSettings settings, Clock clock, PrintStream stdout) {
         if (settings.eventsFile().isPresent()) {

@@ -162,12 +162,13 @@ public final class HedgerowMetrics implements AutoCloseable {
 
     // ---- per route, as the client saw it ----
 
-    void routeRequest(String route, String outcome, boolean stream, long nanos) {
-        count("route_requests", "Client requests by route and outcome: ok, or the error code the client got",
-              "route", route, "outcome", outcome);
+    void routeRequest(String route, String api, String outcome, boolean stream, long nanos) {
+        count("route_requests", "Client requests by route, inbound API (chat_completions, messages) and outcome: "
+                      + "ok, or the error code the client got",
+              "route", route, "api", api, "outcome", outcome);
         timer("route_latency", "Client-visible time from receiving a request to the end of its answer "
-                      + "(a stream's last event)", LATENCY_BUCKETS,
-              "route", route, "stream", String.valueOf(stream))
+                      + "(a stream's last event), by route and inbound API", LATENCY_BUCKETS,
+              "route", route, "api", api, "stream", String.valueOf(stream))
                 .record(Duration.ofNanos(nanos));
     }
 
@@ -233,6 +234,9 @@ public final class HedgerowMetrics implements AutoCloseable {
               () -> current.get().number());
         gauge(wanted, "hedge_budget_balance", "Hedges the budget would allow now (deposits left plus this second's "
                 + "floor)", () -> current.get().health().budget().balance());
+        gauge(wanted, "hedge_cost_share", "Hedges' estimated spend over requests' in the last 10 minutes, at the "
+                + "configured prices (0 when nothing is priced); hedging.budget.max-cost-share caps it",
+              () -> current.get().health().budget().costShare());
         Set<String> candidates = new java.util.LinkedHashSet<>();
         for (RoutePlan plan : generation.engine().router().routes().values()) {
             for (Candidate c : plan.candidates()) {

@@ -14,6 +14,8 @@ final class RequestContext {
     private static final InheritableThreadLocal<RequestContext> CURRENT = new InheritableThreadLocal<>();
 
     final String requestId;
+    /** The inbound API called ({@code chat_completions}, {@code messages}): a fixed set, safe as a label. */
+    final String api;
     final String tag;
     final long startNanos;
     final Generation generation;
@@ -23,9 +25,12 @@ final class RequestContext {
     volatile long promptTokens;
     volatile String winner;
     volatile String outcome;
+    /** The race's attempts, for {@code hedgerow tune}. */
+    final RequestTrace trace = new RequestTrace();
 
-    RequestContext(String requestId, String tag, long startNanos, Generation generation) {
+    RequestContext(String requestId, String api, String tag, long startNanos, Generation generation) {
         this.requestId = requestId;
+        this.api = api;
         this.tag = tag;
         this.startNanos = startNanos;
         this.generation = generation;

@@ -134,7 +134,10 @@ final class StatusReport {
         HedgeBudget budget = g.health().budget();
         root.putObject("hedge_budget").put("balance", round2(budget.balance()))
                 .put("ratio", budget.settings().ratio()).put("min_per_second", budget.settings().minPerSecond())
-                .put("ttl_seconds", budget.settings().ttlSeconds());
+                .put("ttl_seconds", budget.settings().ttlSeconds())
+                .put("cost_share", Math.round(budget.costShare() * 10_000) / 10_000.0)
+                .put("max_cost_share", budget.settings().maxCostShare().isPresent()
+                        ? budget.settings().maxCostShare().getAsDouble() : null);
         root.set("routes", routes);
         root.set("preflight", preflight(g, preflight, checks));
         ArrayNode recent = root.putArray("recent_events");

@@ -2,6 +2,11 @@ package io.hedgerow.observe;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.json.Json;
+import io.hedgerow.tune.Replay;
+import io.hedgerow.tune.RouteInfo;
+import io.hedgerow.tune.SampleCodec;
+import io.hedgerow.tune.TuneCommand;
+import io.hedgerow.tune.TuneTable;
 
 import io.helidon.common.media.type.MediaType;
 import io.helidon.common.media.type.MediaTypes;
@@ -16,13 +21,15 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * {@code GET /status}: the router's state ({@link StatusReport}) as JSON, or, for a browser (an {@code Accept}
  * header that prefers {@code text/html}), a one-file page that fetches the JSON every two seconds and draws it.
- * {@code ?format=json} or {@code ?format=html} override the negotiation.
+ * {@code ?format=json} or {@code ?format=html} override the negotiation. {@code GET /status/samples} exports the
+ * recorded requests for {@code hedgerow tune}; {@code GET /status/tune} shows its table for them.
  */
 public final class StatusService implements HttpService {
     private final Supplier<Generation> current;
@@ -53,7 +60,59 @@ public final class StatusService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", this::status);
+        rules.get("/", this::status)
+                .get("/samples", this::samples)
+                .get("/tune", this::tune);
+    }
+
+    /** {@code GET /status/samples}: the recorded requests as a sample file (JSON lines), for {@code hedgerow tune}. */
+    private void samples(ServerRequest req, ServerResponse res) {
+        Generation g = current.get();
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.header(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
+        res.send(SampleCodec.toText(g.health().hedging().budget().ratio(), routes(g), telemetry.samples().all())
+                         .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code GET /status/tune}: {@code hedgerow tune}'s table for the recorded requests, as text ({@code ?format=json}
+     * for JSON); {@code ?max-load=5%} chooses the trade-off (default: the hedge budget's ratio).
+     */
+    private void tune(ServerRequest req, ServerResponse res) {
+        Generation g = current.get();
+        double budget = g.health().hedging().budget().ratio();
+        double maxLoad;
+        try {
+            maxLoad = req.query().first("max-load").asOptional().map(TuneCommand::share).orElse(budget);
+        } catch (IllegalArgumentException e) {
+            res.status(io.helidon.http.Status.BAD_REQUEST_400).header(HeaderNames.CONTENT_TYPE, "text/plain")
+                    .send(e.getMessage() + "\n");
+            return;
+        }
+        List<io.hedgerow.tune.RequestSample> recorded = telemetry.samples().all();
+        List<TuneTable> tables = new Replay(new SampleCodec.Samples(budget, byName(routes(g)), recorded)).tables();
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        if (req.query().first("format").asOptional().filter("json"::equals).isPresent()) {
+            res.header(HeaderNames.CONTENT_TYPE, "application/json").send(TuneCommand.render(tables, maxLoad));
+        } else {
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .send(tables.isEmpty() ? "No requests recorded yet: the table fills as requests are served.\n"
+                                  : TuneCommand.text(tables, maxLoad, recorded.size()));
+        }
+    }
+
+    /** Each route's chain and hedge policy, as the replay needs them. */
+    static List<RouteInfo> routes(Generation g) {
+        return g.engine().router().routes().values().stream()
+                .map(plan -> new RouteInfo(plan.alias(), plan.candidates().stream()
+                        .map(io.hedgerow.route.Candidate::label).toList(), plan.policy().hedge()))
+                .toList();
+    }
+
+    private static java.util.Map<String, RouteInfo> byName(List<RouteInfo> routes) {
+        java.util.Map<String, RouteInfo> map = new java.util.LinkedHashMap<>();
+        routes.forEach(r -> map.put(r.name(), r));
+        return map;
     }
 
     private void status(ServerRequest req, ServerResponse res) {
@@ -69,6 +128,7 @@ public final class StatusService implements HttpService {
         ObjectNode report = StatusReport.build(current.get(), events, trail, clock, startedAt, configFile,
                                                telemetry.lastPreflight());
         report.put("config_hash", telemetry.configHash());
+        report.put("tune", "/status/tune");
         telemetry.state().ifPresent(state -> report.set("state", stateView(state)));
         try {
             res.header(HeaderNames.CONTENT_TYPE, "application/json").send(Json.MAPPER.writeValueAsBytes(report));

@@ -11,7 +11,6 @@ import io.hedgerow.exec.ExecutionListener;
 import io.hedgerow.exec.Served;
 import io.hedgerow.health.HealthEvent;
 import io.hedgerow.health.HealthListener;
-import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.Usage;
 import io.hedgerow.preflight.CheckResult;
@@ -19,10 +18,10 @@ import io.hedgerow.preflight.PreflightListener;
 import io.hedgerow.preflight.PreflightReport;
 import io.hedgerow.preflight.Round;
 import io.hedgerow.preflight.Verdict;
-import io.hedgerow.route.PromptSize;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.state.StoreStatus;
 import io.hedgerow.time.Ticker;
+import io.hedgerow.tune.SampleLog;
 
 import java.util.List;
 import java.util.Optional;
@@ -46,6 +45,7 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     private final Ticker ticker;
     private final Labels labels;
     private final LatencyTrail trail = new LatencyTrail();
+    private final SampleLog samples = new SampleLog(SampleLog.DEFAULT_CAPACITY);
     private volatile Optional<Round> lastPreflight = Optional.empty();
     private volatile Supplier<StoreStatus> state = () -> null;
     private volatile String configHash = "";
@@ -71,6 +71,11 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         return trail;
     }
 
+    /** Recent requests per route, for {@code hedgerow tune} and {@code /status/tune}. */
+    public SampleLog samples() {
+        return samples;
+    }
+
     /** The last round of live checks that ran, for {@code /status}. */
     Optional<Round> lastPreflight() {
         return lastPreflight;
@@ -83,8 +88,8 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     // ---- the API: one request ----
 
     @Override
-    public Exchange begin(String requestId, Optional<String> tag) {
-        RequestContext context = new RequestContext(requestId, labels.tag(tag), ticker.read(), current.get());
+    public Exchange begin(String requestId, String api, Optional<String> tag) {
+        RequestContext context = new RequestContext(requestId, api, labels.tag(tag), ticker.read(), current.get());
         context.enter();
         return new RequestExchange(context);
     }
@@ -97,16 +102,15 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         }
 
         @Override
-        public void routed(RoutePlan plan, ChatRequest request) {
+        public void routed(RoutePlan plan, boolean stream, long promptTokens) {
             context.route = routeLabel(context.generation, plan.alias());
-            context.stream = request.stream();
-            // The estimate counts the requested output limit too: a prompt's size is what is left.
-            context.promptTokens = Math.max(0, PromptSize.estimateTokens(request)
-                    - request.sampling().maxTokens().orElse(0));
+            context.stream = stream;
+            context.promptTokens = promptTokens;
         }
 
         @Override
         public void served(Served<?> served) {
+            context.trace.decided();
             String winner = served.servedBy().label();
             context.winner = winner;
             metrics.served(context.route, winner);
@@ -132,6 +136,7 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
 
         @Override
         public void chainFailed(ChainFailedException failure) {
+            context.trace.decided();
             events.emit("chain_failed", Optional.of(context.requestId), e -> {
                 e.put("route", context.route).put("decisive", failure.decisive().summary())
                         .put("message", failure.getMessage());
@@ -143,6 +148,7 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         @Override
         public void completed(Optional<Usage> usage, long outputChars) {
             context.outcome = "ok";
+            usage.ifPresent(context.trace::usage);
             String winner = context.winner;
             if (winner == null) {
                 return;
@@ -166,7 +172,12 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         public void close() {
             try {
                 String outcome = context.outcome == null ? "error" : context.outcome;
-                metrics.routeRequest(context.route, outcome, context.stream, ticker.read() - context.startNanos);
+                metrics.routeRequest(context.route, context.api, outcome, context.stream,
+                                     ticker.read() - context.startNanos);
+                if (!context.route.equals(Labels.NO_ROUTE)) {
+                    context.trace.sample(events.clock().millis(), context.route, context.stream, context.promptTokens)
+                            .ifPresent(samples::add);
+                }
             } finally {
                 context.exit();
             }
@@ -201,8 +212,16 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
     @Override
     public void onEvent(ExecutionEvent event) {
         switch (event) {
-        case ExecutionEvent.AttemptStarted started -> attemptStarted(started.route(), started.attempt());
-        case ExecutionEvent.AttemptEnded ended -> attemptEnded(ended.route(), ended.attempt());
+        case ExecutionEvent.AttemptStarted started -> {
+            attemptStarted(started.route(), started.attempt());
+            RequestContext.current().ifPresent(c -> c.trace.started(started.number(), started.attempt(),
+                                                                    ticker.read() - c.startNanos));
+        }
+        case ExecutionEvent.AttemptEnded ended -> {
+            attemptEnded(ended.route(), ended.attempt());
+            RequestContext.current().ifPresent(c -> c.trace.ended(ended.number(), ended.attempt(),
+                                                                  ended.elapsedNanos()));
+        }
         case ExecutionEvent.CandidateSkipped skipped -> metrics.skipped(routeLabel(skipped.route()),
                                                                          skipped.record().candidate().label(),
                                                                          skipped.reason().label());

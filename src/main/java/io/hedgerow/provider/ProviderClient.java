@@ -2,6 +2,8 @@ package io.hedgerow.provider;
 
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.EmbeddingRequest;
+import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.model.FailureKind;
 
 import java.time.Duration;
@@ -28,6 +30,26 @@ public interface ProviderClient extends AutoCloseable {
     ChatStream stream(ProviderCall call) throws ProviderException;
 
     /**
+     * Vectors for every input of {@code call}, in order ({@code POST {base-url}/embeddings} for OpenAI-compatible
+     * APIs, {@code POST /api/embed} for Ollama). The caller has already split the request to the provider's batch
+     * limits. Providers that serve no embeddings refuse it as the request's fault, without a call.
+     *
+     * @throws ProviderException classified as a chat call's failure would be; an answer with another number of
+     *                           vectors than inputs is a {@code BAD_RESPONSE}
+     */
+    default EmbeddingResponse embed(EmbeddingCall call) throws ProviderException {
+        throw ProviderException.of(FailureKind.BAD_REQUEST, name() + " serves no embeddings");
+    }
+
+    /**
+     * Why this provider cannot serve {@code request} as asked (e.g. token arrays to a server that takes only texts),
+     * if it cannot: then {@link #embed} passes it over without a call. Providers that serve no embeddings say so.
+     */
+    default Optional<String> cannotEmbed(EmbeddingRequest request) {
+        return Optional.of(name() + " serves no embeddings");
+    }
+
+    /**
      * Checks a key without generating anything, so without spending a token: asks the provider for its list of
      * models with {@code key} ({@code GET {base-url}/models} for OpenAI-compatible APIs, {@code GET /v1/models} for
      * Anthropic, {@code GET /api/tags} for Ollama). Bounded by {@code timeout} while waiting and by
@@ -41,6 +63,17 @@ public interface ProviderClient extends AutoCloseable {
      */
     default ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
         throw ProviderException.of(FailureKind.BAD_REQUEST, "this provider cannot be checked without generating");
+    }
+
+    /**
+     * Counts the input tokens of a request the way the provider's model would, without generating (Anthropic's
+     * {@code /v1/messages/count_tokens}).
+     *
+     * @return the count; empty when this provider cannot count
+     * @throws ProviderException when it can but failed, classified as a chat call's failure would be
+     */
+    default Optional<Integer> countTokens(ProviderCall call) throws ProviderException {
+        return Optional.empty();
     }
 
     /**

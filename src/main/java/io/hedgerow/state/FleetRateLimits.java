@@ -27,7 +27,7 @@ import java.util.concurrent.TimeoutException;
  * burst more across the fleet than a single bucket would have.
  */
 final class FleetRateLimits implements RateLimits {
-    private static final String TAKE = """
+    static final String TAKE = """
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
             local rate = tonumber(ARGV[1]) / 60000000

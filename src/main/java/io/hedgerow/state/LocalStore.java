@@ -1,11 +1,11 @@
 package io.hedgerow.state;
 
 import io.hedgerow.config.StateSettings;
+import io.hedgerow.time.Daemon;
 import io.hedgerow.time.Ticker;
 
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -13,7 +13,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -21,8 +20,9 @@ import java.util.function.Consumer;
  * left off: the newest record of each thing is kept; a background thread writes the file every
  * {@code state.save-every} when something changed, and {@link #close()} (the drain) writes it once more.
  *
- * <p>Thread-safe: records are a concurrent map merged newest-wins; saves are serialized by a lock. The saver thread
- * survives any failure of a save (logged once per kind of failure) and never touches a request.
+ * <p>Thread-safe: records are a concurrent map merged newest-wins; saves are serialized by a lock. The saver is a
+ * {@link Daemon}: it survives any failure (a failed save is logged once per kind and shown in the status), shows in
+ * readiness if it dies, and never touches a request.
  */
 public final class LocalStore implements StateStore {
     private static final System.Logger LOG = System.getLogger(LocalStore.class.getName());
@@ -38,7 +38,7 @@ public final class LocalStore implements StateStore {
     private final Object saving = new Object();
     private final java.time.Instant started;
     private volatile String lastSaveProblem = "";
-    private volatile Thread saver;
+    private volatile Daemon saver;
 
     public LocalStore(StateSettings settings, Clock clock, Ticker ticker, String replica) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -62,7 +62,11 @@ public final class LocalStore implements StateStore {
             LOG.log(System.Logger.Level.INFO, "state: {0} records read from {1}", saved.size(), file.get().path());
         }
         if (file.isPresent()) {
-            saver = Thread.ofPlatform().daemon().name("hedgerow-state-saver").start(this::saveLoop);
+            saver = Daemon.every("hedgerow-state-saver", settings.saveEvery(), () -> {
+                if (dirty.get() && !closed.get()) {
+                    save();
+                }
+            });
         }
     }
 
@@ -125,6 +129,12 @@ public final class LocalStore implements StateStore {
         // a local store does not change
     }
 
+    @Override
+    public List<Daemon> daemons() {
+        Daemon d = saver;
+        return d == null ? List.of() : List.of(d);
+    }
+
     /** Where the snapshot goes, if anywhere. */
     public Optional<java.nio.file.Path> file() {
         return file.map(SnapshotFile::path);
@@ -152,28 +162,14 @@ public final class LocalStore implements StateStore {
         }
     }
 
-    private void saveLoop() {
-        Duration every = settings.saveEvery();
-        while (!closed.get()) {
-            LockSupport.parkNanos(every.toNanos());
-            try {
-                if (dirty.get() && !closed.get()) {
-                    save();
-                }
-            } catch (Throwable t) {
-                LOG.log(System.Logger.Level.WARNING, "state: the saver failed; it carries on", t);
-            }
-        }
-    }
-
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Thread t = saver;
-        if (t != null) {
-            LockSupport.unpark(t);
+        Daemon d = saver;
+        if (d != null) {
+            d.close();
         }
         save();
     }

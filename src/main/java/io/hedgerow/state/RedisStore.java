@@ -3,6 +3,7 @@ package io.hedgerow.state;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.config.Checks;
 import io.hedgerow.config.StateSettings;
+import io.hedgerow.time.Daemon;
 import io.hedgerow.time.Ticker;
 import io.hedgerow.json.Json;
 
@@ -37,7 +38,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -111,7 +111,7 @@ public final class RedisStore implements StateStore {
     private volatile boolean resyncNeeded = true;
     private volatile String configHash = "";
     private volatile List<StoreStatus.Replica> replicas = List.of();
-    private volatile Thread keeper;
+    private volatile Daemon keeper;
     private int slowBeats; // the keeper's own
 
     public RedisStore(StateSettings settings, Clock clock, Ticker ticker, String replica) {
@@ -146,7 +146,7 @@ public final class RedisStore implements StateStore {
     public void start(Consumer<StateRecord> learnedRecords) {
         this.learned = Objects.requireNonNull(learnedRecords, "learned");
         local.start(learnedRecords);
-        keeper = Thread.ofPlatform().daemon().name("hedgerow-state-keeper").start(this::keep);
+        keeper = Daemon.every("hedgerow-state-keeper", HEARTBEAT, this::keepOnce);
     }
 
     @Override
@@ -232,22 +232,35 @@ public final class RedisStore implements StateStore {
 
     // ---- the keeper ----
 
-    private void keep() {
-        while (!closed.get()) {
-            try {
-                if (connection == null) {
-                    connect();
-                }
-                if (connection != null) {
-                    heartbeat();
-                }
-            } catch (Throwable t) {
-                // The keeper survives anything; what went wrong is the status (logged when it changes).
-                markDownOrStay("the state keeper failed: " + rootCause(t));
-                LOG.log(System.Logger.Level.DEBUG, "state keeper", t);
-            }
-            LockSupport.parkNanos(HEARTBEAT.toNanos());
+    /** One turn of the keeper (a {@link Daemon}: it survives anything, and readiness shows it if it dies). */
+    private void keepOnce() {
+        if (closed.get()) {
+            return;
         }
+        try {
+            if (connection == null) {
+                connect();
+            }
+            if (connection != null) {
+                heartbeat();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // What went wrong is the status (logged when it changes).
+            markDownOrStay("the state keeper failed: " + rootCause(e));
+            LOG.log(System.Logger.Level.DEBUG, "state keeper", e);
+        }
+    }
+
+    @Override
+    public List<Daemon> daemons() {
+        List<Daemon> all = new ArrayList<>(local.daemons());
+        Daemon k = keeper;
+        if (k != null) {
+            all.add(k);
+        }
+        return all;
     }
 
     private void connect() {
@@ -263,6 +276,9 @@ public final class RedisStore implements StateStore {
                 }
             });
             ps.sync().subscribe(channel);
+            // Redis compiles a script on its first EVAL: do it now, not on the first change or rate-limit check.
+            c.sync().scriptLoad(STORE_IF_NEWER);
+            c.sync().scriptLoad(FleetRateLimits.TAKE);
             connection = c;
             pubSub = ps;
         } catch (RuntimeException e) {
@@ -453,14 +469,9 @@ public final class RedisStore implements StateStore {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Thread k = keeper;
+        Daemon k = keeper;
         if (k != null) {
-            LockSupport.unpark(k);
-            try {
-                k.join(Duration.ofSeconds(3));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            k.close();
         }
         probes.releaseAll();
         local.close();

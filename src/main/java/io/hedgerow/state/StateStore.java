@@ -45,6 +45,11 @@ public interface StateStore extends AutoCloseable {
     /** Told of each change of {@link #status()} (Redis lost, Redis back). */
     void onStatus(Consumer<StoreStatus> listener);
 
+    /** The threads this store runs (saver, keeper), for readiness: a dead or stuck one shows there. */
+    default java.util.List<io.hedgerow.time.Daemon> daemons() {
+        return java.util.List.of();
+    }
+
     /** This replica's config hash (shown to the other replicas). */
     default void configHash(String hash) {
     }

@@ -67,6 +67,37 @@ class BadInputEndToEndTest {
         assertEquals(0, upstream.requestCount(), "a refused request must not reach the upstream");
     }
 
+    /** Issue 17, item 6: each of these reached the upstream, mangled or as it was. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+            "temperature":1e400            | temperature
+            "temperature":-1               | temperature
+            "temperature":5                | temperature
+            "top_p":2                      | top_p
+            "n":1.5                        | n
+            "max_completion_tokens":"x"    | max_completion_tokens
+            "stop":["1","2","3","4","5"]   | stop
+            "stream_options":"x"           | stream_options
+            "tools":[{"type":"retrieval","function":{"name":"f"}}] | tools[0].type
+            """)
+    void aFieldOutsideItsDocumentedTypeOrRangeIsRefusedByName(String field, String param) {
+        JsonNode error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + "," + field + "}"),
+                                     400, "invalid_request");
+        assertEquals(param, error.get("param").asText(), error::toString);
+    }
+
+    @Test
+    void toolCallArgumentsMustBeAStringAndToolCallIdsNonEmpty() {
+        String call = "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"f\",\"arguments\":5}}]}";
+        JsonNode error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":[" + call + "]}"), 400,
+                                     "invalid_request");
+        assertEquals("messages[0].tool_calls[0].function.arguments", error.get("param").asText());
+        String tool = "{\"role\":\"tool\",\"tool_call_id\":\"\",\"content\":\"r\"}";
+        error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":[" + tool + "]}"), 400, "invalid_request");
+        assertEquals("messages[0].tool_call_id", error.get("param").asText());
+    }
+
     @Test
     void malformedJson() {
         JsonNode error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":"), 400, "invalid_json");
@@ -81,8 +112,11 @@ class BadInputEndToEndTest {
     }
 
     @Test
-    void emptyBody() {
-        assertError(raw.chat(""), 400, null);
+    void emptyOrWhitespaceBody() {
+        for (String body : new String[] {"", " ", "\r\n\t  \n"}) {
+            JsonNode error = assertError(raw.chat(body), 400, "invalid_json");
+            assertThat(error.get("message").asText(), containsString("empty"));
+        }
     }
 
     @Test
@@ -202,7 +236,7 @@ class BadInputEndToEndTest {
 
     @Test
     void unknownUrlUnderV1() {
-        assertError(raw.post("/v1/embeddings", "application/json",
+        assertError(raw.post("/v1/images/generations", "application/json",
                              HttpRequest.BodyPublishers.ofString("{\"model\":\"chat\",\"input\":\"x\"}")),
                     404, "unknown_url");
         assertError(raw.get("/v1/models/gpt-9"), 404, "model_not_found");
@@ -214,7 +248,7 @@ class BadInputEndToEndTest {
     void deeplyNestedJsonIsRefusedBeforeItCostsAnything() {
         String deep = "[".repeat(300) + "]".repeat(300);
         JsonNode error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + ",\"x\":" + deep + "}"),
-                                     400, "invalid_json");
+                                     400, "request_too_complex");
         assertThat(error.get("message").asText(), containsString("nesting depth"));
         // Within the limit, an unknown deep field is tolerated (and forwarded).
         String fine = "[".repeat(50) + "]".repeat(50);
@@ -225,7 +259,7 @@ class BadInputEndToEndTest {
     @Test
     void hugeNumbersAndHugeStringsAreRefused() {
         assertError(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + ",\"temperature\":" + "9".repeat(500) + "}"),
-                    400, "invalid_json");
+                    400, "request_too_complex");
         // A string over the body limit is refused by size, before any parsing.
         assertError(raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\""
                                      + "x".repeat(1024 * 1024) + "\"}]}"), 413, "request_too_large");

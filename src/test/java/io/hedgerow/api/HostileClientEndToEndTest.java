@@ -41,7 +41,7 @@ class HostileClientEndToEndTest {
     static final String ADMIN = "hr-admin-0123456789abcdef";
     static final String MARK = "SMUGGLED-7f3a";
     static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"" + MARK + "\"}]}";
-    static final long MAX_BODY = 64 * 1024;
+    static final long MAX_BODY = 8L * 1024 * 1024;
     static final ServerLimits LIMITS = new ServerLimits(8, 64, 8192, Duration.ofMillis(800), Duration.ofMillis(800),
                                                         Duration.ofSeconds(3), Duration.ofSeconds(2));
     private static final Duration ANSWERED = Duration.ofSeconds(4);
@@ -98,6 +98,14 @@ class HostileClientEndToEndTest {
         try (RawSocket socket = RawSocket.connect(router.port())) {
             socket.send(bytes.getBytes(StandardCharsets.ISO_8859_1));
             return socket.readUntilClosed(ANSWERED);
+        }
+    }
+
+    /** Sends one request and reads its answer (the connection may stay open). */
+    private RawSocket.Response answer(String bytes) {
+        try (RawSocket socket = RawSocket.connect(router.port())) {
+            socket.send(bytes.getBytes(StandardCharsets.ISO_8859_1));
+            return socket.read();
         }
     }
 
@@ -265,6 +273,37 @@ class HostileClientEndToEndTest {
         assertThat(upstream.requestCount(), is(0));
     }
 
+    // ---- 2. bodies that would cost the heap: refused before a tree is built
+
+    @Test
+    void pathologicalBodiesAreRefusedBeforeTheyCostAnything() {
+        for (String element : List.of("{}", "[]", "0", "\"\"")) {
+            StringBuilder body = new StringBuilder("{\"model\":\"chat\",\"messages\":[");
+            for (int i = 0; body.length() < MAX_BODY - 64; i++) {
+                body.append(i == 0 ? "" : ",").append(element);
+            }
+            String json = body.append("]}").toString();
+            RawSocket.Response r = answer(head("Content-Length: " + json.length() + "\r\n") + json);
+
+            assertThat(r.body(), r.status(), is(400));
+            assertThat(RawClient.json(r.body()).at("/error/code").asText(), is("request_too_complex"));
+        }
+        String deep = "{\"model\":\"chat\",\"messages\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
+        RawSocket.Response r = answer(head("Content-Length: " + deep.length() + "\r\n") + deep);
+        assertThat(RawClient.json(r.body()).at("/error/code").asText(), is("request_too_complex"));
+        assertThat(upstream.requestCount(), is(0));
+    }
+
+    @Test
+    void emptyWhitespaceAndInvalidUtf8BodiesAreInvalidJson() {
+        for (String body : List.of("", "   ", "\r\n", "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"\u00c0\u00af\"}]}")) {
+            RawSocket.Response r = answer(head("Content-Length: " + body.length() + "\r\n") + body);
+            assertThat(r.body(), r.status(), is(400));
+            assertThat(r.body(), RawClient.json(r.body()).at("/error/code").asText(), is("invalid_json"));
+        }
+        assertThat(upstream.requestCount(), is(0));
+    }
+
     // ---- already covered elsewhere, kept here so the suite is the whole list
 
     @Test
@@ -292,6 +331,7 @@ class HostileClientEndToEndTest {
         aBadChunkIsA400AndNothingOfTheBodyIsLogged("45;foo=bar");
         aBadContentLengthIsA400("-1");
         malformedHeadsAreRefusedOnceAndClosed();
+        pathologicalBodiesAreRefusedBeforeTheyCostAnything();
 
         new RouterCheckup(router, upstream, Map.of("Authorization", "Bearer " + KEY), LIMITS).run();
     }

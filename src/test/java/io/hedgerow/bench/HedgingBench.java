@@ -53,33 +53,57 @@ public final class HedgingBench {
     private final Duration phase;
     private final double rate;
     private final int runs;
+    private final Sections sections;
 
-    private HedgingBench(Duration phase, double rate, int runs) {
+    /** Which scenarios run: the classic ones (one prompt size), the request-aware ones, or both (the default). */
+    private record Sections(boolean classic, RequestAwareBench.Pace normal, RequestAwareBench.Pace low) {
+        boolean requestAware() {
+            return normal != null;
+        }
+    }
+
+    private HedgingBench(Duration phase, double rate, int runs, Sections sections) {
         this.phase = phase;
         this.rate = rate;
         this.runs = runs;
+        this.sections = sections;
     }
 
     public static void main(String[] args) throws Exception {
         Duration phase = Duration.ofSeconds(60);
         double rate = 50;
         int runs = 3;
+        String only = "all";
+        double lowRate = 2;
+        Duration lowPhase = Duration.ofSeconds(180);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
             case "--quick" -> {
                 phase = Duration.ofSeconds(20);
+                lowPhase = Duration.ofSeconds(60);
                 runs = 1;
             }
             case "--phase" -> phase = Delay.duration(args[++i]);
             case "--rate" -> rate = Double.parseDouble(args[++i]);
             case "--runs" -> runs = Integer.parseInt(args[++i]);
+            case "--only" -> only = args[++i];
+            case "--low-rate" -> lowRate = Double.parseDouble(args[++i]);
+            case "--low-phase" -> lowPhase = Delay.duration(args[++i]);
             default -> {
-                System.err.println("usage: scripts/bench hedging [--quick] [--runs 3] [--phase 60s] [--rate 50]");
+                System.err.println("usage: scripts/bench hedging [--quick] [--runs 3] [--phase 60s] [--rate 50]"
+                                           + " [--only classic|request-aware] [--low-rate 2] [--low-phase 180s]");
                 System.exit(2);
             }
             }
         }
-        new HedgingBench(phase, rate, runs).run();
+        boolean classic = !only.equals("request-aware");
+        boolean requestAware = !only.equals("classic");
+        // Request-aware scenarios warm up on half a phase of their own traffic (at least 60 requests), unmeasured.
+        RequestAwareBench.Pace normal = new RequestAwareBench.Pace(rate, phase.dividedBy(2), phase);
+        RequestAwareBench.Pace low = new RequestAwareBench.Pace(
+                lowRate, Duration.ofMillis(Math.max(phase.toMillis() / 2, (long) (60_000 / lowRate))), lowPhase);
+        new HedgingBench(phase, rate, runs, new Sections(classic, requestAware ? normal : null,
+                                                         requestAware ? low : null)).run();
         System.exit(0);
     }
 
@@ -89,21 +113,28 @@ public final class HedgingBench {
         out.println("Hedgerow hedging benchmark: " + machine.summary());
         out.println(Report.fmt("%d run(s); %.0f requests/s; phases of %d s", runs, rate, phase.toSeconds()));
         HedgingMonteCarlo mc = new HedgingMonteCarlo(A, B, 400_000, 42);
+        RequestAwareBench requestAware = new RequestAwareBench(out, root, outDir, stamp);
         List<Map<String, Double>> results = new ArrayList<>();
         ArrayNode runsJson = Report.MAPPER.createArrayNode();
         for (int r = 1; r <= runs; r++) {
             out.println();
             out.println("run " + r + "/" + runs);
             Map<String, Double> m = new LinkedHashMap<>();
-            steady(m, r);
-            brownout(m, r);
-            slowdown(m, r);
-            double load = m.get("steady.hedged.extra_load");
-            double[] best = mc.bestFixed(load, 99);
-            m.put("mc.best_fixed_at_load.delay_ms", Report.round(best[0]));
-            m.put("mc.best_fixed_at_load.p99_ms", Report.round(best[1]));
-            m.put("steady.p99_vs_best_fixed", Report.round(m.get("steady.hedged.p99_ms") / best[1]));
-            m.put("steady.p99_gain_vs_no_hedging", Report.round(m.get("steady.plain.p99_ms") / m.get("steady.hedged.p99_ms")));
+            if (sections.classic()) {
+                steady(m, r);
+                brownout(m, r);
+                slowdown(m, r);
+                double load = m.get("steady.hedged.extra_load");
+                double[] best = mc.bestFixed(load, 99);
+                m.put("mc.best_fixed_at_load.delay_ms", Report.round(best[0]));
+                m.put("mc.best_fixed_at_load.p99_ms", Report.round(best[1]));
+                m.put("steady.p99_vs_best_fixed", Report.round(m.get("steady.hedged.p99_ms") / best[1]));
+                m.put("steady.p99_gain_vs_no_hedging",
+                      Report.round(m.get("steady.plain.p99_ms") / m.get("steady.hedged.p99_ms")));
+            }
+            if (sections.requestAware()) {
+                requestAware.run(m, r, sections.normal(), sections.low());
+            }
             results.add(m);
             runsJson.add(Report.MAPPER.valueToTree(m));
         }
@@ -114,7 +145,7 @@ public final class HedgingBench {
         median.put("mc.fixed_500ms.extra_load", Report.round(at500[1]));
         median.put("mc.oracle.p99_ms", Report.round(mc.oracle(99)));
         median.put("mc.b_alone.p99_ms", Report.round(mc.onlyB(99)));
-        print(median, machine);
+        print(median, machine, requestAware);
 
         ObjectNode json = Report.MAPPER.createObjectNode();
         json.put("benchmark", "hedging").put("timestamp", stamp);
@@ -128,9 +159,23 @@ public final class HedgingBench {
         out.println("JSON: " + root.relativize(file));
     }
 
-    private void print(Map<String, Double> m, Machine machine) {
+    private void print(Map<String, Double> m, Machine machine, RequestAwareBench requestAware) {
         out.println();
         out.println("Median of " + runs + " run(s); " + machine.summary());
+        if (sections.requestAware()) {
+            Report.Table table = new Report.Table("measure", "p50 ms", "p99 ms", "p99.9 ms", "p99 slowdown",
+                                                  "extra load");
+            requestAware.print(table, m, sections.normal(), sections.low());
+            table.print(out);
+            out.println();
+            for (String[] v : requestAware.verdicts(m)) {
+                verdict(v[1], v[2], v[0].equals("MET"));
+            }
+            out.println();
+        }
+        if (!sections.classic()) {
+            return;
+        }
         Report.Table table = new Report.Table("measure", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "extra load",
                                               "cancelled/s");
         table.section("steady: A lognormal(300ms, 0.3) with 5% 10x slower, B lognormal(400ms, 0.3), "
@@ -315,7 +360,7 @@ public final class HedgingBench {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -33,7 +33,8 @@ final class HedgingMonteCarlo {
         return sortedPercentile(sorted, p);
     }
 
-    private static double sortedPercentile(double[] sorted, double p) {
+    /** The nearest-rank percentile {@code p} (0..100) of values sorted ascending. */
+    static double sortedPercentile(double[] sorted, double p) {
         int index = (int) Math.ceil(p / 100 * sorted.length) - 1;
         return sorted[Math.clamp(index, 0, sorted.length - 1)];
     }

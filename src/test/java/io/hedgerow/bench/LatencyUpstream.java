@@ -105,7 +105,8 @@ final class LatencyUpstream implements AutoCloseable {
         }
     }
 
-    private static void event(OutputStream out, String json) throws IOException {
+    /** One SSE {@code data:} event, flushed. */
+    static void event(OutputStream out, String json) throws IOException {
         out.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }

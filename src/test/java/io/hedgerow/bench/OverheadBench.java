@@ -76,7 +76,7 @@ public final class OverheadBench {
             int chunks = 50;
             boolean jfr = false;
             boolean markdown = false;
-            List<String> phases = List.of("open", "peak", "stream");
+            List<String> phases = List.of("open", "state", "peak", "stream");
             boolean floor = true;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
@@ -109,8 +109,9 @@ public final class OverheadBench {
             if (runs < 1 || runs > 9 || phase.toSeconds() > 120 || warmup.toSeconds() > 120) {
                 throw new IllegalArgumentException("--runs 1..9, --phase and --warmup up to 120s");
             }
-            if (!List.of("open", "peak", "stream").containsAll(phases)) {
-                throw new IllegalArgumentException("--phases: " + phases + " (expected: some of open,peak,stream)");
+            if (!List.of("open", "state", "peak", "stream").containsAll(phases)) {
+                throw new IllegalArgumentException("--phases: " + phases
+                                                           + " (expected: some of open,state,peak,stream)");
             }
             return new Options(runs, phase, warmup, rates, peak, streamRate, chunks, jfr, markdown, phases, floor);
         }
@@ -124,7 +125,7 @@ public final class OverheadBench {
             System.err.println("bench overhead: " + e.getMessage());
             System.err.println("usage: scripts/bench overhead [--quick] [--runs N] [--phase 10s] [--warmup 8s] "
                                        + "[--rates 200,1000,3000] [--peak-connections 50] [--stream-rate 50] "
-                                       + "[--chunks 50] [--phases open,peak,stream] [--no-floor] [--jfr] [--markdown]");
+                                       + "[--chunks 50] [--phases open,state,peak,stream] [--no-floor] [--jfr] [--markdown]");
             System.exit(2);
             return;
         }
@@ -295,6 +296,12 @@ public final class OverheadBench {
                                                + p.failed.sum() + "+" + p.timedOut + " " + p.firstError : ""));
             }
 
+            if (options.phases().contains("state") && !options.rates().isEmpty()) {
+                int statePort = freePort();
+                StatePhase.run(m, root, outDir, routerConfig(upstream, paced, statePort), statePort, t.proxied,
+                               options.rates().get(0), options.phase(), grace, javaOpts(run), routerLog, out)
+                        .forEach(p -> phase(phases, p));
+            }
             if (options.phases().contains("peak")) {
                 CpuTime client0 = CpuTime.self();
                 CpuTime upstream0 = CpuTime.of(upstream.pid());
@@ -447,6 +454,9 @@ public final class OverheadBench {
                           reached(m, k + ".hedgerow") ? pair(m, k + ".added.p50_ms", k + ".added.p99_ms") : "-",
                           reached(m, k + ".hedgerow") ? ratio(m, k + ".hedgerow.p50_ms", k + ".direct.p50_ms") : "-");
             }
+        }
+        if (options.phases().contains("state") && m.containsKey("state.local.p50_ms")) {
+            StatePhase.rows(table, m, options.rates().get(0));
         }
         if (options.phases().contains("peak")) {
             peakRows(table, m);

@@ -8,6 +8,7 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.hedgerow.HedgerowServer;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
+import io.hedgerow.testing.Inbound;
 import io.hedgerow.testing.RawClient;
 import io.hedgerow.testing.TestConfig;
 
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse;
@@ -35,13 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Fallback along a chain, end to end: a primary that fails in each way a real upstream does, and the second
  * candidate that then serves, with the {@code x-hedgerow-*} headers telling the story; failures that must not
  * move on; a whole chain rate-limited; and a primary that stalls before its first token, which is cut off
- * (the upstream sees the disconnect) while the second candidate answers.
+ * (the upstream sees the disconnect) while the second candidate answers. Each runs once through each inbound API.
  */
 class FallbackEndToEndTest {
-    private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-    private static final String CHAT_STREAM =
-            "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-
     private static FakeOpenAi primary;
     private static FakeOpenAi secondary;
     private static HedgerowServer router;
@@ -89,13 +88,14 @@ class FallbackEndToEndTest {
         secondary.otherwise(Reply.text("Served", " by p2"));
     }
 
-    @Test
-    void rateLimitedPrimary() {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void rateLimitedPrimary(Inbound api) {
         Reply limited = Reply.status(429).header("Retry-After", "2");
-        assertFallback(limited, false, "p1/m1: 429 rate limited");
+        assertFallback(api, limited, false, "p1/m1: 429 rate limited");
         // The 429 cooled p1's key for its Retry-After: the next request skips p1 without calling it.
         primary.reset();
-        RawClient.SseStream answer = raw.chatStream(CHAT_STREAM);
+        RawClient.SseStream answer = api.stream(raw, api.streamRequest("chat", "Hi"));
         assertEquals(200, answer.status(), answer.raw());
         assertEquals("Served by p2", answer.text());
         assertThat(answer.headers().firstValue("x-hedgerow-attempts").orElse(""),
@@ -103,91 +103,101 @@ class FallbackEndToEndTest {
         assertEquals(0, primary.requestCount());
     }
 
-    @Test
-    void rateLimitedPrimaryStreaming() {
-        assertFallback(Reply.status(429).header("Retry-After", "2"), true, "p1/m1: 429 rate limited");
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void rateLimitedPrimaryStreaming(Inbound api) {
+        assertFallback(api, Reply.status(429).header("Retry-After", "2"), true, "p1/m1: 429 rate limited");
     }
 
-    @Test
-    void failingPrimary() {
-        assertFallback(Reply.status(500), false, "p1/m1: 500 server error");
-        assertFallback(Reply.status(503), true, "p1/m1: 503 server error");
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void failingPrimary(Inbound api) {
+        assertFallback(api, Reply.status(500), false, "p1/m1: 500 server error");
+        assertFallback(api, Reply.status(503), true, "p1/m1: 503 server error");
     }
 
-    @Test
-    void primaryWithRevokedKey() {
-        assertFallback(Reply.status(401), false, "p1/m1: 401 auth failed");
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void primaryWithRevokedKey(Inbound api) {
+        assertFallback(api, Reply.status(401), false, "p1/m1: 401 auth failed");
     }
 
-    @Test
-    void primaryAnsweringGarbage() {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void primaryAnsweringGarbage(Inbound api) {
         Reply html = Reply.raw(200, "text/html", "<html><body>502 Bad Gateway</body></html>");
-        assertFallback(html, false, "p1/m1: bad response");
-        assertFallback(html, true, "p1/m1: bad response");
+        assertFallback(api, html, false, "p1/m1: bad response");
+        assertFallback(api, html, true, "p1/m1: bad response");
     }
 
-    @Test
-    void primaryAnsweringAnErrorWithStatus200() {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void primaryAnsweringAnErrorWithStatus200(Inbound api) {
         Reply error = Reply.raw(200, "application/json",
                                 "{\"error\":{\"message\":\"The server had an error\",\"code\":\"server_error\"}}");
-        assertFallback(error, false, "p1/m1: 502 server error");
-        assertFallback(error, true, "p1/m1: 502 server error");
+        assertFallback(api, error, false, "p1/m1: 502 server error");
+        assertFallback(api, error, true, "p1/m1: 502 server error");
     }
 
-    @Test
-    void primaryStreamOpeningWithAnErrorEvent() {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void primaryStreamOpeningWithAnErrorEvent(Inbound api) {
         // OpenRouter and others answer 200 and put the real status in the stream's first event.
         Reply errorEvent = Reply.raw(200, "text/event-stream", "data: {\"error\":{\"message\":"
                 + "\"Rate limit exceeded: free-models-per-min\",\"code\":429}}\n\n");
-        assertFallback(errorEvent, true, "p1/m1: 429 rate limited");
+        assertFallback(api, errorEvent, true, "p1/m1: 429 rate limited");
     }
 
-    @Test
-    void primaryStreamCutBeforeItsFirstToken() {
-        assertFallback(Reply.text("never", " sent").cutAfter(0), true, "p1/m1: bad response");
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void primaryStreamCutBeforeItsFirstToken(Inbound api) {
+        assertFallback(api, Reply.text("never", " sent").cutAfter(0), true, "p1/m1: bad response");
     }
 
-    @Test
-    void refusedConnection() {
-        HttpResponse<String> response = raw.chat(CHAT.replace("\"chat\"", "\"refused\""));
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void refusedConnection(Inbound api) {
+        HttpResponse<String> response = api.send(raw, api.request("refused", "Hi"));
 
         assertEquals(200, response.statusCode(), response::body);
-        assertEquals("Served by p2", RawClient.json(response).at("/choices/0/message/content").asText());
+        assertEquals("Served by p2", api.text(response));
         assertEquals(Optional.of("dead/m0: connection failed"), header(response, "x-hedgerow-fallback-reason"));
         assertEquals(Optional.of("dead/m0#main:connection failed, p2/m2#main:ok"),
                      header(response, "x-hedgerow-attempts"));
         assertEquals(Optional.of("p2"), header(response, "x-hedgerow-provider"));
     }
 
-    @Test
-    void rejectedRequestIsNotTriedElsewhere() {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void rejectedRequestIsNotTriedElsewhere(Inbound api) {
         primary.enqueue(Reply.error(400, "invalid_request_error", "string_above_max_length",
                                     "Invalid 'messages[0].content': string too long."));
 
-        HttpResponse<String> response = raw.chat(CHAT);
+        HttpResponse<String> response = api.send(raw, api.request("chat", "Hi"));
 
         assertEquals(400, response.statusCode(), response::body);
         JsonNode error = RawClient.json(response).get("error");
         assertEquals("invalid_request_error", error.get("type").asText());
-        assertEquals("upstream_rejected_request", error.get("code").asText());
+        assertEquals(api.pick("upstream_rejected_request", "invalid_request_error"), api.errorKind(response));
         assertThat(error.get("message").asText(), containsString("string too long"));
         assertEquals(1, primary.requestCount());
         assertEquals(0, secondary.requestCount(), "a request the upstream rejected is not sent to the next one");
         assertEquals(Optional.of("p1/m1#main:400 request rejected"), header(response, "x-hedgerow-attempts"));
     }
 
-    @Test
-    void wholeChainRateLimited() {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void wholeChainRateLimited(Inbound api) {
         primary.enqueue(Reply.status(429).header("Retry-After", "2"));
         secondary.enqueue(Reply.status(429).header("Retry-After", "7"));
 
-        HttpResponse<String> response = raw.chat(CHAT);
+        HttpResponse<String> response = api.send(raw, api.request("chat", "Hi"));
 
         assertEquals(429, response.statusCode(), response::body);
         assertEquals(Optional.of("2"), header(response, "Retry-After"), "the soonest any candidate frees up");
         JsonNode error = RawClient.json(response).get("error");
         assertEquals("rate_limit_error", error.get("type").asText());
-        assertEquals("upstream_rate_limited", error.get("code").asText());
+        assertEquals(api.pick("upstream_rate_limited", "rate_limit_error"), api.errorKind(response));
         assertThat(error.get("message").asText(), containsString("p1/m1"));
         assertThat(error.get("message").asText(), containsString("p2/m2"));
         assertEquals(1, primary.requestCount());
@@ -211,27 +221,29 @@ class FallbackEndToEndTest {
         }
     }
 
-    @Test
-    void chainOfDifferentFailuresIsA502NamingEach() {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void chainOfDifferentFailuresIsA502NamingEach(Inbound api) {
         primary.enqueue(Reply.status(429));
         secondary.enqueue(Reply.status(500));
 
-        HttpResponse<String> response = raw.chat(CHAT);
+        HttpResponse<String> response = api.send(raw, api.request("chat", "Hi"));
 
-        assertEquals(502, response.statusCode(), response::body);
+        assertEquals(api.status(502), response.statusCode(), response::body);
         JsonNode error = RawClient.json(response).get("error");
-        assertEquals("upstream_error", error.get("type").asText());
+        assertEquals(api.pick("upstream_error", "api_error"), error.get("type").asText());
         assertThat(error.get("message").asText(), containsString("p1/m1 (429 rate limited"));
         assertThat(error.get("message").asText(), containsString("p2/m2 (500 server error"));
     }
 
-    @Test
-    void stalledFirstTokenIsCutOffAndTheNextCandidateServes() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void stalledFirstTokenIsCutOffAndTheNextCandidateServes(Inbound api) throws Exception {
         CountDownLatch never = new CountDownLatch(1);
         try {
             primary.enqueue(Reply.text("too", " late").firstTokenAfter(never));
 
-            RawClient.SseStream stream = raw.chatStream(CHAT_STREAM.replace("\"chat\"", "\"stalls\""));
+            RawClient.SseStream stream = api.stream(raw, api.streamRequest("stalls", "Hi"));
 
             assertEquals(200, stream.status(), stream.raw());
             assertEquals("Served by p2", stream.text());
@@ -245,17 +257,18 @@ class FallbackEndToEndTest {
         }
     }
 
-    @Test
-    void wholeChainStalledIsA504AndEveryAttemptIsCancelled() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void wholeChainStalledIsA504AndEveryAttemptIsCancelled(Inbound api) throws Exception {
         CountDownLatch never = new CountDownLatch(1);
         try {
             primary.enqueue(Reply.text("late").firstTokenAfter(never), Reply.text("later").firstTokenAfter(never));
 
-            HttpResponse<String> response = raw.chat(CHAT_STREAM.replace("\"chat\"", "\"all-stall\""));
+            HttpResponse<String> response = api.send(raw, api.streamRequest("all-stall", "Hi"));
 
-            assertEquals(504, response.statusCode(), response::body);
+            assertEquals(api.status(504), response.statusCode(), response::body);
             JsonNode error = RawClient.json(response).get("error");
-            assertEquals("upstream_timeout", error.get("code").asText());
+            assertEquals(api.pick("upstream_timeout", "timeout_error"), api.errorKind(response));
             assertThat(error.get("message").asText(), containsString("slow/m1 (timed out"));
             assertThat(error.get("message").asText(), containsString("slow/m2 (timed out"));
             assertEquals(Optional.of("slow/m1#main:timed out, slow/m2#main:timed out"),
@@ -270,13 +283,14 @@ class FallbackEndToEndTest {
         }
     }
 
-    @Test
-    void upstreamSilentBeforeItsHeadersIsCutOffToo() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void upstreamSilentBeforeItsHeadersIsCutOffToo(Inbound api) throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         try {
             primary.enqueue(Reply.text("too", " late").headersAfter(gate));
 
-            RawClient.SseStream stream = raw.chatStream(CHAT_STREAM.replace("\"chat\"", "\"stalls\""));
+            RawClient.SseStream stream = api.stream(raw, api.streamRequest("stalls", "Hi"));
 
             assertEquals(200, stream.status(), stream.raw());
             assertEquals("Served by p2", stream.text());
@@ -287,26 +301,25 @@ class FallbackEndToEndTest {
     }
 
     /** The primary answers {@code failure}; the second candidate serves and the headers say why. */
-    private static void assertFallback(Reply failure, boolean stream, String reason) {
+    private static void assertFallback(Inbound api, Reply failure, boolean stream, String reason) {
         primary.reset();
         secondary.reset();
         secondary.otherwise(Reply.text("Served", " by p2"));
         primary.enqueue(failure);
-        String what = (stream ? "stream" : "json") + " after " + reason;
+        String what = api + " " + (stream ? "stream" : "json") + " after " + reason;
         HttpHeaders headers;
         if (stream) {
-            RawClient.SseStream answer = raw.chatStream(CHAT_STREAM);
+            RawClient.SseStream answer = api.stream(raw, api.streamRequest("chat", "Hi"));
             assertEquals(200, answer.status(), what + ": " + answer.raw());
             assertEquals("Served by p2", answer.text(), what);
             assertTrue(answer.done(), what);
-            assertTrue(answer.chunks().stream().allMatch(c -> c.get("model").asText().equals("m2")), what);
+            assertTrue(!answer.models().isEmpty() && answer.models().stream().allMatch("m2"::equals), what);
             headers = answer.headers();
         } else {
-            HttpResponse<String> answer = raw.chat(CHAT);
+            HttpResponse<String> answer = api.send(raw, api.request("chat", "Hi"));
             assertEquals(200, answer.statusCode(), what + ": " + answer.body());
-            JsonNode json = RawClient.json(answer);
-            assertEquals("Served by p2", json.at("/choices/0/message/content").asText(), what);
-            assertEquals("m2", json.get("model").asText(), what);
+            assertEquals("Served by p2", api.text(answer), what);
+            assertEquals("m2", api.model(answer), what);
             headers = answer.headers();
         }
         assertEquals(Optional.of("p2"), headers.firstValue("x-hedgerow-provider"), what);

@@ -79,13 +79,16 @@ public final class FakeAnthropic implements AutoCloseable {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final AtomicInteger messageIds = new AtomicInteger();
     private volatile Reply fallback = Answer.text("Hello from the fake Anthropic.");
+    private final List<Received> counted = new CopyOnWriteArrayList<>();
+    private volatile int tokenCount = 42;
     private final WebServer server;
 
     private FakeAnthropic() {
         this.server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(0)
-                .routing(r -> r.post("/v1/messages", this::handle))
+                .routing(r -> r.post("/v1/messages", this::handle)
+                        .post("/v1/messages/count_tokens", this::count))
                 .build()
                 .start();
     }
@@ -146,6 +149,17 @@ public final class FakeAnthropic implements AutoCloseable {
         return this;
     }
 
+    /** What {@code /v1/messages/count_tokens} answers from now on. */
+    public FakeAnthropic tokenCount(int inputTokens) {
+        this.tokenCount = inputTokens;
+        return this;
+    }
+
+    /** Every {@code count_tokens} request received so far. */
+    public List<Received> countRequests() {
+        return List.copyOf(counted);
+    }
+
     /** Every request received so far, in arrival order. */
     public List<Received> requests() {
         return List.copyOf(received);
@@ -173,7 +187,24 @@ public final class FakeAnthropic implements AutoCloseable {
         server.stop();
     }
 
+    private void count(ServerRequest req, ServerResponse res) throws Exception {
+        counted.add(receive(req));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(("{\"input_tokens\":" + tokenCount + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
     private void handle(ServerRequest req, ServerResponse res) throws Exception {
+        Received request = receive(req);
+        received.add(request);
+        Reply reply = script.poll();
+        try {
+            (reply == null ? fallback : reply).respond(new Exchange(request, res));
+        } catch (Disconnected e) {
+            // already reported through awaitDisconnect; the exchange is over
+        }
+    }
+
+    private static Received receive(ServerRequest req) throws IOException {
         String raw = new String(req.content().inputStream().readAllBytes(), StandardCharsets.UTF_8);
         JsonNode body;
         try {
@@ -187,14 +218,7 @@ public final class FakeAnthropic implements AutoCloseable {
         }
         SocketAddress remote = req.remotePeer().address();
         int remotePort = remote instanceof InetSocketAddress inet ? inet.getPort() : -1;
-        Received request = new Received(body == null ? NullNode.getInstance() : body, raw, headers, remotePort);
-        received.add(request);
-        Reply reply = script.poll();
-        try {
-            (reply == null ? fallback : reply).respond(new Exchange(request, res));
-        } catch (Disconnected e) {
-            // already reported through awaitDisconnect; the exchange is over
-        }
+        return new Received(body == null ? NullNode.getInstance() : body, raw, headers, remotePort);
     }
 
     /** What the fake received. Header names are lower-case; repeated headers are comma-joined. */

@@ -68,7 +68,7 @@ public final class FakeOllama implements AutoCloseable {
         this.server = WebServer.builder()
                 .port(0)
                 .host("127.0.0.1")
-                .routing(r -> r.post("/api/chat", this::chat))
+                .routing(r -> r.post("/api/chat", this::chat).post("/api/embed", this::embed))
                 .build()
                 .start();
     }
@@ -176,6 +176,59 @@ public final class FakeOllama implements AutoCloseable {
         // Thrown after the headers went out, Helidon can only drop the connection: the body never ends.
         case RESET -> throw new UncheckedIOException(new IOException("fake connection reset"));
         }
+    }
+
+    /**
+     * {@code POST /api/embed}: the next scripted answer. A raw answer ({@link Answer#status}) is sent as it is; any
+     * other is {@code {model, embeddings, prompt_eval_count}} with one {@link FakeVectors} vector per input, after the
+     * answer's first-line delay. Token arrays are refused as Ollama refuses them.
+     */
+    private void embed(ServerRequest req, ServerResponse res) throws IOException {
+        byte[] bytes = req.content().inputStream().readAllBytes();
+        JsonNode body = Json.MAPPER.readTree(bytes);
+        Map<String, String> headers = new TreeMap<>();
+        for (Header header : req.headers()) {
+            headers.put(header.name().toLowerCase(Locale.ROOT), header.values());
+        }
+        received.add(new Received(body, Collections.unmodifiableMap(headers)));
+        Answer answer = Optional.ofNullable(script.poll()).orElse(fallback);
+        if (answer.raw().isPresent()) {
+            res.status(Status.create(answer.status()));
+            res.header(HeaderNames.CONTENT_TYPE, answer.contentType());
+            res.send(answer.raw().get().getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        for (JsonNode input : body.path("input").isArray() ? body.path("input") : List.of(body.path("input"))) {
+            if (!input.isTextual()) {
+                res.status(Status.BAD_REQUEST_400).header(HeaderNames.CONTENT_TYPE, "application/json")
+                        .send("{\"error\":\"invalid input type\"}");
+                return;
+            }
+        }
+        try {
+            // The fake's own pacing, standing in for a slow model; it ends at once when the fake closes.
+            if (closing.await(answer.firstLineDelay().toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        String model = body.path("model").asText("unknown");
+        int dimensions = body.path("dimensions").asInt(FakeVectors.DIMENSIONS);
+        ObjectNode answerBody = Json.object().put("model", model);
+        ArrayNode embeddings = answerBody.putArray("embeddings");
+        int tokens = 0;
+        for (String input : FakeVectors.inputs(body.path("input"))) {
+            ArrayNode vector = embeddings.addArray();
+            for (float value : FakeVectors.of(model, input, dimensions)) {
+                vector.add(value);
+            }
+            tokens += Math.max(1, input.length() / 4);
+        }
+        answerBody.put("total_duration", 1_234_567L).put("load_duration", 1_000L).put("prompt_eval_count", tokens);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+        res.send(Json.MAPPER.writeValueAsBytes(answerBody));
     }
 
     /** Writes one NDJSON line and flushes it; false when the client has gone away. */

@@ -83,6 +83,7 @@ public final class FakeOpenAi implements AutoCloseable {
                 .shutdownHook(false)
                 .routing(routing -> routing
                         .post("/v1/chat/completions", this::chat)
+                        .post("/v1/embeddings", this::embeddings)
                         .get("/v1/models", this::models)
                         .any(this::notFound))
                 .build()
@@ -200,6 +201,52 @@ public final class FakeOpenAi implements AutoCloseable {
         Reply reply = Optional.ofNullable(script.poll()).orElse(otherwise);
         try {
             play(reply, exchange, res);
+            exchange.end(Outcome.COMPLETED, null);
+        } catch (Ended e) {
+            exchange.end(e.outcome, e.getCause());
+        }
+    }
+
+    /**
+     * {@code POST /v1/embeddings}: the next scripted reply. An error reply ({@link Reply#status} and the like) is sent
+     * as it is; any other reply is an answer with one {@link FakeVectors} vector per input (in {@code dimensions}
+     * values when asked), listed in reverse order with their {@code index} (as servers may), usage one token per 4
+     * characters, after the reply's first-token delay.
+     */
+    private void embeddings(ServerRequest req, ServerResponse res) {
+        byte[] raw = readAll(req);
+        Exchange exchange = new Exchange(req.remotePeer().port(), headersOf(req), raw, parse(raw));
+        synchronized (exchanges) {
+            exchange.index = exchanges.size();
+            exchanges.add(exchange);
+            exchanges.notifyAll();
+        }
+        Reply reply = Optional.ofNullable(script.poll()).orElse(otherwise);
+        try {
+            if (reply.rawBody != null || reply.echoKey) {
+                play(reply, exchange, res);
+            } else {
+                awaitFirstToken(reply, exchange, null);
+                String model = exchange.body().path("model").asText("unknown");
+                int dimensions = exchange.body().path("dimensions").asInt(FakeVectors.DIMENSIONS);
+                List<String> inputs = FakeVectors.inputs(exchange.body().path("input"));
+                ObjectNode body = JSON.createObjectNode().put("object", "list");
+                ArrayNode data = body.putArray("data");
+                int tokens = 0;
+                for (int i = inputs.size() - 1; i >= 0; i--) {
+                    ArrayNode vector = data.addObject().put("object", "embedding").put("index", i)
+                            .putArray("embedding");
+                    for (float value : FakeVectors.of(model, inputs.get(i), dimensions)) {
+                        vector.add(value);
+                    }
+                    tokens += Math.max(1, inputs.get(i).length() / 4);
+                }
+                body.put("model", reply.model != null ? reply.model : model);
+                body.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+                reply.headers.forEach(res::header);
+                res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                send(res, bytes(body));
+            }
             exchange.end(Outcome.COMPLETED, null);
         } catch (Ended e) {
             exchange.end(e.outcome, e.getCause());

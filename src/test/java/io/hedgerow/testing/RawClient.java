@@ -29,6 +29,14 @@ import java.util.Optional;
 public final class RawClient implements AutoCloseable {
     public static final String CHAT = "/v1/chat/completions";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A string as a JSON string literal. */
+    static final java.util.function.Function<String, String> JSON_TEXT = text -> {
+        try {
+            return JSON.writeValueAsString(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    };
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
     private final HttpClient http = HttpClient.newBuilder()
@@ -57,6 +65,22 @@ public final class RawClient implements AutoCloseable {
         return send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POSTs JSON text to {@code path} with extra headers. */
+    public HttpResponse<String> post(String path, String json, java.util.Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(request::header);
+        return send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** POSTs a streamed request of {@code api} and reads the whole answer as server-sent events. */
+    SseStream stream(Inbound api, String path, String json) {
+        HttpResponse<String> response = post(path, json, java.util.Map.of());
+        return new SseStream(response.statusCode(), response.headers(), SseStream.parse(response.body()),
+                             response.body(), api);
+    }
+
     /** POSTs a body with this content type (null: no Content-Type header). */
     public HttpResponse<String> post(String path, String contentType, HttpRequest.BodyPublisher body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT).POST(body);
@@ -82,7 +106,7 @@ public final class RawClient implements AutoCloseable {
     public SseStream chatStream(String json) {
         HttpResponse<String> response = chat(json);
         return new SseStream(response.statusCode(), response.headers(), SseStream.parse(response.body()),
-                             response.body());
+                             response.body(), Inbound.CHAT_COMPLETIONS);
     }
 
     /**
@@ -146,12 +170,18 @@ public final class RawClient implements AutoCloseable {
     }
 
     /**
-     * A streamed answer as received: the status, headers and the data of each event, in order.
+     * A streamed answer as received: the status, headers and the data of each event, in order, read in the shape of
+     * the inbound API that was called.
      *
      * @param data each event's {@code data} (JSON chunks, an error object, {@code [DONE]})
      * @param raw  the body exactly as received
+     * @param api  the API called: its events say where the text, reasoning, end and error are
      */
-    public record SseStream(int status, HttpHeaders headers, List<String> data, String raw) {
+    public record SseStream(int status, HttpHeaders headers, List<String> data, String raw, Inbound api) {
+        public SseStream(int status, HttpHeaders headers, List<String> data, String raw) {
+            this(status, headers, data, raw, Inbound.CHAT_COMPLETIONS);
+        }
+
         public static List<String> parse(String body) {
             List<String> events = new ArrayList<>();
             StringBuilder data = null;
@@ -172,8 +202,11 @@ public final class RawClient implements AutoCloseable {
             return events;
         }
 
-        /** Whether the stream ended with {@code data: [DONE]}. */
+        /** Whether the stream ended properly: {@code data: [DONE]}, or Anthropic's {@code message_stop}. */
         public boolean done() {
+            if (api == Inbound.MESSAGES) {
+                return !data.isEmpty() && RawClient.json(data.getLast()).path("type").asText().equals("message_stop");
+            }
             return !data.isEmpty() && data.getLast().equals("[DONE]");
         }
 
@@ -189,6 +222,9 @@ public final class RawClient implements AutoCloseable {
 
         /** The content deltas joined. */
         public String text() {
+            if (api == Inbound.MESSAGES) {
+                return deltas("text_delta", "text");
+            }
             StringBuilder sb = new StringBuilder();
             for (JsonNode chunk : chunks()) {
                 JsonNode content = chunk.path("choices").path(0).path("delta").path("content");
@@ -199,8 +235,24 @@ public final class RawClient implements AutoCloseable {
             return sb.toString();
         }
 
-        /** The reasoning deltas ({@code reasoning_content}) joined. */
+        /** Anthropic's {@code content_block_delta}s of one type, their {@code field} joined. */
+        private String deltas(String type, String field) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode event : chunks()) {
+                JsonNode delta = event.path("delta");
+                if (event.path("type").asText().equals("content_block_delta")
+                        && delta.path("type").asText().equals(type)) {
+                    sb.append(delta.path(field).asText());
+                }
+            }
+            return sb.toString();
+        }
+
+        /** The reasoning deltas ({@code reasoning_content}, Anthropic's thinking) joined. */
         public String reasoning() {
+            if (api == Inbound.MESSAGES) {
+                return deltas("thinking_delta", "thinking");
+            }
             StringBuilder sb = new StringBuilder();
             for (JsonNode chunk : chunks()) {
                 JsonNode reasoning = chunk.path("choices").path(0).path("delta").path("reasoning_content");
@@ -211,13 +263,62 @@ public final class RawClient implements AutoCloseable {
             return sb.toString();
         }
 
-        /** The first event carrying an {@code error} object. */
+        /** The first event carrying an {@code error} object (OpenAI's error chunk, Anthropic's error event). */
         public Optional<JsonNode> error() {
             return chunks().stream().filter(c -> c.has("error")).findFirst();
         }
 
-        /** The finish reasons seen, in order. */
+        /** The model the answer names (every OpenAI chunk, Anthropic's {@code message_start}). */
+        public List<String> models() {
+            if (api == Inbound.MESSAGES) {
+                return chunks().stream().filter(c -> c.path("type").asText().equals("message_start"))
+                        .map(c -> c.at("/message/model").asText()).toList();
+            }
+            return chunks().stream().filter(c -> c.has("model")).map(c -> c.get("model").asText()).toList();
+        }
+
+        /** Every piece of tool-call arguments, joined (OpenAI's argument deltas, Anthropic's input_json_delta). */
+        public String toolArguments() {
+            if (api == Inbound.MESSAGES) {
+                return deltas("input_json_delta", "partial_json");
+            }
+            StringBuilder arguments = new StringBuilder();
+            for (JsonNode chunk : chunks()) {
+                for (JsonNode delta : chunk.at("/choices/0/delta/tool_calls")) {
+                    arguments.append(delta.at("/function/arguments").asText());
+                }
+            }
+            return arguments.toString();
+        }
+
+        /** The input tokens the answer reports at its end (Anthropic's without those read from the cache). */
+        public int inputTokens() {
+            for (JsonNode chunk : chunks().reversed()) {
+                JsonNode usage = chunk.path("usage");
+                if (usage.isObject()) {
+                    return usage.path(api == Inbound.MESSAGES ? "input_tokens" : "prompt_tokens").asInt();
+                }
+            }
+            return -1;
+        }
+
+        /** The output tokens the answer reports at its end. */
+        public int outputTokens() {
+            for (JsonNode chunk : chunks().reversed()) {
+                JsonNode usage = chunk.path("usage");
+                if (usage.isObject()) {
+                    return usage.path(api == Inbound.MESSAGES ? "output_tokens" : "completion_tokens").asInt();
+                }
+            }
+            return -1;
+        }
+
+        /** The finish reasons seen, in order (Anthropic's stop reasons for a Messages stream). */
         public List<String> finishReasons() {
+            if (api == Inbound.MESSAGES) {
+                return chunks().stream().map(c -> c.at("/delta/stop_reason"))
+                        .filter(JsonNode::isTextual).map(JsonNode::asText).toList();
+            }
             return chunks().stream().map(c -> c.path("choices").path(0).path("finish_reason"))
                     .filter(JsonNode::isTextual).map(JsonNode::asText).toList();
         }

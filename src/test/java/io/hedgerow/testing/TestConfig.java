@@ -3,7 +3,9 @@ package io.hedgerow.testing;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.BreakerSettings;
 import io.hedgerow.config.BudgetSettings;
+import io.hedgerow.config.ConversationSettings;
 import io.hedgerow.config.CooldownSettings;
+import io.hedgerow.config.EmbeddingBatch;
 import io.hedgerow.config.DemotionSettings;
 import io.hedgerow.config.FailoverSettings;
 import io.hedgerow.config.HedgeSettings;
@@ -101,6 +103,8 @@ public final class TestConfig {
         // No live checks of the fakes at start-up: each test's upstreams see only what it scripted. Tests of the
         // checks opt in.
         private PreflightSettings preflight = PreflightSettings.OFF;
+        private io.hedgerow.config.TracingSettings tracing = io.hedgerow.config.TracingSettings.OFF;
+        private ConversationSettings conversations = ConversationSettings.DEFAULTS;
 
         private Builder() {
         }
@@ -113,6 +117,12 @@ public final class TestConfig {
 
         public Builder failover(FailoverSettings settings) {
             this.failover = settings;
+            return this;
+        }
+
+        /** OpenTelemetry tracing (off by default). */
+        public Builder tracing(io.hedgerow.config.TracingSettings settings) {
+            this.tracing = settings;
             return this;
         }
 
@@ -167,7 +177,8 @@ public final class TestConfig {
             providers.put(name, new ProviderConfig(name, ProviderType.OPENAI, Optional.of(URI.create(baseUrl)),
                                                    provider.keys, provider.headers, provider.roleMap,
                                                    provider.timeouts, SimSettings.DEFAULTS, KeyRotation.ORDERED,
-                                                   provider.models, false, provider.limits));
+                                                   provider.models, false, provider.limits)
+                    .withResponses(provider.responses).withEmbeddingBatch(provider.embeddingBatch));
             return this;
         }
 
@@ -209,6 +220,34 @@ public final class TestConfig {
             return this;
         }
 
+        /** An Ollama provider (no key), adjusted by {@code setup} (its keys are ignored). */
+        public Builder ollama(String name, String baseUrl, Consumer<Provider> setup) {
+            Provider provider = new Provider(name);
+            setup.accept(provider);
+            providers.put(name, new ProviderConfig(name, ProviderType.OLLAMA, Optional.of(URI.create(baseUrl)),
+                                                   List.of(), provider.headers, provider.roleMap, provider.timeouts,
+                                                   SimSettings.DEFAULTS, KeyRotation.ORDERED, provider.models, false,
+                                                   provider.limits)
+                    .withEmbeddingBatch(provider.embeddingBatch));
+            return this;
+        }
+
+        /** A simulated provider with {@link #FAST_SIM}, adjusted by {@code setup} (models and batches only). */
+        public Builder sim(String name, Consumer<Provider> setup) {
+            Provider provider = new Provider(name);
+            setup.accept(provider);
+            providers.put(name, new ProviderConfig(name, ProviderType.SIM, Optional.empty(), List.of(), Map.of(),
+                                                   Map.of(), TIMEOUTS, FAST_SIM, KeyRotation.ORDERED, provider.models)
+                    .withEmbeddingBatch(provider.embeddingBatch));
+            return this;
+        }
+
+        /** The Responses API conversation store's bounds. */
+        public Builder conversations(ConversationSettings settings) {
+            this.conversations = settings;
+            return this;
+        }
+
         /** A simulated provider with {@link #FAST_SIM}. */
         public Builder sim(String name) {
             return sim(name, FAST_SIM);
@@ -239,7 +278,8 @@ public final class TestConfig {
             ServerSettings server = new ServerSettings("127.0.0.1", 0, maxBodyBytes, requestTimeout, adminKey)
                     .withLimits(limits).withAccess(access);
             return new HedgerowConfig(server, providers, routes, failover, hedging,
-                                      ObserveSettings.DEFAULTS.withPreflight(preflight));
+                                      ObserveSettings.DEFAULTS.withPreflight(preflight).withTracing(tracing))
+                    .withConversations(conversations);
         }
     }
 
@@ -252,6 +292,8 @@ public final class TestConfig {
         private Timeouts timeouts = TIMEOUTS;
         private ProviderLimits limits = ProviderLimits.DEFAULTS;
         private boolean defaultKey = true;
+        private boolean responses;
+        private EmbeddingBatch embeddingBatch = EmbeddingBatch.DEFAULTS;
 
         private Provider(String name) {
             keys.add(ApiKey.of("main", defaultKey(name)));
@@ -282,7 +324,28 @@ public final class TestConfig {
         public Provider price(String name, double input, double cachedInput, double output) {
             ModelSettings old = models.get(name);
             models.put(name, new ModelSettings(name, old == null ? Optional.empty() : old.contextWindow(),
-                                               Optional.of(new io.hedgerow.config.Price(input, cachedInput, output))));
+                                               Optional.of(new io.hedgerow.config.Price(input, cachedInput, output)),
+                                               old == null ? Optional.empty() : old.embeddingSpace()));
+            return this;
+        }
+
+        /** Declares the embedding space a model's vectors live in. */
+        public Provider embeddingSpace(String name, String space) {
+            ModelSettings old = models.get(name);
+            models.put(name, new ModelSettings(name, old == null ? Optional.empty() : old.contextWindow(),
+                                               old == null ? Optional.empty() : old.price(), Optional.of(space)));
+            return this;
+        }
+
+        /** It serves the Responses API itself ({@code responses: true}). */
+        public Provider responses() {
+            this.responses = true;
+            return this;
+        }
+
+        /** Its embedding batch limits. */
+        public Provider embeddingBatch(int maxInputs, long maxTokens) {
+            this.embeddingBatch = new EmbeddingBatch(maxInputs, maxTokens);
             return this;
         }
 

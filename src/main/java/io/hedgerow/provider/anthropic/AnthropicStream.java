@@ -3,6 +3,7 @@ package io.hedgerow.provider.anthropic;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.dialect.DialectException;
 import io.hedgerow.dialect.anthropic.AnthropicStreamDecoder;
+import io.hedgerow.model.Dialect;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
@@ -31,12 +32,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Threads: {@code next()} is called by one reader; {@link #close()} may come from any thread. It closes the
  * response, which closes the connection under a blocked read; the reader then fails with {@code CANCELLED}
  * rather than with whatever the broken read looked like.
+ *
+ * <p>When the client speaks this dialect ({@code relay}), each SSE event also goes out as a
+ * {@link StreamEvent.WireFrame}: events that decode to nothing canonical ({@code content_block_stop},
+ * {@code signature_delta}, {@code ping}...) are held and go out just before the next that does, which is followed by
+ * its canonical events. Held frames are never handed out alone, so they do not count as the upstream's progress.
  */
 final class AnthropicStream implements ChatStream {
     private final HttpClientResponse response;
     private final SseReader sse;
     private final AnthropicStreamDecoder decoder;
     private final Optional<ApiKey> key;
+    private final boolean relay;
+    private final java.util.List<StreamEvent.WireFrame> held = new java.util.ArrayList<>(4);
     private final ArrayDeque<StreamEvent> pending = new ArrayDeque<>(2);
     private final AtomicBoolean closed = new AtomicBoolean();
     private boolean drained;
@@ -44,6 +52,12 @@ final class AnthropicStream implements ChatStream {
     private ProviderException failure;
 
     AnthropicStream(HttpClientResponse response, LineReader lines, Optional<ApiKey> key) {
+        this(response, lines, key, false);
+    }
+
+    /** @param relay whether to hand out the upstream's events as wire frames */
+    AnthropicStream(HttpClientResponse response, LineReader lines, Optional<ApiKey> key, boolean relay) {
+        this.relay = relay;
         this.response = response;
         this.sse = new SseReader(lines);
         this.decoder = new AnthropicStreamDecoder();
@@ -79,11 +93,21 @@ final class AnthropicStream implements ChatStream {
                 }
                 throw ProviderException.of(FailureKind.BAD_RESPONSE, "stream ended before message_stop");
             }
+            java.util.List<StreamEvent> decoded;
             try {
-                pending.addAll(decoder.decode(event.get().event(), event.get().data()));
+                decoded = decoder.decode(event.get().event(), event.get().data());
             } catch (DialectException e) {
                 throw ProviderException.from(e, key);
             }
+            if (relay) {
+                held.add(new StreamEvent.WireFrame(Dialect.ANTHROPIC, event.get().event(), event.get().data(),
+                                                   decoded.size()));
+                if (!decoded.isEmpty()) {
+                    pending.addAll(held);
+                    held.clear();
+                }
+            }
+            pending.addAll(decoded);
         }
         return Optional.of(pending.poll());
     }

@@ -4,6 +4,10 @@ import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.dialect.DialectException;
 import io.hedgerow.dialect.ollama.OllamaCodec;
+import io.hedgerow.dialect.ollama.OllamaEmbedCodec;
+import io.hedgerow.model.EmbeddingRequest;
+import io.hedgerow.model.EmbeddingResponse;
+import io.hedgerow.provider.EmbeddingCall;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.FailureKind;
@@ -46,6 +50,7 @@ import java.util.Optional;
 public final class OllamaProvider implements ProviderClient {
     static final String PATH = "/api/chat";
     static final String TAGS = "/api/tags";
+    static final String EMBED = "/api/embed";
 
     private final ProviderConfig config;
     private final Clock clock;
@@ -96,6 +101,32 @@ public final class OllamaProvider implements ProviderClient {
         }
         Optional<ApiKey> key = call.key();
         return new OllamaChatStream(response, lines, line -> upstreamError(line, key, clock));
+    }
+
+    @Override
+    public Optional<String> cannotEmbed(EmbeddingRequest request) {
+        return OllamaEmbedCodec.cannotExpress(request).map(why -> config.name() + ": " + why);
+    }
+
+    /** {@code POST /api/embed}, see {@link OllamaEmbedCodec}. */
+    @Override
+    public EmbeddingResponse embed(EmbeddingCall call) throws ProviderException {
+        Objects.requireNonNull(call, "call");
+        Optional<String> refused = cannotEmbed(call.request());
+        if (refused.isPresent()) {
+            // Another candidate of the space may take it: passed over, no health charged.
+            throw ProviderException.of(FailureKind.UNAVAILABLE, refused.get());
+        }
+        try {
+            byte[] body = OllamaEmbedCodec.writeRequest(call.request(), call.model());
+            try (HttpClientResponse response = upstream.post(EMBED, body, authHeaders(call.key()), call.key(),
+                                                             false)) {
+                return OllamaEmbedCodec.readAnswer(upstream.readBody(response), call.request().inputs().size(),
+                                                   call.model());
+            }
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
+        }
     }
 
     /** {@code GET /api/tags}: the models pulled on this server, e.g. {@code llama3:latest}. */

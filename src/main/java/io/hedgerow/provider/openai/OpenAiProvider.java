@@ -5,6 +5,8 @@ import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.Dialect;
+import io.hedgerow.model.WireBody;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
@@ -14,8 +16,14 @@ import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
+import io.hedgerow.provider.WireCalls;
 import io.hedgerow.json.Json;
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.openai.EmbeddingsCodec;
 import io.hedgerow.dialect.openai.OpenAiRequestCodec;
+import io.hedgerow.model.EmbeddingRequest;
+import io.hedgerow.model.EmbeddingResponse;
+import io.hedgerow.provider.EmbeddingCall;
 import io.hedgerow.dialect.openai.OpenAiResponseCodec;
 
 import io.helidon.webclient.api.HttpClientResponse;
@@ -30,6 +38,11 @@ import java.util.Optional;
 /**
  * Any OpenAI-compatible chat completions API: {@code POST {base-url}/chat/completions} with a bearer key.
  * Requests and answers are already in (nearly) canonical shape, so translation is the OpenAI codec's.
+ *
+ * <p>A client that spoke Chat Completions itself is sent its own request bytes ({@link WireCalls}), with the model
+ * rewritten and, for a stream whose client did not ask for usage, {@code stream_options.include_usage} set (usage is
+ * needed for accounting; the usage chunk is then not relayed). Its answer keeps the upstream's body, or its chunks as
+ * {@link io.hedgerow.model.StreamEvent.WireFrame}s, beside the canonical form.
  */
 public final class OpenAiProvider implements ProviderClient {
     private final ProviderConfig config;
@@ -69,11 +82,17 @@ public final class OpenAiProvider implements ProviderClient {
             JsonNode json = readJson(body);
             failIfError(json, call.key());
             try {
-                return OpenAiResponseCodec.parse(json, call.model());
+                ChatResponse answer = OpenAiResponseCodec.parse(json, call.model());
+                return relays(call) ? answer.withWire(new WireBody(Dialect.OPENAI, body)) : answer;
             } catch (OpenAiResponseCodec.MalformedResponseException e) {
                 throw ProviderException.of(FailureKind.BAD_RESPONSE, e.getMessage());
             }
         }
+    }
+
+    /** Whether the client speaks this dialect, so the upstream's own answer is worth keeping. */
+    private static boolean relays(ProviderCall call) {
+        return call.request().wire(Dialect.OPENAI).isPresent();
     }
 
     @Override
@@ -89,7 +108,27 @@ public final class OpenAiProvider implements ProviderClient {
                                            "expected text/event-stream, got '" + contentType + "'");
             }
         }
-        return new OpenAiStream(response, upstream.lines(response), call.key());
+        return new OpenAiStream(response, upstream.lines(response), call.key(), relays(call),
+                                call.request().includeUsage());
+    }
+
+    @Override
+    public Optional<String> cannotEmbed(EmbeddingRequest request) {
+        return Optional.empty();
+    }
+
+    /** {@code POST {base-url}/embeddings}, see {@link EmbeddingsCodec}. */
+    @Override
+    public EmbeddingResponse embed(EmbeddingCall call) throws ProviderException {
+        byte[] body = EmbeddingsCodec.writeRequest(call.request(), call.model());
+        Map<String, String> auth = call.key().map(k -> Map.of("Authorization", "Bearer " + k.value()))
+                .orElse(Map.of());
+        try (HttpClientResponse response = upstream.post("/embeddings", body, auth, call.key(), false)) {
+            return EmbeddingsCodec.readAnswer(upstream.readBody(response), call.request().inputs().size(),
+                                              call.model());
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
+        }
     }
 
     /**
@@ -107,12 +146,20 @@ public final class OpenAiProvider implements ProviderClient {
     }
 
     private HttpClientResponse send(ProviderCall call, boolean stream) throws ProviderException {
-        ChatRequest request = MessageTransforms.applyRoleMap(call.request(), config.roleMap());
+        WireCalls.requireExpressible(call, Dialect.OPENAI, config.name());
+        Map<String, String> usage = stream && !call.request().includeUsage()
+                ? Map.of("stream_options", "{\"include_usage\":true}") : Map.of();
+        Optional<byte[]> own = WireCalls.body(call, Dialect.OPENAI, config.roleMap(), usage);
         byte[] body;
-        try {
-            body = Json.MAPPER.writeValueAsBytes(OpenAiRequestCodec.write(request, call.model(), stream));
-        } catch (IOException e) {
-            throw ProviderException.of(FailureKind.BAD_REQUEST, "cannot encode request: " + e.getMessage());
+        if (own.isPresent()) {
+            body = own.get();
+        } else {
+            ChatRequest request = MessageTransforms.applyRoleMap(call.request(), config.roleMap());
+            try {
+                body = Json.MAPPER.writeValueAsBytes(OpenAiRequestCodec.write(request, call.model(), stream));
+            } catch (IOException e) {
+                throw ProviderException.of(FailureKind.BAD_REQUEST, "cannot encode request: " + e.getMessage());
+            }
         }
         Map<String, String> auth = call.key().map(k -> Map.of("Authorization", "Bearer " + k.value()))
                 .orElse(Map.of());

@@ -2,6 +2,7 @@ package io.hedgerow.provider.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.config.ApiKey;
+import io.hedgerow.model.Dialect;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.StreamEvent;
@@ -35,14 +36,28 @@ final class OpenAiStream implements ChatStream {
     private final Optional<ApiKey> key;
     private final ArrayDeque<StreamEvent> pending = new ArrayDeque<>(4);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final boolean relay;
+    private final boolean clientAskedUsage;
+    private final java.util.List<StreamEvent.WireFrame> held = new java.util.ArrayList<>(2);
     private boolean identified;
     private boolean finished;
     private boolean ended;
 
     OpenAiStream(HttpClientResponse response, LineReader lines, Optional<ApiKey> key) {
+        this(response, lines, key, false, false);
+    }
+
+    /**
+     * @param relay            whether to hand out the upstream's chunks as wire frames
+     * @param clientAskedUsage whether the client asked for the usage chunk (else it is not relayed)
+     */
+    OpenAiStream(HttpClientResponse response, LineReader lines, Optional<ApiKey> key, boolean relay,
+                 boolean clientAskedUsage) {
         this.response = response;
         this.sse = new SseReader(lines);
         this.key = key;
+        this.relay = relay;
+        this.clientAskedUsage = clientAskedUsage;
     }
 
     @Override
@@ -89,11 +104,12 @@ final class OpenAiStream implements ChatStream {
         }
         try {
             List<StreamEvent> events = OpenAiResponseCodec.parseChunk(chunk);
+            List<StreamEvent> decoded = new java.util.ArrayList<>(events.size() + 1);
             if (!identified) {
                 // Said once, before the first piece: the envelope of one answer does not change.
                 Optional<StreamEvent.Metadata> metadata = OpenAiResponseCodec.metadata(chunk);
                 identified = metadata.isPresent();
-                metadata.ifPresent(pending::add);
+                metadata.ifPresent(decoded::add);
             }
             for (StreamEvent e : events) {
                 if (e instanceof StreamEvent.Finished) {
@@ -102,11 +118,31 @@ final class OpenAiStream implements ChatStream {
                     }
                     finished = true;
                 }
-                pending.add(e);
+                decoded.add(e);
             }
+            if (relay) {
+                frames(event.get().data(), decoded);
+            }
+            pending.addAll(decoded);
         } catch (OpenAiResponseCodec.MalformedResponseException e) {
             throw ProviderException.of(FailureKind.BAD_RESPONSE, e.getMessage());
         }
+    }
+
+    /** The chunk as a frame ahead of its events; held while it has none; dropped when it is unasked-for usage. */
+    private void frames(String data, List<StreamEvent> decoded) {
+        boolean usageOnly = decoded.size() == 1 && decoded.getFirst() instanceof StreamEvent.UsageReported;
+        if (usageOnly && !clientAskedUsage) {
+            return;
+        }
+        held.add(new StreamEvent.WireFrame(Dialect.OPENAI, "message", data, 0));
+        if (decoded.isEmpty()) {
+            return;
+        }
+        StreamEvent.WireFrame last = held.removeLast();
+        pending.addAll(held);
+        held.clear();
+        pending.add(new StreamEvent.WireFrame(Dialect.OPENAI, last.event(), last.data(), decoded.size()));
     }
 
     /**

@@ -6,6 +6,9 @@ import io.hedgerow.config.SimSettings;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.ContentPart;
+import io.hedgerow.model.EmbeddingInput;
+import io.hedgerow.model.EmbeddingRequest;
+import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
@@ -17,6 +20,7 @@ import io.hedgerow.model.ToolChoice;
 import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
 import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.EmbeddingCall;
 import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
@@ -40,6 +44,7 @@ import java.util.random.RandomGenerator;
  * function; arguments are filled from the schema (strings "sim", numbers 1, booleans true).
  */
 public final class SimProvider implements ProviderClient {
+    static final int SIM_DIMENSIONS = 32;
     private static final String[] WORDS = ("Hedgerow routes this answer from a simulated provider so you can see "
             + "streaming hedging and fallback at work without any API keys configured yet").split(" ");
 
@@ -77,6 +82,43 @@ public final class SimProvider implements ProviderClient {
         return new SimStream(plan);
     }
 
+    @Override
+    public Optional<String> cannotEmbed(EmbeddingRequest request) {
+        return Optional.empty();
+    }
+
+    /**
+     * Vectors after a simulated delay (the first-token latency, with the same faults as chat): each a unit vector
+     * drawn from a generator seeded by the model and the input, so the same input always gets the same vector, of
+     * {@code dimensions} values (default {@value #SIM_DIMENSIONS}).
+     */
+    @Override
+    public EmbeddingResponse embed(EmbeddingCall call) throws ProviderException {
+        faults();
+        sleep(firstTokenDelay());
+        int dimensions = call.request().dimensions().orElse(SIM_DIMENSIONS);
+        List<float[]> vectors = new ArrayList<>(call.request().inputs().size());
+        for (EmbeddingInput input : call.request().inputs()) {
+            long seed = call.model().hashCode() * 31L + switch (input) {
+                case EmbeddingInput.Text text -> text.text().hashCode();
+                case EmbeddingInput.Tokens tokens -> java.util.Arrays.hashCode(tokens.tokens());
+            };
+            java.util.SplittableRandom values = new java.util.SplittableRandom(seed);
+            float[] vector = new float[dimensions];
+            double norm = 0;
+            for (int i = 0; i < dimensions; i++) {
+                vector[i] = (float) (values.nextDouble() * 2 - 1);
+                norm += vector[i] * vector[i];
+            }
+            for (int i = 0; i < dimensions; i++) {
+                vector[i] = (float) (vector[i] / Math.sqrt(norm));
+            }
+            vectors.add(vector);
+        }
+        return new EmbeddingResponse(call.model(), vectors,
+                                     Optional.of(new Usage((int) call.request().estimatedTokens(), 0)));
+    }
+
     /**
      * Answers from its config, at once and without faults: the models declared under {@code models}, or no list
      * when none are (the simulator serves any model name).
@@ -88,6 +130,13 @@ public final class SimProvider implements ProviderClient {
     }
 
     private Plan plan(ProviderCall call) throws ProviderException {
+        faults();
+        boolean cut = random.nextDouble() < settings.faults().cutStream();
+        return planOf(call, cut);
+    }
+
+    /** The configured faults: a simulated 429 or 500, by their probabilities. */
+    private void faults() throws ProviderException {
         SimSettings.Faults faults = settings.faults();
         double roll = random.nextDouble();
         if (roll < faults.rateLimited()) {
@@ -98,7 +147,9 @@ public final class SimProvider implements ProviderClient {
             throw new ProviderException(new Failure(FailureKind.SERVER_ERROR, 500, "simulated server error",
                                                     Optional.empty()));
         }
-        boolean cut = random.nextDouble() < faults.cutStream();
+    }
+
+    private Plan planOf(ProviderCall call, boolean cut) {
         Optional<ToolCall> toolCall = toolCall(call.request());
         List<String> tokens = new ArrayList<>();
         if (toolCall.isEmpty()) {

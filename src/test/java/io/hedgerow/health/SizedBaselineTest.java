@@ -1,0 +1,148 @@
+package io.hedgerow.health;
+
+import io.hedgerow.config.BaselineSettings;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Size-conditioned quantiles on literal samples, and how they fall back when data is thin; a fake ticker. */
+class SizedBaselineTest {
+    private static final long MS = 1_000_000L;
+
+    private final AtomicLong now = new AtomicLong();
+    private final BaselineSettings settings = new BaselineSettings(Duration.ofSeconds(30), 20, Duration.ofMinutes(10));
+    private final SizedBaseline sized = new SizedBaseline(settings, now::get);
+
+    /** Within {@code tolerance} (relative) of {@code expectedMillis}. */
+    private static void assertNear(long actualNanos, double expectedMillis, double tolerance) {
+        double error = Math.abs(actualNanos / 1e6 - expectedMillis) / expectedMillis;
+        assertTrue(error <= tolerance, actualNanos / 1e6 + " ms is " + Math.round(error * 1000) / 10.0 + "% away from "
+                + expectedMillis + " ms");
+    }
+
+    private long p(long tokens, double percentile) {
+        return sized.percentileNanos(tokens, percentile).orElseThrow();
+    }
+
+    @Test
+    void sizeClassesAreLogSpaced() {
+        assertEquals(0, SizedBaseline.sizeClass(0));
+        assertEquals(0, SizedBaseline.sizeClass(511));
+        assertEquals(1, SizedBaseline.sizeClass(512));
+        assertEquals(1, SizedBaseline.sizeClass(1023));
+        assertEquals(2, SizedBaseline.sizeClass(1024));
+        assertEquals(7, SizedBaseline.sizeClass(40_000));
+        assertEquals(10, SizedBaseline.sizeClass(262_144));
+        assertEquals(11, SizedBaseline.sizeClass(600_000));
+        assertEquals(11, SizedBaseline.sizeClass(Long.MAX_VALUE));
+        assertEquals(32_768, SizedBaseline.lowerBound(7));
+    }
+
+    @Test
+    void eachSizeIsJudgedOnItsOwnSamples() {
+        LatencyBaseline blind = new LatencyBaseline(settings, now::get);
+        for (int i = 0; i < 100; i++) {
+            sized.record(400, (100 + i) * MS);
+            sized.record(40_000, (1000 + 10 * i) * MS);
+            blind.record((100 + i) * MS);
+            blind.record((1000 + 10 * i) * MS);
+        }
+        // p90 of short prompts is 189 ms, of long ones 1890 ms; a size-blind baseline says 1800 ms for both.
+        assertNear(p(400, 90), 189, 0.049);
+        assertNear(p(40_000, 90), 1890, 0.049);
+        assertNear(blind.percentileNanos(90).orElseThrow(), 1800, 0.049);
+        Optional<SizedBaseline.Estimate> estimate = sized.percentile(400, 90);
+        assertEquals(SizedBaseline.Source.WINDOW, estimate.orElseThrow().source());
+        assertTrue(estimate.get().ownClass());
+        assertEquals(100, estimate.get().samples());
+        // The usual time for each size is its own median, and slowness is judged against it.
+        assertNear(sized.usualNanos(400).orElseThrow(), 149.5, 0.049);
+        assertNear(sized.usualNanos(40_000).orElseThrow(), 1495, 0.049);
+        assertEquals(2.0, sized.slowdown(40_000, 2990 * MS).orElseThrow(), 0.1);
+        assertEquals(2.0, sized.slowdown(400, 299 * MS).orElseThrow(), 0.1);
+    }
+
+    @Test
+    void aSizeBetweenKnownOnesIsInterpolatedLogLog() {
+        for (int i = 0; i < 40; i++) {
+            sized.record(700, (long) ((100 + 2.5 * i) * MS));
+            sized.record(2800, (long) ((400 + 10 * i) * MS));
+        }
+        // Medians 147.5 ms at 700 tokens and 590 ms at 2800: 4x the latency for 4x the size, so 1400 tokens is usually
+        // 295 ms (the class in between has no sample of its own).
+        assertNear(sized.usualNanos(1400).orElseThrow(), 295, 0.049);
+        // Beyond the ends the nearest median holds: no slope is invented.
+        assertNear(sized.usualNanos(100).orElseThrow(), 147.5, 0.049);
+        assertNear(sized.usualNanos(100_000).orElseThrow(), 590, 0.049);
+        // Its percentiles pool both neighbours (radius 1), each rescaled to 300 ms: p90 = 2x the short class's 190.
+        SizedBaseline.Estimate e = sized.percentile(1400, 90).orElseThrow();
+        assertEquals(1, e.radius());
+        assertEquals(80, e.samples());
+        assertNear(e.nanos(), 380, 0.1);
+    }
+
+    @Test
+    void aThinClassBorrowsFromItsNeighboursRescaled() {
+        for (int i = 0; i < 40; i++) {
+            sized.record(700, (long) ((100 + 2.5 * i) * MS));
+        }
+        // Five samples of 4k-8k tokens, around 800 ms: enough for a median of their own, too few for a percentile.
+        for (int i = 0; i < 5; i++) {
+            sized.record(6000, (780 + 10 * i) * MS);
+        }
+        SizedBaseline.Estimate e = sized.percentile(6000, 90).orElseThrow();
+        assertEquals(3, e.radius(), "pooled out to the 512-1k class, three classes away");
+        assertEquals(45, e.samples());
+        // The short class rescaled to the thin class's median (800 ms / 147.5 ms = 1.1^18 buckets): its 37th sample,
+        // 190 ms, reads about 1057 ms, not the short class's own 190 ms.
+        assertNear(e.nanos(), 1057, 0.06);
+        // Its own class answers alone once it holds min-samples.
+        for (int i = 0; i < 15; i++) {
+            sized.record(6000, (800 + 10 * i) * MS);
+        }
+        assertTrue(sized.percentile(6000, 90).orElseThrow().ownClass());
+    }
+
+    @Test
+    void aQuietRouterFallsBackToTheLongRunThenToNothing() {
+        for (int i = 0; i < 40; i++) {
+            sized.record(1000, (200 + i) * MS);
+            now.addAndGet(Duration.ofSeconds(20).toNanos());
+        }
+        // Three requests a minute: the 30 s window never holds 20, the long run (10 min half-life) holds 25.8.
+        assertTrue(sized.windowCount() < 20);
+        SizedBaseline.Estimate e = sized.percentile(1000, 50).orElseThrow();
+        assertEquals(SizedBaseline.Source.LONG_RUN, e.source());
+        assertTrue(e.ownClass());
+        assertEquals(25.8, e.samples(), 0.1);
+        // The long run's median leans to the recent samples: 224 ms of 200..239.
+        assertNear(e.nanos(), 224, 0.06);
+        // Two hours of silence: the long run has decayed under min-samples: no estimate, the caller's prior applies.
+        now.addAndGet(Duration.ofHours(2).toNanos());
+        assertFalse(sized.percentile(1000, 50).isPresent());
+        assertTrue(sized.usualNanos(1000).isEmpty());
+    }
+
+    @Test
+    void nothingIsKnownBeforeMinSamples() {
+        for (int i = 0; i < 19; i++) {
+            sized.record(300, 100 * MS);
+            sized.record(50_000, 900 * MS);
+        }
+        // 38 samples in all, but the pool stops as soon as it holds 20: the other size's 19 rescaled ones count too.
+        assertTrue(sized.percentile(300, 50).isPresent());
+        SizedBaseline lonely = new SizedBaseline(settings, now::get);
+        for (int i = 0; i < 19; i++) {
+            lonely.record(300, 100 * MS);
+        }
+        assertFalse(lonely.percentile(300, 50).isPresent());
+        assertTrue(lonely.usualNanos(300).isPresent());
+    }
+}
