@@ -298,7 +298,7 @@ final class Race {
         // The share of requests the budget can hedge, smaller when the hedge costs more than its request.
         double share = health.budget().affordableShare(costs.of(slot.candidate), hedgeCost(slot));
         OptionalLong delay = HedgeDelay.nanos(policy.hedge(), slot.health.baseline(streaming), share);
-        Admission.Verdict verdict = admission.admit(slot, delay.orElse(Long.MAX_VALUE));
+        Admission.Verdict verdict = admission.admit(slot, delay.orElse(Long.MAX_VALUE), streaming);
         if (verdict instanceof Admission.Refused refused) {
             skip(slot, refused);
             return false;
