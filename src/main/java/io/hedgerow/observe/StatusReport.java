@@ -110,12 +110,12 @@ final class StatusReport {
         Instant now = clock.instant();
         ObjectNode root = Json.object();
         ArrayNode routes = Json.MAPPER.createArrayNode();
-        boolean ready = true;
-        for (RoutePlan plan : g.engine().router().routes().values()) {
+        List<RouteVerdict> verdicts = RouteVerdict.judge(g, preflight);
+        for (RouteVerdict verdict : verdicts) {
+            RoutePlan plan = g.engine().router().routes().get(verdict.route());
             List<CandidateView> candidates = candidates(g, plan.alias());
-            boolean routeReady = candidates.stream().anyMatch(CandidateView::available);
-            ready &= routeReady;
-            ObjectNode route = routes.addObject().put("name", plan.alias()).put("ready", routeReady);
+            ObjectNode route = routes.addObject().put("name", plan.alias()).put("ready", verdict.serving().isPresent());
+            route.set("verdict", verdict.toJson());
             route.set("hedge", hedge(g, plan, candidates));
             ArrayNode list = route.putArray("candidates");
             int order = 0;
@@ -125,7 +125,8 @@ final class StatusReport {
                 list.add(candidate);
             }
         }
-        root.put("status", ready ? "ready" : "degraded");
+        root.put("status", RouteVerdict.overall(verdicts));
+        root.put("headline", RouteVerdict.headline(verdicts));
         root.put("generation", g.number());
         root.put("config_file", configFile);
         root.put("loaded_at", g.loadedAt().toString());
@@ -141,9 +142,18 @@ final class StatusReport {
         root.set("routes", routes);
         root.set("preflight", preflight(g, preflight, checks));
         ArrayNode recent = root.putArray("recent_events");
+        ArrayNode requests = root.putArray("recent_requests");
         List<JsonNode> list = events.recent();
         for (int i = list.size() - 1; i >= 0; i--) {
             recent.add(list.get(i));
+            if (EventLog.REQUESTS.contains(list.get(i).path("event").asText())) {
+                requests.add(list.get(i));
+            }
+        }
+        ArrayNode changes = root.putArray("recent_changes");
+        List<JsonNode> changeList = events.recentChanges();
+        for (int i = changeList.size() - 1; i >= 0; i--) {
+            changes.add(changeList.get(i));
         }
         return root;
     }
@@ -219,6 +229,8 @@ final class StatusReport {
         report.routesDown().forEach(down::add);
         ArrayNode notListed = node.putArray("not_listed");
         report.notListed().forEach(notListed::add);
+        // The table check --live prints, as check --format json writes it.
+        node.set("check", io.hedgerow.preflight.ReportJson.write(report));
         return node;
     }
 
@@ -238,7 +250,8 @@ final class StatusReport {
         HedgeSettings h = plan.policy().hedge();
         ObjectNode node = Json.object().put("enabled", h.enabled());
         if (!h.enabled()) {
-            return node;
+            return node.put("summary", candidates.size() < 2 ? "no hedging: one candidate, nothing to hedge to"
+                    : "hedging off");
         }
         double ratio = g.health().hedging().budget().ratio();
         String policy = switch (h.delay()) {
@@ -252,13 +265,33 @@ final class StatusReport {
                 .put("same_provider", h.sameProvider());
         h.warmupDelay().ifPresentOrElse(w -> node.put("warmup_delay_ms", w.toMillis()),
                                         () -> node.putNull("warmup_delay_ms"));
-        if (!candidates.isEmpty()) {
+        if (candidates.size() == 1) {
+            node.put("summary", "no hedging: one candidate, nothing to hedge to");
+        } else if (!candidates.isEmpty()) {
             CandidateView first = candidates.getFirst();
             node.put("for", first.label());
-            putMillis(node, "delay_ms_stream", HedgeDelay.nanos(h, first.health().baseline(true), ratio));
-            putMillis(node, "delay_ms_complete", HedgeDelay.nanos(h, first.health().baseline(false), ratio));
+            OptionalLong stream = HedgeDelay.nanos(h, first.health().baseline(true), ratio);
+            OptionalLong complete = HedgeDelay.nanos(h, first.health().baseline(false), ratio);
+            putMillis(node, "delay_ms_stream", stream);
+            putMillis(node, "delay_ms_complete", complete);
+            int minSamples = g.health().hedging().baseline().minSamples();
+            node.put("min_samples", minSamples);
+            node.put("summary", "hedge " + policy + " for " + first.label() + ": "
+                    + delayText("streams", stream, first.health().baseline(true), minSamples) + "; "
+                    + delayText("whole answers", complete, first.health().baseline(false), minSamples)
+                    + "; at most " + h.maxInFlight() + " in flight");
+        } else {
+            node.put("summary", "hedge " + policy);
         }
         return node;
+    }
+
+    /** {@code streams after 412 ms}, or why there is no delay yet: {@code streams: no hedge until 20 samples (3 so far)}. */
+    private static String delayText(String what, OptionalLong nanos, LatencyBaseline baseline, int minSamples) {
+        if (nanos.isPresent()) {
+            return what + " after " + Checks.human(Duration.ofMillis(Math.max(1, nanos.getAsLong() / 1_000_000)));
+        }
+        return what + ": no hedge until " + minSamples + " samples (" + baseline.windowCount() + " so far)";
     }
 
     private static void putMillis(ObjectNode node, String field, OptionalLong nanos) {
