@@ -39,6 +39,7 @@ public final class LocalStore implements StateStore {
     private final java.time.Instant started;
     private volatile String lastSaveProblem = "";
     private volatile Daemon saver;
+    private final List<Runnable> beats = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public LocalStore(StateSettings settings, Clock clock, Ticker ticker, String replica) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -63,6 +64,7 @@ public final class LocalStore implements StateStore {
         }
         if (file.isPresent()) {
             saver = Daemon.every("hedgerow-state-saver", settings.saveEvery(), () -> {
+                Beats.run(beats);
                 if (dirty.get() && !closed.get()) {
                     save();
                 }
@@ -127,6 +129,11 @@ public final class LocalStore implements StateStore {
     @Override
     public void onStatus(Consumer<StoreStatus> listener) {
         // a local store does not change
+    }
+
+    @Override
+    public void onBeat(Runnable task) {
+        beats.add(Objects.requireNonNull(task, "task"));
     }
 
     @Override

@@ -114,6 +114,7 @@ public final class RedisStore implements StateStore {
     private volatile List<StoreStatus.Replica> replicas = List.of();
     private volatile Daemon keeper;
     private volatile RedisConversations conversations;
+    private final List<Runnable> beats = new CopyOnWriteArrayList<>();
     private int slowBeats; // the keeper's own
 
     public RedisStore(StateSettings settings, Clock clock, Ticker ticker, String replica) {
@@ -199,6 +200,11 @@ public final class RedisStore implements StateStore {
     }
 
     @Override
+    public void onBeat(Runnable task) {
+        beats.add(Objects.requireNonNull(task, "task"));
+    }
+
+    @Override
     public void configHash(String hash) {
         this.configHash = Objects.requireNonNull(hash, "hash");
     }
@@ -247,6 +253,7 @@ public final class RedisStore implements StateStore {
         if (closed.get()) {
             return;
         }
+        Beats.run(beats);
         try {
             if (connection == null) {
                 connect();

@@ -59,6 +59,13 @@ public interface StateStore extends AutoCloseable {
         return java.util.List.of();
     }
 
+    /**
+     * Runs {@code task} on the store's own thread every beat (Redis: every heartbeat, Redis up or not; a local store
+     * with a file: every {@code save-every}), for time-driven upkeep such as leases. Never on a request's thread.
+     */
+    default void onBeat(Runnable task) {
+    }
+
     /** This replica's config hash (shown to the other replicas). */
     default void configHash(String hash) {
     }

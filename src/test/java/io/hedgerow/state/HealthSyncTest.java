@@ -188,4 +188,71 @@ class HealthSyncTest {
         published.clear();
         return registry.keys().entries().getFirst().fingerprint();
     }
+
+    private void advance(Duration d) {
+        now.addAndGet(d.toNanos());
+    }
+
+    private StateRecord.Demotion demotion(boolean demoted, long at) {
+        return new StateRecord.Demotion("p/m", Measure.WHOLE_ANSWER, demoted, demoted ? "slow elsewhere" : "", at,
+                                        at + HealthSync.VERDICT.toMillis(), "there");
+    }
+
+    @Test
+    void anAdoptedDemotionEndsWhenItsOriginStopsRenewingIt() {
+        sync.learn(demotion(true, T0));
+        assertThat(registry.candidate("p/m").demoted(false), is(true));
+        advance(DemotionLeases.LEASE.minusSeconds(1));
+        sync.tick();
+        assertThat("within the lease", registry.candidate("p/m").demoted(false), is(true));
+
+        // The origin renews it: the lease starts again from now.
+        sync.learn(demotion(true, T0 + 1));
+        advance(Duration.ofSeconds(30));
+        sync.tick();
+        assertThat("renewed", registry.candidate("p/m").demoted(false), is(true));
+
+        // Then nothing more (the origin died, or Redis is down): the lease runs out, this replica judges again.
+        advance(DemotionLeases.LEASE);
+        sync.tick();
+        assertThat(registry.candidate("p/m").demoted(false), is(false));
+        assertThat(events.getLast(), instanceOf(HealthEvent.Recovered.class));
+        assertThat("a lapse is not news: elsewhere the verdict may stand", published, hasSize(0));
+        // And a lapsed lease does not come back on its own.
+        advance(DemotionLeases.LEASE);
+        sync.tick();
+        assertThat(registry.candidate("p/m").demoted(false), is(false));
+    }
+
+    @Test
+    void aDemotionOfThisReplicaIsRenewedWhileItStandsAndNeverLapsesHere() {
+        // This replica's own verdict (the Demotion's own event, not an adoption through the sync).
+        var demotion = registry.candidate("p/m").demotion(false);
+        demotion.adopt(true, "recent median 2 s > 3x long-run 400 ms", 400_000_000L);
+        assertThat(published, hasSize(1));
+        advance(DemotionLeases.RENEW.minusMillis(1));
+        sync.tick();
+        assertThat(published, hasSize(1));
+        advance(Duration.ofMillis(1));
+        sync.tick();
+        assertThat("renewed for the other replicas' leases", published, hasSize(2));
+        StateRecord.Demotion renewal = (StateRecord.Demotion) published.getLast();
+        assertThat(renewal.demoted(), is(true));
+        assertThat(renewal.reason(), is("recent median 2 s > 3x long-run 400 ms"));
+        assertThat(renewal.origin(), is("here"));
+
+        // A copy of the same verdict from elsewhere does not turn it into an adopted one with a lease.
+        sync.learn(demotion(true, T0 + 5));
+        advance(DemotionLeases.LEASE.multipliedBy(2));
+        sync.tick();
+        assertThat(demotion.demoted(), is(true));
+
+        // Recovered here: published once, then no more renewals.
+        demotion.adopt(false, "", 0);
+        int afterRecovery = published.size();
+        assertThat(((StateRecord.Demotion) published.getLast()).demoted(), is(false));
+        advance(DemotionLeases.LEASE);
+        sync.tick();
+        assertThat(published, hasSize(afterRecovery));
+    }
 }
