@@ -8,6 +8,7 @@ import io.hedgerow.health.HealthEvent;
 import io.hedgerow.health.HealthListener;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.health.KeyHealth;
+import io.hedgerow.health.LatencyBaseline;
 import io.hedgerow.health.Measure;
 import io.hedgerow.health.ProbeGate;
 import io.hedgerow.model.FailureKind;
@@ -61,6 +62,10 @@ public final class HealthSync implements HealthListener, ProbeGate {
     private final Map<String, StateRecord> known = new ConcurrentHashMap<>();
     private final ThreadLocal<Boolean> adopting = ThreadLocal.withInitial(() -> false);
     private final DemotionLeases leases;
+    /** Baselines restored from the file: each once. */
+    private final java.util.Set<String> restored = ConcurrentHashMap.newKeySet();
+    /** How long a saved baseline is worth keeping, in its half-lives. */
+    static final int BASELINE_HALF_LIVES = 8;
     private volatile Supplier<HealthRegistry> health = () -> null;
     private volatile Predicate<String> candidates = label -> false;
 
@@ -80,6 +85,7 @@ public final class HealthSync implements HealthListener, ProbeGate {
         this.health = Objects.requireNonNull(current, "current");
         this.candidates = Objects.requireNonNull(configured, "configured");
         store.onBeat(this::tick);
+        store.onSave(this::baselines);
     }
 
     // ---- out ----
@@ -199,6 +205,7 @@ public final class HealthSync implements HealthListener, ProbeGate {
                         }
                     }
                 }
+                case StateRecord.Baseline b -> restore(registry, b);
                 case StateRecord.Demotion d -> {
                     DemotionLeases.Verdict v = new DemotionLeases.Verdict(d.candidate(), d.measure());
                     if (candidates.test(d.candidate()) && !(d.demoted() && leases.ownDemotion(v))) {
@@ -219,6 +226,45 @@ public final class HealthSync implements HealthListener, ProbeGate {
         } finally {
             adopting.set(false);
         }
+    }
+
+    // ---- long-run baselines (this replica's file only) ----
+
+    /**
+     * Every configured candidate's long-run baselines as they stand, for the state file. Kept for
+     * {@link #BASELINE_HALF_LIVES} half-lives: by then what they hold weighs under 1/256 of what it did.
+     */
+    private java.util.Collection<StateRecord> baselines() {
+        HealthRegistry registry = health.get();
+        if (registry == null) {
+            return List.of();
+        }
+        long nowMillis = clock.millis();
+        List<StateRecord> out = new java.util.ArrayList<>();
+        registry.candidates().forEach((label, candidate) -> {
+            if (!candidates.test(label)) {
+                return;
+            }
+            for (Measure measure : Measure.values()) {
+                LatencyBaseline baseline = candidate.baseline(measure == Measure.FIRST_TOKEN);
+                if (baseline.longRunWeight() > 0) {
+                    long keep = baseline.settings().halfLife().toMillis() * BASELINE_HALF_LIVES;
+                    out.add(new StateRecord.Baseline(label, measure, baseline.longRunNow(), nowMillis,
+                                                     nowMillis + keep, replica));
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Restores a saved long run, once per baseline (from the file, at start), decayed by the time since it was saved. */
+    private void restore(HealthRegistry registry, StateRecord.Baseline b) {
+        if (!candidates.test(b.candidate()) || !restored.add(b.id())) {
+            return;
+        }
+        long ageMillis = Math.max(0, clock.millis() - b.atMillis());
+        registry.candidate(b.candidate()).baseline(b.measure() == Measure.FIRST_TOKEN)
+                .restoreLongRun(b.weights(), ageMillis * 1_000_000L);
     }
 
     // ---- over time ----

@@ -200,6 +200,11 @@ public final class RedisStore implements StateStore {
     }
 
     @Override
+    public void onSave(java.util.function.Supplier<Collection<StateRecord>> records) {
+        local.onSave(records);
+    }
+
+    @Override
     public void onBeat(Runnable task) {
         beats.add(Objects.requireNonNull(task, "task"));
     }
@@ -458,7 +463,8 @@ public final class RedisStore implements StateStore {
             return false;
         }
         StateRecord record = parsed.get();
-        if (record.origin().equals(replica) || !local.merge(record)) {
+        // Baselines are each replica's own (its file's), never taken from Redis.
+        if (record instanceof StateRecord.Baseline || record.origin().equals(replica) || !local.merge(record)) {
             return false;
         }
         probes.heard(record);

@@ -41,6 +41,7 @@ class HealthSyncTest {
     private final Clock clock = Clock.fixed(Instant.ofEpochMilli(T0), ZoneOffset.UTC);
     private final List<StateRecord> published = new ArrayList<>();
     private final List<HealthEvent> events = new ArrayList<>();
+    private final List<java.util.function.Supplier<java.util.Collection<StateRecord>>> saving = new ArrayList<>();
     private final LocalStore store = new LocalStore(StateSettings.DEFAULTS, clock, now::get, "here");
     private final HealthSync sync = new HealthSync(new Recording(), now::get, clock, "here");
     private final BreakerSettings breaker = new BreakerSettings(Duration.ofSeconds(30), 2, 0.5, Duration.ofSeconds(30),
@@ -92,6 +93,11 @@ class HealthSyncTest {
 
         @Override
         public void onStatus(java.util.function.Consumer<StoreStatus> listener) {
+        }
+
+        @Override
+        public void onSave(java.util.function.Supplier<java.util.Collection<StateRecord>> records) {
+            saving.add(records);
         }
 
         @Override
@@ -254,5 +260,36 @@ class HealthSyncTest {
         advance(DemotionLeases.LEASE);
         sync.tick();
         assertThat(published, hasSize(afterRecovery));
+    }
+
+    @Test
+    void longRunBaselinesAreSavedAndRestoredOnceAfterARestartDecayedByTheirAge() {
+        for (int i = 0; i < 100; i++) {
+            registry.candidate("p/m").recordLatency(false, 400_000_000L);
+        }
+        registry.candidate("other/m").recordLatency(false, 1_000_000L);
+        List<StateRecord> saved = saving.getFirst().get().stream()
+                .map(r -> RecordCodec.read(RecordCodec.write(r)).orElseThrow()).toList();
+        assertThat("configured candidates only, measures with samples only", saved, hasSize(1));
+        StateRecord.Baseline b = (StateRecord.Baseline) saved.getFirst();
+        assertThat(b.id(), is("baseline:p/m#whole_answer"));
+        assertThat(b.expiresAtMillis() - b.atMillis(), is(8 * Duration.ofMinutes(10).toMillis()));
+
+        // The next process: its own ticker, and a clock one half-life later.
+        AtomicLong later = new AtomicLong(42);
+        Clock then = Clock.fixed(Instant.ofEpochMilli(T0).plus(Duration.ofMinutes(10)), ZoneOffset.UTC);
+        HealthSync next = new HealthSync(new Recording(), later::get, then, "next");
+        HealthRegistry restarted = new HealthRegistry(registry.failover(), HedgingSettings.DEFAULTS, later::get,
+                                                      next, next);
+        next.attach(() -> restarted, label -> label.equals("p/m"));
+        next.learn(b);
+        var baseline = restarted.candidate("p/m").baseline(false);
+        assertThat(Math.round(baseline.longRunWeight() * 1000) / 1000.0, is(50.0));
+        double median = baseline.longRunMedianNanos().getAsLong() / 400_000_000.0;
+        assertThat("the median within the histogram's 4.9%: " + median, Math.abs(median - 1) <= 0.049, is(true));
+        assertThat(baseline.windowCount(), is(0L));
+        next.learn(b);
+        assertThat("restored once", Math.round(baseline.longRunWeight() * 1000) / 1000.0, is(50.0));
+        assertThat(restarted.candidate("p/m").baseline(true).longRunWeight(), is(0.0));
     }
 }
