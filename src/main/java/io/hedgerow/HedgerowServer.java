@@ -8,6 +8,7 @@ import io.hedgerow.api.FrontDoor;
 import io.hedgerow.api.JsonBodyReader;
 import io.hedgerow.api.MessagesService;
 import io.hedgerow.api.ModelsService;
+import io.hedgerow.api.RequestObserver;
 import io.hedgerow.api.RequestLedger;
 import io.hedgerow.api.TransportErrors;
 import io.hedgerow.config.ConfigLoader;
@@ -16,6 +17,7 @@ import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.ServerLimits;
 import io.hedgerow.exec.Bulkheads;
 import io.hedgerow.exec.ChatExecutor;
+import io.hedgerow.exec.ExecutionListener;
 import io.hedgerow.exec.StallWatchdog;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.Failure;
@@ -32,6 +34,8 @@ import io.hedgerow.observe.Readiness;
 import io.hedgerow.observe.StatusService;
 import io.hedgerow.observe.Telemetry;
 import io.hedgerow.observe.ThreadsCheck;
+import io.hedgerow.observe.trace.TraceObserver;
+import io.hedgerow.observe.trace.Tracing;
 import io.hedgerow.preflight.PreflightScheduler;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderClients;
@@ -41,6 +45,7 @@ import io.hedgerow.state.HealthSync;
 import io.hedgerow.state.StateStore;
 import io.hedgerow.state.StateStores;
 import io.hedgerow.time.Daemon;
+import io.hedgerow.time.Randomness;
 import io.hedgerow.time.Ticker;
 
 import io.helidon.common.socket.SocketOptions;
@@ -93,12 +98,14 @@ public final class HedgerowServer implements AutoCloseable {
     private final PreflightScheduler preflight;
     private final GenerationLeases leases;
     private final StateStore store;
+    private final Tracing tracing;
     private final AtomicBoolean closed = new AtomicBoolean();
     private static final long PAYLOAD_BACKSTOP = 64L * 1024 * 1024;
 
     private HedgerowServer(WebServer server, StallWatchdog watchdog, AtomicReference<Generation> current,
                            Telemetry telemetry, Optional<ConfigReloader> reloader, Optional<ConfigWatcher> watcher,
-                           FrontDoor door, PreflightScheduler preflight, GenerationLeases leases, StateStore store) {
+                           FrontDoor door, PreflightScheduler preflight, GenerationLeases leases, StateStore store,
+                           Tracing tracing) {
         this.server = server;
         this.watchdog = watchdog;
         this.current = current;
@@ -109,6 +116,7 @@ public final class HedgerowServer implements AutoCloseable {
         this.preflight = preflight;
         this.leases = leases;
         this.store = store;
+        this.tracing = tracing;
     }
 
     /** Starts a router on the configured host and port (port 0 picks a free one). */
@@ -237,6 +245,8 @@ public final class HedgerowServer implements AutoCloseable {
             store.close();
             telemetry.metrics().close();
             telemetry.events().close();
+            // The spans of the drained requests go out before the exporter stops (bounded).
+            tracing.close();
             LOG.log(System.Logger.Level.INFO, "stopped after {0} ms; requests served: {1}",
                     Long.toString((System.nanoTime() - started) / 1_000_000), door.ledger().summary());
         }
@@ -295,7 +305,7 @@ public final class HedgerowServer implements AutoCloseable {
         HedgerowConfig config = b.config;
         Ticker ticker = b.ticker;
         Clock clock = b.clock;
-        RandomGenerator random = RandomGenerator.getDefault();
+        RandomGenerator random = Randomness.shared();
         // Built first: it sets up the global registry with Prometheus-style (snake_case) names.
         MetricsObserver metricsObserver = MetricsObserver.builder()
                 .metricsConfig(m -> m.builtInMeterNameFormat(BuiltInMeterNameFormat.SNAKE))
@@ -310,7 +320,14 @@ public final class HedgerowServer implements AutoCloseable {
         String replica = StateStores.replicaId();
         StateStore store = StateStores.open(config.state(), clock, ticker, replica);
         HealthSync sync = new HealthSync(store, ticker, clock, replica);
-        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, new Bulkheads(), sync);
+        // Traces: a server span per request, a client span per attempt (observe.tracing; off by default).
+        Tracing tracing = Tracing.create(config.observe().tracing(), version());
+        TraceObserver traces = new TraceObserver(tracing);
+        ExecutionListener executionListener = tracing.enabled() ? both(telemetry, traces) : telemetry;
+        RequestObserver requestObserver = tracing.enabled() ? RequestObserver.all(List.of(telemetry, traces))
+                : telemetry;
+        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, executionListener,
+                                   new Bulkheads(ticker), sync);
         current.set(wiring.first(config));
         sync.attach(() -> current.get().health(), label -> configured(current.get(), label));
         String configHash = ConfigHash.of(b.configFile, config);
@@ -390,9 +407,9 @@ public final class HedgerowServer implements AutoCloseable {
                                         .build())
                     .routing(routing -> routing
                             .addFilter(door)
-                            .register("/v1", new ChatCompletionsService(leases, telemetry, clock, bodies),
-                                      new MessagesService(leases, telemetry, bodies),
-                                      new EmbeddingsService(leases, telemetry, bodies),
+                            .register("/v1", new ChatCompletionsService(leases, requestObserver, clock, bodies),
+                                      new MessagesService(leases, requestObserver, bodies),
+                                      new EmbeddingsService(leases, requestObserver, bodies),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))
@@ -410,12 +427,13 @@ public final class HedgerowServer implements AutoCloseable {
             store.close();
             metrics.close();
             events.close();
+            tracing.close();
             throw e;
         }
         // In the background: the router serves at once, whatever the checks find and however long they take.
         preflight.start();
         return new HedgerowServer(server, watchdog, current, telemetry, reloader, watcher, door, preflight, leases,
-                                  store);
+                                  store, tracing);
     }
 
     /** The router's own threads, for readiness. */
@@ -442,9 +460,26 @@ public final class HedgerowServer implements AutoCloseable {
                 .anyMatch(plan -> plan.candidates().stream().anyMatch(c -> c.label().equals(label)));
     }
 
+    /** Both listeners hear every event, in turn; what the first throws does not keep the second from hearing. */
+    private static ExecutionListener both(ExecutionListener first, ExecutionListener second) {
+        return event -> {
+            try {
+                first.onEvent(event);
+            } finally {
+                second.onEvent(event);
+            }
+        };
+    }
+
+    /** The jar's version, for the traces' {@code service.version}. */
+    private static String version() {
+        return Optional.ofNullable(HedgerowServer.class.getPackage().getImplementationVersion()).orElse("dev");
+    }
+
     /** Builds generations: the first from a config, the next from the current one and a reloaded config. */
     private record Wiring(Ticker ticker, Clock clock, RandomGenerator random, StallWatchdog watchdog,
-                          Telemetry telemetry, Bulkheads bulkheads, HealthSync sync) {
+                          Telemetry telemetry, ExecutionListener executionListener, Bulkheads bulkheads,
+                          HealthSync sync) {
         Generation first(HedgerowConfig config) {
             Map<String, ProviderClient> clients = ProviderClients.create(config.providers(), clock, random);
             // Telemetry first (metrics, events), then the state store hears the change.
@@ -481,7 +516,7 @@ public final class HedgerowServer implements AutoCloseable {
                                       HealthRegistry health) {
             Router router = new Router(config, clients);
             ChatExecutor executor = new ChatExecutor(ticker, watchdog, health, random, config.server().requestTimeout(),
-                                                     telemetry, bulkheads);
+                                                     executionListener, bulkheads);
             return new Generation(number, config, clients, health,
                                   new Engine(router, executor, config.server().maxBodyBytes()), clock.instant());
         }

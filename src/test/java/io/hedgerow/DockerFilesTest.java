@@ -42,12 +42,18 @@ class DockerFilesTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void composeStartsHedgerowPrometheusAndGrafanaFromFilesThatExist() throws IOException {
+    void composeStartsHedgerowPrometheusGrafanaAndJaegerFromFilesThatExist() throws IOException {
         Map<String, Object> compose = new Yaml().load(Files.readString(DOCKER.resolve("compose.yaml")));
         Map<String, Object> services = (Map<String, Object>) compose.get("services");
         assertThat(services, hasKey("hedgerow"));
         assertThat(services, hasKey("prometheus"));
         assertThat(services, hasKey("grafana"));
+        assertThat(services, hasKey("jaeger"));
+        // The router exports its traces to Jaeger's OTLP/HTTP port, on the compose network.
+        assertThat(((Map<String, Object>) services.get("hedgerow")).get("environment").toString(),
+                   containsString("OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318"));
+        assertThat(((Map<String, Object>) services.get("jaeger")).get("environment").toString(),
+                   containsString("COLLECTOR_OTLP_ENABLED=true"));
         Map<String, Object> build = (Map<String, Object>) ((Map<String, Object>) services.get("hedgerow")).get("build");
         Path context = DOCKER.resolve((String) build.get("context")).normalize();
         assertThat(Files.isRegularFile(context.resolve((String) build.get("dockerfile"))), is(true));

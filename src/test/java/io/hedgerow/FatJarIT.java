@@ -1,6 +1,7 @@
 package io.hedgerow;
 
 import io.hedgerow.fakes.FakeBedrock;
+import io.hedgerow.fakes.OtlpReceiver;
 import io.hedgerow.fakes.SigV4Verifier;
 
 import org.junit.jupiter.api.Test;
@@ -104,9 +105,14 @@ class FatJarIT {
                 routes:
                   quick: {chain: [sim/tiny]}
                 """);
-        Process process = new ProcessBuilder(command(List.of("--config", config.toString())))
-                .redirectErrorStream(true).start();
-        try {
+        // Traces from the jar too: the OTLP exporter (its JDK sender is found through a service file) reaches a
+        // receiver named by OpenTelemetry's standard variable.
+        OtlpReceiver receiver = OtlpReceiver.start();
+        ProcessBuilder builder = new ProcessBuilder(command(List.of("--config", config.toString())))
+                .redirectErrorStream(true);
+        builder.environment().put("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint());
+        Process process = builder.start();
+        try (receiver) {
             BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
                                                                              StandardCharsets.UTF_8));
             StringBuilder output = new StringBuilder();
@@ -174,6 +180,13 @@ class FatJarIT {
             assertThat(log, Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+ INFO io\\.hedgerow\\.HedgerowServer: "
                                             + "stopped after").matcher(log).find(), is(true));
             assertThat(log, Pattern.compile("(?m)^INFO: ").matcher(log).find(), is(false));
+            // The drain exported the spans: one server span per chat request, an attempt span under it.
+            List<OtlpReceiver.Span> spans = receiver.await(all -> all.size() >= 2, Duration.ofSeconds(10));
+            assertThat(spans.stream().map(OtlpReceiver.Span::name).toList().toString(),
+                       spans.stream().anyMatch(sp -> sp.name().equals("chat quick")
+                               && sp.kind() == OtlpReceiver.Span.SERVER), is(true));
+            assertThat(spans.stream().anyMatch(sp -> sp.name().equals("chat tiny")
+                    && sp.kind() == OtlpReceiver.Span.CLIENT), is(true));
         } finally {
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {

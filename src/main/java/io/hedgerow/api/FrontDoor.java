@@ -2,6 +2,7 @@ package io.hedgerow.api;
 
 import io.hedgerow.config.ClientAccess;
 import io.hedgerow.config.ClientKey;
+import io.hedgerow.config.EndpointAccess;
 import io.hedgerow.config.ServerLimits;
 import io.hedgerow.config.ServerSettings;
 import io.hedgerow.state.LocalRateLimits;
@@ -189,7 +190,15 @@ public final class FrontDoor implements Filter, AutoCloseable {
             if (api) {
                 serve(chain, req, res, s, guard, chat);
             } else {
-                chain.proceed();
+                Optional<ApiException> refused = guardedPage(path)
+                        .flatMap(page -> EndpointGuard.refusal(req, page.mode(s.endpoints()), s.adminKey(),
+                                                               clientKeys(s.access()), s.access().required(),
+                                                               page.name));
+                if (refused.isPresent()) {
+                    refuse(req, res, refused.get());
+                } else {
+                    chain.proceed();
+                }
             }
         }
         boolean closing = clientCloses || closes(res);
@@ -319,18 +328,13 @@ public final class FrontDoor implements Filter, AutoCloseable {
         if (!access.required()) {
             return Optional.empty();
         }
-        Keys current = keys;
-        if (current == null || current.access != access) {
-            current = new Keys(access, new ClientKeys(access.keys()));
-            keys = current;
-        }
         Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
         Optional<String> apiKey = req.headers().first(API_KEY).map(String::trim).filter(k -> !k.isEmpty());
         Optional<String> bearer = header.map(String::trim)
                 .filter(h -> h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer "))
                 .map(h -> h.substring(7).trim());
         // Either header may carry the key: OpenAI's SDKs send a bearer key, Anthropic's x-api-key.
-        ClientKeys known = current.keys;
+        ClientKeys known = clientKeys(access);
         Optional<ClientKey> client = bearer.flatMap(known::identify).or(() -> apiKey.flatMap(known::identify));
         if (client.isEmpty()) {
             String why = header.isEmpty() && apiKey.isEmpty()
@@ -394,7 +398,42 @@ public final class FrontDoor implements Filter, AutoCloseable {
         return code < 400 ? "ok" : "status_" + code;
     }
 
+    /** The client keys of this config, hashed once per config. */
+    private ClientKeys clientKeys(ClientAccess access) {
+        Keys current = keys;
+        if (current == null || current.access != access) {
+            current = new Keys(access, new ClientKeys(access.keys()));
+            keys = current;
+        }
+        return current.keys;
+    }
+
     /** Client keys, hashed once per config. */
     private record Keys(ClientAccess access, ClientKeys keys) {
+    }
+
+    /** The router's own pages that {@code server.status-access} and {@code server.metrics-access} guard. */
+    private enum Page {
+        STATUS("/status"),
+        METRICS("/observe/metrics");
+
+        private final String name;
+
+        Page(String name) {
+            this.name = name;
+        }
+
+        EndpointAccess.Mode mode(EndpointAccess access) {
+            return this == STATUS ? access.status() : access.metrics();
+        }
+    }
+
+    private static Optional<Page> guardedPage(String path) {
+        for (Page page : Page.values()) {
+            if (path.equals(page.name) || path.startsWith(page.name + "/")) {
+                return Optional.of(page);
+            }
+        }
+        return Optional.empty();
     }
 }

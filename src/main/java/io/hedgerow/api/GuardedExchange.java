@@ -19,8 +19,14 @@ final class GuardedExchange implements RequestObserver.Exchange {
 
     static RequestObserver.Exchange begin(RequestObserver observer, String requestId, String api,
                                           Optional<String> tag) {
+        return begin(observer, requestId, api, tag, name -> Optional.empty());
+    }
+
+    static RequestObserver.Exchange begin(RequestObserver observer, String requestId, String api,
+                                          Optional<String> tag,
+                                          java.util.function.Function<String, Optional<String>> header) {
         try {
-            return new GuardedExchange(observer.begin(requestId, api, tag));
+            return new GuardedExchange(observer.begin(requestId, api, tag, header));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "request observer failed", e);
             return RequestObserver.Exchange.NONE;

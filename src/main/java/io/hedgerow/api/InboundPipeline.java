@@ -165,7 +165,9 @@ final class InboundPipeline {
         }
         try (EngineLeases.Lease lease = engines.acquire();
              RequestObserver.Exchange exchange = GuardedExchange.begin(observer, requestId, api.name(),
-                                                                       req.headers().first(TAG_HEADER))) {
+                                                                       req.headers().first(TAG_HEADER),
+                                                                       name -> req.headers().first(
+                                                                               HeaderNames.create(name)))) {
             Engine engine = lease.engine();
             // The body's memory stays reserved until the request ends: the canonical request lives as long.
             try (JsonBodyReader.JsonBody body = bodies.read(req, engine.maxBodyBytes())) {

@@ -7,7 +7,9 @@ import io.hedgerow.model.Usage;
 import io.hedgerow.route.PromptSize;
 import io.hedgerow.route.RoutePlan;
 
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Told how each chat request goes, for metrics, cost accounting and events. {@link #begin} is called when a
@@ -27,6 +29,44 @@ public interface RequestObserver {
      * @param tag       the client's {@code x-hedgerow-tag} header as sent, if any (not yet checked)
      */
     Exchange begin(String requestId, String api, Optional<String> tag);
+
+    /**
+     * A chat request arrived, with its headers at hand: a tracer reads the client's {@code traceparent} from them.
+     * By default the headers are not looked at.
+     *
+     * @param header the request's headers by name (any case)
+     */
+    default Exchange begin(String requestId, String api, Optional<String> tag,
+                           Function<String, Optional<String>> header) {
+        return begin(requestId, api, tag);
+    }
+
+    /** An observer that reads the request's headers: told of a request without them, it sees none. */
+    interface HeaderAware extends RequestObserver {
+        @Override
+        default Exchange begin(String requestId, String api, Optional<String> tag) {
+            return begin(requestId, api, tag, name -> Optional.empty());
+        }
+
+        @Override
+        Exchange begin(String requestId, String api, Optional<String> tag, Function<String, Optional<String>> header);
+    }
+
+    /** Several observers, each told everything in turn; what one throws does not keep the others from hearing. */
+    static RequestObserver all(List<RequestObserver> observers) {
+        List<RequestObserver> list = List.copyOf(observers);
+        return new HeaderAware() {
+            @Override
+            public Exchange begin(String requestId, String api, Optional<String> tag,
+                                  Function<String, Optional<String>> header) {
+                List<Exchange> exchanges = new java.util.ArrayList<>();
+                for (RequestObserver observer : list) {
+                    exchanges.add(GuardedExchange.begin(observer, requestId, api, tag, header));
+                }
+                return new Exchanges(exchanges);
+            }
+        };
+    }
 
     /** One request's story; every method has a do-nothing default. */
     interface Exchange extends AutoCloseable {
@@ -74,6 +114,41 @@ public interface RequestObserver {
         /** The request is over, whatever its outcome. */
         @Override
         default void close() {
+        }
+    }
+
+    /** Exchanges told in turn (each one guarded), closed in reverse order. */
+    record Exchanges(List<Exchange> all) implements Exchange {
+        @Override
+        public void routed(RoutePlan plan, ChatRequest request) {
+            all.forEach(e -> e.routed(plan, request));
+        }
+
+        @Override
+        public void served(Served<?> served) {
+            all.forEach(e -> e.served(served));
+        }
+
+        @Override
+        public void chainFailed(ChainFailedException failure) {
+            all.forEach(e -> e.chainFailed(failure));
+        }
+
+        @Override
+        public void completed(Optional<Usage> usage, long outputChars) {
+            all.forEach(e -> e.completed(usage, outputChars));
+        }
+
+        @Override
+        public void failed(int status, String code) {
+            all.forEach(e -> e.failed(status, code));
+        }
+
+        @Override
+        public void close() {
+            for (int i = all.size() - 1; i >= 0; i--) {
+                all.get(i).close();
+            }
         }
     }
 }

@@ -99,7 +99,7 @@ public final class ConfigLoader {
         }
         ChainWarnings.check(routes, providers, routesNode);
         EmbeddingSpaces.check(routes, providers, routesNode);
-        ObserveSettings observe = new ObserveBinder().bind(root.get("observe"));
+        ObserveSettings observe = new ObserveBinder(secrets).bind(root.get("observe"));
         StateSettings state = new StateBinder(file).bind(root.get("state"));
         ConversationSettings conversations = new ConversationsBinder().bind(root.get("conversations"));
         return new HedgerowConfig(server, providers, routes, failover, hedging, observe, state, conversations);

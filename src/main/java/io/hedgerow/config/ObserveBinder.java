@@ -7,11 +7,20 @@ import java.util.List;
 
 /** Binds {@code observe}: events, the status page's memory, metric tags, the config watcher and live checks. */
 final class ObserveBinder {
-    static final Keys OBSERVE = Keys.of("observe", "events", "recent-events", "max-tags", "watch-config", "preflight");
+    static final Keys OBSERVE = Keys.of("observe", "events", "recent-events", "max-tags", "watch-config", "preflight",
+                                        "tracing");
     static final Keys PREFLIGHT = Keys.of("observe.preflight", "enabled", "interval", "timeout");
+    static final Keys TRACING = Keys.of("observe.tracing", "endpoint", "protocol", "headers", "sample-ratio",
+                                        "capture-content");
+
+    private final Secrets secrets;
+
+    ObserveBinder(Secrets secrets) {
+        this.secrets = secrets;
+    }
 
     static List<Keys> keys() {
-        return List.of(OBSERVE, PREFLIGHT);
+        return List.of(OBSERVE, PREFLIGHT, TRACING);
     }
 
     ObserveSettings bind(ConfigNode node) {
@@ -21,7 +30,41 @@ final class ObserveBinder {
                                    node.get("recent-events").integer(0, 10_000).orElse(d.recentEvents()),
                                    node.get("max-tags").integer(0, 1000).orElse(d.maxTags()),
                                    node.get("watch-config").bool().orElse(d.watchConfig()),
-                                   preflight(node.get("preflight")));
+                                   preflight(node.get("preflight")), tracing(node.get("tracing")));
+    }
+
+    /**
+     * {@code observe.tracing}: on when it names an {@code endpoint}. Header values resolve like keys ({@code ${ENV}},
+     * {@code {env: ..}}, {@code {file: ..}}), as a collector's token is a secret too.
+     */
+    private TracingSettings tracing(ConfigNode node) {
+        if (!node.exists()) {
+            return fromEnvironment(node);
+        }
+        node.check(TRACING);
+        java.util.Optional<java.net.URI> endpoint = node.get("endpoint").url();
+        if (!node.get("endpoint").exists()) {
+            node.get("endpoint").error("missing (expected: the collector's OTLP/HTTP traces URL, e.g. "
+                    + "http://localhost:4318/v1/traces)");
+        }
+        node.get("protocol").choice(java.util.Map.of("http/protobuf", "http/protobuf"), "http/protobuf");
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        ConfigNode headersNode = node.get("headers");
+        if (headersNode.exists() && !headersNode.isMap()) {
+            headersNode.error("must be a map of header names to values");
+        }
+        for (ConfigNode header : headersNode.isMap() ? headersNode.entries() : List.<ConfigNode>of()) {
+            boolean plain = header.isScalar() && !header.text().orElse("").contains("${");
+            if (plain) {
+                header.text().ifPresent(v -> headers.put(header.name(), v));
+            } else {
+                secrets.resolve(header, java.util.Optional.of(header.name()))
+                        .ifPresent(r -> headers.put(header.name(), r.key().value()));
+            }
+        }
+        double ratio = node.get("sample-ratio").number(0, 1).orElse(1.0);
+        boolean content = node.get("capture-content").bool().orElse(false);
+        return new TracingSettings(endpoint, headers, ratio, content);
     }
 
     /** {@code stdout}, {@code off}, or a file in an existing directory. */
@@ -42,6 +85,30 @@ final class ObserveBinder {
             }
         }
         return events;
+    }
+
+    /**
+     * Without {@code observe.tracing}, OpenTelemetry's standard variables: {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}
+     * (the traces URL itself), else {@code OTEL_EXPORTER_OTLP_ENDPOINT} (a base: {@code /v1/traces} is added). A bad
+     * URL there is reported like a bad config value. Neither: tracing off.
+     */
+    private TracingSettings fromEnvironment(ConfigNode node) {
+        java.util.Optional<String> endpoint = secrets.env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+                .or(() -> secrets.env("OTEL_EXPORTER_OTLP_ENDPOINT")
+                        .map(base -> (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/traces"));
+        if (endpoint.isEmpty()) {
+            return TracingSettings.OFF;
+        }
+        try {
+            java.net.URI uri = java.net.URI.create(endpoint.get());
+            if (uri.getHost() == null || !uri.getScheme().startsWith("http")) {
+                throw new IllegalArgumentException("not an http(s) URL");
+            }
+            return new TracingSettings(java.util.Optional.of(uri), java.util.Map.of(), 1.0, false);
+        } catch (RuntimeException e) {
+            node.error("from the environment, '" + endpoint.get() + "' (expected: an http:// or https:// URL)");
+            return TracingSettings.OFF;
+        }
     }
 
     /** {@code observe.preflight}: {@code off}, {@code on}, or {@code {enabled, interval, timeout}}. */

@@ -13,9 +13,10 @@ import java.util.Optional;
  *                     counted as {@code other} (keeps metric cardinality bounded)
  * @param watchConfig  whether the config file is watched and reloaded when it changes
  * @param preflight    live checks of every route's providers and keys, at start-up and every interval
+ * @param tracing      OpenTelemetry traces ({@code observe.tracing}); off by default
  */
 public record ObserveSettings(String events, int recentEvents, int maxTags, boolean watchConfig,
-                             PreflightSettings preflight) {
+                             PreflightSettings preflight, TracingSettings tracing) {
     public static final ObserveSettings DEFAULTS = new ObserveSettings("stdout", 100, 50, true);
 
     public ObserveSettings {
@@ -23,6 +24,13 @@ public record ObserveSettings(String events, int recentEvents, int maxTags, bool
         Checks.atLeast("observe.recent-events", recentEvents, 0);
         Checks.atLeast("observe.max-tags", maxTags, 0);
         Objects.requireNonNull(preflight, "preflight");
+        Objects.requireNonNull(tracing, "tracing");
+    }
+
+    /** Settings without tracing. */
+    public ObserveSettings(String events, int recentEvents, int maxTags, boolean watchConfig,
+                           PreflightSettings preflight) {
+        this(events, recentEvents, maxTags, watchConfig, preflight, TracingSettings.OFF);
     }
 
     /** Settings with the default live checks. */
@@ -32,7 +40,12 @@ public record ObserveSettings(String events, int recentEvents, int maxTags, bool
 
     /** These settings with other live checks. */
     public ObserveSettings withPreflight(PreflightSettings settings) {
-        return new ObserveSettings(events, recentEvents, maxTags, watchConfig, settings);
+        return new ObserveSettings(events, recentEvents, maxTags, watchConfig, settings, tracing);
+    }
+
+    /** These settings with other tracing. */
+    public ObserveSettings withTracing(TracingSettings settings) {
+        return new ObserveSettings(events, recentEvents, maxTags, watchConfig, preflight, settings);
     }
 
     /** The file events are appended to, when {@code events} names one. */

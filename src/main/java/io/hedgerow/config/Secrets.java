@@ -21,6 +21,11 @@ final class Secrets {
 
     private final Function<String, Optional<String>> env;
 
+    /** An environment variable, for the few settings OpenTelemetry's conventions let the environment give. */
+    Optional<String> env(String name) {
+        return env.apply(name).map(String::trim).filter(v -> !v.isEmpty());
+    }
+
     Secrets(Function<String, Optional<String>> env) {
         this.env = Objects.requireNonNull(env, "env");
     }

@@ -12,7 +12,7 @@ final class ServerBinder {
     static final Keys SERVER = Keys.of("server", "host", "port", "max-body-size", "request-timeout", "admin-key",
                                        "client-keys", "allow-unauthenticated", "max-concurrent-requests",
                                        "max-connections", "max-header-size", "read-timeout", "write-timeout",
-                                       "idle-timeout", "drain-timeout");
+                                       "idle-timeout", "drain-timeout", "status-access", "metrics-access");
     static final Keys CLIENT_KEY = Keys.of("server.client-keys[i]", "name", "sha256", "rate-limit", "burst");
 
     private final Secrets secrets;
@@ -34,7 +34,21 @@ final class ServerBinder {
         Optional<ApiKey> adminKey = secrets.resolve(node.get("admin-key"), Optional.of("admin"))
                 .map(Secrets.Resolved::key);
         return new ServerSettings(host, port, maxBody, requestTimeout, adminKey, clientAccess(node, host),
-                                  limits(node));
+                                  limits(node), new EndpointAccess(
+                                          mode(node.get("status-access"), EndpointAccess.DEFAULTS.status()),
+                                          mode(node.get("metrics-access"), EndpointAccess.DEFAULTS.metrics())));
+    }
+
+    private static EndpointAccess.Mode mode(ConfigNode node, EndpointAccess.Mode fallback) {
+        Optional<String> text = node.text();
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        Optional<EndpointAccess.Mode> mode = EndpointAccess.Mode.parse(text.get());
+        if (mode.isEmpty()) {
+            node.error("'" + text.get() + "' (expected: keys, loopback or open)");
+        }
+        return mode.orElse(fallback);
     }
 
     private static ClientAccess clientAccess(ConfigNode node, String host) {

@@ -15,9 +15,11 @@ import java.util.Optional;
  *                       they are disabled
  * @param access         who may call: client keys, and whether an open router may leave loopback
  * @param limits         concurrency, size and time limits on clients, and the drain on shutdown
+ * @param endpoints      who may read {@code /status} and {@code /observe/metrics}
  */
 public record ServerSettings(String host, int port, long maxBodyBytes, Duration requestTimeout,
-                             Optional<ApiKey> adminKey, ClientAccess access, ServerLimits limits) {
+                             Optional<ApiKey> adminKey, ClientAccess access, ServerLimits limits,
+                             EndpointAccess endpoints) {
     public static final long DEFAULT_MAX_BODY = 8L * 1024 * 1024;
 
     public ServerSettings {
@@ -26,6 +28,13 @@ public record ServerSettings(String host, int port, long maxBodyBytes, Duration 
         Objects.requireNonNull(adminKey, "adminKey");
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(endpoints, "endpoints");
+    }
+
+    /** Settings with the default access to status and metrics. */
+    public ServerSettings(String host, int port, long maxBodyBytes, Duration requestTimeout,
+                          Optional<ApiKey> adminKey, ClientAccess access, ServerLimits limits) {
+        this(host, port, maxBodyBytes, requestTimeout, adminKey, access, limits, EndpointAccess.DEFAULTS);
     }
 
     /** Settings with no admin key, no client keys (loopback only) and the default limits. */
@@ -47,14 +56,18 @@ public record ServerSettings(String host, int port, long maxBodyBytes, Duration 
 
     /** These settings on another address (the command line's {@code --host} and {@code --port}). */
     public ServerSettings withAddress(String newHost, int newPort) {
-        return new ServerSettings(newHost, newPort, maxBodyBytes, requestTimeout, adminKey, access, limits);
+        return new ServerSettings(newHost, newPort, maxBodyBytes, requestTimeout, adminKey, access, limits, endpoints);
     }
 
     public ServerSettings withAccess(ClientAccess newAccess) {
-        return new ServerSettings(host, port, maxBodyBytes, requestTimeout, adminKey, newAccess, limits);
+        return new ServerSettings(host, port, maxBodyBytes, requestTimeout, adminKey, newAccess, limits, endpoints);
     }
 
     public ServerSettings withLimits(ServerLimits newLimits) {
-        return new ServerSettings(host, port, maxBodyBytes, requestTimeout, adminKey, access, newLimits);
+        return new ServerSettings(host, port, maxBodyBytes, requestTimeout, adminKey, access, newLimits, endpoints);
+    }
+
+    public ServerSettings withEndpoints(EndpointAccess newEndpoints) {
+        return new ServerSettings(host, port, maxBodyBytes, requestTimeout, adminKey, access, limits, newEndpoints);
     }
 }

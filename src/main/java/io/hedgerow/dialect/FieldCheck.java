@@ -23,6 +23,21 @@ public final class FieldCheck {
         return value == null || value.isNull() ? Optional.empty() : Optional.of(value);
     }
 
+    /** One field's check, given its value and its path. */
+    @FunctionalInterface
+    public interface Check {
+        void accept(JsonNode value, String path) throws InvalidRequestException;
+    }
+
+    /** Runs {@code check} on the field when it is present and not null. */
+    public static void ifPresent(JsonNode parent, String field, String path, Check check)
+            throws InvalidRequestException {
+        Optional<JsonNode> value = optional(parent, field);
+        if (value.isPresent()) {
+            check.accept(value.get(), path);
+        }
+    }
+
     public static JsonNode required(JsonNode parent, String field, String path) throws InvalidRequestException {
         return optional(parent, field).orElseThrow(() -> new InvalidRequestException(path + ": is required", path));
     }
@@ -82,21 +97,51 @@ public final class FieldCheck {
         return value.asBoolean();
     }
 
-    /** An integer within {@code [min, max]}. */
+    /**
+     * An integer within {@code [min, max]} ({@code max} at most {@link Integer#MAX_VALUE}). A decimal with no fraction
+     * ({@code 2.0}) is an integer, as in JSON Schema; one too large for a long is out of range, never wrapped.
+     */
     public static int integer(JsonNode value, String path, long min, long max) throws InvalidRequestException {
-        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < min || value.asLong() > max) {
-            throw wrong(value, path, max == Integer.MAX_VALUE ? "an integer of at least " + min
-                    : "an integer from " + min + " to " + max);
-        }
-        return (int) value.asLong();
+        return (int) longInteger(value, path, min, Math.min(max, Integer.MAX_VALUE));
     }
 
-    /** A number within {@code [min, max]}. */
+    /** An integer within {@code [min, max]}, as a long (a seed, say). */
+    public static long longInteger(JsonNode value, String path, long min, long max) throws InvalidRequestException {
+        if (!integral(value) || !(value.canConvertToLong() && value.asLong() >= min && value.asLong() <= max)) {
+            throw wrong(value, path, max == Integer.MAX_VALUE || max == Long.MAX_VALUE
+                    ? "an integer of at least " + min : "an integer from " + min + " to " + max);
+        }
+        return value.asLong();
+    }
+
+    private static boolean integral(JsonNode value) {
+        if (value.isIntegralNumber()) {
+            return true;
+        }
+        // Exact decimals (the bounded reader keeps them): 2.0 is integral, 2.5 and 1e400 are not (or not a long).
+        return value.isBigDecimal() && value.decimalValue().stripTrailingZeros().scale() <= 0;
+    }
+
+    /**
+     * A number within {@code [min, max]}; one that overflows a double ({@code 1e400}) is out of any range, so it is
+     * refused instead of becoming infinity.
+     */
     public static double number(JsonNode value, String path, double min, double max) throws InvalidRequestException {
         if (!value.isNumber() || !(value.asDouble() >= min && value.asDouble() <= max)) {
-            throw wrong(value, path, "a number from " + plain(min) + " to " + plain(max));
+            throw wrong(value, path, min == -Double.MAX_VALUE ? "a finite number"
+                    : "a number from " + plain(min) + " to " + plain(max));
         }
         return value.asDouble();
+    }
+
+    /** An array of {@code min} to {@code max} items. */
+    public static JsonNode array(JsonNode value, String path, int min, int max) throws InvalidRequestException {
+        array(value, path);
+        if (value.size() < min || value.size() > max) {
+            throw wrong(value, path, max == Integer.MAX_VALUE ? "an array of at least " + min + " item"
+                    + (min == 1 ? "" : "s") : "an array of " + min + " to " + max + " items");
+        }
+        return value;
     }
 
     /** {@code path: <value> (expected: ...)}, the value shortened to a glance. */
@@ -105,7 +150,8 @@ public final class FieldCheck {
     }
 
     private static String shown(JsonNode value) {
-        String text = value.isContainerNode() ? (value.isObject() ? "an object" : "an array") : value.toString();
+        String text = value.isContainerNode() ? (value.isObject() ? "an object" : "an array of " + value.size() + " items")
+                : value.toString();
         return text.length() <= SHOWN ? text : text.substring(0, SHOWN) + "...";
     }
 

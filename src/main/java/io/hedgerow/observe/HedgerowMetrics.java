@@ -179,9 +179,15 @@ public final class HedgerowMetrics implements AutoCloseable {
               "provider", Labels.provider(candidate), "model", Labels.model(candidate), "to", Labels.snake(to));
     }
 
-    void demoted(String candidate) {
-        count("demotions", "Candidates moved to the back of their routes for being slow against their own baseline",
-              "provider", Labels.provider(candidate), "model", Labels.model(candidate));
+    /**
+     * A candidate was moved behind others, on one measure ({@code first_token}, {@code whole_answer}): {@code slow}
+     * against its own past, or {@code outpaced} by the candidate after it in a route.
+     */
+    void demoted(String candidate, String measure, String why) {
+        count("demotions", "Candidates moved behind others in their routes, by measure (first_token, whole_answer) "
+                      + "and why: slow (against its own past) or outpaced (clearly slower than the next candidate)",
+              "provider", Labels.provider(candidate), "model", Labels.model(candidate), "measure", measure,
+              "why", why);
     }
 
     void cooldownStarted(String keyLabel, String cause) {

@@ -287,10 +287,19 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         }
         case HealthEvent.CooldownEnded c -> events.emit("cooldown_ended", requestId, e -> e.put("key", c.keyLabel()));
         case HealthEvent.Demoted d -> {
-            metrics.demoted(d.name());
-            events.emit("demoted", requestId, e -> e.put("candidate", d.name()).put("reason", d.reason()));
+            metrics.demoted(d.name(), d.measure().wireName(), "slow");
+            events.emit("demoted", requestId, e -> e.put("candidate", d.name()).put("measure", d.measure().wireName())
+                    .put("reason", d.reason()));
         }
-        case HealthEvent.Recovered r -> events.emit("recovered", requestId, e -> e.put("candidate", r.name()));
+        case HealthEvent.Recovered r -> events.emit("recovered", requestId, e -> e.put("candidate", r.name())
+                .put("measure", r.measure().wireName()));
+        case HealthEvent.Outpaced o -> {
+            metrics.demoted(o.name(), o.measure().wireName(), "outpaced");
+            events.emit("outpaced", requestId, e -> e.put("candidate", o.name()).put("by", o.by())
+                    .put("measure", o.measure().wireName()).put("reason", o.reason()));
+        }
+        case HealthEvent.Regained r -> events.emit("regained", requestId, e -> e.put("candidate", r.name())
+                .put("by", r.by()).put("measure", r.measure().wireName()));
         }
     }
 

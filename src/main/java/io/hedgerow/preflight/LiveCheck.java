@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.random.RandomGenerator;
 
 /**
  * {@code hedgerow check --live}: after the static check, asks every provider+key a route uses for its list of models
@@ -31,7 +30,7 @@ public final class LiveCheck {
         Map<Target, List<String>> targets = Target.usedBy(config);
         Map<String, ProviderConfig> providers = new LinkedHashMap<>();
         targets.keySet().forEach(t -> providers.put(t.provider(), config.providers().get(t.provider())));
-        Map<String, ProviderClient> clients = ProviderClients.create(providers, clock, RandomGenerator.getDefault());
+        Map<String, ProviderClient> clients = ProviderClients.create(providers, clock, io.hedgerow.time.Randomness.shared());
         Duration timeout = config.observe().preflight().timeout();
         out.println("live check: " + targets.size() + " provider+key pair" + (targets.size() == 1 ? "" : "s")
                             + " used by the routes, each asked for its list of models (no tokens spent; timeout "

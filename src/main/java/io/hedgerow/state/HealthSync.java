@@ -8,6 +8,7 @@ import io.hedgerow.health.HealthEvent;
 import io.hedgerow.health.HealthListener;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.health.KeyHealth;
+import io.hedgerow.health.Measure;
 import io.hedgerow.health.ProbeGate;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.time.Ticker;
@@ -92,10 +93,12 @@ public final class HealthSync implements HealthListener, ProbeGate {
             case HealthEvent.CooldownStarted e -> publishKeys(registry.keys());
             case HealthEvent.CooldownEnded e -> publishKeys(registry.keys());
             case HealthEvent.BreakerTransition t -> publishBreaker(registry.candidate(t.name()), t);
-            case HealthEvent.Demoted d -> publish(new StateRecord.Demotion(d.name(), true, d.reason(), clock.millis(),
+            case HealthEvent.Demoted d -> publish(new StateRecord.Demotion(d.name(), d.measure(), true, d.reason(),
+                                                                           clock.millis(),
                                                                            clock.millis() + VERDICT.toMillis(),
                                                                            replica));
-            case HealthEvent.Recovered r -> publish(new StateRecord.Demotion(r.name(), false, "", clock.millis(),
+            case HealthEvent.Recovered r -> publish(new StateRecord.Demotion(r.name(), r.measure(), false, "",
+                                                                             clock.millis(),
                                                                              clock.millis() + NEWS.toMillis(),
                                                                              replica));
             default -> {
@@ -188,7 +191,10 @@ public final class HealthSync implements HealthListener, ProbeGate {
                 }
                 case StateRecord.Demotion d -> {
                     if (candidates.test(d.candidate())) {
-                        registry.candidate(d.candidate()).demotion().adopt(d.demoted(), d.reason());
+                        CandidateHealth candidate = registry.candidate(d.candidate());
+                        boolean streaming = d.measure() == Measure.FIRST_TOKEN;
+                        candidate.demotion(streaming).adopt(d.demoted(), d.reason(), candidate.baseline(streaming)
+                                .longRunMedianNanos().orElse(0));
                     }
                 }
             }

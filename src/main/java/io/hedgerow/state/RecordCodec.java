@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.health.BreakerState;
+import io.hedgerow.health.Measure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.json.Json;
 
@@ -30,7 +31,7 @@ final class RecordCodec {
                     .put("kind", b.kind().name()).put("until", b.untilMillis()).put("reopens", b.reopenCount())
                     .put("reason", b.reason());
             case StateRecord.Demotion d -> node.put("type", "demotion").put("candidate", d.candidate())
-                    .put("demoted", d.demoted()).put("reason", d.reason());
+                    .put("measure", d.measure().wireName()).put("demoted", d.demoted()).put("reason", d.reason());
         }
         return node.put("at", record.atMillis()).put("expires", record.expiresAtMillis()).put("origin", record.origin());
     }
@@ -72,8 +73,11 @@ final class RecordCodec {
                                                   (int) Math.max(0, Math.min(100, number(node, "reopens"))),
                                                   text(node, "reason"), at, expires, origin);
                 }
-                case "demotion" -> new StateRecord.Demotion(text(node, "candidate"), bool(node, "demoted"),
-                                                            text(node, "reason"), at, expires, origin);
+                case "demotion" -> new StateRecord.Demotion(text(node, "candidate"),
+                                                            Measure.valueOf(text(node, "measure")
+                                                                                    .toUpperCase(java.util.Locale.ROOT)),
+                                                            bool(node, "demoted"), text(node, "reason"), at, expires,
+                                                            origin);
                 default -> throw new IllegalArgumentException("unknown type");
             });
         } catch (RuntimeException e) {

@@ -3,6 +3,8 @@ package io.hedgerow.state;
 import io.hedgerow.health.BreakerState;
 import io.hedgerow.model.FailureKind;
 
+import io.hedgerow.health.Measure;
+
 import java.util.Objects;
 
 /**
@@ -85,21 +87,24 @@ public sealed interface StateRecord {
     }
 
     /**
-     * A candidate's demotion verdict: demoted for slowness (and why), or recovered.
+     * A candidate's demotion verdict on one measure: demoted for slowness against its own past (and why), or
+     * recovered.
      *
      * @param candidate {@code provider/model}
+     * @param measure   {@code first_token} or {@code whole_answer}
      */
-    record Demotion(String candidate, boolean demoted, String reason, long atMillis, long expiresAtMillis,
-                    String origin) implements StateRecord {
+    record Demotion(String candidate, Measure measure, boolean demoted, String reason, long atMillis,
+                    long expiresAtMillis, String origin) implements StateRecord {
         public Demotion {
             Objects.requireNonNull(candidate, "candidate");
+            Objects.requireNonNull(measure, "measure");
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(origin, "origin");
         }
 
         @Override
         public String id() {
-            return "demotion:" + candidate;
+            return "demotion:" + candidate + "#" + measure.wireName();
         }
     }
 }

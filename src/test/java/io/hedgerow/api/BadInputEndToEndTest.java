@@ -67,6 +67,37 @@ class BadInputEndToEndTest {
         assertEquals(0, upstream.requestCount(), "a refused request must not reach the upstream");
     }
 
+    /** Issue 17, item 6: each of these reached the upstream, mangled or as it was. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+            "temperature":1e400            | temperature
+            "temperature":-1               | temperature
+            "temperature":5                | temperature
+            "top_p":2                      | top_p
+            "n":1.5                        | n
+            "max_completion_tokens":"x"    | max_completion_tokens
+            "stop":["1","2","3","4","5"]   | stop
+            "stream_options":"x"           | stream_options
+            "tools":[{"type":"retrieval","function":{"name":"f"}}] | tools[0].type
+            """)
+    void aFieldOutsideItsDocumentedTypeOrRangeIsRefusedByName(String field, String param) {
+        JsonNode error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":" + USER_HI + "," + field + "}"),
+                                     400, "invalid_request");
+        assertEquals(param, error.get("param").asText(), error::toString);
+    }
+
+    @Test
+    void toolCallArgumentsMustBeAStringAndToolCallIdsNonEmpty() {
+        String call = "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"f\",\"arguments\":5}}]}";
+        JsonNode error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":[" + call + "]}"), 400,
+                                     "invalid_request");
+        assertEquals("messages[0].tool_calls[0].function.arguments", error.get("param").asText());
+        String tool = "{\"role\":\"tool\",\"tool_call_id\":\"\",\"content\":\"r\"}";
+        error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":[" + tool + "]}"), 400, "invalid_request");
+        assertEquals("messages[0].tool_call_id", error.get("param").asText());
+    }
+
     @Test
     void malformedJson() {
         JsonNode error = assertError(raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":"), 400, "invalid_json");

@@ -449,6 +449,40 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tracingIsOffUnlessAnEndpointIsGivenInTheConfigOrTheEnvironment() throws IOException {
+        String routes = """
+                providers: {p: {type: sim}}
+                routes: {r: {chain: [p/m]}}
+                """;
+        assertThat(load(routes, Map.of()).config().orElseThrow().observe().tracing().enabled(), is(false));
+        TracingSettings fromEnv = load(routes, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://jaeger:4318/"))
+                .config().orElseThrow().observe().tracing();
+        assertThat(fromEnv.endpoint().orElseThrow().toString(), is("http://jaeger:4318/v1/traces"));
+        TracingSettings configured = load("""
+                observe:
+                  tracing:
+                    endpoint: https://otlp.example.com/v1/traces
+                    protocol: http/protobuf
+                    headers: {Authorization: "${OTLP_TOKEN}", x-dataset: hedgerow}
+                    sample-ratio: 0.25
+                    capture-content: true
+                """ + routes, Map.of("OTLP_TOKEN", "Bearer secret-token", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://x"))
+                .config().orElseThrow().observe().tracing();
+        assertThat(configured.endpoint().orElseThrow().getHost(), is("otlp.example.com"));
+        assertThat(configured.headers(), is(Map.of("Authorization", "Bearer secret-token", "x-dataset", "hedgerow")));
+        assertThat(configured.sampleRatio(), is(0.25));
+        assertThat(configured.captureContent(), is(true));
+        assertThat(configured.toString().contains("secret-token"), is(false));
+        ConfigLoader.Result bad = load("""
+                observe: {tracing: {protocol: grpc, sample-ratio: 2}}
+                """ + routes, Map.of());
+        String all = String.join("\n", bad.errors());
+        assertThat(all, containsString("observe.tracing.endpoint: missing"));
+        assertThat(all, containsString("observe.tracing.protocol: 'grpc' (expected: http/protobuf)"));
+        assertThat(all, containsString("observe.tracing.sample-ratio: '2'"));
+    }
+
+    @Test
     void badObserveSettingsAdminKeysAndPricesAreListedTogether() throws IOException {
         ConfigLoader.Result result = load("""
                 server: {admin-key: "${NOPE}"}

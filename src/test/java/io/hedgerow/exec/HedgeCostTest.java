@@ -74,7 +74,7 @@ class HedgeCostTest {
 
     private Served<ChatResponse> serve(RoutePlan plan) throws Exception {
         ChatExecutor executor = new ChatExecutor((RaceTime) clock, watchdog, health, new Random(7),
-                                                 Duration.ofMinutes(5), seen::add, new Bulkheads());
+                                                 Duration.ofMinutes(5), seen::add, new Bulkheads(clock));
         return clock.spawn(() -> executor.complete(REQUEST, plan, Optional.empty())).get(30, TimeUnit.SECONDS);
     }
 

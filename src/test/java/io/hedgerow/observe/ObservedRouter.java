@@ -52,8 +52,11 @@ final class ObservedRouter implements AutoCloseable {
         return new Scrape(response.body());
     }
 
+    /** The status JSON, read as an operator does: with the admin key when the config in use has one. */
     JsonNode status() {
-        HttpResponse<String> response = raw.get("/status?format=json");
+        HttpResponse<String> response = raw.get("/status?format=json", server.generation().config().server()
+                .adminKey().map(key -> java.util.Map.of("Authorization", "Bearer " + key.value()))
+                .orElse(java.util.Map.of()));
         if (response.statusCode() != 200) {
             throw new AssertionError("status: " + response.statusCode() + " " + response.body());
         }

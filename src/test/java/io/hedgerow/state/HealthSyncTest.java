@@ -12,6 +12,7 @@ import io.hedgerow.health.BreakerState;
 import io.hedgerow.health.CircuitBreaker;
 import io.hedgerow.health.HealthEvent;
 import io.hedgerow.health.HealthRegistry;
+import io.hedgerow.health.Measure;
 import io.hedgerow.model.FailureKind;
 
 import org.junit.jupiter.api.Test;
@@ -141,11 +142,11 @@ class HealthSyncTest {
         CircuitBreaker b = registry.candidate("p/m").breaker();
         assertThat(b.state().kind(), is(BreakerState.Kind.OPEN));
         assertThat(b.retryIn().orElseThrow(), is(Duration.ofSeconds(30)));
-        assertThat(b.tryAcquire(), is(false));
+        assertThat(b.acquire().isPresent(), is(false));
         sync.learn(new StateRecord.Breaker("p/m", BreakerState.Kind.CLOSED, T0 + 31_000, 0, "1 probe success",
                                            T0 + 31_000, T0 + 600_000, "there"));
         assertThat(b.state().kind(), is(BreakerState.Kind.CLOSED));
-        assertThat(b.tryAcquire(), is(true));
+        assertThat(b.acquire().isPresent(), is(true));
         assertThat(published, hasSize(0));
         // A candidate this router does not route to is not created by news of it.
         sync.learn(new StateRecord.Breaker("other/x", BreakerState.Kind.OPEN, T0 + 30_000, 0, "r", T0 + 2,
@@ -157,15 +158,13 @@ class HealthSyncTest {
     void aBreakerOpenedHereIsPublishedWithItsEndAndItsCloseToo() {
         CircuitBreaker b = registry.candidate("p/m").breaker();
         for (int i = 0; i < 2; i++) {
-            assertThat(b.tryAcquire(), is(true));
-            b.onFailure();
+            b.onFailure(b.acquire().orElseThrow(), FailureKind.SERVER_ERROR);
         }
         StateRecord.Breaker open = (StateRecord.Breaker) published.getLast();
         assertThat(open.kind(), is(BreakerState.Kind.OPEN));
         assertThat(open.untilMillis(), is(T0 + 30_000));
         now.addAndGet(Duration.ofSeconds(30).toNanos());
-        assertThat("the probe", b.tryAcquire(), is(true));
-        b.onSuccess();
+        b.onSuccess(b.acquire().orElseThrow()); // the probe
         StateRecord.Breaker closed = (StateRecord.Breaker) published.getLast();
         assertThat(closed.kind(), is(BreakerState.Kind.CLOSED));
         assertThat(published, hasSize(2));
@@ -173,10 +172,13 @@ class HealthSyncTest {
 
     @Test
     void aDemotionVerdictTravelsBothWays() {
-        sync.learn(new StateRecord.Demotion("p/m", true, "slow elsewhere", T0, T0 + 1_800_000, "there"));
+        sync.learn(new StateRecord.Demotion("p/m", Measure.FIRST_TOKEN, true, "slow elsewhere", T0, T0 + 1_800_000,
+                                            "there"));
         assertThat(registry.candidate("p/m").demoted(), is(true));
+        assertThat(registry.candidate("p/m").demoted(true), is(true));
+        assertThat(registry.candidate("p/m").demoted(false), is(false));
         assertThat(registry.candidate("p/m").demotionReason(), is("slow elsewhere"));
-        sync.learn(new StateRecord.Demotion("p/m", false, "", T0 + 1, T0 + 600_000, "there"));
+        sync.learn(new StateRecord.Demotion("p/m", Measure.FIRST_TOKEN, false, "", T0 + 1, T0 + 600_000, "there"));
         assertThat(registry.candidate("p/m").demoted(), is(false));
         assertThat(published, hasSize(0));
     }

@@ -103,6 +103,7 @@ public final class TestConfig {
         // No live checks of the fakes at start-up: each test's upstreams see only what it scripted. Tests of the
         // checks opt in.
         private PreflightSettings preflight = PreflightSettings.OFF;
+        private io.hedgerow.config.TracingSettings tracing = io.hedgerow.config.TracingSettings.OFF;
         private ConversationSettings conversations = ConversationSettings.DEFAULTS;
 
         private Builder() {
@@ -116,6 +117,12 @@ public final class TestConfig {
 
         public Builder failover(FailoverSettings settings) {
             this.failover = settings;
+            return this;
+        }
+
+        /** OpenTelemetry tracing (off by default). */
+        public Builder tracing(io.hedgerow.config.TracingSettings settings) {
+            this.tracing = settings;
             return this;
         }
 
@@ -271,7 +278,7 @@ public final class TestConfig {
             ServerSettings server = new ServerSettings("127.0.0.1", 0, maxBodyBytes, requestTimeout, adminKey)
                     .withLimits(limits).withAccess(access);
             return new HedgerowConfig(server, providers, routes, failover, hedging,
-                                      ObserveSettings.DEFAULTS.withPreflight(preflight))
+                                      ObserveSettings.DEFAULTS.withPreflight(preflight).withTracing(tracing))
                     .withConversations(conversations);
         }
     }
@@ -352,15 +359,21 @@ public final class TestConfig {
             return this;
         }
 
-        /** Its bulkhead: attempts in flight to it at once. */
+        /** A hard cap on its attempts in flight at once. */
         public Provider maxConcurrent(int value) {
-            limits = new ProviderLimits(value, limits.maxResponseBytes());
+            limits = new ProviderLimits(value, limits.maxResponseBytes(), limits.anyDirectModel());
             return this;
         }
 
         /** The largest answer read from it. */
         public Provider maxResponseBytes(long value) {
-            limits = new ProviderLimits(limits.maxConcurrent(), value);
+            limits = new ProviderLimits(limits.maxConcurrent(), value, limits.anyDirectModel());
+            return this;
+        }
+
+        /** Clients may name any of its models as {@code provider/model} ({@code direct-models: any}). */
+        public Provider anyDirectModel() {
+            limits = new ProviderLimits(limits.maxConcurrent(), limits.maxResponseBytes(), true);
             return this;
         }
 

@@ -22,9 +22,9 @@ import io.hedgerow.json.Json;
 import io.hedgerow.dialect.InvalidRequestException;
 
 /**
- * OpenAI chat-completions requests, both ways: parsing what clients send (strictly enough to give a clear
- * 400, leniently enough to tolerate unknown fields) and writing what OpenAI-compatible providers receive.
- * Tool-call arguments are carried as the exact text the client sent.
+ * OpenAI chat-completions requests, both ways: parsing what clients send (checked by {@link ChatRequestRules}, whose
+ * javadoc states which fields are passed through) and writing what OpenAI-compatible providers receive. Tool-call
+ * arguments are carried as the exact text the client sent.
  */
 public final class OpenAiRequestCodec {
     private static final Set<String> KNOWN = Set.of("model", "messages", "tools", "tool_choice", "temperature",
@@ -33,11 +33,12 @@ public final class OpenAiRequestCodec {
     private OpenAiRequestCodec() {
     }
 
-    /** Parses a client's request body. */
+    /**
+     * Parses a client's request body, after {@link ChatRequestRules} has checked every field against the API's
+     * documented types and ranges.
+     */
     public static ChatRequest parse(JsonNode body) throws InvalidRequestException {
-        if (body == null || !body.isObject()) {
-            throw new InvalidRequestException("the request body must be a JSON object", Optional.empty());
-        }
+        ChatRequestRules.check(body);
         String model = requiredText(body, "model");
         JsonNode messagesNode = body.get("messages");
         if (messagesNode == null || messagesNode.isNull()) {
@@ -201,10 +202,10 @@ public final class OpenAiRequestCodec {
             if (function == null || !function.isObject()) {
                 throw new InvalidRequestException(at + ".function must be an object", at + ".function");
             }
-            JsonNode arguments = function.get("arguments");
-            // Some providers write "" for a call without arguments; every format agrees that means {}.
-            String argumentsText = arguments == null || arguments.isNull() || arguments.asText().isBlank() ? "{}"
-                    : arguments.isTextual() ? arguments.asText() : arguments.toString();
+            // A string (checked); some providers write "" for a call without arguments, which every format reads
+            // as {}.
+            String arguments = function.get("arguments").asText();
+            String argumentsText = arguments.isBlank() ? "{}" : arguments;
             calls.add(new ToolCall(requiredText(call, "id", at + ".id"),
                                    requiredText(function, "name", at + ".function.name"),
                                    argumentsText));
