@@ -50,6 +50,7 @@ final class AttemptBody implements Runnable {
                     attempt.release();
                 }
                 long latency = attempt.elapsedNanos();
+                reportUsage(response);
                 if (!attempt.handOver(inbox, new AttemptSignal.Answered(attempt, response, latency))) {
                     endDetached(latency);
                 }
@@ -110,6 +111,16 @@ final class AttemptBody implements Runnable {
                 + attempt.candidate().label() + " (reported as a router error; the upstream is not blamed)", e);
         return Failure.of(FailureKind.INTERNAL, e.getClass().getSimpleName() + " in the router's " + where
                 + " adapter");
+    }
+
+    /** A whole answer's reported prompt tokens calibrate its candidate's size estimates. */
+    private void reportUsage(Object response) {
+        Optional<io.hedgerow.model.Usage> usage = switch (response) {
+            case io.hedgerow.model.ChatResponse chat -> chat.usage();
+            case io.hedgerow.model.EmbeddingResponse embedding -> embedding.usage();
+            default -> Optional.empty();
+        };
+        usage.ifPresent(u -> attempt.reportedPromptTokens(u.promptTokens()));
     }
 
     private void report(Failure failure) {

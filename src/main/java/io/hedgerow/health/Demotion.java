@@ -42,12 +42,20 @@ public final class Demotion {
     private volatile String reason = "";
     /** The long-run median when it was demoted: what "recovered" is judged against. */
     private long referenceNanos;
+    /** What the baseline's latencies stand for, for the reason: empty, or e.g. " (scaled to a 1k-token prompt)". */
+    private final java.util.function.Supplier<String> scale;
 
     Demotion(String name, Measure measure, DemotionSettings settings, HealthListener listener) {
+        this(name, measure, settings, listener, () -> "");
+    }
+
+    Demotion(String name, Measure measure, DemotionSettings settings, HealthListener listener,
+             java.util.function.Supplier<String> scale) {
         this.name = name;
         this.measure = measure;
         this.settings = settings;
         this.listener = listener;
+        this.scale = scale;
     }
 
     public DemotionSettings settings() {
@@ -117,7 +125,7 @@ public final class Demotion {
                     referenceNanos = m;
                     reason = measure.description() + ": " + (r > threshold
                             ? "recent median " + human(r) + " > " + limit(m, floor)
-                            : Math.round(slow * 100) + "% of recent answers slower than " + limit(m, floor));
+                            : Math.round(slow * 100) + "% of recent answers slower than " + limit(m, floor)) + scale.get();
                     event = new HealthEvent.Demoted(name, measure, reason);
                 }
             } else if (baseline.windowCount() >= MIN_RECOVERY_SAMPLES) {

@@ -44,8 +44,17 @@ final class Rivalry {
     private long judgedAt;
     private boolean judged;
 
+    /** What the baselines' latencies stand for, for the reason: empty, or e.g. " (scaled to a 1k-token prompt)". */
+    private final java.util.function.Supplier<String> scale;
+
     Rivalry(String name, String rival, Measure measure, DemotionSettings settings, Ticker ticker,
             HealthListener listener) {
+        this(name, rival, measure, settings, ticker, listener, () -> "");
+    }
+
+    Rivalry(String name, String rival, Measure measure, DemotionSettings settings, Ticker ticker,
+            HealthListener listener, java.util.function.Supplier<String> scale) {
+        this.scale = scale;
         this.name = name;
         this.rival = rival;
         this.measure = measure;
@@ -89,7 +98,7 @@ final class Rivalry {
             if (!behind && x > floor && x > k * q * y) {
                 behind = true;
                 reason = measure.description() + ": recent median " + human(x) + " > " + k + "x " + rival + "'s "
-                        + human(y) + (q > 1 ? String.format(java.util.Locale.ROOT, " (usually %.1fx)", q) : "");
+                        + human(y) + (q > 1 ? String.format(java.util.Locale.ROOT, " (usually %.1fx)", q) : "") + scale.get();
                 event = new HealthEvent.Outpaced(name, rival, measure, reason);
             } else if (behind && (x <= floor || x < (1 + k) / 2 * q * y)) {
                 behind = false;

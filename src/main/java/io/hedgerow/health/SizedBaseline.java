@@ -185,6 +185,21 @@ public final class SizedBaseline {
         return Double.isNaN(u) ? OptionalLong.empty() : OptionalLong.of(Math.round(u));
     }
 
+    /**
+     * A latency of a request of {@code tokens} prompt tokens as if the request had had {@code reference} tokens:
+     * {@code nanos * u(reference) / u(tokens)}. Unchanged while the usual curve is empty, and wherever it is flat
+     * (a candidate that only ever sees one size). What verdicts judge, so that a long prompt is not a slow provider.
+     */
+    public long atReference(long tokens, long nanos, long reference) {
+        Curve curve = curve();
+        double at = curve.at(Math.log(Math.max(1, tokens)));
+        double ref = curve.at(Math.log(Math.max(1, reference)));
+        if (Double.isNaN(at) || Double.isNaN(ref) || at <= 0) {
+            return nanos;
+        }
+        return Math.round(nanos * (ref / at));
+    }
+
     /** How many times slower than usual for its size a latency is; empty while nothing is usual yet. */
     public OptionalDouble slowdown(long tokens, long nanos) {
         OptionalLong usual = usualNanos(tokens);
@@ -210,6 +225,15 @@ public final class SizedBaseline {
             w += b == null ? 0 : b.baseline.longRunWeight();
         }
         return w;
+    }
+
+    /** How many size classes have had a sample. */
+    public int sizeClassesSeen() {
+        int n = 0;
+        for (int k = 0; k < CLASSES; k++) {
+            n += classes.get(k) == null ? 0 : 1;
+        }
+        return n;
     }
 
     /** Class {@code k}'s own baseline; empty before its first sample. */

@@ -11,7 +11,6 @@ import io.hedgerow.health.BreakerState;
 import io.hedgerow.health.CandidateHealth;
 import io.hedgerow.health.HedgeBudget;
 import io.hedgerow.health.KeyStatus;
-import io.hedgerow.health.LatencyBaseline;
 import io.hedgerow.preflight.CheckResult;
 import io.hedgerow.preflight.PreflightReport;
 import io.hedgerow.preflight.Round;
@@ -172,8 +171,8 @@ final class StatusReport {
             key.put("consecutive_failures", k.consecutiveFailures());
         }
         ObjectNode baseline = node.putObject("baseline");
-        baseline.set("first_token", baseline(c.health().baseline(true)));
-        baseline.set("complete", baseline(c.health().baseline(false)));
+        baseline.set("first_token", SizeView.baseline(c.health(), true));
+        baseline.set("complete", SizeView.baseline(c.health(), false));
         ArrayNode recent = node.putArray("recent_ms");
         for (long ms : trail.millis(c.label())) {
             recent.add(ms);
@@ -222,14 +221,6 @@ final class StatusReport {
         return node;
     }
 
-    private static ObjectNode baseline(LatencyBaseline b) {
-        ObjectNode node = Json.object().put("samples", b.windowCount()).put("ready", b.ready());
-        putMillis(node, "p50_ms", b.percentileNanos(50));
-        putMillis(node, "p95_ms", b.percentileNanos(95));
-        putMillis(node, "long_run_p50_ms", b.longRunMedianNanos());
-        return node;
-    }
-
     /**
      * The route's hedge policy and the delay it would use now before hedging the first candidate, for streams
      * (time to first token) and whole answers, as the executor's {@link HedgeDelay} computes it.
@@ -255,8 +246,7 @@ final class StatusReport {
         if (!candidates.isEmpty()) {
             CandidateView first = candidates.getFirst();
             node.put("for", first.label());
-            putMillis(node, "delay_ms_stream", HedgeDelay.nanos(h, first.health().baseline(true), ratio));
-            putMillis(node, "delay_ms_complete", HedgeDelay.nanos(h, first.health().baseline(false), ratio));
+            SizeView.hedgeDelays(node, h, first.health(), ratio);
         }
         return node;
     }
