@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Latency depends on the request: a prompt of 50k tokens takes seconds to prefill where one of 500 takes
  * milliseconds. Each measure therefore has a {@link SizedBaseline}, which learns what is usual <em>for each prompt
  * size</em> (the hedge delay reads it), and every sample reaches the verdicts' {@link LatencyBaseline} scaled to a
- * {@value #REFERENCE_TOKENS}-token prompt by that model ({@link SizedBaseline#atReference}): a long prompt is not a
+ * {@value #REFERENCE_TOKENS}-token prompt by that model ({@link SizedBaseline#atReference}; a sample of a size whose
+ * usual is not known yet teaches the model and is not judged): a long prompt is not a
  * slow provider, a prompt twice as slow as usual for its size is, whatever its size, and two candidates are compared
  * on the same scale whatever mix of sizes each has served. The candidate's {@link PromptCalibration} turns the
  * router's size estimates into its provider's tokens.
@@ -152,13 +153,15 @@ public final class CandidateHealth {
      * Takes a latency sample of one measure for a prompt of {@code tokens} (in the provider's tokens): from a
      * success, or from an attempt cut off where that bounds something (a timeout; a loser that had run at least its
      * own hedge delay). Fast failures and censored losers are not samples: they would drag the baseline down. The
-     * size model learns it as it is; the verdicts take it scaled to a {@value #REFERENCE_TOKENS}-token prompt.
+     * size model learns it as it is; the verdicts take it scaled to a {@value #REFERENCE_TOKENS}-token prompt, once
+     * what is usual for its size is known ({@link SizedBaseline#atReference}).
      */
     public void recordLatency(boolean streaming, long tokens, long nanos) {
         SizedBaseline sized = sized(streaming);
         sized.record(tokens, nanos);
         LatencyBaseline baseline = baseline(streaming);
-        baseline.record(sized.atReference(tokens, nanos, REFERENCE_TOKENS));
+        // A sample of a size whose usual latency is not known yet teaches the size model only.
+        sized.atReference(tokens, nanos, REFERENCE_TOKENS).ifPresent(baseline::record);
         demotion(streaming).update(baseline);
         Sample sample = new Sample(tokens, nanos, sized.slowdown(tokens, nanos));
         if (streaming) {

@@ -186,18 +186,23 @@ public final class SizedBaseline {
     }
 
     /**
-     * A latency of a request of {@code tokens} prompt tokens as if the request had had {@code reference} tokens:
-     * {@code nanos * u(reference) / u(tokens)}. Unchanged while the usual curve is empty, and wherever it is flat
-     * (a candidate that only ever sees one size). What verdicts judge, so that a long prompt is not a slow provider.
+     * A latency of a request of {@code tokens} prompt tokens as if the request had had {@code reference} tokens,
+     * {@code nanos * u(reference) / u(tokens)}, when the model knows what is usual for that size; empty when it does
+     * not, and the sample cannot be compared with others. It knows when the request's own size class has a usual
+     * latency, or lies between two classes that have one (interpolated, not extrapolated); and, before any class has
+     * one, while every sample so far has been of one size class (nothing to scale: the latency as it is). So the
+     * first samples of a new size teach the model and are judged once their class has a usual latency: a long prompt
+     * is not taken for a slow short one while its size is new.
      */
-    public long atReference(long tokens, long nanos, long reference) {
+    public OptionalLong atReference(long tokens, long nanos, long reference) {
         Curve curve = curve();
-        double at = curve.at(Math.log(Math.max(1, tokens)));
-        double ref = curve.at(Math.log(Math.max(1, reference)));
-        if (Double.isNaN(at) || Double.isNaN(ref) || at <= 0) {
-            return nanos;
+        double logSize = Math.log(Math.max(1, tokens));
+        if (!curve.covers(sizeClass(Math.max(1, tokens)), logSize)) {
+            return curve.empty() && sizeClassesSeen() == 1 ? OptionalLong.of(nanos) : OptionalLong.empty();
         }
-        return Math.round(nanos * (ref / at));
+        double at = curve.at(logSize);
+        double ref = curve.at(Math.log(Math.max(1, reference)));
+        return at > 0 ? OptionalLong.of(Math.round(nanos * (ref / at))) : OptionalLong.empty();
     }
 
     /** How many times slower than usual for its size a latency is; empty while nothing is usual yet. */
@@ -246,6 +251,32 @@ public final class SizedBaseline {
 
     /** The usual curve's points: each class's centre (log tokens) and long-run median, NaN where it has none. */
     private record Curve(double[] logCentres, double[] medians) {
+        boolean empty() {
+            for (double m : medians) {
+                if (!Double.isNaN(m)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Whether class {@code k} has a median of its own, or {@code logSize} lies between two classes' that do. */
+        boolean covers(int k, double logSize) {
+            if (!Double.isNaN(medians[k])) {
+                return true;
+            }
+            boolean below = false;
+            boolean above = false;
+            for (int j = 0; j < CLASSES; j++) {
+                if (!Double.isNaN(medians[j])) {
+                    below |= logCentres[j] <= logSize;
+                    above |= logCentres[j] > logSize;
+                }
+            }
+            return below && above;
+        }
+
+
         /** Log-log interpolation between the nearest points on either side; NaN when there are none. */
         double at(double logSize) {
             int below = -1;
