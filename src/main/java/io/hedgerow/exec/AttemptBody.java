@@ -1,8 +1,11 @@
 package io.hedgerow.exec;
 
+import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
+import io.hedgerow.model.Usage;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.ProviderException;
@@ -115,9 +118,9 @@ final class AttemptBody implements Runnable {
 
     /** A whole answer's reported prompt tokens calibrate its candidate's size estimates. */
     private void reportUsage(Object response) {
-        Optional<io.hedgerow.model.Usage> usage = switch (response) {
-            case io.hedgerow.model.ChatResponse chat -> chat.usage();
-            case io.hedgerow.model.EmbeddingResponse embedding -> embedding.usage();
+        Optional<Usage> usage = switch (response) {
+            case ChatResponse chat -> chat.usage();
+            case EmbeddingResponse embedding -> embedding.usage();
             default -> Optional.empty();
         };
         usage.ifPresent(u -> attempt.reportedPromptTokens(u.promptTokens()));

@@ -8,6 +8,8 @@ import io.hedgerow.time.Ticker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -131,12 +133,12 @@ public final class CandidateHealth {
      * The last sample of a measure: its prompt's size, its latency, and how many times what is usual for that size
      * it was (empty while nothing was usual yet).
      */
-    public record Sample(long tokens, long nanos, java.util.OptionalDouble slowdown) {
+    public record Sample(long tokens, long nanos, OptionalDouble slowdown) {
     }
 
     /** The last sample taken for streamed requests or whole answers; empty before the first. */
-    public java.util.Optional<Sample> last(boolean streaming) {
-        return java.util.Optional.ofNullable(streaming ? lastFirstToken : lastComplete);
+    public Optional<Sample> last(boolean streaming) {
+        return Optional.ofNullable(streaming ? lastFirstToken : lastComplete);
     }
 
     /** The note for a verdict's reason when its latencies were scaled: only when sizes varied. */

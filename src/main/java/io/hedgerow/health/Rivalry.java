@@ -6,6 +6,7 @@ import io.hedgerow.time.Ticker;
 
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * Whether one candidate has become clearly slower, on one {@link Measure}, than the candidate after it in a route:
@@ -45,7 +46,7 @@ final class Rivalry {
     private boolean judged;
 
     /** What the baselines' latencies stand for, for the reason: empty, or e.g. " (scaled to a 1k-token prompt)". */
-    private final java.util.function.Supplier<String> scale;
+    private final Supplier<String> scale;
 
     Rivalry(String name, String rival, Measure measure, DemotionSettings settings, Ticker ticker,
             HealthListener listener) {
@@ -53,7 +54,7 @@ final class Rivalry {
     }
 
     Rivalry(String name, String rival, Measure measure, DemotionSettings settings, Ticker ticker,
-            HealthListener listener, java.util.function.Supplier<String> scale) {
+            HealthListener listener, Supplier<String> scale) {
         this.scale = scale;
         this.name = name;
         this.rival = rival;
@@ -98,7 +99,8 @@ final class Rivalry {
             if (!behind && x > floor && x > k * q * y) {
                 behind = true;
                 reason = measure.description() + ": recent median " + human(x) + " > " + k + "x " + rival + "'s "
-                        + human(y) + (q > 1 ? String.format(java.util.Locale.ROOT, " (usually %.1fx)", q) : "") + scale.get();
+                        + human(y) + (q > 1 ? String.format(java.util.Locale.ROOT, " (usually %.1fx)", q) : "")
+                        + scale.get();
                 event = new HealthEvent.Outpaced(name, rival, measure, reason);
             } else if (behind && (x <= floor || x < (1 + k) / 2 * q * y)) {
                 behind = false;

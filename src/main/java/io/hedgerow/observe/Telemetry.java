@@ -9,6 +9,7 @@ import io.hedgerow.exec.ChainFailedException;
 import io.hedgerow.exec.ExecutionEvent;
 import io.hedgerow.exec.ExecutionListener;
 import io.hedgerow.exec.Served;
+import io.hedgerow.health.CandidateHealth;
 import io.hedgerow.health.HealthEvent;
 import io.hedgerow.health.HealthListener;
 import io.hedgerow.model.FailureKind;
@@ -253,7 +254,7 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
                 metrics.firstToken(routeLabel, label, nanos);
             }
             // Judged against what is usual for a prompt of this size on this candidate, in its own tokens.
-            io.hedgerow.health.CandidateHealth health = context.get().generation.health().candidate(label);
+            CandidateHealth health = context.get().generation.health().candidate(label);
             long tokens = health.calibration().tokens(context.get().promptTokens);
             health.sized(context.get().stream).slowdown(tokens, nanos)
                     .ifPresent(s -> metrics.slowdown(routeLabel, label, context.get().stream, s));
