@@ -2,6 +2,7 @@ package io.hedgerow;
 
 import io.hedgerow.api.ChatCompletionsService;
 import io.hedgerow.api.EmbeddingsService;
+import io.hedgerow.api.ResponsesService;
 import io.hedgerow.api.Engine;
 import io.hedgerow.api.FallbackService;
 import io.hedgerow.api.FrontDoor;
@@ -44,6 +45,7 @@ import io.hedgerow.config.ConfigHash;
 import io.hedgerow.state.HealthSync;
 import io.hedgerow.state.StateStore;
 import io.hedgerow.state.StateStores;
+import io.hedgerow.state.MemoryConversationStore;
 import io.hedgerow.time.Daemon;
 import io.hedgerow.time.Randomness;
 import io.hedgerow.time.Ticker;
@@ -344,11 +346,13 @@ public final class HedgerowServer implements AutoCloseable {
             return new PreflightScheduler.Fleet(g.config(), g.clients(), g.health().keys());
         }, ticker, Ticker.system(), clock, telemetry);
         GenerationLeases leases = new GenerationLeases(current.get());
+        MemoryConversationStore conversations = new MemoryConversationStore(config.conversations(), ticker);
 
         Optional<ConfigReloader> reloader = b.configFile.map(file -> new ConfigReloader(
                 current, file, path -> ConfigLoader.load(path, b.environment), wiring::next, g -> {
                     leases.swapped(g);
                     preflight.reloaded();
+                    conversations.settings(g.config().conversations());
                     if (!g.config().state().equals(config.state())) {
                         LOG.log(System.Logger.Level.WARNING, "state: the reloaded config changes 'state:'; that "
                                 + "applies at the next start (the store in use stays)");
@@ -398,7 +402,7 @@ public final class HedgerowServer implements AutoCloseable {
                     .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                     .addFeature(ObserveFeature.builder()
                                         .addObserver(HealthObserver.builder().details(true)
-                                                             .addCheck(new Readiness(current::get, telemetry::state))
+                                                             .addCheck(Readiness.create(current::get, telemetry))
                                                              .addCheck(new ThreadsCheck(() -> daemons(
                                                                      door, watchdog, finalWatcher, preflight,
                                                                      store)))
@@ -410,6 +414,7 @@ public final class HedgerowServer implements AutoCloseable {
                             .register("/v1", new ChatCompletionsService(leases, requestObserver, clock, bodies),
                                       new MessagesService(leases, requestObserver, bodies),
                                       new EmbeddingsService(leases, requestObserver, bodies),
+                                      new ResponsesService(leases, requestObserver, bodies, conversations, clock),
                                       new ModelsService(() -> current.get().engine().router()))
                             .register("/status", StatusService.create(current::get, telemetry, clock,
                                                                       b.configFile.map(Path::toString)))

@@ -5,7 +5,6 @@ import io.hedgerow.config.ClientAccess;
 import io.hedgerow.config.ConfigLoader;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.ServerSettings;
-import io.hedgerow.preflight.LiveCheck;
 import io.hedgerow.tune.TuneCommand;
 
 import io.helidon.logging.common.LogConfig;
@@ -24,9 +23,9 @@ import java.util.Optional;
 
 /**
  * The command line: {@code hedgerow [run] [--config FILE] [--port N] [--host ADDR]} starts the router;
- * {@code hedgerow check [--live] [--config FILE]} validates a config, prints every problem and exits 1 if there is one
- * (with {@code --live}, then checks every provider+key a route uses against the provider itself, see
- * {@link LiveCheck}, and exits 1 when a rung cannot serve);
+ * {@code hedgerow check [--live] [--format text|json] [--config FILE]} validates a config, prints every problem and
+ * exits 1 if there is one (with {@code --live}, also checks every provider+key a route uses against the provider
+ * itself, in the same run, see {@link CheckCommand}, and exits 1 when a rung cannot serve);
  * {@code hedgerow tune} replays hedging policies on a router's recorded requests ({@link TuneCommand});
  * {@code hedgerow hash-key [--new]} prints the SHA-256 of a client key read from standard input (or of a new random
  * key, printed once), for {@code server.client-keys}.
@@ -35,7 +34,8 @@ public final class Main {
     static final String DEFAULT_CONFIG = "config/hedgerow.yaml";
     private static final String USAGE = """
             usage: hedgerow [run] [--config FILE] [--port N] [--host ADDR] [--allow-unauthenticated]
-                   hedgerow check [--live] [--config FILE]   (--live: also ask each provider+key, no tokens spent)
+                   hedgerow check [--live] [--format text|json] [--config FILE]
+                       (every problem of the file; --live: then ask each provider+key, no tokens spent)
                    hedgerow hash-key [--new]   (the key on standard input; --new makes one)
                    hedgerow tune --url http://HOST:PORT | --samples FILE [--route NAME] [--max-load 5%] [--json]
                          (hedging policies replayed on recorded requests; see docs/hedging.md)
@@ -66,6 +66,12 @@ public final class Main {
 
     /** Runs a command with this standard input (for {@code hash-key}). */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        return run(args, in, out, err, name -> Optional.ofNullable(System.getenv(name)));
+    }
+
+    /** Runs a command with this environment for the config's variables (tests pass a map). */
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err,
+                   java.util.function.Function<String, Optional<String>> env) {
         if (args.length > 0 && args[0].equals("tune")) {
             return TuneCommand.run(List.of(args).subList(1, args.length), out, err);
         }
@@ -84,7 +90,11 @@ public final class Main {
         if (options.command.equals("hash-key")) {
             return hashKey(options.newKey, in, out, err);
         }
-        ConfigLoader.Result result = ConfigLoader.load(options.config);
+        ConfigLoader.Result result = ConfigLoader.load(options.config, env);
+        if (options.command.equals("check")) {
+            return CheckCommand.run(options.config, result, options.live, options.json, out, err,
+                                    java.time.Clock.systemUTC());
+        }
         result.warnings().forEach(w -> err.println("warning: " + w));
         if (!result.errors().isEmpty()) {
             err.println("hedgerow: " + options.config + " has " + result.errors().size() + " problem"
@@ -93,13 +103,6 @@ public final class Main {
             return 1;
         }
         HedgerowConfig config = result.config().orElseThrow();
-        if (options.command.equals("check")) {
-            out.println(options.config + ": OK (" + config.providers().size() + " providers, "
-                                + config.routes().size() + " routes)");
-            config.routes().values().forEach(route -> out.println("  " + route.alias() + ": "
-                    + String.join(" -> ", route.chain().stream().map(Object::toString).toList())));
-            return options.live ? LiveCheck.run(config, out, java.time.Clock.systemUTC()) : 0;
-        }
         ServerSettings s = config.server();
         config = config.withServer(s.withAddress(options.host.orElse(s.host()), options.port.orElse(s.port())));
         if (options.allowUnauthenticated) {
@@ -159,12 +162,13 @@ public final class Main {
     }
 
     private record Options(String command, Path config, Optional<Integer> port, Optional<String> host,
-                           boolean newKey, boolean allowUnauthenticated, boolean live) {
+                           boolean newKey, boolean allowUnauthenticated, boolean live, boolean json) {
         static Options parse(String[] args) {
             String command = "run";
             boolean newKey = false;
             boolean allowUnauthenticated = false;
             boolean live = false;
+            boolean json = false;
             String env = System.getenv("HEDGEROW_CONFIG");
             Path config = Path.of(env == null || env.isBlank() ? DEFAULT_CONFIG : env);
             Optional<Integer> port = Optional.empty();
@@ -179,6 +183,16 @@ public final class Main {
             for (int i = 0; i < rest.size(); i++) {
                 String arg = rest.get(i);
                 switch (arg) {
+                case "--format" -> {
+                    if (!command.equals("check")) {
+                        throw new IllegalArgumentException("--format is for check");
+                    }
+                    String value = i + 1 < rest.size() ? rest.get(++i) : "";
+                    if (!value.equals("text") && !value.equals("json")) {
+                        throw new IllegalArgumentException("--format: '" + value + "' (expected: text or json)");
+                    }
+                    json = value.equals("json");
+                }
                 case "--config", "--port", "--host" -> {
                     if (i + 1 >= rest.size()) {
                         throw new IllegalArgumentException(arg + " needs a value");
@@ -217,7 +231,7 @@ public final class Main {
                 default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
-            return new Options(command, config, port, host, newKey, allowUnauthenticated, live);
+            return new Options(command, config, port, host, newKey, allowUnauthenticated, live, json);
         }
     }
 }

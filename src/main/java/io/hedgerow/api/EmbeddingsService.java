@@ -100,8 +100,6 @@ public final class EmbeddingsService implements HttpService {
             }
             refusals.add(candidate.label() + " (" + why.get() + ")");
         }
-        throw new ApiException(400, "invalid_request_error", "unsupported_by_route",
-                               "No candidate of '" + plan.alias() + "' can serve this request: "
-                                       + String.join("; ", refusals), Optional.empty(), Map.of());
+        throw ErrorResponses.unsupportedByRoute(plan.alias(), refusals);
     }
 }

@@ -29,6 +29,13 @@ public final class ErrorResponses {
         return new ApiException(400, "invalid_request_error", "invalid_request", e.getMessage(), e.param(), Map.of());
     }
 
+    /** No candidate of the route can serve the request as asked: each named, with why. */
+    static ApiException unsupportedByRoute(String alias, java.util.List<String> refusals) {
+        return new ApiException(400, "invalid_request_error", "unsupported_by_route",
+                                "No candidate of '" + alias + "' can serve this request: "
+                                        + String.join("; ", refusals), Optional.empty(), Map.of());
+    }
+
     static ApiException unknownModel(String model) {
         return new ApiException(404, "invalid_request_error", "model_not_found",
                                 "The model '" + model + "' does not exist: it is neither a configured route nor "

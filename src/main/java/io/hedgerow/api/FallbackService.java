@@ -21,6 +21,7 @@ public final class FallbackService implements HttpService {
                 404, "invalid_request_error", "unknown_url",
                 "Unknown request URL: " + req.prologue().method().text() + " " + req.path().path()
                         + " (Hedgerow serves POST /v1/chat/completions, POST /v1/messages, "
-                        + "POST /v1/messages/count_tokens and GET /v1/models)"), InboundPipeline.newRequestId());
+                        + "POST /v1/messages/count_tokens, POST /v1/responses, GET and DELETE /v1/responses/{id}, "
+                        + "POST /v1/embeddings and GET /v1/models)"), InboundPipeline.newRequestId());
     }
 }

@@ -55,8 +55,11 @@ import java.util.function.Supplier;
  */
 public final class FrontDoor implements Filter, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FrontDoor.class.getName());
+    // Model requests: each holds a place of max-concurrent-requests, is refused while draining, and is watched for a
+    // client that leaves.
     private static final java.util.Set<String> CHAT = java.util.Set.of("/v1/chat/completions", "/v1/messages",
-                                                                        "/v1/messages/count_tokens");
+                                                                        "/v1/messages/count_tokens", "/v1/responses",
+                                                                        "/v1/embeddings");
     private static final io.helidon.http.HeaderName API_KEY = HeaderNames.create("x-api-key");
     private static final Duration SLACK = Duration.ofSeconds(5);
 

@@ -15,6 +15,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -83,6 +85,7 @@ final class InboundPipeline {
         void chat(ChatRequest request, Answering answering) throws ApiException {
             RoutePlan plan = engine.router().plan(request.model())
                     .orElseThrow(() -> ErrorResponses.unknownModel(request.model()));
+            requireServable(plan, request);
             exchange.routed(plan, request);
             Optional<Duration> clientTimeout = clientTimeout(req);
             try {
@@ -119,6 +122,22 @@ final class InboundPipeline {
                 exchange.chainFailed(e);
                 throw ErrorResponses.chainFailed(e);
             }
+        }
+
+        /**
+         * Refuses, before any call, a request that no candidate of its route can serve as asked, naming each and
+         * why; when some can, those that cannot are passed over in the race.
+         */
+        private static void requireServable(RoutePlan plan, ChatRequest request) throws ApiException {
+            List<String> refusals = new ArrayList<>();
+            for (io.hedgerow.route.Candidate candidate : plan.candidates()) {
+                Optional<String> why = candidate.client().cannotServe(request);
+                if (why.isEmpty()) {
+                    return;
+                }
+                refusals.add(candidate.label() + " (" + why.get() + ")");
+            }
+            throw ErrorResponses.unsupportedByRoute(plan.alias(), refusals);
         }
 
         /** The routing plan for a model, or the API's 404. */
@@ -211,8 +230,8 @@ final class InboundPipeline {
         res.header("x-hedgerow-attempts", served.attemptsSummary());
         served.fallbackReason().ifPresent(reason -> res.header("x-hedgerow-fallback-reason", reason));
         res.header("x-hedgerow-hedged", String.valueOf(served.hedged()));
-        // Which attempt won: its number among the calls made, and why it was started (primary, retry, hedge...).
-        res.header("x-hedgerow-winner", served.winnerNumber() + " " + served.winner().role().wireName());
+        // Which attempt won: its place among the candidates tried or skipped, and why it was started.
+        res.header("x-hedgerow-winner", served.winnerSummary());
     }
 
     static String newRequestId() {

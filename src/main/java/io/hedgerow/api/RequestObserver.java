@@ -125,6 +125,11 @@ public interface RequestObserver {
         }
 
         @Override
+        public void routed(RoutePlan plan, boolean stream, long promptTokens) {
+            all.forEach(e -> e.routed(plan, stream, promptTokens));
+        }
+
+        @Override
         public void served(Served<?> served) {
             all.forEach(e -> e.served(served));
         }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -27,8 +28,23 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** What loading produced: the config when there were no errors, and every error and warning. */
-    public record Result(Optional<HedgerowConfig> config, List<String> errors, List<String> warnings) {
+    /**
+     * What loading produced: the config when there were no errors, every error and warning, and the draft (what
+     * the file says despite its errors) when the file could be parsed.
+     */
+    public record Result(Optional<HedgerowConfig> config, List<String> errors, List<String> warnings,
+                         Optional<ConfigDraft> draft) {
+        public Result {
+            Objects.requireNonNull(config, "config");
+            errors = List.copyOf(errors);
+            warnings = List.copyOf(warnings);
+            Objects.requireNonNull(draft, "draft");
+        }
+
+        /** A result without a draft. */
+        public Result(Optional<HedgerowConfig> config, List<String> errors, List<String> warnings) {
+            this(config, errors, warnings, Optional.empty());
+        }
     }
 
     /** Every mapping of the file Hedgerow reads, and its keys: what the configuration reference must describe. */
@@ -68,10 +84,11 @@ public final class ConfigLoader {
             problems.error("config", "'" + file + "' is not a YAML mapping (expected: server:, providers:, routes: ...)");
             return result(problems, Optional.empty());
         }
+        root.reportDuplicateKeys();
         return result(problems, Optional.of(bind(root, new Secrets(env), file)));
     }
 
-    private static HedgerowConfig bind(ConfigNode root, Secrets secrets, Path file) {
+    private static ConfigDraft bind(ConfigNode root, Secrets secrets, Path file) {
         root.check(TOP);
         ServerSettings server = new ServerBinder(secrets).bind(root.get("server"));
         ConfigNode defaultsNode = root.get("defaults").check(ProviderBinder.DEFAULTS);
@@ -102,11 +119,14 @@ public final class ConfigLoader {
         ObserveSettings observe = new ObserveBinder(secrets).bind(root.get("observe"));
         StateSettings state = new StateBinder(file).bind(root.get("state"));
         ConversationSettings conversations = new ConversationsBinder().bind(root.get("conversations"));
-        return new HedgerowConfig(server, providers, routes, failover, hedging, observe, state, conversations);
+        return new ConfigDraft(new HedgerowConfig(server, providers, routes, failover, hedging, observe, state,
+                                                  conversations),
+                               providerBinder.missingKeys(), providerBinder.broken());
     }
 
-    private static Result result(ConfigProblems problems, Optional<HedgerowConfig> config) {
-        return new Result(problems.hasErrors() ? Optional.empty() : config, problems.errors(), problems.warnings());
+    private static Result result(ConfigProblems problems, Optional<ConfigDraft> draft) {
+        return new Result(problems.hasErrors() ? Optional.empty() : draft.map(ConfigDraft::config), problems.errors(),
+                          problems.warnings(), draft);
     }
 
     private static String rootCause(Throwable e) {

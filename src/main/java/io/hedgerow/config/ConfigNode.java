@@ -105,17 +105,40 @@ final class ConfigNode {
         return out;
     }
 
-    /** Reports the keys of this mapping that {@code keys} does not know. */
+    /**
+     * Reports each key of this mapping that {@code keys} does not know, as an error: in a section Hedgerow owns, an
+     * unknown key is a typo that would leave a feature silently off. The nearest known key is suggested.
+     */
     ConfigNode check(Keys keys) {
         if (yaml instanceof MappingNode) {
             for (ConfigNode child : entries()) {
-                if (!keys.contains(child.name)) {
-                    problems.warn(child.path, "unknown key, ignored (known: "
-                            + String.join(", ", keys.names().stream().sorted().toList()) + ")");
+                if (keys.contains(child.name) || keys.section().isEmpty() && child.name.startsWith("x-")) {
+                    continue; // x-... at the top: a place for YAML anchors, as in Compose files
                 }
+                String known = String.join(", ", keys.names().stream().sorted().toList());
+                problems.error(child.path, "unknown key" + Suggestion.nearest(child.name, keys.names())
+                        .map(k -> " (did you mean '" + k + "'? known: " + known + ")")
+                        .or(() -> Suggestion.elsewhere(child.name, keys)
+                                .map(other -> " (known: " + known + "; '" + child.name + "' is a key of " + other + ")"))
+                        .orElse(" (known: " + known + ")"));
             }
         }
         return this;
+    }
+
+    /** Reports every key written twice in one mapping, anywhere below this node: YAML keeps only the last. */
+    void reportDuplicateKeys() {
+        if (yaml instanceof MappingNode map) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (NodeTuple t : map.getValue()) {
+                String key = YamlFile.keyText(t);
+                if (!seen.add(key)) {
+                    problems.error(childPath(key), "written twice in one mapping (only the last would count)");
+                }
+            }
+        }
+        entries().forEach(ConfigNode::reportDuplicateKeys);
+        items().forEach(ConfigNode::reportDuplicateKeys);
     }
 
     /** Reports a problem with this node's value: {@code path: problem}. */
@@ -125,6 +148,16 @@ final class ConfigNode {
 
     void warn(String problem) {
         problems.warn(path, problem);
+    }
+
+    /** The errors reported so far about exactly this node. */
+    List<String> errorsHere() {
+        return problems.errorsAt(path);
+    }
+
+    /** How many errors the whole file has so far: a binder compares counts to learn whether a part had errors. */
+    int errorCount() {
+        return problems.errorCount();
     }
 
     // ---- typed reads: each reports a problem in the one shape and returns empty ----

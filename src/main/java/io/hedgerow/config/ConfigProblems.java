@@ -9,23 +9,39 @@ import java.util.List;
  * {@code providers.openai.timeouts.idle: '30x' (expected: a duration such as 30s or 500ms)}.
  */
 public final class ConfigProblems {
-    private final List<String> errors = new ArrayList<>();
-    private final List<String> warnings = new ArrayList<>();
+    private record Problem(String key, String problem) {
+        @Override
+        public String toString() {
+            return key + ": " + problem;
+        }
+    }
+
+    private final List<Problem> errors = new ArrayList<>();
+    private final List<Problem> warnings = new ArrayList<>();
 
     void error(String key, String problem) {
-        errors.add(key + ": " + problem);
+        errors.add(new Problem(key, problem));
     }
 
     void warn(String key, String problem) {
-        warnings.add(key + ": " + problem);
+        warnings.add(new Problem(key, problem));
+    }
+
+    /** The errors reported about exactly {@code key} (without the key), in order. */
+    List<String> errorsAt(String key) {
+        return errors.stream().filter(p -> p.key.equals(key)).map(Problem::problem).toList();
+    }
+
+    int errorCount() {
+        return errors.size();
     }
 
     public List<String> errors() {
-        return List.copyOf(errors);
+        return errors.stream().map(Problem::toString).toList();
     }
 
     public List<String> warnings() {
-        return List.copyOf(warnings);
+        return warnings.stream().map(Problem::toString).toList();
     }
 
     public boolean hasErrors() {

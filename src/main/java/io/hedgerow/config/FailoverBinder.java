@@ -1,5 +1,6 @@
 package io.hedgerow.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,9 +32,25 @@ final class FailoverBinder {
         c.check(COOLDOWNS);
         CooldownSettings d = CooldownSettings.DEFAULTS;
         return c.build(() -> new CooldownSettings(
-                c.get("rate-limited").durations().orElse(d.rateLimited()),
-                c.get("auth").durations().orElse(d.auth()),
+                ladder(c.get("rate-limited")).orElse(d.rateLimited()),
+                ladder(c.get("auth")).orElse(d.auth()),
                 c.get("max-retry-after").positive().orElse(d.maxRetryAfter())), d);
+    }
+
+    /** A cooldown ladder: consecutive failures climb it, so a step shorter than the one before is most likely a slip. */
+    private static Optional<List<Duration>> ladder(ConfigNode node) {
+        Optional<List<Duration>> steps = node.durations();
+        steps.ifPresent(s -> {
+            for (int i = 1; i < s.size(); i++) {
+                if (s.get(i).compareTo(s.get(i - 1)) < 0) {
+                    node.warn(s.stream().map(Checks::human).toList() + " descends at step " + (i + 1)
+                            + " (expected: each step at least as long as the one before: a key that keeps failing "
+                            + "rests longer, not shorter)");
+                    return;
+                }
+            }
+        });
+        return steps;
     }
 
     private static BreakerSettings breaker(ConfigNode b) {

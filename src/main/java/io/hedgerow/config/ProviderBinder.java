@@ -24,10 +24,13 @@ final class ProviderBinder {
     static final Keys EMBEDDING_BATCH = Keys.of("providers.NAME.embedding-batch", "max-inputs", "max-tokens");
     static final Keys TIMEOUTS = Keys.of("defaults.timeouts", "connect", "first-token", "idle", "total");
     static final Keys DEFAULTS = Keys.of("defaults", "timeouts");
+    private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "x-api-key", "api-key");
     private static final String TYPES = "openai, anthropic, ollama, bedrock or sim";
 
     private final Secrets secrets;
     private final Timeouts defaults;
+    private final Map<String, List<ConfigDraft.MissingKey>> missing = new LinkedHashMap<>();
+    private final Set<String> broken = new LinkedHashSet<>();
 
     ProviderBinder(Secrets secrets, Timeouts defaults) {
         this.secrets = secrets;
@@ -50,7 +53,28 @@ final class ProviderBinder {
                             node.get("total").positive().orElse(d.total()));
     }
 
+    /** By provider, the keys bound so far that could not be resolved. */
+    Map<String, List<ConfigDraft.MissingKey>> missingKeys() {
+        return missing;
+    }
+
+    /** The providers bound so far with errors other than missing keys. */
+    Set<String> broken() {
+        return broken;
+    }
+
+    /** One provider, or empty when its type cannot be read; its errors are reported on the way. */
     Optional<ProviderConfig> bind(ConfigNode node) {
+        int errorsBefore = node.errorCount();
+        Optional<ProviderConfig> provider = read(node);
+        int keyErrors = missing.getOrDefault(node.name(), List.of()).size();
+        if (node.errorCount() - errorsBefore > keyErrors) {
+            broken.add(node.name());
+        }
+        return provider;
+    }
+
+    private Optional<ProviderConfig> read(ConfigNode node) {
         node.check(PROVIDER);
         String name = node.name();
         if (name.contains("/")) {
@@ -74,12 +98,12 @@ final class ProviderBinder {
             urlNode.error("missing (a " + t.configName() + " provider needs one)");
         }
         ConfigNode keysNode = node.get("keys");
-        List<ApiKey> keys = keys(keysNode);
+        List<ApiKey> keys = keys(keysNode, node.name());
         if (t.needsKey() && !keysNode.exists()) {
             keysNode.error("none configured (a " + t.configName()
                     + " provider needs at least one key, e.g. keys: [\"${ENV_VAR}\"])");
         }
-        Map<String, String> headers = node.get("headers").stringMap();
+        Map<String, String> headers = headers(node.get("headers"), keysNode.exists());
         Map<Role, Role> roleMap = roleMap(node.get("role-map"));
         Timeouts timeouts = timeouts(node.get("timeouts"), defaults);
         SimSettings sim = t == ProviderType.SIM ? SimBinder.bind(node.get("sim")) : SimSettings.DEFAULTS;
@@ -122,7 +146,7 @@ final class ProviderBinder {
                           d);
     }
 
-    private List<ApiKey> keys(ConfigNode node) {
+    private List<ApiKey> keys(ConfigNode node, String provider) {
         List<ApiKey> keys = new ArrayList<>();
         if (!node.exists()) {
             return keys;
@@ -131,8 +155,29 @@ final class ProviderBinder {
             node.error("must be a list (e.g. keys: [\"${OPENAI_API_KEY}\"])");
             return keys;
         }
+        Map<String, String> sources = new LinkedHashMap<>(); // where a key came from -> which entry
+        Map<String, String> values = new LinkedHashMap<>();  // a key's value -> which entry (never printed)
         for (ConfigNode entry : node.items()) {
-            secrets.resolve(entry, Optional.empty()).ifPresent(r -> keys.add(r.key()));
+            Optional<Secrets.Resolved> resolved = secrets.resolve(entry, Optional.empty());
+            if (resolved.isEmpty() && !entry.errorsHere().isEmpty()) {
+                String label = entry.get("label").text().orElse("keys" + entry.name());
+                missing.computeIfAbsent(provider, p -> new ArrayList<>())
+                        .add(new ConfigDraft.MissingKey(label, entry.errorsHere().getFirst()));
+            }
+            resolved.ifPresent(r -> {
+                keys.add(r.key());
+                String where = "keys" + entry.name();
+                String sameSource = r.source().equals("literal") ? null : sources.putIfAbsent(r.source(), where);
+                String sameValue = values.putIfAbsent(r.key().value(), where);
+                if (sameSource != null) {
+                    entry.warn(r.source().replace("env:", "environment variable ").replace("file:", "key file ")
+                            + " is also " + sameSource + ": the same key twice (one rate-limit domain: a 429 or 401 on "
+                            + "one is a 429 or 401 on the other, so rotating to it gains nothing)");
+                } else if (sameValue != null) {
+                    entry.warn("the same key as " + sameValue + " (one rate-limit domain: rotating to it gains "
+                            + "nothing)");
+                }
+            });
         }
         Set<String> labels = new LinkedHashSet<>();
         for (ApiKey k : keys) {
@@ -141,6 +186,23 @@ final class ProviderBinder {
             }
         }
         return keys;
+    }
+
+    /**
+     * Extra request headers, as written. A credential header beside {@code keys} is refused: it would send a second
+     * credential that rotation, cooldowns and live checks know nothing of.
+     */
+    private static Map<String, String> headers(ConfigNode node, boolean hasKeys) {
+        Map<String, String> headers = node.stringMap();
+        if (hasKeys) {
+            for (String name : headers.keySet()) {
+                if (CREDENTIAL_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                    node.get(name).error("a credential header beside keys (expected: the credential in keys:, "
+                            + "which Hedgerow sends, rotates, cools down and checks; remove this header)");
+                }
+            }
+        }
+        return headers;
     }
 
     private static Map<Role, Role> roleMap(ConfigNode node) {

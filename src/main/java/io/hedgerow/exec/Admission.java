@@ -109,10 +109,11 @@ final class Admission {
      * bulkhead skips the candidate at no cost, as an open breaker does: it never queues.
      *
      * @param hedgeDelayNanos the candidate's hedge delay: how long before its attempt counts as overdue
+     * @param streaming       whether the attempt streams (its first token is what it waits for)
      */
-    Verdict admit(Slot slot, long hedgeDelayNanos) {
+    Verdict admit(Slot slot, long hedgeDelayNanos, boolean streaming) {
         ProviderConfig provider = slot.candidate.provider();
-        Optional<Bulkheads.Place> place = bulkheads.tryAcquire(provider, hedgeDelayNanos);
+        Optional<Bulkheads.Place> place = bulkheads.tryAcquire(provider, hedgeDelayNanos, streaming);
         if (place.isEmpty()) {
             return new Refused(SkipReason.BULKHEAD, "bulkhead full");
         }

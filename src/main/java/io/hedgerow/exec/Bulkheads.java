@@ -20,8 +20,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *     <li>fewer than {@code L} are in flight; or</li>
  *     <li>fewer than {@code 8 * L} are, and none of those still waiting for a first token (or a whole answer) is
- *     overdue: older than {@code max(1 s, 2 * its hedge delay)}, the point where its own candidate's answers are
- *     late. A healthy burst is young and gets in; a provider that hangs soon has overdue attempts, and from then on
+ *     overdue: still waiting after {@code max(1 s, min(2 * its hedge delay, half its first-token or total timeout))},
+ *     the point where its answer is late against what its candidate usually takes or what the config allows. A healthy burst is young and gets in; a provider that hangs soon has overdue attempts, and from then on
  *     takes no more than {@code L}. A full limit is a skip of its own kind ({@link SkipReason#BULKHEAD}), at no cost:
  *     the next candidate is tried at once.</li>
  * </ul>
@@ -55,13 +55,15 @@ public final class Bulkheads {
     }
 
     /**
-     * A place for one attempt on {@code provider}, which counts as overdue once it has waited
-     * {@code max(1 s, 2 * hedgeDelayNanos)} for its first token or answer; empty when the provider is full.
+     * A place for one attempt on {@code provider}; empty when the provider is full. The attempt counts as overdue once
+     * it has waited {@code max(1 s, min(2 * hedgeDelayNanos, half its time limit))} for its first token (streams) or
+     * its answer: late against what its candidate usually takes, or against what the config allows it.
      */
-    Optional<Place> tryAcquire(ProviderConfig provider, long hedgeDelayNanos) {
+    Optional<Place> tryAcquire(ProviderConfig provider, long hedgeDelayNanos, boolean streaming) {
         Limit limit = limits.computeIfAbsent(provider.name(), name -> new Limit());
-        long overdueAfter = hedgeDelayNanos >= Long.MAX_VALUE / 4 ? MIN_OVERDUE_NANOS * 20
-                : Math.max(MIN_OVERDUE_NANOS, 2 * hedgeDelayNanos);
+        long timeLimit = (streaming ? provider.timeouts().firstToken() : provider.timeouts().total()).toNanos();
+        long usual = hedgeDelayNanos >= Long.MAX_VALUE / 4 ? Long.MAX_VALUE : 2 * hedgeDelayNanos;
+        long overdueAfter = Math.max(MIN_OVERDUE_NANOS, Math.min(usual, timeLimit / 2));
         return limit.tryAcquire(ticker.read(), overdueAfter, provider.limits().maxConcurrent());
     }
 

@@ -5,6 +5,7 @@ import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.EmbeddingRequest;
 import io.hedgerow.model.EmbeddingResponse;
+import io.hedgerow.model.FailureKind;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.EmbeddingCall;
 import io.hedgerow.provider.ProviderCall;
@@ -42,12 +43,22 @@ sealed interface Job<T> {
         @Override
         public ChatResponse answer(ProviderClient client, String model, Optional<ApiKey> key)
                 throws ProviderException {
+            requireServable(client);
             return client.complete(new ProviderCall(request, model, key));
         }
 
         @Override
         public ChatStream stream(ProviderClient client, String model, Optional<ApiKey> key) throws ProviderException {
+            requireServable(client);
             return client.stream(new ProviderCall(request, model, key));
+        }
+
+        /** A candidate that cannot serve the request as asked is passed over without a call, no health charged. */
+        private void requireServable(ProviderClient client) throws ProviderException {
+            Optional<String> refused = client.cannotServe(request);
+            if (refused.isPresent()) {
+                throw ProviderException.of(FailureKind.UNAVAILABLE, refused.get());
+            }
         }
     }
 

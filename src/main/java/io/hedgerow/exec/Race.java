@@ -301,7 +301,7 @@ final class Race {
         Attempt.Size size = new Attempt.Size(costs.promptTokens(),
                                              slot.health.calibration().tokens(costs.promptTokens()));
         OptionalLong delay = HedgeDelay.nanos(policy.hedge(), slot.health.sized(streaming), size.tokens(), share);
-        Admission.Verdict verdict = admission.admit(slot, delay.orElse(Long.MAX_VALUE));
+        Admission.Verdict verdict = admission.admit(slot, delay.orElse(Long.MAX_VALUE), streaming);
         if (verdict instanceof Admission.Refused refused) {
             skip(slot, refused);
             return false;

@@ -44,18 +44,31 @@ public record Served<T>(T value, Candidate servedBy, List<AttemptRecord> attempt
         return attempts.stream().anyMatch(a -> a.role() == AttemptRole.HEDGE || a.role() == AttemptRole.PROBE);
     }
 
-    /** The winning attempt's position among the attempts made (1-based; skipped candidates do not count). */
-    public int winnerNumber() {
-        int n = 0;
+    /**
+     * The {@code x-hedgerow-winner} header: the winner's place among the candidates tried or skipped, in the order it
+     * happened, and why it was started, e.g. {@code 1 primary}, {@code 2 hedge}, {@code 2 retry}. A first call made
+     * after earlier candidates were skipped (breaker open, keys cooling) serves as a fallback, and says so: rung 2
+     * answering for a skipped rung 1 is {@code 2 fallback}, not {@code 1 primary}.
+     */
+    public String winnerSummary() {
+        AttemptRecord winner = winner();
+        int place = 0;
         for (AttemptRecord attempt : attempts) {
-            if (attempt.called()) {
-                n++;
-                if (attempt.failure().isEmpty()) {
-                    return n;
-                }
+            place++;
+            if (attempt.failure().isEmpty()) {
+                break;
             }
         }
-        return n;
+        AttemptRole role = winner.role();
+        if (role == AttemptRole.PRIMARY && !attempts.getFirst().candidate().equals(winner.candidate())) {
+            role = AttemptRole.FALLBACK;
+        }
+        return place + " " + role.wireName();
+    }
+
+    /** Whether the answer came from another candidate than the first one considered (a failover, not a retry). */
+    public boolean failedOver() {
+        return !attempts.isEmpty() && !attempts.getFirst().candidate().equals(winner().candidate());
     }
 
     /** The winning attempt's record. */

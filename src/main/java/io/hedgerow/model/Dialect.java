@@ -11,5 +11,10 @@ public enum Dialect {
     /** Anthropic Messages ({@code /v1/messages}). */
     ANTHROPIC,
     /** Ollama's native chat API ({@code /api/chat}); no client speaks it to Hedgerow. */
-    OLLAMA
+    OLLAMA,
+    /**
+     * OpenAI's Responses API ({@code /v1/responses}), spoken by OpenAI and by OpenAI-compatible providers configured
+     * with {@code responses: true}; the others get such a request translated to their own dialect.
+     */
+    OPENAI_RESPONSES
 }

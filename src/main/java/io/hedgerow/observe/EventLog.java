@@ -41,6 +41,18 @@ public final class EventLog implements AutoCloseable {
     private final AutoCloseable closer;
     private final int capacity;
     private final ArrayDeque<ObjectNode> recent;
+    private final ArrayDeque<ObjectNode> changes;
+
+    /**
+     * Events that change what the router will do next (health, config, live checks), as opposed to events about one
+     * request: kept in a ring of their own, so that a burst of failovers cannot push the breaker opening that explains
+     * them out of {@code /status}.
+     */
+    static final java.util.Set<String> CHANGES = java.util.Set.of("breaker_transition", "cooldown_started",
+            "cooldown_ended", "demoted", "recovered", "config_reloaded", "config_rejected", "preflight_failed");
+    /** Events about one request. */
+    static final java.util.Set<String> REQUESTS = java.util.Set.of("failover", "retried", "hedge_won", "chain_failed",
+            "stream_resumed");
 
     EventLog(Clock clock, Consumer<String> sink, AutoCloseable closer, int capacity) {
         this.clock = clock;
@@ -48,6 +60,7 @@ public final class EventLog implements AutoCloseable {
         this.closer = closer;
         this.capacity = capacity;
         this.recent = new ArrayDeque<>(Math.min(capacity, 1024));
+        this.changes = new ArrayDeque<>(Math.min(capacity, 1024));
     }
 
     /** The wall clock events are stamped with. */
@@ -126,6 +139,12 @@ public final class EventLog implements AutoCloseable {
                     recent.removeFirst();
                 }
                 recent.addLast(event);
+                if (CHANGES.contains(type)) {
+                    if (changes.size() >= capacity) {
+                        changes.removeFirst();
+                    }
+                    changes.addLast(event);
+                }
             }
         }
         try {
@@ -138,6 +157,11 @@ public final class EventLog implements AutoCloseable {
     /** The most recent events, newest last. */
     public synchronized List<JsonNode> recent() {
         return new ArrayList<>(recent);
+    }
+
+    /** The most recent {@link #CHANGES}, newest last, however many request events came since. */
+    public synchronized List<JsonNode> recentChanges() {
+        return new ArrayList<>(changes);
     }
 
     @Override

@@ -1,31 +1,43 @@
 package io.hedgerow.observe;
 
+import io.hedgerow.preflight.Round;
+import io.hedgerow.state.StoreStatus;
+
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 
+import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Readiness ({@code GET /observe/health/ready}): up when every route has at least one candidate that could be
- * tried now, one whose breaker is not open and whose keys are not all cooling down. Each route is a detail:
- * {@code ok}, or why none of its candidates can be tried.
+ * Readiness ({@code GET /observe/health/ready}, and {@code /observe/health}): up while every route can serve, as
+ * {@link RouteVerdict} judges it (some rung whose breaker is not open, whose keys are not all cooling down, and that
+ * its live checks do not rule out). Each route is a detail that says what is true, not just whether it is up:
+ * {@code ok}; {@code degraded: serving on rung 2 (p2/m2); rung 1 p1/m1: breaker open, retry in 4m12s}; or
+ * {@code cannot serve: ...} with every rung and why. The state store is a detail too ({@code state}): a store that is
+ * down does not make the router unready (it carries on with its own state), but the detail says so and what it means
+ * for rate limits.
  */
 public final class Readiness implements HealthCheck {
     private final Supplier<Generation> current;
-    private final Supplier<java.util.Optional<io.hedgerow.state.StoreStatus>> state;
+    private final Supplier<Optional<Round>> preflight;
+    private final Supplier<Optional<StoreStatus>> state;
 
-    public Readiness(Supplier<Generation> current) {
-        this(current, java.util.Optional::empty);
+    Readiness(Supplier<Generation> current, Supplier<Optional<Round>> preflight,
+              Supplier<Optional<StoreStatus>> state) {
+        this.current = Objects.requireNonNull(current, "current");
+        this.preflight = Objects.requireNonNull(preflight, "preflight");
+        this.state = Objects.requireNonNull(state, "state");
     }
 
     /**
-     * Readiness with the state store as a detail ({@code state}): a store that is down does not make the router
-     * unready (it carries on with its own state), but the detail says so and what it means for rate limits.
+     * Readiness of the router whose generations {@code current} gives, with the live checks and the state store
+     * {@code telemetry} saw.
      */
-    public Readiness(Supplier<Generation> current, Supplier<java.util.Optional<io.hedgerow.state.StoreStatus>> state) {
-        this.current = current;
-        this.state = state;
+    public static Readiness create(Supplier<Generation> current, Telemetry telemetry) {
+        return new Readiness(current, telemetry::lastPreflight, telemetry::state);
     }
 
     @Override
@@ -40,15 +52,13 @@ public final class Readiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        Generation g = current.get();
         HealthCheckResponse.Builder response = HealthCheckResponse.builder();
         boolean up = true;
-        for (String route : g.engine().router().routes().keySet()) {
-            var candidates = StatusReport.candidates(g, route);
-            boolean routeUp = candidates.stream().anyMatch(StatusReport.CandidateView::available);
-            up &= routeUp;
-            response.detail(route, routeUp ? "ok" : "no candidate can be tried: " + String.join("; ", candidates
-                    .stream().map(c -> c.label() + " " + c.why()).toList()));
+        for (RouteVerdict verdict : RouteVerdict.judge(current.get(), preflight.get())) {
+            up &= verdict.serving().isPresent();
+            String summary = verdict.summary();
+            response.detail(verdict.route(), verdict.state().equals(RouteVerdict.DEGRADED) ? "degraded: " + summary
+                    : summary);
         }
         state.get().ifPresent(s -> response.detail("state", (s.up() ? "ok: " : "down: ") + s.detail()
                 + "; rate limits " + s.rateLimits()));

@@ -85,14 +85,16 @@ final class SizeView {
     /**
      * The delay the route would use before hedging {@code first}: for a prompt like its last one ({@code for_tokens};
      * {@value CandidateHealth#REFERENCE_TOKENS} before any), and {@code delays_by_size} for each size class it has
-     * samples of.
+     * samples of; the first, returned.
      */
-    static void hedgeDelays(ObjectNode node, HedgeSettings h, CandidateHealth first, double share) {
+    static Delays hedgeDelays(ObjectNode node, HedgeSettings h, CandidateHealth first, double share) {
         long tokens = first.last(true).or(() -> first.last(false)).map(CandidateHealth.Sample::tokens)
                 .orElse(CandidateHealth.REFERENCE_TOKENS);
+        Delays delays = new Delays(tokens, HedgeDelay.nanos(h, first.sized(true), tokens, share),
+                                   HedgeDelay.nanos(h, first.sized(false), tokens, share));
         node.put("for_tokens", tokens);
-        putMillis(node, "delay_ms_stream", HedgeDelay.nanos(h, first.sized(true), tokens, share));
-        putMillis(node, "delay_ms_complete", HedgeDelay.nanos(h, first.sized(false), tokens, share));
+        putMillis(node, "delay_ms_stream", delays.stream());
+        putMillis(node, "delay_ms_complete", delays.complete());
         ArrayNode bySize = node.putArray("delays_by_size");
         for (int k = 0; k < SizedBaseline.CLASSES; k++) {
             if (first.sized(true).sizeClassBaseline(k).isEmpty() && first.sized(false).sizeClassBaseline(k).isEmpty()) {
@@ -103,6 +105,11 @@ final class SizeView {
             putMillis(d, "stream_ms", HedgeDelay.nanos(h, first.sized(true), at, share));
             putMillis(d, "complete_ms", HedgeDelay.nanos(h, first.sized(false), at, share));
         }
+        return delays;
+    }
+
+    /** The delays for a prompt of {@code tokens}: streams and whole answers, empty for "no hedge". */
+    record Delays(long tokens, OptionalLong stream, OptionalLong complete) {
     }
 
     /** {@code 800}, {@code 12k}, {@code 1.5M}. */

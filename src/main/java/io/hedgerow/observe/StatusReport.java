@@ -11,6 +11,7 @@ import io.hedgerow.health.BreakerState;
 import io.hedgerow.health.CandidateHealth;
 import io.hedgerow.health.HedgeBudget;
 import io.hedgerow.health.KeyStatus;
+import io.hedgerow.health.SizedBaseline;
 import io.hedgerow.preflight.CheckResult;
 import io.hedgerow.preflight.PreflightReport;
 import io.hedgerow.preflight.Round;
@@ -109,12 +110,12 @@ final class StatusReport {
         Instant now = clock.instant();
         ObjectNode root = Json.object();
         ArrayNode routes = Json.MAPPER.createArrayNode();
-        boolean ready = true;
-        for (RoutePlan plan : g.engine().router().routes().values()) {
+        List<RouteVerdict> verdicts = RouteVerdict.judge(g, preflight);
+        for (RouteVerdict verdict : verdicts) {
+            RoutePlan plan = g.engine().router().routes().get(verdict.route());
             List<CandidateView> candidates = candidates(g, plan.alias());
-            boolean routeReady = candidates.stream().anyMatch(CandidateView::available);
-            ready &= routeReady;
-            ObjectNode route = routes.addObject().put("name", plan.alias()).put("ready", routeReady);
+            ObjectNode route = routes.addObject().put("name", plan.alias()).put("ready", verdict.serving().isPresent());
+            route.set("verdict", verdict.toJson());
             route.set("hedge", hedge(g, plan, candidates));
             ArrayNode list = route.putArray("candidates");
             int order = 0;
@@ -124,7 +125,8 @@ final class StatusReport {
                 list.add(candidate);
             }
         }
-        root.put("status", ready ? "ready" : "degraded");
+        root.put("status", RouteVerdict.overall(verdicts));
+        root.put("headline", RouteVerdict.headline(verdicts));
         root.put("generation", g.number());
         root.put("config_file", configFile);
         root.put("loaded_at", g.loadedAt().toString());
@@ -140,9 +142,18 @@ final class StatusReport {
         root.set("routes", routes);
         root.set("preflight", preflight(g, preflight, checks));
         ArrayNode recent = root.putArray("recent_events");
+        ArrayNode requests = root.putArray("recent_requests");
         List<JsonNode> list = events.recent();
         for (int i = list.size() - 1; i >= 0; i--) {
             recent.add(list.get(i));
+            if (EventLog.REQUESTS.contains(list.get(i).path("event").asText())) {
+                requests.add(list.get(i));
+            }
+        }
+        ArrayNode changes = root.putArray("recent_changes");
+        List<JsonNode> changeList = events.recentChanges();
+        for (int i = changeList.size() - 1; i >= 0; i--) {
+            changes.add(changeList.get(i));
         }
         return root;
     }
@@ -218,6 +229,8 @@ final class StatusReport {
         report.routesDown().forEach(down::add);
         ArrayNode notListed = node.putArray("not_listed");
         report.notListed().forEach(notListed::add);
+        // The table check --live prints, as check --format json writes it.
+        node.set("check", io.hedgerow.preflight.ReportJson.write(report));
         return node;
     }
 
@@ -229,7 +242,8 @@ final class StatusReport {
         HedgeSettings h = plan.policy().hedge();
         ObjectNode node = Json.object().put("enabled", h.enabled());
         if (!h.enabled()) {
-            return node;
+            return node.put("summary", candidates.size() < 2 ? "no hedging: one candidate, nothing to hedge to"
+                    : "hedging off");
         }
         double ratio = g.health().hedging().budget().ratio();
         String policy = switch (h.delay()) {
@@ -243,12 +257,42 @@ final class StatusReport {
                 .put("same_provider", h.sameProvider());
         h.warmupDelay().ifPresentOrElse(w -> node.put("warmup_delay_ms", w.toMillis()),
                                         () -> node.putNull("warmup_delay_ms"));
-        if (!candidates.isEmpty()) {
+        if (candidates.size() == 1) {
+            node.put("summary", "no hedging: one candidate, nothing to hedge to");
+        } else if (!candidates.isEmpty()) {
             CandidateView first = candidates.getFirst();
             node.put("for", first.label());
-            SizeView.hedgeDelays(node, h, first.health(), ratio);
+            SizeView.Delays delays = SizeView.hedgeDelays(node, h, first.health(), ratio);
+            int minSamples = g.health().hedging().baseline().minSamples();
+            node.put("min_samples", minSamples);
+            node.put("summary", "hedge " + policy + " for " + first.label() + " on a "
+                    + SizeView.tokens(delays.tokens()) + "-token prompt: "
+                    + delayText("streams", h, delays.stream(), first.health().sized(true), delays.tokens(),
+                                minSamples) + "; "
+                    + delayText("whole answers", h, delays.complete(), first.health().sized(false), delays.tokens(),
+                                minSamples)
+                    + "; at most " + h.maxInFlight() + " in flight");
+        } else {
+            node.put("summary", "hedge " + policy);
         }
         return node;
+    }
+
+    /**
+     * {@code streams after 412 ms}; while too few samples are within reach of the prompt's size, the warm-up delay
+     * ({@code streams after 10s (warm-up delay until 20 samples, 3 so far)}) or none ({@code streams: no hedge until
+     * 20 samples (3 so far)}).
+     */
+    private static String delayText(String what, HedgeSettings h, OptionalLong nanos, SizedBaseline baseline,
+                                    long tokens, int minSamples) {
+        boolean learned = h.delay() instanceof HedgeSettings.Delay.Fixed
+                || baseline.percentileNanos(tokens, 50).isPresent();
+        String samples = minSamples + " samples, " + baseline.windowCount() + " so far";
+        if (nanos.isEmpty()) {
+            return what + ": no hedge until " + samples.replace(", ", " (") + ")";
+        }
+        String after = what + " after " + Checks.human(Duration.ofMillis(Math.max(1, nanos.getAsLong() / 1_000_000)));
+        return learned ? after : after + " (warm-up delay until " + samples + ")";
     }
 
     private static void putMillis(ObjectNode node, String field, OptionalLong nanos) {

@@ -17,7 +17,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -27,7 +27,8 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /status}: the router's state ({@link StatusReport}) as JSON, or, for a browser (an {@code Accept}
- * header that prefers {@code text/html}), a one-file page that fetches the JSON every two seconds and draws it.
+ * header that prefers {@code text/html}), the same rendered as a page on the server ({@link StatusPage}), which
+ * reads without scripts and refreshes itself every two seconds ({@code ?part=body}: the page's body alone).
  * {@code ?format=json} or {@code ?format=html} override the negotiation. {@code GET /status/samples} exports the
  * recorded requests for {@code hedgerow tune}; {@code GET /status/tune} shows its table for them.
  */
@@ -39,7 +40,6 @@ public final class StatusService implements HttpService {
     private final Clock clock;
     private final Instant startedAt;
     private final String configFile;
-    private final byte[] page;
 
     StatusService(Supplier<Generation> current, Telemetry telemetry, Clock clock, Optional<String> configFile) {
         this.current = current;
@@ -49,7 +49,6 @@ public final class StatusService implements HttpService {
         this.clock = clock;
         this.startedAt = clock.instant();
         this.configFile = configFile.orElse("");
-        this.page = resource("status.html");
     }
 
     /** The status service for a router observed by {@code telemetry}. */
@@ -121,15 +120,17 @@ public final class StatusService implements HttpService {
                 .bestAccepted(MediaTypes.APPLICATION_JSON, MediaTypes.TEXT_HTML)
                 .map(MediaType::text).filter("text/html"::equals).isPresent());
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        if (html) {
-            res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8").send(page);
-            return;
-        }
         ObjectNode report = StatusReport.build(current.get(), events, trail, clock, startedAt, configFile,
                                                telemetry.lastPreflight());
         report.put("config_hash", telemetry.configHash());
         report.put("tune", "/status/tune");
         telemetry.state().ifPresent(state -> report.set("state", stateView(state)));
+        if (html) {
+            String page = req.query().first("part").asOptional().filter("body"::equals).isPresent()
+                    ? StatusPage.body(report) : StatusPage.page(report);
+            res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8").send(page.getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         try {
             res.header(HeaderNames.CONTENT_TYPE, "application/json").send(Json.MAPPER.writeValueAsBytes(report));
         } catch (IOException e) {
@@ -148,16 +149,5 @@ public final class StatusService implements HttpService {
         }
         node.put("config_hashes", state.replicas().stream().map(r -> r.configHash()).distinct().count());
         return node;
-    }
-
-    private static byte[] resource(String name) {
-        try (InputStream in = StatusService.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

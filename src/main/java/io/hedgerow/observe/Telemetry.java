@@ -125,13 +125,17 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
                             .forEach(a -> beat.add(a.candidate().label()));
                     e.put("attempts", served.attemptsSummary());
                 });
-            } else if (served.fallbackReason().isPresent()) {
-                String from = served.attempts().isEmpty() ? winner
-                        : served.attempts().getFirst().candidate().label();
+            } else if (served.fallbackReason().isPresent() && served.failedOver()) {
+                String from = served.attempts().getFirst().candidate().label();
                 events.emit("failover", Optional.of(context.requestId), e -> e
                         .put("route", context.route).put("from", from).put("to", winner)
                         .put("role", role.wireName()).put("reason", served.fallbackReason().get())
                         .put("attempts", served.attemptsSummary()));
+            } else if (served.fallbackReason().isPresent()) {
+                // The same candidate answered after a retry: not a failover.
+                events.emit("retried", Optional.of(context.requestId), e -> e
+                        .put("route", context.route).put("candidate", winner)
+                        .put("reason", served.fallbackReason().get()).put("attempts", served.attemptsSummary()));
             }
         }
 
@@ -360,7 +364,8 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
         events.emit("preflight", Optional.empty(), e -> {
             e.put("trigger", round.trigger()).put("checked", round.ran().size())
                     .put("ok", round.count(Verdict.OK)).put("auth_failed", round.count(Verdict.AUTH_FAILED))
-                    .put("unreachable", round.count(Verdict.UNREACHABLE)).put("error", round.count(Verdict.ERROR))
+                    .put("unreachable", round.count(Verdict.UNREACHABLE))
+                    .put("not_found", round.count(Verdict.NOT_FOUND)).put("error", round.count(Verdict.ERROR))
                     .put("took_ms", round.took().toMillis());
             ArrayNode dead = e.putArray("cannot_serve");
             report.deadRungs().forEach(r -> dead.add(r.route() + ": " + r.candidate() + " (" + r.whyDead() + ")"));

@@ -39,8 +39,11 @@ public record CheckResult(Target target, Verdict verdict, Optional<Failure> fail
     }
 
     static CheckResult failed(Target target, Failure failure, Instant checkedAt, Duration took) {
-        return new CheckResult(target, Verdict.of(failure.kind()), Optional.of(failure), ModelListing.unlisted(),
-                               checkedAt, took);
+        return failed(target, Verdict.of(failure.kind()), failure, checkedAt, took);
+    }
+
+    static CheckResult failed(Target target, Verdict verdict, Failure failure, Instant checkedAt, Duration took) {
+        return new CheckResult(target, verdict, Optional.of(failure), ModelListing.unlisted(), checkedAt, took);
     }
 
     /**

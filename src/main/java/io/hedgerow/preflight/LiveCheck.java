@@ -1,10 +1,11 @@
 package io.hedgerow.preflight;
 
 import io.hedgerow.config.Checks;
-import io.hedgerow.config.HedgerowConfig;
+import io.hedgerow.config.ConfigDraft;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderClients;
+import io.hedgerow.time.Randomness;
 import io.hedgerow.time.Ticker;
 
 import java.io.PrintStream;
@@ -16,31 +17,51 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * {@code hedgerow check --live}: after the static check, asks every provider+key a route uses for its list of models
- * (no tokens spent), all at once within {@code observe.preflight.timeout}, and prints a table per route rung with
- * what each key got. Exits 1 when a rung cannot serve: every key refused, or nothing answering.
+ * {@code hedgerow check --live}: asks every provider+key a route uses for its list of models (no tokens spent), all
+ * at once within {@code observe.preflight.timeout}, and judges the results rung by rung. It works on a file with
+ * errors too ({@link ConfigDraft}): a key that could not be resolved is reported as missing in the same table, and
+ * every rung that can be checked is, so one run finds everything.
+ *
+ * @param targets how many provider+key pairs were asked
+ * @param timeout the longest one check could take
+ * @param report  the results judged against the routes
  */
-public final class LiveCheck {
-    private LiveCheck() {
+public record LiveCheck(int targets, Duration timeout, PreflightReport report) {
+    public LiveCheck {
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(report, "report");
     }
 
-    /** Runs the checks of {@code config}, prints the report to {@code out}, and returns the exit code. */
-    public static int run(HedgerowConfig config, PrintStream out, Clock clock) {
-        Objects.requireNonNull(config, "config");
-        Map<Target, List<String>> targets = Target.usedBy(config);
+    /** Runs the checks of everything {@code draft} allows to be checked. */
+    public static LiveCheck run(ConfigDraft draft, Clock clock) {
+        Objects.requireNonNull(draft, "draft");
+        Map<Target, List<String>> used = Target.usedBy(draft.config());
         Map<String, ProviderConfig> providers = new LinkedHashMap<>();
-        targets.keySet().forEach(t -> providers.put(t.provider(), config.providers().get(t.provider())));
-        Map<String, ProviderClient> clients = ProviderClients.create(providers, clock, io.hedgerow.time.Randomness.shared());
-        Duration timeout = config.observe().preflight().timeout();
-        out.println("live check: " + targets.size() + " provider+key pair" + (targets.size() == 1 ? "" : "s")
+        List<Target> targets = used.keySet().stream().filter(t -> {
+            ProviderConfig p = draft.config().providers().get(t.provider());
+            return draft.broken(t.provider()).isEmpty()
+                    && PreflightReport.targets(p, draft.missingKeys(t.provider())).contains(t);
+        }).toList();
+        targets.forEach(t -> providers.put(t.provider(), draft.config().providers().get(t.provider())));
+        Duration timeout = draft.config().observe().preflight().timeout();
+        Map<Target, CheckResult> byTarget = new LinkedHashMap<>();
+        if (!targets.isEmpty()) {
+            Map<String, ProviderClient> clients = ProviderClients.create(providers, clock, Randomness.shared());
+            try {
+                Preflight.run(targets, clients, timeout, Ticker.system(), clock)
+                        .forEach(r -> byTarget.put(r.target(), r));
+            } finally {
+                clients.values().forEach(ProviderClient::close);
+            }
+        }
+        return new LiveCheck(targets.size(), timeout, PreflightReport.judge(draft, byTarget));
+    }
+
+    /** The table for people: a line saying what was asked, then {@link PreflightReport#print}. */
+    public void print(PrintStream out) {
+        out.println("live check: " + targets + " provider+key pair" + (targets == 1 ? "" : "s")
                             + " used by the routes, each asked for its list of models (no tokens spent; timeout "
                             + Checks.human(timeout) + ")");
-        List<CheckResult> results = Preflight.run(List.copyOf(targets.keySet()), clients, timeout, Ticker.system(),
-                                                  clock);
-        Map<Target, CheckResult> byTarget = new LinkedHashMap<>();
-        results.forEach(r -> byTarget.put(r.target(), r));
-        PreflightReport report = PreflightReport.judge(config, byTarget);
         report.print(out);
-        return report.exitCode();
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -97,6 +98,32 @@ public final class Preflight {
         return List.copyOf(results);
     }
 
+    /**
+     * The list of models answered 404: either the server lists no models (some OpenAI-compatible servers), or the
+     * base URL's path is wrong. An empty chat request tells them apart without generating anything: refused as a bad
+     * request there, the endpoint exists; 404 there too, nothing is where the config points.
+     */
+    private static CheckResult afterNotFound(Target target, ProviderClient client, Failure listing, Duration timeout,
+                                             Ticker ticker, Instant at, long started) {
+        Optional<Integer> chat;
+        try {
+            chat = client.chatEndpointStatus(target.key(), timeout);
+        } catch (ProviderException | RuntimeException e) {
+            chat = Optional.empty();
+        }
+        Duration took = Duration.ofNanos(ticker.read() - started);
+        if (chat.isPresent() && (chat.get() == 404 || chat.get() == 405)) {
+            return CheckResult.failed(target, Verdict.NOT_FOUND, new Failure(FailureKind.NOT_FOUND, chat.get(),
+                    "nothing at " + target.baseUrl().map(Object::toString).orElse("the base-url")
+                            + ": 404 for the list of models and " + chat.get() + " for a chat request (a wrong "
+                            + "base-url path? an OpenAI-compatible one includes the version, e.g. /v1)",
+                    Optional.empty()), at, took);
+        }
+        String more = chat.map(status -> " (its chat endpoint answers: " + status + " to an empty request)").orElse("");
+        return CheckResult.failed(target, new Failure(listing.kind(), listing.status(),
+                "no list of models here" + more, listing.retryAfter()), at, took);
+    }
+
     private static CheckResult check(Target target, ProviderClient client, Duration timeout, Ticker ticker,
                                      Instant at) {
         long started = ticker.read();
@@ -108,6 +135,9 @@ public final class Preflight {
             ModelListing listing = client.listModels(target.key(), timeout);
             return CheckResult.ok(target, listing, at, Duration.ofNanos(ticker.read() - started));
         } catch (ProviderException e) {
+            if (e.failure().kind() == FailureKind.NOT_FOUND) {
+                return afterNotFound(target, client, e.failure(), timeout, ticker, at, started);
+            }
             return CheckResult.failed(target, e.failure(), at, Duration.ofNanos(ticker.read() - started));
         } catch (RuntimeException e) {
             // An adapter's bug, not the provider's answer: named by its class only (a message might carry anything).

@@ -1,6 +1,7 @@
 package io.hedgerow.preflight;
 
 import io.hedgerow.config.CandidateRef;
+import io.hedgerow.config.ConfigDraft;
 import io.hedgerow.config.HedgerowConfig;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.RouteConfig;
@@ -12,21 +13,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Live check results judged against a config's routes: for each rung of each route, the result of each of its keys
  * and whether its provider lists its model.
  *
  * <ul>
- *     <li>A rung is <em>dead</em> when every key was checked and each was refused or found nothing answering: no
- *     request will ever be served there. {@code check --live} exits 1 for it.</li>
- *     <li>A rung <em>failed</em> when every key was checked and none was ok (errors such as a 404 or a 5xx
- *     included). A route whose rungs all failed is <em>down</em>: a warning of its own, since each failure alone
- *     may be passing, but all of them at once is the 7 am story.</li>
+ *     <li>A rung is <em>dead</em> when every key was checked (or could not be: its key is missing) and each was
+ *     refused, missing, or found nothing answering (unreachable, or nothing at the base URL's path): no request will
+ *     ever be served there. {@code check --live} exits 1 for it.</li>
+ *     <li>A rung <em>failed</em> when every key was checked and none was ok (errors such as a 5xx included). A route
+ *     whose rungs all failed is <em>down</em>: a warning of its own, since each failure alone may be passing, but all
+ *     of them at once is the 7 am story.</li>
  *     <li>A model missing from a list that was present is a warning only: some providers do not list everything
  *     they serve.</li>
  * </ul>
- * Keys not checked yet count as neither.
+ * Keys not checked yet count as neither, and so do rungs whose provider has errors in the file.
  *
  * @param routes every route, in config order
  */
@@ -41,56 +44,89 @@ public record PreflightReport(List<RouteCheck> routes) {
      * @param keyLabel    the key's label, or {@value Target#NO_KEY}
      * @param result      its latest check, when there was one
      * @param modelListed whether the provider lists the rung's model, when it answered with a list
+     * @param missing     why the key could not be resolved from the file (an unset variable, an unreadable file):
+     *                    such a key was not checked, and cannot serve
      */
-    public record KeyCheck(String keyLabel, Optional<CheckResult> result, Optional<Boolean> modelListed) {
+    public record KeyCheck(String keyLabel, Optional<CheckResult> result, Optional<Boolean> modelListed,
+                           Optional<String> missing) {
         public KeyCheck {
             Objects.requireNonNull(keyLabel, "keyLabel");
             Objects.requireNonNull(result, "result");
             Objects.requireNonNull(modelListed, "modelListed");
+            Objects.requireNonNull(missing, "missing");
+        }
+
+        /** Whether this key can never serve: missing, refused, or nothing answering. */
+        boolean fatal() {
+            return missing.isPresent() || result.map(r -> r.verdict().fatal()).orElse(false);
+        }
+
+        /** Whether it is known not to work now: {@link #fatal()}, or checked and not ok. */
+        boolean failed() {
+            return missing.isPresent() || result.map(r -> r.verdict() != Verdict.OK).orElse(false);
+        }
+
+        boolean is(Verdict verdict) {
+            return result.map(r -> r.verdict() == verdict).orElse(false);
         }
     }
 
     /**
      * One rung of a route.
      *
-     * @param route     the route's alias
-     * @param position  1-based place in the chain
-     * @param candidate {@code provider/model}
-     * @param baseUrl   its provider's base URL (none for the simulator)
-     * @param keys      one entry per key of its provider (one without a key when it has none)
+     * @param route      the route's alias
+     * @param position   1-based place in the chain
+     * @param candidate  {@code provider/model}
+     * @param baseUrl    its provider's base URL (none for the simulator)
+     * @param keys       one entry per key of its provider (one without a key when it has none)
+     * @param notChecked why the rung was not checked at all, when its provider has errors in the file
      */
     public record RungCheck(String route, int position, CandidateRef candidate, Optional<URI> baseUrl,
-                            List<KeyCheck> keys) {
+                            List<KeyCheck> keys, Optional<String> notChecked) {
         public RungCheck {
             keys = List.copyOf(keys);
+            Objects.requireNonNull(notChecked, "notChecked");
         }
 
-        /** Every key checked, each refused or unreachable: this rung cannot serve. */
+        /** Every key checked or missing, each refused, missing or finding nothing: this rung cannot serve. */
         public boolean dead() {
-            return !keys.isEmpty() && keys.stream().allMatch(k -> k.result().map(r -> r.verdict().fatal()).orElse(false));
+            return notChecked.isEmpty() && !keys.isEmpty() && keys.stream().allMatch(KeyCheck::fatal);
         }
 
-        /** Every key checked, none ok. */
+        /** Every key checked (or missing), none ok. */
         public boolean failed() {
-            return !keys.isEmpty() && keys.stream().allMatch(k -> k.result().map(r -> r.verdict() != Verdict.OK)
-                    .orElse(false));
+            return notChecked.isEmpty() && !keys.isEmpty() && keys.stream().allMatch(KeyCheck::failed);
+        }
+
+        /** Whether this rung can serve, as far as is known: false when dead, true when a key is ok. */
+        public Optional<Boolean> canServe() {
+            if (dead()) {
+                return Optional.of(false);
+            }
+            return keys.stream().anyMatch(k -> k.is(Verdict.OK)) ? Optional.of(true) : Optional.empty();
         }
 
         /** Why a dead rung cannot serve, for people. */
         public String whyDead() {
-            boolean allAuth = keys.stream().allMatch(k -> k.result().orElseThrow().verdict() == Verdict.AUTH_FAILED);
-            boolean allUnreachable = keys.stream()
-                    .allMatch(k -> k.result().orElseThrow().verdict() == Verdict.UNREACHABLE);
             String keysWord = keys.size() == 1 ? "its key was" : "every key was";
-            if (allAuth) {
+            if (keys.stream().allMatch(k -> k.missing().isPresent())) {
+                return "no key: " + String.join("; ", keys.stream().map(k -> k.missing().orElseThrow())
+                        .distinct().toList());
+            }
+            if (keys.stream().allMatch(k -> k.is(Verdict.AUTH_FAILED))) {
                 return keysWord + " refused (expired, revoked, unpaid or mistyped)";
             }
-            if (allUnreachable) {
+            if (keys.stream().allMatch(k -> k.is(Verdict.UNREACHABLE))) {
                 return "nothing answers" + baseUrl.map(u -> " at " + u).orElse("")
                         + " (a wrong base-url, a server that is down, or the network)";
             }
-            return keys.size() == 1 ? "its key was refused or nothing answered"
-                    : "every key was refused or found nothing answering";
+            if (keys.stream().allMatch(k -> k.is(Verdict.NOT_FOUND))) {
+                return "nothing is at " + baseUrl.map(Object::toString).orElse("its base-url") + ": 404 for the list "
+                        + "of models and for a chat request (a wrong base-url path? an OpenAI-compatible one "
+                        + "includes the version, e.g. /v1)";
+            }
+            return keys.size() == 1 ? "its key was refused, missing, or found nothing answering"
+                    : "every key was refused, missing, or found nothing answering";
         }
     }
 
@@ -109,6 +145,22 @@ public record PreflightReport(List<RouteCheck> routes) {
     /** Judges the latest results (by target) against {@code config}'s routes. */
     public static PreflightReport judge(HedgerowConfig config, Map<Target, CheckResult> results) {
         Objects.requireNonNull(config, "config");
+        return judge(config, p -> List.of(), p -> Optional.empty(), results);
+    }
+
+    /**
+     * Judges the results against a file that may have errors: keys that could not be resolved appear as missing,
+     * rungs of providers with errors of their own as not checked.
+     */
+    public static PreflightReport judge(ConfigDraft draft, Map<Target, CheckResult> results) {
+        Objects.requireNonNull(draft, "draft");
+        return judge(draft.config(), draft::missingKeys, draft::broken, results);
+    }
+
+    private static PreflightReport judge(HedgerowConfig config,
+                                         Function<String, List<ConfigDraft.MissingKey>> missingKeys,
+                                         Function<String, Optional<String>> broken,
+                                         Map<Target, CheckResult> results) {
         Objects.requireNonNull(results, "results");
         List<RouteCheck> routes = new ArrayList<>();
         for (RouteConfig route : config.routes().values()) {
@@ -120,17 +172,32 @@ public record PreflightReport(List<RouteCheck> routes) {
                 if (provider == null) {
                     continue;
                 }
+                Optional<String> notChecked = broken.apply(provider.name());
                 List<KeyCheck> keys = new ArrayList<>();
-                for (Target target : Target.of(provider)) {
-                    Optional<CheckResult> result = Optional.ofNullable(results.get(target));
-                    keys.add(new KeyCheck(target.keyLabel(), result,
-                                          result.flatMap(r -> r.listing().lists(ref.model()))));
+                if (notChecked.isEmpty()) {
+                    for (Target target : targets(provider, missingKeys.apply(provider.name()))) {
+                        Optional<CheckResult> result = Optional.ofNullable(results.get(target));
+                        keys.add(new KeyCheck(target.keyLabel(), result,
+                                              result.flatMap(r -> r.listing().lists(ref.model())), Optional.empty()));
+                    }
+                    for (ConfigDraft.MissingKey missing : missingKeys.apply(provider.name())) {
+                        keys.add(new KeyCheck(missing.label(), Optional.empty(), Optional.empty(),
+                                              Optional.of(missing.problem())));
+                    }
                 }
-                rungs.add(new RungCheck(route.alias(), position, ref, provider.baseUrl(), keys));
+                rungs.add(new RungCheck(route.alias(), position, ref, provider.baseUrl(), keys, notChecked));
             }
             routes.add(new RouteCheck(route.alias(), rungs));
         }
         return new PreflightReport(routes);
+    }
+
+    /**
+     * What to check of a provider: one target per resolved key; one without a key only when the file names no key
+     * for it (a keyless provider), not when its keys are all missing.
+     */
+    static List<Target> targets(ProviderConfig provider, List<ConfigDraft.MissingKey> missing) {
+        return provider.keys().isEmpty() && !missing.isEmpty() ? List.of() : Target.of(provider);
     }
 
     /** Rungs that cannot serve, in config order. */
@@ -164,86 +231,8 @@ public record PreflightReport(List<RouteCheck> routes) {
         return deadRungs().isEmpty() ? 0 : 1;
     }
 
-    /**
-     * Prints a table, route by route, with a line per key of each rung (rung, candidate, key, result, detail), then the errors (dead rungs), warnings
-     * (routes down, models not listed) and a last line with the verdict.
-     */
+    /** Prints the table and its verdicts ({@link ReportTable}). */
     public void print(PrintStream out) {
-        List<String[]> rows = new ArrayList<>();
-        String[] header = {"#", "candidate", "key", "result", "detail"};
-        rows.add(header);
-        for (RouteCheck route : routes) {
-            for (RungCheck rung : route.rungs()) {
-                boolean first = true;
-                for (KeyCheck key : rung.keys()) {
-                    rows.add(new String[] {first ? String.valueOf(rung.position()) : "",
-                            first ? rung.candidate().toString() : "", key.keyLabel(), result(key), detail(key)});
-                    first = false;
-                }
-            }
-        }
-        int[] width = new int[4];
-        for (String[] row : rows) {
-            for (int i = 0; i < 4; i++) {
-                width[i] = Math.max(width[i], row[i].length());
-            }
-        }
-        String format = "  %" + width[0] + "s  %-" + width[1] + "s  %-" + width[2] + "s  %-" + width[3] + "s  %s%n";
-        out.print(String.format(java.util.Locale.ROOT, format, (Object[]) header));
-        int row = 1;
-        for (RouteCheck route : routes) {
-            out.println("route " + route.alias() + ":");
-            for (RungCheck rung : route.rungs()) {
-                for (int k = 0; k < rung.keys().size(); k++) {
-                    String[] r = rows.get(row++);
-                    out.print(String.format(java.util.Locale.ROOT, format, r[0], r[1], r[2], r[3], r[4]).stripTrailing()
-                                      + System.lineSeparator());
-                }
-            }
-        }
-        for (RungCheck rung : deadRungs()) {
-            out.println("error: route " + rung.route() + ", rung " + rung.position() + " (" + rung.candidate()
-                                + "): " + rung.whyDead() + ": it will never serve");
-        }
-        for (RouteCheck route : routes) {
-            if (route.down()) {
-                boolean allDead = route.rungs().stream().allMatch(RungCheck::dead);
-                out.println("warning: route " + route.alias() + ": every rung failed its check at once: "
-                                    + (allDead ? "every request to " + route.alias() + " will fail"
-                                    : route.alias() + " may have no working rung"));
-            }
-        }
-        for (RouteCheck route : routes) {
-            for (RungCheck rung : route.rungs()) {
-                for (KeyCheck key : rung.keys()) {
-                    if (key.modelListed().equals(Optional.of(false))) {
-                        out.println("warning: route " + route.alias() + ", rung " + rung.position() + " ("
-                                            + rung.candidate() + "), key " + key.keyLabel() + ": model '"
-                                            + rung.candidate().model() + "' not listed by the provider (some providers "
-                                            + "do not list every model they serve; a typo would fail as 404)");
-                    }
-                }
-            }
-        }
-        int dead = deadRungs().size();
-        if (dead > 0) {
-            out.println("live check FAILED: " + dead + " rung" + (dead == 1 ? "" : "s")
-                                + " cannot serve (every key refused or unreachable)");
-        } else {
-            out.println("live check OK");
-        }
-    }
-
-    private static String result(KeyCheck key) {
-        return key.result().map(r -> switch (r.verdict()) {
-            case OK -> key.modelListed().equals(Optional.of(false)) ? "ok, model not listed by the provider" : "ok";
-            case AUTH_FAILED -> "AUTH FAILED";
-            case UNREACHABLE -> "UNREACHABLE";
-            case ERROR -> "error";
-        }).orElse("not checked");
-    }
-
-    private static String detail(KeyCheck key) {
-        return key.result().map(r -> r.detail() + " (" + r.tookText() + ")").orElse("");
+        ReportTable.print(this, out);
     }
 }

@@ -11,7 +11,12 @@ public enum Verdict {
     /** No answer: connection refused or reset, DNS, TLS, or nothing within the timeout. The base URL is suspect. */
     UNREACHABLE("unreachable"),
     /**
-     * Any other answer: a 404 (a provider without a list of models), a 5xx, a 429, garbage. The key is neither
+     * Answered 404 both for the list of models and for a chat request: nothing is where the config points, so the
+     * base URL's path is wrong (for OpenAI-compatible APIs it includes the version, e.g. {@code /v1}).
+     */
+    NOT_FOUND("not_found"),
+    /**
+     * Any other answer: a 404 from a server that has a chat endpoint but no list of models, a 5xx, a 429, garbage. The key is neither
      * proven nor refused, so nothing follows from it.
      */
     ERROR("error");
@@ -31,13 +36,16 @@ public enum Verdict {
         };
     }
 
-    /** Its name in metrics, events and status: {@code ok}, {@code auth_failed}, {@code unreachable}, {@code error}. */
+    /**
+     * Its name in metrics, events and status: {@code ok}, {@code auth_failed}, {@code unreachable}, {@code not_found},
+     * {@code error}.
+     */
     public String wireName() {
         return wireName;
     }
 
-    /** Whether a rung whose keys all end like this can never serve: its keys are refused or nothing answers. */
+    /** Whether a rung whose keys all end like this can never serve: its keys are refused, or nothing answers there. */
     public boolean fatal() {
-        return this == AUTH_FAILED || this == UNREACHABLE;
+        return this == AUTH_FAILED || this == UNREACHABLE || this == NOT_FOUND;
     }
 }

@@ -51,6 +51,7 @@ public final class HttpUpstream {
     /** Largest single SSE/NDJSON line, unless the provider's {@code max-response-size} is smaller. */
     public static final int MAX_LINE_BYTES = 4 * 1024 * 1024;
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final byte[] EMPTY_OBJECT = "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     /**
      * The largest list of models read. Lists are small (OpenAI's a few tens of KiB) except at aggregators
      * (OpenRouter's, with descriptions and prices, about a megabyte); a larger one still proves the key.
@@ -226,6 +227,30 @@ public final class HttpUpstream {
             return Optional.of(json);
         } catch (IOException e) {
             throw ProviderException.of(FailureKind.BAD_RESPONSE, "answer is not JSON");
+        }
+    }
+
+    /**
+     * POSTs an empty JSON object to a chat endpoint and returns the status it answers with: a request no model
+     * accepts, so refused before anything is generated (400, 401, 422...), or 404/405 where there is no such endpoint.
+     * Tells a wrong base-URL path from a server that merely has no list of models. Bounded by {@code timeout}.
+     *
+     * @throws ProviderException when nothing answers (connection failure, timeout)
+     */
+    public int probe(String path, Map<String, String> authHeaders, Duration timeout) throws ProviderException {
+        Http1ClientRequest request = client.post()
+                .skipUriEncoding(rawPaths)
+                .uri(uri(path))
+                .readTimeout(timeout)
+                .header(HeaderValues.CONTENT_TYPE_JSON)
+                .header(ACCEPT_JSON);
+        extraHeaders.forEach(request::header);
+        authHeaders.forEach((name, value) -> request.header(HeaderNames.create(name), value));
+        try (HttpClientResponse response = request.submit(EMPTY_OBJECT)) {
+            readErrorBody(response); // read (a little) so the connection can be reused
+            return response.status().code();
+        } catch (RuntimeException e) {
+            throw new ProviderException(FailureClassifier.fromException(e, false), e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.hedgerow.provider;
 
 import io.hedgerow.config.ApiKey;
+import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.EmbeddingRequest;
 import io.hedgerow.model.EmbeddingResponse;
@@ -28,6 +29,16 @@ public interface ProviderClient extends AutoCloseable {
      * (4xx/5xx, connection failure) is thrown here, not from the stream.
      */
     ChatStream stream(ProviderCall call) throws ProviderException;
+
+    /**
+     * Why this provider cannot serve {@code request} as asked, if it cannot: it uses something only its client's
+     * dialect can express, or asks for what this provider cannot honour (an answer format it cannot produce). Then
+     * the executor passes the candidate over without a call ({@code skipped}, no health charged), and a request that
+     * no candidate of its route can serve is refused before any is tried, naming each and why.
+     */
+    default Optional<String> cannotServe(ChatRequest request) {
+        return WireCalls.cannotExpress(request, name(), "its own API", java.util.Set.of());
+    }
 
     /**
      * Vectors for every input of {@code call}, in order ({@code POST {base-url}/embeddings} for OpenAI-compatible
@@ -63,6 +74,18 @@ public interface ProviderClient extends AutoCloseable {
      */
     default ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
         throw ProviderException.of(FailureKind.BAD_REQUEST, "this provider cannot be checked without generating");
+    }
+
+    /**
+     * Whether the provider has a chat endpoint where its config says, asked without generating: the status an empty
+     * request gets there ({@link HttpUpstream#probe}). A live check asks this when the list of models answered 404,
+     * to tell a wrong base-URL path (404 here too) from a server that lists no models (400, 401, 422 here).
+     *
+     * @return the status, or empty when this provider cannot be asked (no HTTP endpoint)
+     * @throws ProviderException when nothing answers
+     */
+    default Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return Optional.empty();
     }
 
     /**

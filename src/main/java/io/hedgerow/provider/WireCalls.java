@@ -2,6 +2,7 @@ package io.hedgerow.provider;
 
 import io.hedgerow.json.Json;
 import io.hedgerow.json.JsonSplice;
+import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.Dialect;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.Role;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * When an adapter may send the client's own request bytes, and what it then rewrites.
@@ -63,11 +65,29 @@ public final class WireCalls {
         }
     }
 
-    private static String name(Dialect dialect) {
+    /**
+     * Why a provider cannot serve a request that only its client's dialect can express (Anthropic's server tools,
+     * OpenAI's built-in Responses tools), if so: the provider takes requests as written only in {@code asWritten}.
+     *
+     * @param speaks what the provider speaks, for the reason ({@code "Ollama's API"})
+     */
+    public static Optional<String> cannotExpress(ChatRequest request, String provider, String speaks,
+                                                 Set<Dialect> asWritten) {
+        Optional<WireRequest> wire = request.wire();
+        if (wire.isPresent() && !asWritten.contains(wire.get().dialect()) && wire.get().ownDialectOnly().isPresent()) {
+            return Optional.of(provider + " speaks " + speaks + ", which cannot express this request's "
+                                       + wire.get().ownDialectOnly().get());
+        }
+        return Optional.empty();
+    }
+
+    /** A dialect's name for people. */
+    public static String name(Dialect dialect) {
         return switch (dialect) {
             case OPENAI -> "the OpenAI API";
             case ANTHROPIC -> "the Anthropic API";
             case OLLAMA -> "Ollama's API";
+            case OPENAI_RESPONSES -> "OpenAI's Responses API";
         };
     }
 }

@@ -191,16 +191,94 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void unknownKeysAreWarnings() throws IOException {
+    void unknownKeysInSectionsHedgerowOwnsAreErrorsWithTheNearestKey() throws IOException {
+        // Seen: typos in known sections were warnings with exit 0, so the feature was silently off.
         ConfigLoader.Result result = load("""
+                x-anchors: {sim: &sim {type: sim}}
                 providers:
-                  s: {type: sim, timeouts: {first_token: 3s}}
+                  s:
+                    <<: *sim
+                    timeouts: {first_token: 3s}
+                    role_map: {developer: system}
+                    header: {User-Agent: a}
+                    cooldowns: {rate-limited: [1m]}
                 routes:
                   r: {chain: [s/m], hedging: on}
                 """, Map.of());
+        assertThat(result.config().isPresent(), is(false));
+        List<String> errors = result.errors();
+        assertThat(errors, hasItem(containsString("providers.s.timeouts.first_token: unknown key (did you mean "
+                                                          + "'first-token'? known: connect, first-token, idle, total)")));
+        assertThat(errors, hasItem(containsString("providers.s.role_map: unknown key (did you mean 'role-map'?")));
+        assertThat(errors, hasItem(containsString("providers.s.header: unknown key (did you mean 'headers'?")));
+        assertThat(errors, hasItem(containsString("providers.s.cooldowns: unknown key (known: ")));
+        assertThat(errors, hasItem(containsString("'cooldowns' is a key of failover)")));
+        assertThat(errors, hasItem(containsString("routes.r.hedging: unknown key (did you mean 'hedge'?")));
+        assertThat(errors, hasSize(5));
+        assertThat("x-... at the top level is a place for anchors", result.warnings(), is(empty()));
+    }
+
+    @Test
+    void aKeyWrittenTwiceIsAnError() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers:
+                  s: {type: sim}
+                  s: {type: sim, max-concurrent: 2}
+                routes:
+                  r: {chain: [s/m], timeout: 5s, timeout: 10s}
+                """, Map.of());
+        assertThat(result.errors(), hasItem("providers.s: written twice in one mapping (only the last would count)"));
+        assertThat(result.errors(), hasItem("routes.r.timeout: written twice in one mapping (only the last would "
+                                                    + "count)"));
+    }
+
+    @Test
+    void aDescendingCooldownLadderAndOneKeyTwiceAreWarned() throws IOException {
+        ConfigLoader.Result result = load("""
+                failover:
+                  cooldowns: {rate-limited: [5m, 1m, 10m], auth: [1h, 6h]}
+                providers:
+                  p:
+                    type: openai
+                    base-url: http://127.0.0.1:1/v1
+                    keys: ["${OPENAI_API_KEY}", {label: backup, env: OPENAI_API_KEY}, {label: third, env: SAME}]
+                routes: {r: {chain: [p/m]}}
+                """, Map.of("OPENAI_API_KEY", "sk-one", "SAME", "sk-one"));
         assertThat(result.errors(), is(empty()));
-        assertThat(result.warnings(), hasItem(containsString("providers.s.timeouts.first_token: unknown key")));
-        assertThat(result.warnings(), hasItem(containsString("routes.r.hedging: unknown key")));
+        String warnings = String.join("\n", result.warnings());
+        assertThat(warnings, containsString("failover.cooldowns.rate-limited: [5m, 1m, 10m] descends at step 2"));
+        assertThat(warnings, not(containsString("failover.cooldowns.auth")));
+        assertThat(warnings, containsString("providers.p.keys[1]: environment variable OPENAI_API_KEY is also keys[0]: "
+                                                    + "the same key twice"));
+        assertThat(warnings, containsString("providers.p.keys[2]: the same key as keys[0]"));
+        assertThat(warnings, not(containsString("sk-one")));
+    }
+
+    @Test
+    void aCredentialHeaderBesideManagedKeysIsAnError() throws IOException {
+        ConfigLoader.Result result = load("""
+                providers:
+                  p:
+                    type: openai
+                    base-url: http://127.0.0.1:1/v1
+                    keys: ["${K}"]
+                    headers: {Authorization: "Bearer sk-other", X-Title: ok}
+                  a:
+                    type: anthropic
+                    base-url: http://127.0.0.1:1
+                    keys: ["${K}"]
+                    headers: {X-Api-Key: sk-other}
+                  keyless:
+                    type: ollama
+                    base-url: http://127.0.0.1:1
+                    headers: {Authorization: "Bearer proxy-token"}
+                routes: {r: {chain: [p/m, a/m, keyless/m]}}
+                """, Map.of("K", "sk-k"));
+        assertThat(result.errors(), hasItem(containsString("providers.p.headers.Authorization: a credential header "
+                                                                   + "beside keys")));
+        assertThat(result.errors(), hasItem(containsString("providers.a.headers.X-Api-Key: a credential header")));
+        assertThat(result.errors(), hasSize(2));
+        assertThat(String.join("\n", result.errors()), not(containsString("sk-other")));
     }
 
     @Test
@@ -332,7 +410,11 @@ class ConfigLoaderTest {
         assertThat(warnings, containsString("routes.same-provider.chain: every fallback shares the primary's provider"
                                                     + " or key"));
         assertThat(warnings, containsString("routes.same-key.chain: every fallback shares"));
-        assertThat(warnings, not(containsString("routes.real.chain")));
+        assertThat(warnings, not(containsString("routes.real.chain: every fallback")));
+        // Seen: two models on one key got no word, because not every fallback shared it. Each adjacent pair is named.
+        assertThat(warnings, containsString("routes.real.chain: rungs 1 and 2 (openai/gpt-4.1, openai/gpt-4.1-mini) "
+                                                    + "share key 'key-"));
+        assertThat(warnings, not(containsString("rungs 2 and 3")));
     }
 
     @Test
@@ -399,8 +481,9 @@ class ConfigLoaderTest {
         assertThat(all, containsString("providers.p.models[2].price.cached-input: 'lots' (expected: a number in "
                                                + "0..1000000)"));
         assertThat(all, containsString("providers.p.models[3].price.input: missing"));
-        assertThat(result.errors().size(), is(4));
-        assertThat(result.warnings(), hasItem(containsString("providers.p.models[4].price.cache-read: unknown key")));
+        assertThat(all, containsString("providers.p.models[4].price.cache-read: unknown key (did you mean "
+                                               + "'cached-input'?"));
+        assertThat(result.errors().size(), is(5));
         assertThat(result.config().isPresent(), is(false));
         // The record refuses the same, for configs built in code.
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
@@ -498,7 +581,7 @@ class ConfigLoaderTest {
         assertThat(all, containsString("providers.p.models[0].price.input: '-1'"));
         assertThat(all, containsString("providers.p.models[0].price.output: missing"));
         assertThat(all, containsString("providers.p.models[1].price: must be a map"));
-        assertThat(result.warnings(), hasItem(containsString("observe.colour: unknown key")));
+        assertThat(all, containsString("observe.colour: unknown key"));
     }
 
     @Test
@@ -563,7 +646,7 @@ class ConfigLoaderTest {
         assertThat(all, containsString("observe.preflight.enabled: 'maybe' (expected: true or false)"));
         assertThat(all, containsString("observe.preflight.interval: '30s' (expected: at least 1m"));
         assertThat(all, containsString("observe.preflight.timeout: '5m' (expected: at most 1m)"));
-        assertThat(result.warnings(), hasItem(containsString("observe.preflight.every: unknown key")));
+        assertThat(all, containsString("observe.preflight.every: unknown key"));
         assertThat(load("""
                 observe: {preflight: sometimes}
                 providers: {p: {type: sim}}

@@ -34,7 +34,7 @@ class BulkheadsTest {
     private List<Bulkheads.Place> acquire(int n) {
         List<Bulkheads.Place> places = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            bulkheads.tryAcquire(provider, DELAY).ifPresent(places::add);
+            bulkheads.tryAcquire(provider, DELAY, false).ifPresent(places::add);
         }
         return places;
     }
@@ -94,7 +94,7 @@ class BulkheadsTest {
         ProviderConfig small = provider(new ProviderLimits(4, ProviderLimits.DEFAULTS.maxResponseBytes()));
         int admitted = 0;
         for (int i = 0; i < 10; i++) {
-            admitted += bulkheads.tryAcquire(small, DELAY).isPresent() ? 1 : 0;
+            admitted += bulkheads.tryAcquire(small, DELAY, false).isPresent() ? 1 : 0;
         }
         assertThat(admitted, is(4));
         assertThat(bulkheads.limit("p"), greaterThan(0));

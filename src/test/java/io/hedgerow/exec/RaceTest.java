@@ -235,7 +235,7 @@ class RaceTest {
         TimedProvider p2 = provider("p2", (n, t) -> Reply.ok(100));
         // p1 hangs: its limit's worth of attempts, none answered, the oldest overdue.
         for (int i = 0; i < Bulkheads.INITIAL; i++) {
-            assertThat(bulkheads.tryAcquire(p1.config, 0).isPresent(), is(true));
+            assertThat(bulkheads.tryAcquire(p1.config, 0, false).isPresent(), is(true));
         }
         clock.advance(Duration.ofSeconds(1));
 

@@ -29,7 +29,8 @@ import java.util.function.Function;
 /**
  * A fake list-of-models endpoint, any provider's: a real Helidon {@link WebServer} on a free loopback port that
  * answers every {@code GET} (OpenAI's and Anthropic's {@code /v1/models}, Ollama's {@code /api/tags}, OpenRouter's
- * {@code /v1/key}) with what the test decides from the request ({@link #answer}): a list, a status with a body,
+ * {@code /v1/key}) and {@code POST} (a live check's empty chat request, after a 404) with what the test decides from
+ * the request ({@link #answer}): a list, a status with a body,
  * garbage, or nothing at all until the fake closes ({@link Answer#hang()}). Every request is recorded with its
  * path, query and headers.
  *
@@ -53,7 +54,7 @@ public final class FakeModelList implements AutoCloseable {
                 .host("127.0.0.1")
                 .port(0)
                 .shutdownHook(false)
-                .routing(r -> r.get("/*", this::handle))
+                .routing(r -> r.get("/*", this::handle).post("/*", this::handle))
                 .build()
                 .start();
     }
@@ -90,7 +91,7 @@ public final class FakeModelList implements AutoCloseable {
             headers.put(header.name().toLowerCase(Locale.ROOT), header.get());
         }
         String query = req.query().rawValue();
-        Request request = new Request(req.path().path(), query, headers);
+        Request request = new Request(req.prologue().method().text(), req.path().path(), query, headers);
         requests.add(request);
         Answer answer = answers.apply(request);
         if (answer.hang) {
@@ -108,11 +109,12 @@ public final class FakeModelList implements AutoCloseable {
     /**
      * One request.
      *
+     * @param method  {@code GET} for a list of models; {@code POST} for a live check's empty chat request
      * @param path    e.g. {@code /v1/models}
      * @param query   the raw query, e.g. {@code limit=1000}; empty when there is none
      * @param headers lower-cased names, first values
      */
-    public record Request(String path, String query, Map<String, String> headers) {
+    public record Request(String method, String path, String query, Map<String, String> headers) {
         public Optional<String> header(String name) {
             return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
         }

@@ -84,6 +84,7 @@ public final class FakeOpenAi implements AutoCloseable {
                 .routing(routing -> routing
                         .post("/v1/chat/completions", this::chat)
                         .post("/v1/embeddings", this::embeddings)
+                        .post("/v1/responses", this::responses)
                         .get("/v1/models", this::models)
                         .any(this::notFound))
                 .build()
@@ -246,6 +247,48 @@ public final class FakeOpenAi implements AutoCloseable {
                 reply.headers.forEach(res::header);
                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
                 send(res, bytes(body));
+            }
+            exchange.end(Outcome.COMPLETED, null);
+        } catch (Ended e) {
+            exchange.end(e.outcome, e.getCause());
+        }
+    }
+
+    /**
+     * {@code POST /v1/responses}, for a provider with {@code responses: true}: the next scripted reply, written in the
+     * Responses API's wire format by {@link ResponsesWire} (a whole {@code response} object, or its typed events as the
+     * request's {@code stream} asks); error replies as they are.
+     */
+    private void responses(ServerRequest req, ServerResponse res) {
+        byte[] raw = readAll(req);
+        Exchange exchange = new Exchange(req.remotePeer().port(), headersOf(req), raw, parse(raw));
+        synchronized (exchanges) {
+            exchange.index = exchanges.size();
+            exchanges.add(exchange);
+            exchanges.notifyAll();
+        }
+        Reply reply = Optional.ofNullable(script.poll()).orElse(otherwise);
+        try {
+            if (reply.rawBody != null || reply.echoKey) {
+                play(reply, exchange, res);
+            } else {
+                awaitFirstToken(reply, exchange, null);
+                reply.headers.forEach(res::header);
+                String model = reply.model != null ? reply.model : exchange.body().path("model").asText("unknown");
+                if (exchange.streamRequested()) {
+                    res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+                    OutputStream out = res.outputStream();
+                    try {
+                        for (String event : ResponsesWire.events(reply, exchange.index(), model)) {
+                            write(out, event.getBytes(StandardCharsets.UTF_8));
+                        }
+                    } finally {
+                        closeQuietly(out);
+                    }
+                } else {
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    send(res, bytes(ResponsesWire.response(reply, exchange.index(), model, "completed")));
+                }
             }
             exchange.end(Outcome.COMPLETED, null);
         } catch (Ended e) {
@@ -1147,6 +1190,51 @@ public final class FakeOpenAi implements AutoCloseable {
                 r.dripFrom = contentChunks;
                 r.dripGap = Objects.requireNonNull(gap, "gap");
             });
+        }
+
+        // What the Responses API rendering (ResponsesWire) reads of a reply.
+        List<String> textPieces() {
+            return text;
+        }
+
+        List<Call> calls() {
+            return calls;
+        }
+
+        List<String> reasoningPieces() {
+            return reasoning;
+        }
+
+        List<String> refusalPieces() {
+            return refusal;
+        }
+
+        String modelName() {
+            return model;
+        }
+
+        int promptTokens() {
+            return promptTokens;
+        }
+
+        int cachedTokens() {
+            return cachedTokens;
+        }
+
+        int reasoningTokens() {
+            return reasoningTokens;
+        }
+
+        int cutAfterPieces() {
+            return cutAfter;
+        }
+
+        String finishReasonName() {
+            return finishReason();
+        }
+
+        int completionTokenCount() {
+            return completionTokens();
         }
 
         private String finishReason() {

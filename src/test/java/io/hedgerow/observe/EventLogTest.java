@@ -111,4 +111,19 @@ class EventLogTest {
         assertThat(bytes.size(), is(0));
         assertThat(off.recent().size(), is(1));
     }
+
+    @Test
+    void aBurstOfRequestEventsDoesNotPushTheChangesOut() {
+        // Seen: the 25-row events table had already scrolled past the breaker opening that explained everything.
+        EventLog log = EventLog.to(line -> { }, java.time.Clock.systemUTC(), 5);
+        log.emit("breaker_transition", Optional.empty(), e -> e.put("candidate", "p/m").put("to", "open"));
+        for (int i = 0; i < 50; i++) {
+            log.emit("failover", Optional.of("req_" + i), e -> e.put("route", "r"));
+        }
+        assertThat(log.recent().size(), is(5));
+        assertThat(log.recent().stream().noneMatch(e -> e.path("event").asText().equals("breaker_transition")),
+                   is(true));
+        assertThat(log.recentChanges().size(), is(1));
+        assertThat(log.recentChanges().getFirst().path("to").asText(), is("open"));
+    }
 }

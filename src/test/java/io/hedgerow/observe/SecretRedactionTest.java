@@ -137,9 +137,12 @@ class SecretRedactionTest {
             HedgerowConfig config = loaded.config().orElseThrow(() -> new AssertionError(loaded.errors()));
 
             ByteArrayOutputStream table = new ByteArrayOutputStream();
-            int code = io.hedgerow.preflight.LiveCheck.run(config, new PrintStream(table, true, StandardCharsets.UTF_8),
-                                                           java.time.Clock.systemUTC());
-            assertThat(code, is(1));
+            io.hedgerow.preflight.LiveCheck live = io.hedgerow.preflight.LiveCheck.run(loaded.draft().orElseThrow(),
+                                                                                       java.time.Clock.systemUTC());
+            live.print(new PrintStream(table, true, StandardCharsets.UTF_8));
+            assertThat(live.report().exitCode(), is(1));
+            table.writeBytes(io.hedgerow.preflight.ReportJson.write(live.report()).toString()
+                                     .getBytes(StandardCharsets.UTF_8));
             seen.append(table.toString(StandardCharsets.UTF_8));
 
             try (HedgerowServer router = HedgerowServer.builder(config).configFile(file).environment(env).start();

@@ -104,7 +104,7 @@ class StatusEndToEndTest {
         String requestId = failed.headers().firstValue("x-request-id").orElseThrow();
 
         JsonNode status = router.status();
-        assertThat(status.path("status").asText(), is("degraded"));
+        assertThat(status.path("status").asText(), is("cannot_serve"));
         assertThat(status.path("generation").asInt(), is(1));
         JsonNode chat = route(status, "chat");
         assertThat(chat.path("ready").asBoolean(), is(false));
@@ -134,12 +134,15 @@ class StatusEndToEndTest {
 
         HttpResponse<String> ready = readiness();
         assertThat(ready.statusCode(), is(503));
-        assertThat(ready.body(), allOf(containsString("DOWN"), containsString("no candidate can be tried")));
+        assertThat(ready.body(), allOf(containsString("DOWN"), containsString("\"chat\":\"cannot serve: rung 1 p1/m1: breaker open, retry in 5m; rung 2 p2/m2: every key cooling down")));
 
-        // 41 seconds on, the key is back: the route is ready again, though p1's breaker is still open.
+        // 41 seconds on, the key is back: the route serves again, degraded: p1's breaker is still open.
         now.addAndGet(Duration.ofSeconds(41).toNanos());
         JsonNode later = router.status();
-        assertThat(later.path("status").asText(), is("ready"));
+        assertThat(later.path("status").asText(), is("degraded"));
+        assertThat(route(later, "chat").path("ready").asBoolean(), is(true));
+        assertThat(route(later, "chat").path("verdict").path("summary").asText(),
+                   is("serving on rung 2 (p2/m2); rung 1 p1/m1: breaker open, retry in 4m19s"));
         JsonNode p2Later = route(later, "chat").path("candidates").path(1);
         assertThat(p2Later.path("state").asText(), is("ok"));
         assertThat(p2Later.path("keys").path(0).path("cooling").asBoolean(), is(false));

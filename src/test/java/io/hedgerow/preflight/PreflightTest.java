@@ -54,6 +54,8 @@ class PreflightTest {
                     : Answer.status(401, "{\"error\":{\"message\":\"Incorrect API key provided: " + r.key() + "\"}}");
             case "/hang/models" -> Answer.hang();
             case "/html/models" -> Answer.raw(200, "text/html", "<html>hello</html>");
+            // A server with a chat endpoint but no list of models refuses an empty chat request as invalid.
+            case "/nolist/chat/completions" -> Answer.status(400, "{\"error\":{\"message\":\"model is required\"}}");
             default -> Answer.status(404, "{\"error\":\"not found\"}");
         });
     }
@@ -110,14 +112,21 @@ class PreflightTest {
                 .openAi("html", fake.baseUrl() + "/html")
                 .openAi("nolist", fake.baseUrl() + "/nolist")
                 .openAi("closed", "http://127.0.0.1:" + TestConfig.closedPort() + "/v1")
-                .route("r", "good/m1", "html/m", "nolist/m", "closed/m")
+                .openAi("wrongpath", fake.baseUrl() + "/nothing-here")
+                .route("r", "good/m1", "html/m", "nolist/m", "closed/m", "wrongpath/m")
                 .build();
 
         List<CheckResult> results = run(config);
 
         assertThat(results.stream().map(r -> r.target() + "=" + r.verdict().wireName()).toList(),
                    is(List.of("good#a=ok", "good#b=auth_failed", "html#main=error", "nolist#main=error",
-                              "closed#main=unreachable")));
+                              "closed#main=unreachable", "wrongpath#main=not_found")));
+        // A 404 for the list and 404 for an empty chat request: nothing is at that path, a rung that cannot serve.
+        assertThat(results.get(5).detail(), containsString("404 not found: nothing at " + fake.baseUrl()
+                                                                   + "/nothing-here: 404 for the list of models and 404 "
+                                                                   + "for a chat request"));
+        assertThat(results.get(5).verdict().fatal(), is(true));
+        assertThat(results.get(3).detail(), containsString("(its chat endpoint answers: 400 to an empty request)"));
         assertThat(results.get(1).detail(), containsString("401 auth failed: Incorrect API key provided"));
         assertThat(results.get(1).detail(), not(containsString(BAD)));
         assertThat(results.get(2).detail(), is("bad response: answer is not JSON"));

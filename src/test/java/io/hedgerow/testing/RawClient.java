@@ -97,6 +97,12 @@ public final class RawClient implements AutoCloseable {
         return send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A DELETE. */
+    public HttpResponse<String> delete(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT).DELETE().build(),
+                    HttpResponse.BodyHandlers.ofString());
+    }
+
     public HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofString());

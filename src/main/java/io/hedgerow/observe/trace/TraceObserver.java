@@ -185,6 +185,15 @@ public final class TraceObserver implements RequestObserver.HeaderAware, Executi
         }
 
         @Override
+        public void routed(RoutePlan plan, boolean streamed, long promptTokens) {
+            // A request that is no chat (embeddings): its route names the span.
+            stream = streamed;
+            server.updateName(operation + " " + plan.alias());
+            server.setAttribute(GenAi.REQUEST_MODEL, plan.alias());
+            server.setAttribute("hedgerow.stream", streamed);
+        }
+
+        @Override
         public void routed(RoutePlan plan, ChatRequest request) {
             stream = request.stream();
             server.updateName(operation + " " + plan.alias());

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Anthropic's Messages API as a {@link ProviderClient}: {@code POST {base-url}/v1/messages} with the key in
@@ -69,6 +70,11 @@ public final class AnthropicProvider implements ProviderClient {
         this.versionConfigured = config.headers().keySet().stream().anyMatch(VERSION_HEADER::equalsIgnoreCase);
         this.configuredBetas = config.headers().entrySet().stream()
                 .filter(e -> e.getKey().equalsIgnoreCase(BETA_HEADER)).map(Map.Entry::getValue).findFirst();
+    }
+
+    @Override
+    public Optional<String> cannotServe(ChatRequest request) {
+        return WireCalls.cannotExpress(request, config.name(), "the Anthropic API", Set.of(Dialect.ANTHROPIC));
     }
 
     @Override
@@ -115,6 +121,11 @@ public final class AnthropicProvider implements ProviderClient {
     }
 
     /** {@code GET /v1/models} with the headers a chat call sends ({@code x-api-key}, {@code anthropic-version}). */
+    @Override
+    public Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return Optional.of(upstream.probe(path, authHeaders(key), timeout));
+    }
+
     @Override
     public ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
         return ModelListing.parse(upstream.getJson(modelsPath, authHeaders(key), key, timeout), "data", "id", key);

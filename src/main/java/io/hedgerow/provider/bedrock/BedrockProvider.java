@@ -19,6 +19,7 @@ import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
+import io.hedgerow.provider.WireCalls;
 
 import io.helidon.webclient.api.HttpClientResponse;
 
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -77,6 +79,11 @@ public final class BedrockProvider implements ProviderClient {
         this.runtime = new HttpUpstream(config, runtimeBase, clock, BedrockProvider::readError, true);
         this.control = new HttpUpstream(config, controlBase, clock, BedrockProvider::readError, true);
         this.signer = new SigV4(SigV4.SERVICE, settings.region(), clock);
+    }
+
+    @Override
+    public Optional<String> cannotServe(ChatRequest request) {
+        return WireCalls.cannotExpress(request, config.name(), "Bedrock's Converse API", Set.of());
     }
 
     @Override

@@ -20,6 +20,7 @@ import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderException;
+import io.hedgerow.provider.WireCalls;
 import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -33,6 +34,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * An Ollama server, spoken to through its native {@code POST /api/chat} (see {@link OllamaCodec} for the
@@ -60,6 +62,11 @@ public final class OllamaProvider implements ProviderClient {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.upstream = new HttpUpstream(config, clock);
+    }
+
+    @Override
+    public Optional<String> cannotServe(ChatRequest request) {
+        return WireCalls.cannotExpress(request, config.name(), "Ollama's API", Set.of());
     }
 
     @Override
@@ -130,6 +137,11 @@ public final class OllamaProvider implements ProviderClient {
     }
 
     /** {@code GET /api/tags}: the models pulled on this server, e.g. {@code llama3:latest}. */
+    @Override
+    public Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return Optional.of(upstream.probe(PATH, authHeaders(key), timeout));
+    }
+
     @Override
     public ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
         return ModelListing.parse(upstream.getJson(TAGS, authHeaders(key), key, timeout), "models", "name", key);

@@ -21,6 +21,7 @@ import io.hedgerow.json.Json;
 import io.hedgerow.dialect.DialectException;
 import io.hedgerow.dialect.openai.EmbeddingsCodec;
 import io.hedgerow.dialect.openai.OpenAiRequestCodec;
+import io.hedgerow.dialect.openai.ResponsesUpstream;
 import io.hedgerow.model.EmbeddingRequest;
 import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.provider.EmbeddingCall;
@@ -34,6 +35,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Any OpenAI-compatible chat completions API: {@code POST {base-url}/chat/completions} with a bearer key.
@@ -77,6 +79,19 @@ public final class OpenAiProvider implements ProviderClient {
 
     @Override
     public ChatResponse complete(ProviderCall call) throws ProviderException {
+        Optional<byte[]> responses = responsesBody(call);
+        if (responses.isPresent()) {
+            try (HttpClientResponse response = upstream.post("/responses", responses.get(), auth(call.key()),
+                                                             call.key(), false)) {
+                byte[] body = upstream.readBody(response);
+                try {
+                    return ResponsesUpstream.answer(readJson(body), call.model())
+                            .withWire(new WireBody(Dialect.OPENAI_RESPONSES, body));
+                } catch (DialectException e) {
+                    throw ProviderException.from(e, call.key());
+                }
+            }
+        }
         try (HttpClientResponse response = send(call, false)) {
             byte[] body = upstream.readBody(response);
             JsonNode json = readJson(body);
@@ -97,10 +112,29 @@ public final class OpenAiProvider implements ProviderClient {
 
     @Override
     public ChatStream stream(ProviderCall call) throws ProviderException {
+        Optional<byte[]> responses = responsesBody(call);
+        if (responses.isPresent()) {
+            HttpClientResponse response = upstream.post("/responses", responses.get(), auth(call.key()), call.key(),
+                                                        true);
+            requireEventStream(response, call);
+            return new ResponsesStream(response, upstream.lines(response), call.key());
+        }
         HttpClientResponse response = send(call, true);
+        requireEventStream(response, call);
+        return new OpenAiStream(response, upstream.lines(response), call.key(), relays(call),
+                                call.request().includeUsage());
+    }
+
+    @Override
+    public Optional<String> cannotServe(ChatRequest request) {
+        return WireCalls.cannotExpress(request, config.name(), "the OpenAI API", config.responses()
+                ? Set.of(Dialect.OPENAI, Dialect.OPENAI_RESPONSES) : Set.of(Dialect.OPENAI));
+    }
+
+    /** Some servers answer a stream request with a JSON error and a 200: never relay that as a stream. */
+    private void requireEventStream(HttpClientResponse response, ProviderCall call) throws ProviderException {
         String contentType = HttpUpstream.contentType(response);
         if (!contentType.equals("text/event-stream")) {
-            // Some servers answer a stream request with a JSON error and a 200; never relay that as a stream.
             try (response) {
                 JsonNode json = readJson(upstream.readBody(response));
                 failIfError(json, call.key());
@@ -108,8 +142,22 @@ public final class OpenAiProvider implements ProviderClient {
                                            "expected text/event-stream, got '" + contentType + "'");
             }
         }
-        return new OpenAiStream(response, upstream.lines(response), call.key(), relays(call),
-                                call.request().includeUsage());
+    }
+
+    /**
+     * The client's Responses API request as it is to be sent, when this provider serves that API itself
+     * ({@code responses: true}) and the client spoke it: only {@code model} rewritten.
+     */
+    private Optional<byte[]> responsesBody(ProviderCall call) throws ProviderException {
+        if (!config.responses() || call.request().wire(Dialect.OPENAI_RESPONSES).isEmpty()) {
+            return Optional.empty();
+        }
+        // Empty when the role map changes the request: then it is translated, as for any provider.
+        return WireCalls.body(call, Dialect.OPENAI_RESPONSES, config.roleMap(), Map.of());
+    }
+
+    private static Map<String, String> auth(Optional<ApiKey> key) {
+        return key.map(k -> Map.of("Authorization", "Bearer " + k.value())).orElse(Map.of());
     }
 
     @Override
@@ -136,6 +184,11 @@ public final class OpenAiProvider implements ProviderClient {
      * lists its models to anyone, so there {@code GET {base-url}/key} (the key's own info) is asked first: it
      * answers 401 to a key that is not valid.
      */
+    @Override
+    public Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        return Optional.of(upstream.probe("/chat/completions", key.map(k -> Map.of("Authorization", "Bearer " + k.value())).orElse(Map.of()), timeout));
+    }
+
     @Override
     public ModelListing listModels(Optional<ApiKey> key, Duration timeout) throws ProviderException {
         Map<String, String> auth = key.map(k -> Map.of("Authorization", "Bearer " + k.value())).orElse(Map.of());
