@@ -1,13 +1,9 @@
 package io.hedgerow.exec;
 
 import io.hedgerow.config.BudgetSettings;
-import io.hedgerow.config.DemotionSettings;
-import io.hedgerow.config.FailoverSettings;
 import io.hedgerow.config.HedgeSettings;
-import io.hedgerow.config.HedgingSettings;
 import io.hedgerow.config.RetrySettings;
 import io.hedgerow.exec.TimedProvider.Reply;
-import io.hedgerow.health.HealthListener;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
@@ -50,11 +46,7 @@ class RequestAwareHedgeTest {
     private final StallWatchdog watchdog = StallWatchdog.manual(clock);
     private final TimedProvider.InFlight inFlight = new TimedProvider.InFlight();
     private final List<long[]> hedges = new CopyOnWriteArrayList<>();
-    private final HealthRegistry health = new HealthRegistry(
-            FailoverSettings.DEFAULTS, new HedgingSettings(new BudgetSettings(1.0, 100, Duration.ofSeconds(10)),
-                                                           HedgingSettings.DEFAULTS.baseline(), DemotionSettings.DEFAULTS,
-                                                           HedgingSettings.DEFAULTS.defaults()),
-            clock, HealthListener.NONE);
+    private final HealthRegistry health = clock.health(new BudgetSettings(1.0, 100, Duration.ofSeconds(10)));
 
     @AfterEach
     void close() {
