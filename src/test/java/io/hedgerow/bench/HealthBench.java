@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *     bench's rate: B only ever serves hedges. It must never be demoted.</li>
  *     <li><b>step</b>: non-streamed at 20/s, A (300 ms) turns 5x slower halfway, B stays at 450 ms. A must leave
  *     first place within 10 s, and the p99 after that must be within 1.25x of B's own.</li>
+ *     <li><b>step-streamed</b>: the same, streamed: A's first token turns 5x slower.</li>
  *     <li><b>gradual</b>: non-streamed at 20/s, A goes from 300 ms to 1.5 s over a minute. It must give up first place
  *     once clearly slower than B (twice B's median, at 900 ms).</li>
  *     <li><b>sub-millisecond</b>: A 0.5 ms, B 0.8 ms, streamed at 200/s on a fresh router (JIT warm-up noise). Nobody
@@ -63,7 +64,8 @@ final class HealthBench {
 
     void run(Map<String, Double> m, int run) throws Exception {
         backup(m, run);
-        step(m, run);
+        step(m, run, false);
+        step(m, run, true);
         gradual(m, run);
         subMillisecond(m, run);
         thousand(m, run);
@@ -78,16 +80,20 @@ final class HealthBench {
         }
     }
 
-    private void step(Map<String, Double> m, int run) throws Exception {
-        try (Setup s = new Setup(run + 400, "step", PLAIN_A, B, "");
+    /** A turns 5x slower halfway; streamed, the slowness is in its first token, non-streamed in the whole answer. */
+    private void step(Map<String, Double> m, int run, boolean streamed) throws Exception {
+        String name = streamed ? "step-streamed" : "step";
+        String body = streamed ? STREAMED : WHOLE;
+        try (Setup s = new Setup(run + (streamed ? 450 : 400), name, PLAIN_A, B, "");
              Watcher w = new Watcher(s.router.address())) {
-            load(s, WHOLE, 20, phase.dividedBy(2));
+            load(s, body, 20, phase.dividedBy(2));
             long changed = System.nanoTime();
             s.a.slowDown(5);
-            load(s, WHOLE, 20, Duration.ofSeconds(10));
-            LoadClient.Phase after = load(s, WHOLE, 20, phase.dividedBy(2));
-            record(m, "health.step.after", after, false);
-            m.put("health.step.left_after_s", w.firstMovedBack("a/m", changed));
+            load(s, body, 20, Duration.ofSeconds(10));
+            LoadClient.Phase after = load(s, body, 20, phase.dividedBy(2));
+            String key = "health." + name;
+            record(m, key + ".after", after, streamed);
+            m.put(key + ".left_after_s", w.firstMovedBack("a/m", changed));
         }
     }
 
@@ -154,6 +160,8 @@ final class HealthBench {
                   m.get("health.backup.p99_ms"), "", "", "");
         table.row("A 5x slower, non-streamed 20/s: after", m.get("health.step.after.p50_ms"), "",
                   m.get("health.step.after.p99_ms"), "", "", "");
+        table.row("A 5x slower, streamed 20/s: after (first token)", m.get("health.step-streamed.after.p50_ms"), "",
+                  m.get("health.step-streamed.after.p99_ms"), "", "", "");
         table.row("A 300 ms -> 1.5 s over 60 s: during the ramp", m.get("health.gradual.during.p50_ms"), "",
                   m.get("health.gradual.during.p99_ms"), "", "", "");
         table.row("A 300 ms -> 1.5 s over 60 s: after", m.get("health.gradual.after.p50_ms"), "",
@@ -173,6 +181,12 @@ final class HealthBench {
         rows.add(verdict(left <= 10, "the degrading primary leaves first place within 10 s", left + " s"));
         double ratio = Report.round(m.get("health.step.after.p99_ms") / bAloneP99());
         rows.add(verdict(ratio <= 1.25, "p99 after that <= 1.25x B's own", ratio + "x"));
+        double leftStreamed = m.get("health.step-streamed.left_after_s");
+        rows.add(verdict(leftStreamed <= 10, "streamed: the degrading primary leaves first place within 10 s",
+                         leftStreamed + " s"));
+        double ratioStreamed = Report.round(m.get("health.step-streamed.after.p99_ms") / bAloneP99());
+        rows.add(verdict(ratioStreamed <= 1.25, "streamed: first-token p99 after that <= 1.25x B's own",
+                         ratioStreamed + "x"));
         double gradual = m.get("health.gradual.left_after_clearly_s");
         rows.add(verdict(gradual <= 15, "a gradually degrading primary gives up first place within 15 s of being twice "
                 + "as slow as B (the recent window's lag)", gradual + " s"));
