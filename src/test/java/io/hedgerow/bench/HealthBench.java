@@ -94,6 +94,7 @@ final class HealthBench {
             String key = "health." + name;
             record(m, key + ".after", after, streamed);
             m.put(key + ".left_after_s", w.firstMovedBack("a/m", changed));
+            m.put(key + ".a_demoted_before", w.movedBackBefore("a/m", changed) ? 1.0 : 0.0);
         }
     }
 
@@ -109,7 +110,9 @@ final class HealthBench {
             record(m, "health.gradual.after", after, false);
             // A passes twice B's median (900 ms) half-way down the ramp.
             long clearly = started + Duration.ofSeconds(30).toNanos();
-            m.put("health.gradual.left_after_clearly_s", w.firstMovedBack("a/m", clearly));
+            m.put("health.gradual.left_after_clearly_s", Report.round(w.firstMovedBack("a/m", started)
+                    - Duration.ofNanos(clearly - started).toSeconds()));
+            m.put("health.gradual.a_demoted_before", w.movedBackBefore("a/m", started) ? 1.0 : 0.0);
         }
     }
 
@@ -131,6 +134,19 @@ final class HealthBench {
             LoadClient.Phase p = load(s, STREAMED, 1000, Duration.ofSeconds(10));
             record(m, "health.thousand", p, true);
             m.put("health.thousand.errors", (double) (p.failed.sum() + p.timedOut));
+            m.put("health.thousand.bulkhead_skips", bulkheadSkips(s.router.address()));
+        }
+    }
+
+    /** Candidates the router passed over because their bulkhead was full, from its metrics; -1 when unreadable. */
+    private static double bulkheadSkips(InetSocketAddress router) {
+        try {
+            BenchHttp.Result result = BenchHttp.once(router, BenchHttp.get(router, "/observe/metrics"), 10_000);
+            return result.body.toString().lines()
+                    .filter(l -> l.startsWith("hedgerow_skips_total") && l.contains("reason=\"bulkhead\""))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
@@ -177,6 +193,10 @@ final class HealthBench {
         List<String[]> rows = new ArrayList<>();
         rows.add(verdict(m.get("health.backup.b_demoted") == 0, "a healthy backup serving only hedges is never demoted",
                          m.get("health.backup.b_demoted") == 0 ? "never" : "demoted"));
+        double early = m.get("health.step.a_demoted_before") + m.get("health.step-streamed.a_demoted_before")
+                + m.get("health.gradual.a_demoted_before");
+        rows.add(verdict(early == 0, "the healthy primary is not demoted before it degrades (3 scenarios)",
+                         early == 0 ? "never" : "demoted in " + (int) early));
         double left = m.get("health.step.left_after_s");
         rows.add(verdict(left <= 10, "the degrading primary leaves first place within 10 s", left + " s"));
         double ratio = Report.round(m.get("health.step.after.p99_ms") / bAloneP99());
@@ -194,6 +214,9 @@ final class HealthBench {
                          m.get("health.submillisecond.demoted") == 0 ? "none" : "demoted"));
         double errors = m.get("health.thousand.errors");
         rows.add(verdict(errors == 0, "0 errors on the step from idle to 1000/s", String.valueOf((long) errors)));
+        double shed = m.get("health.thousand.bulkhead_skips");
+        rows.add(verdict(shed == 0, "no candidate skipped for a full bulkhead on that step (healthy upstreams)",
+                         String.valueOf((long) shed)));
         return rows;
     }
 
@@ -206,9 +229,9 @@ final class HealthBench {
         return Report.round(B.median().toMillis() * Math.exp(B.sigma() * 2.3263));
     }
 
-    /** Reads {@code /status} every 100 ms: when each candidate was first seen moved back for slowness. */
+    /** Reads {@code /status} every 100 ms: when each candidate was seen moved back for slowness. */
     private static final class Watcher implements AutoCloseable {
-        private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
+        private final Map<String, List<Long>> seen = new ConcurrentHashMap<>();
         private final Thread thread;
 
         Watcher(InetSocketAddress router) {
@@ -220,10 +243,11 @@ final class HealthBench {
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
                         HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-                        long seen = System.nanoTime();
+                        long at = System.nanoTime();
                         for (JsonNode node : Report.MAPPER.readTree(response.body()).findParents("label")) {
                             if (node.path("state").asText().equals("demoted")) {
-                                firstSeen.putIfAbsent(node.path("label").asText(), seen);
+                                seen.computeIfAbsent(node.path("label").asText(),
+                                                     l -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(at);
                             }
                         }
                         Thread.sleep(100);
@@ -237,13 +261,18 @@ final class HealthBench {
         }
 
         boolean movedBack(String label) {
-            return firstSeen.containsKey(label);
+            return seen.containsKey(label);
         }
 
-        /** Seconds from {@code since} to when {@code label} was first seen moved back; infinite when never. */
+        /** Whether {@code label} was seen moved back before {@code before} (for the primary: a false demotion). */
+        boolean movedBackBefore(String label, long before) {
+            return seen.getOrDefault(label, List.of()).stream().anyMatch(at -> at < before);
+        }
+
+        /** Seconds from {@code since} to when {@code label} was first seen moved back after it; infinite when never. */
         double firstMovedBack(String label, long since) {
-            Long at = firstSeen.get(label);
-            return at == null ? Double.POSITIVE_INFINITY : Report.round(Math.max(0, at - since) / 1e9);
+            return seen.getOrDefault(label, List.of()).stream().filter(at -> at >= since).findFirst()
+                    .map(at -> Report.round((at - since) / 1e9)).orElse(Double.POSITIVE_INFINITY);
         }
 
         @Override
@@ -270,6 +299,7 @@ final class HealthBench {
             Files.writeString(config, ((server.isEmpty() ? "server: {port: %d}" : server) + """
 
                     observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
+                    state: {file: off}          # a fresh router per scenario and run: no health state carried over
                     providers:
                       a: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-a}]}
                       b: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-b}]}
