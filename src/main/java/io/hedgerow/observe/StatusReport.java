@@ -275,10 +275,11 @@ final class StatusReport {
             putMillis(node, "delay_ms_stream", stream);
             putMillis(node, "delay_ms_complete", complete);
             int minSamples = g.health().hedging().baseline().minSamples();
+            boolean learned = !(h.delay() instanceof HedgeSettings.Delay.Fixed);
             node.put("min_samples", minSamples);
             node.put("summary", "hedge " + policy + " for " + first.label() + ": "
-                    + delayText("streams", stream, first.health().baseline(true), minSamples) + "; "
-                    + delayText("whole answers", complete, first.health().baseline(false), minSamples)
+                    + delayText("streams", stream, first.health().baseline(true), minSamples, learned) + "; "
+                    + delayText("whole answers", complete, first.health().baseline(false), minSamples, learned)
                     + "; at most " + h.maxInFlight() + " in flight");
         } else {
             node.put("summary", "hedge " + policy);
@@ -286,12 +287,19 @@ final class StatusReport {
         return node;
     }
 
-    /** {@code streams after 412 ms}, or why there is no delay yet: {@code streams: no hedge until 20 samples (3 so far)}. */
-    private static String delayText(String what, OptionalLong nanos, LatencyBaseline baseline, int minSamples) {
-        if (nanos.isPresent()) {
-            return what + " after " + Checks.human(Duration.ofMillis(Math.max(1, nanos.getAsLong() / 1_000_000)));
+    /**
+     * {@code streams after 412 ms}; while the baseline is too small, the warm-up delay and how far the baseline is
+     * ({@code streams after 10s (warm-up until 20 samples, 3 so far)}), or why there is no delay yet
+     * ({@code streams: no hedge until 20 samples (3 so far)}).
+     */
+    private static String delayText(String what, OptionalLong nanos, LatencyBaseline baseline, int minSamples,
+                                    boolean learned) {
+        String sofar = minSamples + " samples" + (nanos.isPresent() ? ", " : " (") + baseline.windowCount() + " so far";
+        if (nanos.isEmpty()) {
+            return what + ": no hedge until " + sofar + ")";
         }
-        return what + ": no hedge until " + minSamples + " samples (" + baseline.windowCount() + " so far)";
+        String after = what + " after " + Checks.human(Duration.ofMillis(Math.max(1, nanos.getAsLong() / 1_000_000)));
+        return learned && !baseline.ready() ? after + " (warm-up until " + sofar + ")" : after;
     }
 
     private static void putMillis(ObjectNode node, String field, OptionalLong nanos) {
