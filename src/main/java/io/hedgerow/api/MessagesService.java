@@ -16,6 +16,7 @@ import io.hedgerow.model.StreamEvent;
 import io.hedgerow.model.Usage;
 import io.hedgerow.model.WireBody;
 import io.hedgerow.model.WireRequest;
+import io.hedgerow.route.RoutePlan;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
@@ -23,6 +24,7 @@ import io.helidon.webserver.http.HttpService;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -125,7 +127,7 @@ public final class MessagesService implements HttpService {
         @Override
         public void stream(InboundPipeline.Inbound in, ChatRequest request, Served<LiveStream> served) {
             MessagesStreamEncoder encoder = new MessagesStreamEncoder(newMessageId(), served.servedBy().model(),
-                                                                      thinking, true);
+                                                                      thinking);
             in.events(sse -> relay(served.value(), sse, encoder, in));
         }
 
@@ -204,11 +206,12 @@ public final class MessagesService implements HttpService {
                 throw ErrorResponses.invalidRequest(e);
             }
             ChatRequest request = withWire(in, read, headers(in));
-            TokenCount count = TokenCount.of(in.plan(request.model()), request);
-            in.exchange().routed(in.plan(request.model()), request);
+            RoutePlan plan = in.plan(request.model());
+            in.exchange().routed(plan, request);
+            TokenCount count = TokenCount.of(plan, request);
             in.res().header("x-hedgerow-token-count", count.source());
             count.countedBy().ifPresent(label -> in.res().header("x-hedgerow-provider", label));
-            in.sendJson(("{\"input_tokens\":" + count.inputTokens() + "}").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            in.sendJson(("{\"input_tokens\":" + count.inputTokens() + "}").getBytes(StandardCharsets.US_ASCII));
             in.exchange().completed(Optional.empty(), 0);
         }
     }

@@ -280,7 +280,7 @@ final class StatusReport {
 
     /**
      * {@code streams after 412 ms}; while too few samples are within reach of the prompt's size, the warm-up delay
-     * ({@code streams after 10s (warm-up delay until 20 samples, 3 so far)}) or none ({@code streams: no hedge until
+     * ({@code streams after 10s (warm-up until 20 samples, 3 so far)}) or none ({@code streams: no hedge until
      * 20 samples (3 so far)}).
      */
     private static String delayText(String what, HedgeSettings h, OptionalLong nanos, SizedBaseline baseline,
@@ -292,7 +292,7 @@ final class StatusReport {
             return what + ": no hedge until " + samples.replace(", ", " (") + ")";
         }
         String after = what + " after " + Checks.human(Duration.ofMillis(Math.max(1, nanos.getAsLong() / 1_000_000)));
-        return learned ? after : after + " (warm-up delay until " + samples + ")";
+        return learned ? after : after + " (warm-up until " + samples + ")";
     }
 
     private static void putMillis(ObjectNode node, String field, OptionalLong nanos) {

@@ -1,10 +1,10 @@
 package io.hedgerow.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.HedgerowServer;
 import io.hedgerow.config.ServerLimits;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
+import io.hedgerow.testing.Inbound;
 import io.hedgerow.testing.RawClient;
 import io.hedgerow.testing.RawSocket;
 import io.hedgerow.testing.TestConfig;
@@ -14,6 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -94,8 +96,9 @@ class LimitsEndToEndTest {
         return CompletableFuture.supplyAsync(() -> raw.chat(json));
     }
 
-    @Test
-    void beyondMaxConcurrentRequestsA503WithRetryAfterAtOnce() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void beyondMaxConcurrentRequestsA503WithRetryAfterAtOnce(Inbound api) throws Exception {
         CountDownLatch gate = gate();
         second.otherwise(Reply.text("slow").firstTokenAfter(gate));
         first.otherwise(Reply.text("slow").firstTokenAfter(gate));
@@ -105,20 +108,20 @@ class LimitsEndToEndTest {
                    is(true));
 
         long started = System.nanoTime();
-        HttpResponse<String> refused = raw.chat(CHAT.formatted("chat"));
+        HttpResponse<String> refused = api.send(raw, api.request("chat", "Hi"));
 
-        assertThat(refused.body(), refused.statusCode(), is(503));
+        // Every inbound API shares the one limit; a Messages client is told in Anthropic's words (529 overloaded).
+        assertThat(refused.body(), refused.statusCode(), is(api.status(503)));
         assertThat((System.nanoTime() - started) / 1_000_000 < 2_000, is(true));
         assertThat(refused.headers().firstValue("Retry-After").orElse(""), is("1"));
-        JsonNode error = RawClient.json(refused).get("error");
-        assertThat(error.get("code").asText(), is("overloaded"));
-        assertThat(error.get("message").asText(), containsString("limit of 2 requests at once"));
+        assertThat(api.errorKind(refused), is(api.pick("overloaded", "overloaded_error")));
+        assertThat(api.errorMessage(refused), containsString("limit of 2 requests at once"));
         gate.countDown();
         assertThat(a.get(10, TimeUnit.SECONDS).statusCode(), is(200));
         assertThat(b.get(10, TimeUnit.SECONDS).statusCode(), is(200));
         assertThat(raw.chat(CHAT.formatted("chat")).statusCode(), is(200));
         eventually(() -> router.requestsInFlight() == 0);
-        assertThat(router.ledger().snapshot().get("status_503"), is(1L));
+        assertThat(router.ledger().snapshot().get("status_" + api.status(503)), is(1L));
     }
 
     @Test

@@ -378,6 +378,7 @@ public final class HedgingBench {
             Files.writeString(config, """
                     server: {port: %d}
                     observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
+                    state: {file: off}          # a fresh router per run: no health state carried over
                     providers:
                       a: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-a}]}
                       b: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-b}]}

@@ -11,7 +11,6 @@ import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.Usage;
 
 import java.io.IOException;
-import java.util.Optional;
 
 /**
  * Writes canonical answers as the Messages API's {@code message} object, for a client that called
@@ -98,10 +97,5 @@ public final class MessagesResponseWriter {
         } catch (IOException e) {
             return Json.MAPPER.getNodeFactory().textNode(arguments);
         }
-    }
-
-    /** The id of a tool call as a client of the Messages API may be given it. */
-    static Optional<String> toolId(Optional<String> id) {
-        return id.map(AnthropicCodec::toolUseId);
     }
 }

@@ -22,8 +22,8 @@ import java.util.Optional;
  * {@code content_block_delta}s and {@code content_block_stop}, then {@code message_delta} (stop reason and usage) and
  * {@code message_stop}.
  *
- * <p>Two sources, one state. {@link StreamEvent.WireFrame}s of an Anthropic upstream are relayed as they came (when
- * the encoder was asked to relay them), and the canonical events they cover are skipped; any other event is
+ * <p>Two sources, one state. {@link StreamEvent.WireFrame}s of an Anthropic upstream are relayed as they came, and the
+ * canonical events they cover are skipped; any other event is
  * translated. Both move the same state, the open block and the next block index, read from the relayed
  * {@code content_block_start}/{@code content_block_stop} frames (those are parsed; the frequent deltas are not). So a
  * stream relayed from Anthropic that breaks and is finished by a provider of another dialect goes on in the block
@@ -39,7 +39,6 @@ import java.util.Optional;
 public final class MessagesStreamEncoder {
     private final String messageId;
     private final boolean thinking;
-    private final boolean relayWire;
     private String model;
 
     private boolean started;
@@ -72,14 +71,11 @@ public final class MessagesStreamEncoder {
      * @param messageId the {@code id} of the message
      * @param model     the model named in {@code message_start} unless the upstream names one first
      * @param thinking  whether the client turned thinking on (reasoning from other dialects is shown only then)
-     * @param relayWire whether Anthropic wire frames are to be relayed (the client speaks Anthropic's dialect: always
-     *                  true here, false only to force translation)
      */
-    public MessagesStreamEncoder(String messageId, String model, boolean thinking, boolean relayWire) {
+    public MessagesStreamEncoder(String messageId, String model, boolean thinking) {
         this.messageId = messageId;
         this.model = model;
         this.thinking = thinking;
-        this.relayWire = relayWire;
     }
 
     /** Whether {@code message_start} went out: an error is now an {@code error} event. */
@@ -169,7 +165,7 @@ public final class MessagesStreamEncoder {
     }
 
     private List<Frame> relay(StreamEvent.WireFrame frame) {
-        if (!relayWire || frame.dialect() != Dialect.ANTHROPIC) {
+        if (frame.dialect() != Dialect.ANTHROPIC) {
             return List.of();
         }
         covered = frame.covers();

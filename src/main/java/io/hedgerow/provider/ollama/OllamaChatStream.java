@@ -2,15 +2,14 @@ package io.hedgerow.provider.ollama;
 
 import io.hedgerow.dialect.DialectException;
 import io.hedgerow.dialect.ollama.OllamaCodec;
+import io.hedgerow.dialect.ollama.OllamaStreamDecoder;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
-import io.hedgerow.model.ToolCall;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.LineReader;
 import io.hedgerow.provider.ProviderException;
-import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,7 +18,6 @@ import io.helidon.webclient.api.HttpClientResponse;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
@@ -27,18 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
- * An Ollama NDJSON stream read one line at a time, each line one JSON object:
- * <ul>
- *     <li>{@code message.thinking} becomes a {@link StreamEvent.ReasoningDelta} and {@code message.content} a
- *     {@link StreamEvent.TextDelta}, in that order (empty ones are skipped);</li>
- *     <li>each entry of {@code message.tool_calls} becomes one {@link StreamEvent.ToolCallDelta} carrying id,
- *     name and the whole arguments (Ollama sends a call whole, never in pieces), indexed from 0 across the
- *     stream;</li>
- *     <li>the line with {@code done: true}, after its own content if any, yields {@link StreamEvent.Finished}
- *     and then {@link StreamEvent.UsageReported} when it has counts; after that the stream is over;</li>
- *     <li>a line with {@code error} fails the stream (see {@link OllamaProvider#upstreamError});</li>
- *     <li>end of input before {@code done}, or a line that is not a JSON object, is a {@code BAD_RESPONSE}.</li>
- * </ul>
+ * An Ollama NDJSON stream read one line at a time, each line one JSON object, decoded by an
+ * {@link OllamaStreamDecoder}; a line with {@code error} fails the stream (see {@link OllamaProvider#upstreamError}),
+ * and end of input before {@code done}, or a line that is not a JSON object, is a {@code BAD_RESPONSE}.
  * One line can yield several events, so they wait in a small queue; the body itself is never buffered.
  *
  * <p>Thread-safety: {@link #next()} is called by one thread; {@link #close()} may be called by any thread at
@@ -51,7 +40,7 @@ final class OllamaChatStream implements ChatStream {
     private final Function<JsonNode, ProviderException> errorLine;
     private final Queue<StreamEvent> pending = new ArrayDeque<>(4);
     private final AtomicBoolean closed = new AtomicBoolean();
-    private int toolCalls;
+    private final OllamaStreamDecoder decoder = new OllamaStreamDecoder();
     private boolean done;
     private ProviderException failure;
 
@@ -135,26 +124,12 @@ final class OllamaChatStream implements ChatStream {
         if (OllamaCodec.error(chunk).isPresent()) {
             throw errorLine.apply(chunk);
         }
-        JsonNode message = chunk.get("message");
-        if (message != null && message.isObject()) {
-            OllamaCodec.thinking(message).ifPresent(thinking -> pending.add(new StreamEvent.ReasoningDelta(thinking)));
-            Json.text(message, "content").filter(s -> !s.isEmpty())
-                    .ifPresent(text -> pending.add(new StreamEvent.TextDelta(text)));
-            List<ToolCall> calls;
-            try {
-                calls = OllamaCodec.toolCalls(message, toolCalls);
-            } catch (DialectException e) {
-                throw ProviderException.from(e, Optional.empty());
-            }
-            for (ToolCall call : calls) {
-                pending.add(new StreamEvent.ToolCallDelta(toolCalls++, Optional.of(call.id()),
-                                                          Optional.of(call.name()), call.arguments()));
-            }
+        try {
+            pending.addAll(decoder.decode(chunk));
+        } catch (DialectException e) {
+            throw ProviderException.from(e, Optional.empty());
         }
-        JsonNode doneFlag = chunk.get("done");
-        if (doneFlag != null && doneFlag.asBoolean(false)) {
-            pending.add(new StreamEvent.Finished(OllamaCodec.finishReason(chunk, toolCalls > 0)));
-            OllamaCodec.usage(chunk).ifPresent(usage -> pending.add(new StreamEvent.UsageReported(usage)));
+        if (decoder.finished()) {
             done = true;
             // Nothing follows done; give the connection back now rather than when the caller closes. Helidon
             // pools it only if the body was read to its end, so read that end first.

@@ -27,7 +27,7 @@ class MessagesStreamEncoderTest {
 
     @Test
     void translatedTextThenParallelToolCallsInAnthropicsSequence() {
-        List<String> out = run(new MessagesStreamEncoder("msg_1", "gpt-x", false, true),
+        List<String> out = run(new MessagesStreamEncoder("msg_1", "gpt-x", false),
                                new StreamEvent.Metadata("gpt-x-2025", Optional.empty(), Optional.empty()),
                                new StreamEvent.ReasoningDelta("hidden"),
                                new StreamEvent.TextDelta("Hi"),
@@ -71,7 +71,7 @@ class MessagesStreamEncoderTest {
         String start = "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_up\",\"model\":\"claude-up\"}}";
         String blockStart = "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}";
         String delta = "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"The \"}}";
-        List<String> out = run(new MessagesStreamEncoder("msg_hr", "route-model", false, true),
+        List<String> out = run(new MessagesStreamEncoder("msg_hr", "route-model", false),
                                new StreamEvent.WireFrame(Dialect.ANTHROPIC, "message_start", start, 1),
                                new StreamEvent.Metadata("claude-up", Optional.empty(), Optional.empty()),
                                new StreamEvent.WireFrame(Dialect.ANTHROPIC, "ping", "{\"type\":\"ping\"}", 0),
@@ -98,7 +98,7 @@ class MessagesStreamEncoderTest {
 
     @Test
     void aStreamRelayedToItsEndIsNotClosedTwice() {
-        MessagesStreamEncoder encoder = new MessagesStreamEncoder("msg", "m", false, true);
+        MessagesStreamEncoder encoder = new MessagesStreamEncoder("msg", "m", false);
         encoder.accept(new StreamEvent.WireFrame(Dialect.ANTHROPIC, "message_stop", "{\"type\":\"message_stop\"}", 1));
         encoder.accept(new StreamEvent.Finished(FinishReason.STOP));
         assertEquals(List.of(), encoder.end());
