@@ -429,11 +429,18 @@ final class RequestAwareBench {
         return 2000 + seed;
     }
 
-    /** Keep-alive connections to the router, opened on demand up to a cap. */
+    /**
+     * Keep-alive connections to the router, opened on demand up to a cap. A connection idle for
+     * {@value #MAX_IDLE_SECONDS} s is closed rather than reused: the router closes kept-alive connections idle for
+     * 60 s ({@code server.idle-timeout}), and at 2 requests/s the pool's last connections sit that long (a request
+     * sent on one failed, one per low-rate run).
+     */
     private static final class Pool implements AutoCloseable {
+        static final int MAX_IDLE_SECONDS = 30;
         final InetSocketAddress address;
         private final int max;
         private final LinkedBlockingDeque<BenchHttp.Connection> idle = new LinkedBlockingDeque<>();
+        private final Map<BenchHttp.Connection, Long> idleSince = new java.util.concurrent.ConcurrentHashMap<>();
         private final List<BenchHttp.Connection> all = new java.util.concurrent.CopyOnWriteArrayList<>();
         private final AtomicLong open = new AtomicLong();
 
@@ -445,6 +452,9 @@ final class RequestAwareBench {
         BenchHttp.Connection acquire() throws IOException, InterruptedException {
             while (true) {
                 BenchHttp.Connection c = idle.pollFirst();
+                if (c != null && stale(c)) {
+                    continue;
+                }
                 if (c != null) {
                     return c;
                 }
@@ -455,14 +465,25 @@ final class RequestAwareBench {
                 }
                 open.decrementAndGet();
                 c = idle.pollFirst(10, TimeUnit.MILLISECONDS);
-                if (c != null) {
+                if (c != null && !stale(c)) {
                     return c;
                 }
             }
         }
 
+        /** Closes {@code c} (just taken from the idle ones) when it has been idle too long. */
+        private boolean stale(BenchHttp.Connection c) {
+            Long since = idleSince.remove(c);
+            if (since != null && System.nanoTime() - since > TimeUnit.SECONDS.toNanos(MAX_IDLE_SECONDS)) {
+                release(c, false);
+                return true;
+            }
+            return false;
+        }
+
         void release(BenchHttp.Connection c, boolean reuse) {
             if (reuse) {
+                idleSince.put(c, System.nanoTime());
                 idle.offerFirst(c);
             } else {
                 c.close();
