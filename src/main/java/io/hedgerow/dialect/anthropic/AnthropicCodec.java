@@ -8,12 +8,14 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.ResponseFormats;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.ContentPart;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.Message;
+import io.hedgerow.model.ResponseFormat;
 import io.hedgerow.model.Role;
 import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.ToolChoice;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -50,7 +53,8 @@ import java.util.regex.Pattern;
  * Empty text parts are dropped (Anthropic rejects empty text blocks) and a turn left with no block is
  * dropped with them. Nothing else is altered: tool-call arguments that are not a JSON object fail the call
  * with {@code BAD_REQUEST} instead of being replaced. {@code max_tokens} is required by Anthropic, so it
- * defaults to {@value #DEFAULT_MAX_TOKENS}. OpenAI passthrough fields are not sent.
+ * defaults to {@value #DEFAULT_MAX_TOKENS}. Of the OpenAI fields passed through, those with an Anthropic equivalent
+ * are translated ({@link #openAiFields}); the others are not sent.
  *
  * <p>Response: text blocks are concatenated, {@code tool_use} blocks become tool calls with the JSON text of
  * their {@code input}, {@code thinking} blocks become the reasoning text, other blocks (redacted thinking, server
@@ -68,6 +72,10 @@ public final class AnthropicCodec {
             .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
     /** What Anthropic accepts as a tool_use id. */
     private static final Pattern VALID_TOOL_ID = Pattern.compile("[a-zA-Z0-9_-]+");
+    /** The mark of a reversibly rewritten tool id ({@link #toolUseId}). */
+    private static final String REVERSIBLE = "toolu_hr_";
+    /** The longest id rewritten reversibly: its base64 stays well within what Anthropic takes as an id. */
+    private static final int MAX_ENCODED = 160;
 
     private AnthropicCodec() {
     }
@@ -132,8 +140,33 @@ public final class AnthropicCodec {
             }
         }
         request.toolChoice().ifPresent(choice -> root.set("tool_choice", toolChoice(choice)));
+        openAiFields(request, root);
         root.put("stream", stream);
         return root;
+    }
+
+    /**
+     * The OpenAI fields Anthropic has an equivalent of: a strict {@code json_schema} answer format as JSON outputs
+     * ({@code output_config.format}; other formats reach Anthropic as a forced tool, see the provider's
+     * {@code AnswerTool}), {@code user} as {@code metadata.user_id}, {@code parallel_tool_calls: false} as the tool
+     * choice's {@code disable_parallel_tool_use}.
+     */
+    private static void openAiFields(ChatRequest request, ObjectNode root) throws DialectException {
+        Optional<ResponseFormat> format = ResponseFormats.of(request);
+        if (format.isPresent() && format.get() instanceof ResponseFormat.JsonSchema schema && schema.strict()) {
+            root.putObject("output_config").putObject("format").put("type", "json_schema")
+                    .set("schema", Json.toTree(schema.schema()));
+        }
+        if (request.passthrough().get("user") instanceof String user && !user.isEmpty()) {
+            root.putObject("metadata").put("user_id", user);
+        }
+        if (Boolean.FALSE.equals(request.passthrough().get("parallel_tool_calls")) && root.has("tools")) {
+            ObjectNode choice = root.has("tool_choice") ? (ObjectNode) root.get("tool_choice")
+                    : root.putObject("tool_choice").put("type", "auto");
+            if (!choice.path("type").asText().equals("none")) {
+                choice.put("disable_parallel_tool_use", true);
+            }
+        }
     }
 
     /**
@@ -235,20 +268,44 @@ public final class AnthropicCodec {
 
     /**
      * A tool-call id Anthropic accepts ({@code ^[a-zA-Z0-9_-]+$}). Ids from other providers (Kimi writes
-     * {@code functions.get_weather:0}) are rewritten: other characters become {@code _} and 8 hex digits of the
-     * original's SHA-256 keep distinct ids distinct. The rewrite is a function of the id alone, so a call and its
-     * result still match; clients never see the rewritten form.
+     * {@code functions.get_weather:0}) are rewritten reversibly: {@code toolu_hr_} and the original in unpadded
+     * base64url, whose alphabet is Anthropic's, so that {@link #originalToolId} gives the provider its own id back when
+     * a Messages client returns the call and its result. An id too long for that (over {@value #MAX_ENCODED} bytes) is
+     * rewritten one way: other characters become {@code _} and 8 hex digits of its SHA-256 keep distinct ids distinct.
+     * Either way the rewrite is a function of the id alone, so a call and its result still match.
      */
     public static String toolUseId(String id) {
         if (!id.isEmpty() && VALID_TOOL_ID.matcher(id).matches()) {
             return id;
         }
+        byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_ENCODED) {
+            return REVERSIBLE + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(id.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
             return id.replaceAll("[^a-zA-Z0-9_-]", "_") + "_" + HexFormat.of().formatHex(digest, 0, 4);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every JDK", e);
+        }
+    }
+
+    /**
+     * The id a provider of another dialect gave, when {@code id} is {@link #toolUseId}'s reversible rewrite of it;
+     * else {@code id} itself. Only an exact rewrite of an id that needed rewriting is undone, so a client's own id that
+     * happens to start the same way is left alone.
+     */
+    public static String originalToolId(String id) {
+        if (!id.startsWith(REVERSIBLE)) {
+            return id;
+        }
+        try {
+            String original = new String(Base64.getUrlDecoder().decode(id.substring(REVERSIBLE.length())),
+                                         StandardCharsets.UTF_8);
+            boolean rewritten = original.isEmpty() || !VALID_TOOL_ID.matcher(original).matches();
+            return rewritten && toolUseId(original).equals(id) ? original : id;
+        } catch (IllegalArgumentException e) {
+            return id;
         }
     }
 
