@@ -171,4 +171,31 @@ class SizedBaselineTest {
         assertTrue(sized.atReference(60_000, 2000 * MS, 1000).isPresent(), "in a class with its own usual latency");
         assertTrue(sized.atReference(100_000, 2000 * MS, 1000).isEmpty(), "beyond the largest known class");
     }
+
+    @Test
+    void aWindowWithFewSamplesBeyondThePercentileGivesWayToTheLongRun() {
+        // One request a second for ten minutes: 300 ms, but one in twenty ten times slower (a 5% slow mode).
+        for (int i = 0; i < 600; i++) {
+            now.addAndGet(1000 * MS);
+            sized.record(1500, (i % 20 == 0 ? 3000 : 300) * MS);
+        }
+        // The 30-s window holds 30 samples, two of them slow; three more slow answers arrive in a row.
+        for (int i = 0; i < 3; i++) {
+            now.addAndGet(1000 * MS);
+            sized.record(1500, 3000 * MS);
+        }
+        // A p92 of the window's 30 would be its 28th: inside the slow mode (3 s), hedging none of the slow requests
+        // in time. 30 samples hold 2.4 beyond a p92, under 10: the long run answers, at the fast mode's 300 ms.
+        SizedBaseline.Estimate e = sized.percentile(1500, 92).orElseThrow();
+        assertEquals(SizedBaseline.Source.LONG_RUN, e.source());
+        assertNear(e.nanos(), 300, 0.049);
+        // The median needs 20 samples in the window: it holds them, and the window answers (it follows drift).
+        assertEquals(SizedBaseline.Source.WINDOW, sized.percentile(1500, 50).orElseThrow().source());
+        // At ten requests a second the window holds 300: it answers the p92 too.
+        for (int i = 0; i < 300; i++) {
+            now.addAndGet(100 * MS);
+            sized.record(1500, 300 * MS);
+        }
+        assertEquals(SizedBaseline.Source.WINDOW, sized.percentile(1500, 92).orElseThrow().source());
+    }
 }
