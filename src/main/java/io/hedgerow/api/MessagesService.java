@@ -5,6 +5,7 @@ import io.hedgerow.dialect.anthropic.AnthropicHeaders;
 import io.hedgerow.dialect.anthropic.MessagesRequestReader;
 import io.hedgerow.dialect.anthropic.MessagesResponseWriter;
 import io.hedgerow.dialect.anthropic.MessagesStreamEncoder;
+import io.hedgerow.dialect.anthropic.UnsignedThinking;
 import io.hedgerow.exec.LiveStream;
 import io.hedgerow.exec.StreamFailedException;
 import io.hedgerow.exec.Served;
@@ -81,7 +82,8 @@ public final class MessagesService implements HttpService {
     private static ChatRequest withWire(InboundPipeline.Inbound in, MessagesRequestReader.Read read,
                                         AnthropicHeaders.Kept headers) {
         ChatRequest r = read.request();
-        WireRequest wire = new WireRequest(Dialect.ANTHROPIC, in.body(), headers.forwarded(), read.ownDialectOnly());
+        byte[] body = UnsignedThinking.strip(in.json()).orElse(in.body());
+        WireRequest wire = new WireRequest(Dialect.ANTHROPIC, body, headers.forwarded(), read.ownDialectOnly());
         return new ChatRequest(r.model(), r.messages(), r.tools(), r.toolChoice(), r.sampling(), r.stream(),
                                r.includeUsage(), r.passthrough(), Optional.of(wire));
     }

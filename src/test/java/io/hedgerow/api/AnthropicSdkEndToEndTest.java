@@ -8,6 +8,7 @@ import com.anthropic.errors.BadRequestException;
 import com.anthropic.errors.NotFoundException;
 import com.anthropic.errors.OverloadedException;
 import com.anthropic.errors.RateLimitException;
+import com.anthropic.errors.SseException;
 import com.anthropic.errors.UnauthorizedException;
 import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.Base64ImageSource;
@@ -24,9 +25,13 @@ import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.HedgerowServer;
+import io.hedgerow.config.CandidateRef;
 import io.hedgerow.config.ClientAccess;
 import io.hedgerow.config.ClientKey;
+import io.hedgerow.config.RecoverySettings;
+import io.hedgerow.config.RouteConfig;
 import io.hedgerow.fakes.FakeAnthropic;
+import io.hedgerow.fakes.FakeBedrock;
 import io.hedgerow.fakes.FakeOllama;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
@@ -51,27 +56,30 @@ import static io.hedgerow.fakes.FakeOpenAi.call;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The official Anthropic Java SDK as the client of {@code /v1/messages}, Hedgerow in the middle, and behind it fake
- * Anthropic, OpenAI and Ollama servers speaking their real wire formats: plain and streamed answers (the SDK's
- * accumulator rebuilds the message), a tool round trip, thinking, images, typed errors and token counting. Each test
- * checks what the SDK got and what the upstream received in its own dialect.
+ * Anthropic, OpenAI, Ollama and Bedrock servers speaking their real wire formats: plain and streamed answers (the SDK's
+ * accumulator rebuilds the message), a tool round trip, thinking and its signatures, images, typed errors before and
+ * after a stream started, and token counting. Each test checks what the SDK got and what the upstream received in its
+ * own dialect.
  */
 class AnthropicSdkEndToEndTest {
+    private static final String BEDROCK_MODEL = "us.anthropic.claude-up-v1:0";
+
     private static FakeAnthropic claude;
     private static FakeOpenAi openai;
     private static FakeOllama ollama;
+    private static FakeBedrock bedrock;
     private static HedgerowServer router;
     private static AnthropicClient client;
 
     /** One route per upstream dialect. */
     enum Upstream {
-        ANTHROPIC("claude"), OPENAI("gpt"), OLLAMA("llama");
+        ANTHROPIC("claude"), OPENAI("gpt"), OLLAMA("llama"), BEDROCK("bedrock");
 
         final String route;
 
@@ -85,20 +93,33 @@ class AnthropicSdkEndToEndTest {
         claude = FakeAnthropic.start();
         openai = FakeOpenAi.start();
         ollama = FakeOllama.start();
+        bedrock = FakeBedrock.withApiKey(TestConfig.defaultKey("aws"));
         router = HedgerowServer.start(TestConfig.builder()
                                               .anthropic("anthropic", claude.baseUrl().toString())
                                               .openAi("openai", openai.baseUrl())
-                                              .ollama("ollama", ollama.baseUrl().toString())
+                                              // nothing here is about timeouts: room for a loaded machine (a
+                                              // 5 s first-token limit ran out once at load 25)
+                                              .ollama("ollama", ollama.baseUrl().toString(),
+                                                      p -> p.firstToken(Duration.ofSeconds(30))
+                                                              .idle(Duration.ofSeconds(30))
+                                                              .total(Duration.ofSeconds(60)))
+                                              .bedrock("aws", bedrock.baseUrl().toString(), "us-east-1")
                                               // its own provider (and key), so the errors it is made to hit
                                               // cool down nothing the other tests use
                                               .anthropic("anthropic-busy", claude.baseUrl().toString())
                                               .anthropic("anthropic-full", claude.baseUrl().toString())
+                                              .anthropic("anthropic-fragile", claude.baseUrl().toString())
+                                              .openAi("openai-fragile", openai.baseUrl())
                                               .route("claude", "anthropic/claude-up")
                                               .route("gpt", "openai/gpt-up")
                                               .route("llama", "ollama/llama-up")
+                                              .route("bedrock", "aws/" + BEDROCK_MODEL)
                                               .route("busy", "anthropic-busy/claude-up")
                                               .route("full", "anthropic-full/claude-up")
                                               .route("mixed", "openai/gpt-up", "anthropic/claude-up")
+                                              .route(withoutRecovery("fragile-claude", "anthropic-fragile",
+                                                                     "claude-up"))
+                                              .route(withoutRecovery("fragile-gpt", "openai-fragile", "gpt-up"))
                                               .build());
         client = AnthropicOkHttpClient.builder()
                 .baseUrl("http://127.0.0.1:" + router.port())
@@ -108,6 +129,12 @@ class AnthropicSdkEndToEndTest {
                 .build();
     }
 
+    /** A one-candidate route that does not resume a broken stream: the break reaches the client. */
+    private static RouteConfig withoutRecovery(String alias, String provider, String model) {
+        return new RouteConfig(alias, List.of(new CandidateRef(provider, model)), Optional.empty(), Optional.empty(),
+                               false, Optional.empty(), Optional.of(RecoverySettings.OFF));
+    }
+
     @AfterAll
     static void stop() {
         client.close();
@@ -115,6 +142,7 @@ class AnthropicSdkEndToEndTest {
         claude.close();
         openai.close();
         ollama.close();
+        bedrock.close();
     }
 
     @BeforeEach
@@ -128,6 +156,7 @@ class AnthropicSdkEndToEndTest {
         case OPENAI -> openai.enqueue(Reply.text(text.substring(0, 3), text.substring(3)).usage(11, 3));
         case OLLAMA -> ollama.answerNext(FakeOllama.Answer.text(text.substring(0, 3), text.substring(3))
                                                  .withUsage(11, 3));
+        case BEDROCK -> bedrock.enqueue(FakeBedrock.answer().text(text).usage(11, 3));
         }
     }
 
@@ -137,7 +166,20 @@ class AnthropicSdkEndToEndTest {
             case ANTHROPIC -> claude.lastRequest().body();
             case OPENAI -> openai.exchanges().getLast().body();
             case OLLAMA -> ollama.lastReceived().body();
+            case BEDROCK -> bedrock.lastRequest().json();
         };
+    }
+
+    /** The model the upstream was asked for (Bedrock names it in the path). */
+    private static String upstreamModel(Upstream upstream) {
+        return upstream == Upstream.BEDROCK ? bedrock.lastRequest().modelId().orElseThrow()
+                : received(upstream).path("model").asText();
+    }
+
+    /** Whether the upstream was asked for a stream (Bedrock: its ConverseStream operation). */
+    private static boolean upstreamStreamed(Upstream upstream) {
+        return upstream == Upstream.BEDROCK ? bedrock.lastRequest().rawPath().endsWith("/converse-stream")
+                : received(upstream).path("stream").asBoolean();
     }
 
     private static MessageCreateParams.Builder params(String route) {
@@ -156,10 +198,13 @@ class AnthropicSdkEndToEndTest {
         assertEquals(Optional.of(StopReason.END_TURN), message.stopReason());
         assertEquals(11, message.usage().inputTokens());
         assertEquals(3, message.usage().outputTokens());
-        JsonNode sent = received(upstream);
-        assertThat(sent.toString(), sent.path("model").asText(), startsWith(upstream.route.equals("claude")
-                ? "claude-up" : upstream.route.equals("gpt") ? "gpt-up" : "llama-up"));
-        String all = sent.toString();
+        assertEquals(switch (upstream) {
+            case ANTHROPIC -> "claude-up";
+            case OPENAI -> "gpt-up";
+            case OLLAMA -> "llama-up";
+            case BEDROCK -> BEDROCK_MODEL;
+        }, upstreamModel(upstream));
+        String all = received(upstream).toString();
         assertThat(all, containsString("Be brief."));
         assertThat(all, containsString("Hi"));
     }
@@ -179,7 +224,7 @@ class AnthropicSdkEndToEndTest {
         assertEquals("Streaming works fine", message.content().getFirst().text().orElseThrow().text());
         assertEquals(Optional.of(StopReason.END_TURN), message.stopReason());
         assertEquals(3, message.usage().outputTokens());
-        assertTrue(received(upstream).path("stream").asBoolean(), "the upstream was asked for a stream");
+        assertTrue(upstreamStreamed(upstream), "the upstream was asked for a stream");
     }
 
     @ParameterizedTest
@@ -193,6 +238,8 @@ class AnthropicSdkEndToEndTest {
                                                            "\"days\":2}")));
         case OLLAMA -> ollama.answerNext(FakeOllama.Answer.toolCalls(
                 FakeOllama.FakeCall.of("get_weather", input).withId("call_01")));
+        case BEDROCK -> bedrock.enqueue(FakeBedrock.answer().text("Let me check.")
+                                                .toolUse("tooluse_01", "get_weather", input));
         }
         Tool weather = Tool.builder().name("get_weather").description("Weather for a city")
                 .inputSchema(Tool.InputSchema.builder()
@@ -254,6 +301,98 @@ class AnthropicSdkEndToEndTest {
         Message translated = accumulator.message();
         assertEquals("Thinking hard.", translated.content().get(0).thinking().orElseThrow().thinking());
         assertEquals("42", translated.content().get(1).text().orElseThrow().text());
+    }
+
+    @Test
+    void streamedThinkingKeepsItsSignatureAndGoesBackToAnthropicAsItCame() {
+        claude.enqueue(FakeAnthropic.answer().thenThinking("Let me think.").thenText("42"));
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(
+                params("claude").enabledThinking(1024).maxTokens(2048).addUserMessage("Answer?").build())) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Message first = accumulator.message();
+        // The block starts with an empty signature; only the relayed signature_delta fills it in.
+        assertEquals("sig-fake", first.content().get(0).thinking().orElseThrow().signature());
+        assertEquals("Let me think.", first.content().get(0).thinking().orElseThrow().thinking());
+
+        answerText(Upstream.ANTHROPIC, "Because.");
+        client.messages().create(params("claude").enabledThinking(1024).maxTokens(2048)
+                                         .addUserMessage("Answer?").addMessage(first).addUserMessage("Why?").build());
+        JsonNode history = claude.lastRequest().body().at("/messages/1/content/0");
+        assertEquals("thinking", history.path("type").asText(), history.toString());
+        assertEquals("Let me think.", history.path("thinking").asText());
+        assertEquals("sig-fake", history.path("signature").asText());
+    }
+
+    @Test
+    void thinkingShownFromAnotherDialectIsNotSentToAnthropicWhichWouldRefuseItsMissingSignature() {
+        // Turn one is served by an OpenAI-compatible provider: its reasoning is shown as unsigned thinking.
+        openai.enqueue(Reply.toolCalls(call("call_7", "get_weather", "{\"city\":\"Oslo\"}")).reasoning("Look it up."));
+        Tool weather = Tool.builder().name("get_weather")
+                .inputSchema(Tool.InputSchema.builder()
+                                     .properties(JsonValue.from(Map.of("city", Map.of("type", "string")))).build())
+                .build();
+        Message first = client.messages().create(params("gpt").enabledThinking(1024).maxTokens(2048).addTool(weather)
+                                                         .addUserMessage("Weather in Oslo?").build());
+        assertEquals("", first.content().get(0).thinking().orElseThrow().signature());
+        ToolUseBlock use = first.content().get(1).toolUse().orElseThrow();
+
+        // Turn two goes to Anthropic (a fallback, or the client switching models) in the middle of the tool loop.
+        answerText(Upstream.ANTHROPIC, "Sunny.");
+        Message second = client.messages().create(params("claude").enabledThinking(1024).maxTokens(2048)
+                .addTool(weather).addUserMessage("Weather in Oslo?").addMessage(first)
+                .addUserMessageOfContentBlockParams(List.of(ContentBlockParam.ofToolResult(
+                        ToolResultBlockParam.builder().toolUseId(use.id()).content("sunny").build())))
+                .build());
+
+        assertEquals("Sunny.", second.content().getFirst().text().orElseThrow().text());
+        JsonNode sent = claude.lastRequest().body();
+        assertEquals("tool_use", sent.at("/messages/1/content/0/type").asText(), sent.toString());
+        assertEquals(use.id(), sent.at("/messages/1/content/0/id").asText());
+        // Without its thinking block that turn could not continue with thinking on: Anthropic is asked without it.
+        assertTrue(sent.path("thinking").isMissingNode(), sent.toString());
+        assertEquals("get_weather", sent.at("/tools/0/name").asText());
+    }
+
+    @Test
+    void aStreamThatBreaksAfterItStartedEndsWithAnErrorEventTheSdkRaises() {
+        // Relayed from Anthropic, which reports the failure in its own error event.
+        claude.enqueue(FakeAnthropic.answer().text("A long answer in pieces").pieceSize(4)
+                               .errorAfterDeltas(2, "overloaded_error", "Overloaded"));
+        MessageAccumulator relayed = MessageAccumulator.create();
+        SseException upstreamError = assertThrows(SseException.class, () -> {
+            try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(
+                    params("fragile-claude").addUserMessage("Go").build())) {
+                stream.stream().forEach(relayed::accumulate);
+            }
+        });
+        assertThat(upstreamError.getMessage(), containsString("Overloaded"));
+
+        // Translated from an OpenAI stream that is cut: Hedgerow writes the error event itself.
+        openai.enqueue(Reply.text("A lo", "ng a", "nswer", " in p", "ieces").cutAfter(2));
+        SseException cut = assertThrows(SseException.class, () -> {
+            try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(
+                    params("fragile-gpt").addUserMessage("Go").build())) {
+                stream.stream().forEach(event -> { });
+            }
+        });
+        assertThat(cut.getMessage(), containsString("the answer was interrupted"));
+
+        // On the wire: "event: error" after the content, no message_stop after it.
+        openai.enqueue(Reply.text("A lo", "ng a", "nswer", " in p", "ieces").cutAfter(2));
+        try (RawClient raw = new RawClient(router.port())) {
+            HttpResponse<String> response = raw.post("/v1/messages", """
+                    {"model":"fragile-gpt","max_tokens":100,"stream":true,
+                     "messages":[{"role":"user","content":"Go"}]}""", Map.of());
+            assertEquals(200, response.statusCode());
+            String body = response.body();
+            assertThat(body, containsString("event: content_block_delta"));
+            int error = body.indexOf("event: error\n");
+            assertTrue(error > body.indexOf("event: content_block_delta"), body);
+            assertTrue(body.indexOf("event: message_stop") < 0, body);
+            assertEquals("error", RawClient.json(RawClient.SseStream.parse(body).getLast()).path("type").asText());
+        }
     }
 
     @Test
@@ -354,6 +493,17 @@ class AnthropicSdkEndToEndTest {
                 .inputTokens();
         assertTrue(estimated > 0 && estimated < 100, String.valueOf(estimated));
         assertEquals(0, openai.requestCount(), "nothing is generated to count");
+    }
+
+    @Test
+    void theSdkListsTheRoutesAsModels() {
+        List<String> ids = client.models().list().data().stream().map(com.anthropic.models.models.ModelInfo::id)
+                .toList();
+        assertTrue(ids.containsAll(List.of("claude", "gpt", "llama", "bedrock")), ids.toString());
+        com.anthropic.models.models.ModelInfo one = client.models().retrieve("claude");
+        assertEquals("claude", one.displayName());
+        assertEquals(1970, one.createdAt().getYear());
+        assertThrows(NotFoundException.class, () -> client.models().retrieve("no-such-route"));
     }
 
     @Test

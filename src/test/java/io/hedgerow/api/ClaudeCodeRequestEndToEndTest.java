@@ -138,6 +138,8 @@ class ClaudeCodeRequestEndToEndTest {
                                          + "fine-grained-tool-streaming-2025-05-14"), received.header("anthropic-beta"));
         assertEquals(Optional.of("2023-06-01"), received.header("anthropic-version"));
         assertEquals(Optional.of(TestConfig.defaultKey("anthropic")), received.header("x-api-key"));
+        // The client's own credential stays here.
+        assertEquals(Optional.empty(), received.header("authorization"));
         assertEquals(Optional.of("oauth-2025-04-20"), stream.header("x-hedgerow-dropped-betas"));
         // The answer comes back as Anthropic produced it: its message id, its thinking signature.
         assertThat(stream.raw(), containsString("\"id\":\"msg_fake_"));
@@ -146,8 +148,34 @@ class ClaudeCodeRequestEndToEndTest {
         assertTrue(stream.done(), stream.raw());
     }
 
+    /** Claude Code's path ({@code ?beta=true}) and headers, its credential a bearer token (ANTHROPIC_AUTH_TOKEN). */
+    private static HttpResponse<String> post(String path, String body) {
+        return raw.post(path, body, Map.of("anthropic-beta", BETAS, "anthropic-version", "2023-06-01",
+                                           "authorization", "Bearer sk-ant-oat01-client-token",
+                                           "anthropic-dangerous-direct-browser-access", "true",
+                                           "x-app", "cli", "user-agent", "claude-cli/2.0.14 (external, cli)",
+                                           "x-stainless-lang", "js", "x-stainless-retry-count", "0",
+                                           "x-stainless-timeout", "600"));
+    }
+
     private static HttpResponse<String> post(String body) {
-        return raw.post("/v1/messages", body, Map.of("anthropic-beta", BETAS, "anthropic-version", "2023-06-01"));
+        return post("/v1/messages?beta=true", body);
+    }
+
+    @Test
+    void tokenCountsAreAskedForOnClaudeCodesPathToo() {
+        claude.tokenCount(4321);
+        ObjectNode count = (ObjectNode) RawClient.json(claudeCodeRequest("sonnet"));
+        count.remove(List.of("max_tokens", "stream", "metadata"));
+
+        HttpResponse<String> response = post("/v1/messages/count_tokens?beta=true", count.toString());
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(4321, RawClient.json(response).path("input_tokens").asInt());
+        assertEquals(Optional.of("upstream"), response.headers().firstValue("x-hedgerow-token-count"));
+        FakeAnthropic.Received received = claude.countRequests().getLast();
+        assertEquals("claude-sonnet-up", received.body().path("model").asText());
+        assertEquals(Optional.empty(), received.header("authorization"));
     }
 
     @Test
@@ -209,5 +237,28 @@ class ClaudeCodeRequestEndToEndTest {
         assertEquals("pom.xml", RawClient.json(inputs.get(0).toString()).path("path").asText());
         assertEquals("README.md", RawClient.json(inputs.get(1).toString()).path("path").asText());
         assertEquals(List.of("tool_use"), stream.finishReasons());
+
+        // The next turn returns those calls and their results: the provider gets its own ids back.
+        ObjectNode next = (ObjectNode) RawClient.json(claudeCodeRequest("elsewhere"));
+        ArrayNode turns = (ArrayNode) next.get("messages");
+        ArrayNode uses = turns.addObject().put("role", "assistant").putArray("content");
+        ArrayNode results = turns.addObject().put("role", "user").putArray("content");
+        for (int i = 0; i < 2; i++) {
+            ObjectNode use = uses.addObject().put("type", "tool_use").put("id", blocks.get(i).path("id").asText())
+                    .put("name", blocks.get(i).path("name").asText());
+            use.set("input", RawClient.json(inputs.get(i).toString()));
+            results.addObject().put("type", "tool_result").put("tool_use_id", blocks.get(i).path("id").asText())
+                    .put("content", "ok " + i);
+        }
+        openai.enqueue(Reply.text("Both read."));
+        HttpResponse<String> again = post(next.toString());
+        assertEquals(200, again.statusCode(), again.body());
+        JsonNode resent = openai.exchanges().getLast().body();
+        int last = resent.path("messages").size() - 1;
+        assertEquals("functions.Tool_3:0", resent.at("/messages/" + (last - 2) + "/tool_calls/0/id").asText(),
+                     resent.toString());
+        assertEquals("functions.Tool_5:1", resent.at("/messages/" + (last - 2) + "/tool_calls/1/id").asText());
+        assertEquals("functions.Tool_3:0", resent.at("/messages/" + (last - 1) + "/tool_call_id").asText());
+        assertEquals("functions.Tool_5:1", resent.at("/messages/" + last + "/tool_call_id").asText());
     }
 }

@@ -3,6 +3,7 @@ package io.hedgerow.api;
 import io.hedgerow.HedgerowServer;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
+import io.hedgerow.testing.Inbound;
 import io.hedgerow.testing.RawClient;
 import io.hedgerow.testing.RawSocket;
 import io.hedgerow.testing.TestConfig;
@@ -12,6 +13,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -25,12 +28,10 @@ import static org.hamcrest.Matchers.startsWith;
  * A client that hangs up takes its upstream attempts with it, at every stage: while the request is still waiting
  * for a first token (noticed from the kernel's TCP table, since nothing is written yet), mid-stream (the next write
  * fails), and mid-request (its body never completes). The upstream sees its connection close; the router serves the
- * next request, and nothing is left in flight.
+ * next request, and nothing is left in flight. Through both inbound APIs, Chat Completions and Messages.
  */
 class ClientDisconnectEndToEndTest {
     private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-    private static final String STREAM =
-            "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
     private static FakeOpenAi upstream;
     private HedgerowServer router;
@@ -66,25 +67,28 @@ class ClientDisconnectEndToEndTest {
         router.close();
     }
 
-    @Test
-    void beforeTheFirstTokenOfAStream() throws Exception {
-        assertUpstreamSeesTheClientLeave(STREAM, false);
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void beforeTheFirstTokenOfAStream(Inbound api) throws Exception {
+        assertUpstreamSeesTheClientLeave(api, api.streamRequest("chat", "Hi"), false);
     }
 
-    @Test
-    void whileWaitingForAWholeAnswer() throws Exception {
-        assertUpstreamSeesTheClientLeave(CHAT, false);
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void whileWaitingForAWholeAnswer(Inbound api) throws Exception {
+        assertUpstreamSeesTheClientLeave(api, api.request("chat", "Hi"), false);
     }
 
-    @Test
-    void withAResetInsteadOfAClose() throws Exception {
-        assertUpstreamSeesTheClientLeave(STREAM, true);
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void withAResetInsteadOfAClose(Inbound api) throws Exception {
+        assertUpstreamSeesTheClientLeave(api, api.streamRequest("chat", "Hi"), true);
     }
 
-    private void assertUpstreamSeesTheClientLeave(String request, boolean reset) throws Exception {
+    private void assertUpstreamSeesTheClientLeave(Inbound api, String request, boolean reset) throws Exception {
         upstream.enqueue(Reply.text("never").firstTokenAfter(never));
         RawSocket socket = RawSocket.connect(router.port());
-        socket.send(RawSocket.post(router.port(), RawClient.CHAT, request));
+        socket.send(RawSocket.post(router.port(), api.path(), request));
         assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5)), is(true));
 
         long left = System.nanoTime();
@@ -99,11 +103,12 @@ class ClientDisconnectEndToEndTest {
         assertThat(raw.chat(CHAT).statusCode(), is(200));
     }
 
-    @Test
-    void midStream() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void midStream(Inbound api) throws Exception {
         upstream.enqueue(Reply.endless("tick "));
 
-        var read = raw.streamAndHangUp(STREAM, 3);
+        var read = raw.streamAndHangUp(api.path(), api.streamRequest("chat", "Hi"), 3);
 
         assertThat(read.getFirst(), startsWith("HTTP/1.1 200"));
         assertThat(upstream.onlyExchange().awaitDisconnect(Duration.ofSeconds(5)), is(true));

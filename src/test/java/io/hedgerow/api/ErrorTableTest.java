@@ -146,6 +146,17 @@ class ErrorTableTest {
                 "{\"model\":\"nope\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")));
         anthropic.put("`Content-Type` other than", raw.post(messages, "text/plain",
                                                              HttpRequest.BodyPublishers.ofString("{}")));
+        String hi = "{\"model\":\"chat\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+        anthropic.put("empty", raw.post(messages, "application/json", HttpRequest.BodyPublishers.noBody()));
+        anthropic.put("mistyped", raw.post(messages, "application/json", HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"chat\",\"max_tokens\":5,\"messages\":[{\"role\":7,\"content\":\"x\"}]}")));
+        anthropic.put("body over", raw.post(messages, "application/json", HttpRequest.BodyPublishers.ofString(
+                hi.replace("\"x\"", "\"" + "x".repeat(4096) + "\""))));
+        anthropic.put("unknown path", raw.post("/v1/messages/nothing", "application/json",
+                                               HttpRequest.BodyPublishers.ofString("{}")));
+        anthropic.put("`x-hedgerow-timeout` is not", raw.post(messages, hi, Map.of("x-hedgerow-timeout", "soon")));
+        anthropic.put("`anthropic-version` or `anthropic-beta` malformed",
+                      raw.post(messages, hi, Map.of("anthropic-version", "yesterday")));
         anthropic.forEach((phrase, response) -> {
             List<Row> rows = table.stream().filter(r -> r.what().contains(phrase)).toList();
             String type = RawClient.json(response).path("error").path("type").asText();

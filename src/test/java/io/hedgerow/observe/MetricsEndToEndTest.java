@@ -15,6 +15,7 @@ import io.hedgerow.fakes.FakeAnthropic;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
 import io.hedgerow.testing.ExternalTool;
+import io.hedgerow.testing.Inbound;
 import io.hedgerow.testing.RawClient;
 import io.hedgerow.testing.Scrape;
 import io.hedgerow.testing.TestConfig;
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -138,22 +141,27 @@ class MetricsEndToEndTest {
         promtoolAccepts(m.text());
     }
 
-    @Test
-    void promptTokensReadFromTheProvidersCacheAreCountedApartAndPricedAtTheCachedInputPrice() {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void promptTokensReadFromTheProvidersCacheAreCountedApartAndPricedAtTheCachedInputPrice(Inbound api) {
+        // The registry outlives the router: each API's run has routes of its own.
+        String cached = "m-cached-" + api.name().toLowerCase(java.util.Locale.ROOT);
+        String uncached = "m-uncached-price-" + api.name().toLowerCase(java.util.Locale.ROOT);
         router = ObservedRouter.start(TestConfig.builder()
                                               .openAi("p1", first.baseUrl(), p -> p.price("m1", 2, 0.5, 8))
                                               .openAi("p2", second.baseUrl(), p -> p.price("m2", 1, 4))
-                                              .route("m-cached", "p1/m1").route("m-uncached-price", "p2/m2").build());
+                                              .route(cached, "p1/m1").route(uncached, "p2/m2").build());
         // 1000 prompt tokens, 800 of them read from the cache (OpenAI's prompt_tokens includes them), 10 out.
         first.otherwise(Reply.text("cached").usage(1000, 10).usageDetails(800, 0));
         second.otherwise(Reply.text("cached").usage(1000, 10).usageDetails(800, 0));
 
-        assertThat(router.raw.chat(CHAT.formatted("m-cached")).statusCode(), is(200));
-        assertThat(router.raw.chatStream(STREAM.formatted("m-cached")).text(), is("cached"));
-        assertThat(router.raw.chat(CHAT.formatted("m-uncached-price")).statusCode(), is(200));
+        // Chat Completions: the answers relayed as the provider wrote them; Messages: translated.
+        assertThat(api.send(router.raw, api.request(cached, "Hi")).statusCode(), is(200));
+        assertThat(api.stream(router.raw, api.streamRequest(cached, "Hi")).text(), is("cached"));
+        assertThat(api.send(router.raw, api.request(uncached, "Hi")).statusCode(), is(200));
 
         Scrape m = router.metrics();
-        String[] p1 = {"route", "m-cached", "provider", "p1", "model", "m1", "attempt", "winner"};
+        String[] p1 = {"route", cached, "provider", "p1", "model", "m1", "attempt", "winner"};
         // The directions do not overlap: input + cached_input is every prompt token, counted once.
         assertThat(m.sum("hedgerow_tokens_total", with(p1, "direction", "input")), is(2 * 200.0));
         assertThat(m.sum("hedgerow_tokens_total", with(p1, "direction", "cached_input")), is(2 * 800.0));
@@ -162,27 +170,30 @@ class MetricsEndToEndTest {
         assertThat(m.sum("hedgerow_cost_usd_sum", p1), closeTo(2 * (200 * 2 + 800 * 0.5 + 10 * 8) / 1e6, 1e-12));
         assertThat(m.sum("hedgerow_cost_usd_count", p1), is(2.0));
         // Without a cached-input price, cached tokens are still counted apart but cost as much as the others.
-        String[] p2 = {"route", "m-uncached-price", "provider", "p2", "model", "m2"};
+        String[] p2 = {"route", uncached, "provider", "p2", "model", "m2"};
         assertThat(m.sum("hedgerow_tokens_total", with(p2, "direction", "cached_input")), is(800.0));
         assertThat(m.sum("hedgerow_cost_usd_sum", p2), closeTo((1000 * 1 + 10 * 4) / 1e6, 1e-12));
         promtoolAccepts(m.text());
     }
 
-    @Test
-    void anthropicCacheReadsAreDiscountedAndItsCacheWritesPricedAsInput() {
+    @ParameterizedTest
+    @EnumSource(Inbound.class)
+    void anthropicCacheReadsAreDiscountedAndItsCacheWritesPricedAsInput(Inbound api) {
+        String route = "m-claude-" + api.name().toLowerCase(java.util.Locale.ROOT);
         try (FakeAnthropic claude = FakeAnthropic.start()) {
             router = ObservedRouter.start(TestConfig.builder()
                                                   .anthropic("claude", claude.baseUrl().toString(),
                                                              p -> p.price("sonnet", 3, 0.3, 15))
-                                                  .route("m-claude", "claude/sonnet").build());
+                                                  .route(route, "claude/sonnet").build());
             // Anthropic's input_tokens leave the cache out: 100 uncached, 300 written to the cache, 600 read from it.
             claude.otherwise(FakeAnthropic.answer().thenText("hi").usage(100, 5).cache(300, 600));
 
-            assertThat(router.raw.chat(CHAT.formatted("m-claude")).statusCode(), is(200));
-            assertThat(router.raw.chatStream(STREAM.formatted("m-claude")).text(), is("hi"));
+            // Messages: the answers relayed as Anthropic wrote them, usage read from them all the same.
+            assertThat(api.send(router.raw, api.request(route, "Hi")).statusCode(), is(200));
+            assertThat(api.stream(router.raw, api.streamRequest(route, "Hi")).text(), is("hi"));
 
             Scrape m = router.metrics();
-            String[] c = {"route", "m-claude", "provider", "claude", "model", "sonnet", "attempt", "winner"};
+            String[] c = {"route", route, "provider", "claude", "model", "sonnet", "attempt", "winner"};
             // Cache writes are prompt tokens not read from the cache: input, at the input price (Anthropic bills
             // them at 1.25x or 2x, which the figure leaves out; see docs/operating.md, "Cost").
             assertThat(m.sum("hedgerow_tokens_total", with(c, "direction", "input")), is(2 * 400.0));

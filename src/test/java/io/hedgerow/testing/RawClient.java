@@ -121,11 +121,16 @@ public final class RawClient implements AutoCloseable {
      * body is closed). Returns the status line followed by the data lines read.
      */
     public List<String> streamAndHangUp(String json, int events) {
+        return streamAndHangUp(CHAT, json, events);
+    }
+
+    /** {@link #streamAndHangUp(String, int)} on another path (another inbound API). */
+    public List<String> streamAndHangUp(String path, String json, int events) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout((int) TIMEOUT.toMillis());
             OutputStream out = socket.getOutputStream();
-            out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
                     + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
                               .getBytes(StandardCharsets.US_ASCII));
             out.write(body);

@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -68,6 +69,10 @@ public final class AnthropicCodec {
             .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
     /** What Anthropic accepts as a tool_use id. */
     private static final Pattern VALID_TOOL_ID = Pattern.compile("[a-zA-Z0-9_-]+");
+    /** The mark of a reversibly rewritten tool id ({@link #toolUseId}). */
+    private static final String REVERSIBLE = "toolu_hr_";
+    /** The longest id rewritten reversibly: its base64 stays well within what Anthropic takes as an id. */
+    private static final int MAX_ENCODED = 160;
 
     private AnthropicCodec() {
     }
@@ -235,20 +240,44 @@ public final class AnthropicCodec {
 
     /**
      * A tool-call id Anthropic accepts ({@code ^[a-zA-Z0-9_-]+$}). Ids from other providers (Kimi writes
-     * {@code functions.get_weather:0}) are rewritten: other characters become {@code _} and 8 hex digits of the
-     * original's SHA-256 keep distinct ids distinct. The rewrite is a function of the id alone, so a call and its
-     * result still match; clients never see the rewritten form.
+     * {@code functions.get_weather:0}) are rewritten reversibly: {@code toolu_hr_} and the original in unpadded
+     * base64url, whose alphabet is Anthropic's, so that {@link #originalToolId} gives the provider its own id back when
+     * a Messages client returns the call and its result. An id too long for that (over {@value #MAX_ENCODED} bytes) is
+     * rewritten one way: other characters become {@code _} and 8 hex digits of its SHA-256 keep distinct ids distinct.
+     * Either way the rewrite is a function of the id alone, so a call and its result still match.
      */
     public static String toolUseId(String id) {
         if (!id.isEmpty() && VALID_TOOL_ID.matcher(id).matches()) {
             return id;
         }
+        byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_ENCODED) {
+            return REVERSIBLE + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(id.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
             return id.replaceAll("[^a-zA-Z0-9_-]", "_") + "_" + HexFormat.of().formatHex(digest, 0, 4);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every JDK", e);
+        }
+    }
+
+    /**
+     * The id a provider of another dialect gave, when {@code id} is {@link #toolUseId}'s reversible rewrite of it;
+     * else {@code id} itself. Only an exact rewrite of an id that needed rewriting is undone, so a client's own id that
+     * happens to start the same way is left alone.
+     */
+    public static String originalToolId(String id) {
+        if (!id.startsWith(REVERSIBLE)) {
+            return id;
+        }
+        try {
+            String original = new String(Base64.getUrlDecoder().decode(id.substring(REVERSIBLE.length())),
+                                         StandardCharsets.UTF_8);
+            boolean rewritten = original.isEmpty() || !VALID_TOOL_ID.matcher(original).matches();
+            return rewritten && toolUseId(original).equals(id) ? original : id;
+        } catch (IllegalArgumentException e) {
+            return id;
         }
     }
 

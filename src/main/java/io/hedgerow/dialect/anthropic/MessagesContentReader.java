@@ -279,7 +279,8 @@ final class MessagesContentReader {
                 }
             }
         }
-        return new Message(Role.TOOL, parts, List.of(), Optional.of(id), Optional.empty());
+        return new Message(Role.TOOL, parts, List.of(), Optional.of(AnthropicCodec.originalToolId(id)),
+                           Optional.empty());
     }
 
     private static ToolCall toolUse(JsonNode block, String path) throws InvalidRequestException {
@@ -288,7 +289,7 @@ final class MessagesContentReader {
         String name = text(required(block, "name", path + ".name"), path + ".name", 1, 256);
         JsonNode input = object(required(block, "input", path + ".input"), path + ".input");
         cacheControl(block, path);
-        return new ToolCall(id, name, json(input));
+        return new ToolCall(AnthropicCodec.originalToolId(id), name, json(input));
     }
 
     static void cacheControl(JsonNode block, String path) throws InvalidRequestException {

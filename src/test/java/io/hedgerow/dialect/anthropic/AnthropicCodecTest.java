@@ -198,11 +198,27 @@ class AnthropicCodecTest {
     }
 
     @org.junit.jupiter.api.Test
-    void toolIdsAnthropicWouldRejectAreRewrittenTheSameWayInCallAndResult() {
+    void toolIdsAnthropicWouldRejectAreRewrittenTheSameWayInCallAndResultAndBackAgain() {
         org.junit.jupiter.api.Assertions.assertEquals("toolu_01A-b", AnthropicCodec.toolUseId("toolu_01A-b"));
         String rewritten = AnthropicCodec.toolUseId("functions.get_weather:0");
-        org.junit.jupiter.api.Assertions.assertTrue(rewritten.matches("functions_get_weather_0_[0-9a-f]{8}"), rewritten);
+        org.junit.jupiter.api.Assertions.assertTrue(rewritten.matches("toolu_hr_[a-zA-Z0-9_-]+"), rewritten);
         org.junit.jupiter.api.Assertions.assertEquals(rewritten, AnthropicCodec.toolUseId("functions.get_weather:0"));
         org.junit.jupiter.api.Assertions.assertNotEquals(rewritten, AnthropicCodec.toolUseId("functions.get_weather.0"));
+        org.junit.jupiter.api.Assertions.assertEquals("functions.get_weather:0", AnthropicCodec.originalToolId(rewritten));
+        org.junit.jupiter.api.Assertions.assertEquals("call \u00e9/1", AnthropicCodec.originalToolId(
+                AnthropicCodec.toolUseId("call \u00e9/1")));
+        // Ids that were never rewritten stay as they are, even when they look alike.
+        org.junit.jupiter.api.Assertions.assertEquals("toolu_01A-b", AnthropicCodec.originalToolId("toolu_01A-b"));
+        org.junit.jupiter.api.Assertions.assertEquals("toolu_hr_abc", AnthropicCodec.originalToolId("toolu_hr_abc"));
+        String valid = "toolu_hr_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                "call_1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        org.junit.jupiter.api.Assertions.assertEquals(valid, AnthropicCodec.originalToolId(valid));
+        org.junit.jupiter.api.Assertions.assertEquals("toolu_hr_!", AnthropicCodec.originalToolId("toolu_hr_!"));
+        // Too long to carry: rewritten one way, still Anthropic's alphabet, still distinct.
+        String longId = "x.".repeat(100);
+        String oneWay = AnthropicCodec.toolUseId(longId);
+        org.junit.jupiter.api.Assertions.assertTrue(oneWay.matches("[a-zA-Z0-9_-]+") && !oneWay.startsWith("toolu_hr_"),
+                                                    oneWay);
+        org.junit.jupiter.api.Assertions.assertEquals(oneWay, AnthropicCodec.originalToolId(oneWay));
     }
 }

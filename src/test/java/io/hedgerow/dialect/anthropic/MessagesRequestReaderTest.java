@@ -126,6 +126,19 @@ class MessagesRequestReaderTest {
     }
 
     @Test
+    void everyToolChoiceHasItsCanonicalCounterpart() throws Exception {
+        assertEquals(Optional.of(new ToolChoice.Auto()),
+                     read(base(",\"tool_choice\":{\"type\":\"auto\"}")).request().toolChoice());
+        assertEquals(Optional.of(new ToolChoice.None()),
+                     read(base(",\"tool_choice\":{\"type\":\"none\"}")).request().toolChoice());
+        assertEquals(Optional.of(new ToolChoice.Function("get_weather")),
+                     read(base(",\"tool_choice\":{\"type\":\"tool\",\"name\":\"get_weather\"}")).request()
+                             .toolChoice());
+        assertEquals(Map.of(), read(base(",\"tool_choice\":{\"type\":\"auto\",\"disable_parallel_tool_use\":false}"))
+                .request().passthrough());
+    }
+
+    @Test
     void aFinalAssistantTurnMayBeEmptyAndCountingNeedsNoOutputLimit() throws Exception {
         read("{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
                      + "{\"role\":\"assistant\",\"content\":\"\"}]}");
