@@ -45,6 +45,7 @@ import io.hedgerow.config.ConfigHash;
 import io.hedgerow.state.HealthSync;
 import io.hedgerow.state.StateStore;
 import io.hedgerow.state.StateStores;
+import io.hedgerow.state.ConversationStore;
 import io.hedgerow.state.MemoryConversationStore;
 import io.hedgerow.time.Daemon;
 import io.hedgerow.time.Randomness;
@@ -346,7 +347,8 @@ public final class HedgerowServer implements AutoCloseable {
             return new PreflightScheduler.Fleet(g.config(), g.clients(), g.health().keys());
         }, ticker, Ticker.system(), clock, telemetry);
         GenerationLeases leases = new GenerationLeases(current.get());
-        MemoryConversationStore conversations = new MemoryConversationStore(config.conversations(), ticker);
+        ConversationStore conversations = store.conversations(
+                new MemoryConversationStore(config.conversations(), ticker), config.conversations());
 
         Optional<ConfigReloader> reloader = b.configFile.map(file -> new ConfigReloader(
                 current, file, path -> ConfigLoader.load(path, b.environment), wiring::next, g -> {

@@ -81,7 +81,13 @@ public final class ResponsesService implements HttpService {
 
     private void retrieve(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        Optional<StoredResponse> stored = store.get(id);
+        Optional<StoredResponse> stored;
+        try {
+            stored = store.get(id);
+        } catch (ConversationStore.Unreachable e) {
+            ErrorFormat.OPENAI.send(res, storeUnreachable(e), InboundPipeline.newRequestId());
+            return;
+        }
         if (stored.isEmpty()) {
             notFound(res, id, "id");
             return;
@@ -91,7 +97,14 @@ public final class ResponsesService implements HttpService {
 
     private void delete(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        if (!store.delete(id)) {
+        boolean deleted;
+        try {
+            deleted = store.delete(id);
+        } catch (ConversationStore.Unreachable e) {
+            ErrorFormat.OPENAI.send(res, storeUnreachable(e), InboundPipeline.newRequestId());
+            return;
+        }
+        if (!deleted) {
             notFound(res, id, "id");
             return;
         }
@@ -109,6 +122,14 @@ public final class ResponsesService implements HttpService {
                                         + "(not those made with store: false) for conversations.ttl, and as many as "
                                         + "conversations.max-responses and max-size allow.",
                                 Optional.of(param), Map.of());
+    }
+
+    /** The fleet's conversation store did not answer, and this replica has no copy: maybe there, try again. */
+    private static ApiException storeUnreachable(ConversationStore.Unreachable e) {
+        LOG.log(System.Logger.Level.WARNING, "conversations: {0}", e.getMessage());
+        return new ApiException(503, "server_error", "conversation_store_unavailable",
+                                "The conversation store is unreachable (" + e.getMessage() + "); try again.",
+                                Optional.empty(), Map.of("Retry-After", "1"));
     }
 
     /** {@code POST /v1/responses}. */
@@ -133,9 +154,14 @@ public final class ResponsesService implements HttpService {
             }
             List<JsonNode> history = new ArrayList<>();
             if (parsed.previousResponseId().isPresent()) {
-                List<StoredResponse> chain = store.conversation(parsed.previousResponseId().get())
-                        .orElseThrow(() -> responseNotFound(parsed.previousResponseId().get(),
-                                                            "previous_response_id"));
+                List<StoredResponse> chain;
+                try {
+                    chain = store.conversation(parsed.previousResponseId().get())
+                            .orElseThrow(() -> responseNotFound(parsed.previousResponseId().get(),
+                                                                "previous_response_id"));
+                } catch (ConversationStore.Unreachable e) {
+                    throw storeUnreachable(e);
+                }
                 for (StoredResponse response : chain) {
                     items(response.input(), history);
                     items(response.output(), history);
@@ -200,6 +226,7 @@ public final class ResponsesService implements HttpService {
     /** Writes a served answer as a Responses one (or relays a Responses upstream's own), and keeps it. */
     private final class Answering implements InboundPipeline.Answering {
         private final ResponsesRequestReader.Parsed parsed;
+        private boolean kept;
 
         Answering(ResponsesRequestReader.Parsed parsed) {
             this.parsed = parsed;
@@ -218,8 +245,9 @@ public final class ResponsesService implements HttpService {
                 response = ResponsesAnswers.response(envelope(in, answer.model()), answer);
                 body = bytes(response);
             }
-            in.answer(answer, body);
+            // Kept first: the client's next turn may come the moment it has this answer, to another replica.
             keep(response, body);
+            in.answer(answer, body);
         }
 
         @Override
@@ -250,19 +278,32 @@ public final class ResponsesService implements HttpService {
                 } else {
                     outputChars += AnswerSize.chars(event.get());
                 }
-                write(sse, encoder.accept(event.get()));
+                writeKeeping(sse, encoder.accept(event.get()), encoder);
             }
             if (!finished) {
                 LOG.log(System.Logger.Level.WARNING, "request {0}: stream ended without a finish", in.requestId());
                 fail(sse, encoder, in, StreamErrors.incomplete());
                 return;
             }
-            write(sse, encoder.end());
+            writeKeeping(sse, encoder.end(), encoder);
             sse.finished();
             Optional<Usage> usage = encoder.usage();
             in.exchange().completed(usage, outputChars);
-            ObjectNode response = encoder.finalResponse();
-            keep(response, bytes(response));
+        }
+
+        /**
+         * Writes frames; the one that tells the client the response is complete only once the response is kept: its
+         * next turn may come at once, to another replica.
+         */
+        private void writeKeeping(SseWriter sse, List<ResponsesStreamEncoder.Frame> frames,
+                                  ResponsesStreamEncoder encoder) {
+            if (!kept && frames.stream().anyMatch(f -> "response.completed".equals(f.event())
+                    || "response.incomplete".equals(f.event()))) {
+                kept = true;
+                ObjectNode response = encoder.finalResponse();
+                keep(response, bytes(response));
+            }
+            write(sse, frames);
         }
 
         private void fail(SseWriter sse, ResponsesStreamEncoder encoder, InboundPipeline.Inbound in,
@@ -287,8 +328,15 @@ public final class ResponsesService implements HttpService {
             ArrayNode input = Json.MAPPER.createArrayNode();
             parsed.input().forEach(input::add);
             JsonNode output = response.path("output");
-            if (!store.put(new StoredResponse(id, parsed.previousResponseId(), bytes(input), bytes(output), body))) {
-                LOG.log(System.Logger.Level.INFO, "response {0} is larger than conversations.max-size: not kept", id);
+            try {
+                if (!store.put(new StoredResponse(id, parsed.previousResponseId(), bytes(input), bytes(output),
+                                                  body))) {
+                    LOG.log(System.Logger.Level.INFO, "response {0} is larger than conversations.max-size: not kept",
+                            id);
+                }
+            } catch (RuntimeException e) {
+                // The answer goes out all the same; only its continuation is lost.
+                LOG.log(System.Logger.Level.WARNING, "response " + id + " not kept", e);
             }
         }
     }

@@ -85,10 +85,11 @@ public final class ConfigLoader {
             return result(problems, Optional.empty());
         }
         root.reportDuplicateKeys();
-        return result(problems, Optional.of(bind(root, new Secrets(env), file)));
+        return result(problems, Optional.of(bind(root, new Secrets(env), file, env)));
     }
 
-    private static ConfigDraft bind(ConfigNode root, Secrets secrets, Path file) {
+    private static ConfigDraft bind(ConfigNode root, Secrets secrets, Path file,
+                                    Function<String, Optional<String>> env) {
         root.check(TOP);
         ServerSettings server = new ServerBinder(secrets).bind(root.get("server"));
         ConfigNode defaultsNode = root.get("defaults").check(ProviderBinder.DEFAULTS);
@@ -117,7 +118,7 @@ public final class ConfigLoader {
         ChainWarnings.check(routes, providers, routesNode);
         EmbeddingSpaces.check(routes, providers, routesNode);
         ObserveSettings observe = new ObserveBinder(secrets).bind(root.get("observe"));
-        StateSettings state = new StateBinder(file).bind(root.get("state"));
+        StateSettings state = new StateBinder(file, env).bind(root.get("state"));
         ConversationSettings conversations = new ConversationsBinder().bind(root.get("conversations"));
         return new ConfigDraft(new HedgerowConfig(server, providers, routes, failover, hedging, observe, state,
                                                   conversations),

@@ -11,17 +11,23 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Binds {@code state}: where health state lives. The snapshot file defaults to {@code NAME.state.json} beside the
- * config file; a relative {@code file} is relative to the config file's directory.
+ * Binds {@code state}: where health state lives. The snapshot file defaults to {@code $HEDGEROW_STATE_FILE} when that
+ * is set (a container whose config directory is read-only points it at a volume), else to {@code NAME.state.json}
+ * beside the config file; a relative {@code file} is relative to the config file's directory.
  */
 final class StateBinder {
     static final Keys STATE = Keys.of("state", "store", "file", "save-every", "url", "key-prefix", "timeout",
                                       "replicas", "rate-limits-when-down");
 
-    private final Path configFile;
+    /** The environment variable that moves the default snapshot file. */
+    static final String FILE_VARIABLE = "HEDGEROW_STATE_FILE";
 
-    StateBinder(Path configFile) {
+    private final Path configFile;
+    private final java.util.function.Function<String, Optional<String>> env;
+
+    StateBinder(Path configFile, java.util.function.Function<String, Optional<String>> env) {
         this.configFile = configFile;
+        this.env = env;
     }
 
     static List<Keys> keys() {
@@ -66,7 +72,8 @@ final class StateBinder {
 
     /** {@code off}, or a path (relative to the config file's directory) in an existing directory. */
     private Optional<Path> file(ConfigNode node) {
-        Optional<Path> beside = Optional.of(StateSettings.fileBeside(configFile));
+        Optional<Path> beside = Optional.of(env.apply(FILE_VARIABLE).filter(v -> !v.isBlank()).map(Path::of)
+                                                    .orElseGet(() -> StateSettings.fileBeside(configFile)));
         if (!node.exists()) {
             return beside;
         }

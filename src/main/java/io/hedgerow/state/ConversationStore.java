@@ -11,11 +11,25 @@ import java.util.Set;
  * Where the Responses API answers the router produced are kept, so that a client can continue a conversation with
  * {@code previous_response_id} on any provider of its route (after a failover too) and read or delete what it stored.
  * Bounded: what does not fit, or is too old, is forgotten, and a conversation that needs it is then unknown.
- * In this process by default ({@link MemoryConversationStore}); a shared store can take its place.
+ * In this process by default ({@link MemoryConversationStore}); in a fleet, in Redis ({@code RedisConversations}).
+ * {@link #get}, {@link #delete} and {@link #conversation} may throw {@link Unreachable}.
  */
 public interface ConversationStore {
     /** The longest chain of responses a conversation is followed through. */
     int MAX_CHAIN = 10_000;
+
+    /**
+     * The store could not tell: a shared store that did not answer in time, and no copy of the response here. Not
+     * "unknown": the response may well exist (the client may retry).
+     */
+    final class Unreachable extends RuntimeException {
+        public Unreachable(String message) {
+            super(message);
+        }
+    }
+
+    /** New bounds (a config reload): what no longer fits is forgotten. */
+    void settings(io.hedgerow.config.ConversationSettings settings);
 
     /** Keeps a response (replacing one of the same id); false when it is too large to keep at all. */
     boolean put(StoredResponse response);

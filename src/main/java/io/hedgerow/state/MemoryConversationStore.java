@@ -30,6 +30,7 @@ public final class MemoryConversationStore implements ConversationStore {
     }
 
     /** New bounds (a config reload): what no longer fits is forgotten at once. */
+    @Override
     public synchronized void settings(ConversationSettings newSettings) {
         this.settings = Objects.requireNonNull(newSettings, "newSettings");
         evict(0);
@@ -59,6 +60,12 @@ public final class MemoryConversationStore implements ConversationStore {
     public synchronized boolean delete(String id) {
         expire();
         return remove(id);
+    }
+
+    /** The responses kept now, oldest first. */
+    public synchronized java.util.List<StoredResponse> responses() {
+        expire();
+        return entries.values().stream().map(Entry::response).toList();
     }
 
     /** How many responses are kept now. */

@@ -48,7 +48,8 @@ import java.util.function.Consumer;
  * {@code P demotion:LABEL} hold each thing's newest record as JSON, expiring at the record's own absolute expiry
  * ({@code PXAT}); {@code P changes} is the channel every change is published on; {@code P probe:LABEL} is a breaker's
  * probe permit ({@link ProbePermits}); {@code P replica:ID} each replica's heartbeat with its config hash;
- * {@code P rate:...} the fleet-wide token buckets ({@link FleetRateLimits}).
+ * {@code P rate:...} the fleet-wide token buckets ({@link FleetRateLimits}); {@code P resp:ID}, {@code P responses...}
+ * the Responses API conversations ({@link RedisConversations}).
  *
  * <h2>How a change travels</h2>
  * A replica changes its own copy first (requests only ever read that), then {@link #publish} hands the record to
@@ -112,6 +113,7 @@ public final class RedisStore implements StateStore {
     private volatile String configHash = "";
     private volatile List<StoreStatus.Replica> replicas = List.of();
     private volatile Daemon keeper;
+    private volatile RedisConversations conversations;
     private int slowBeats; // the keeper's own
 
     public RedisStore(StateSettings settings, Clock clock, Ticker ticker, String replica) {
@@ -176,6 +178,14 @@ public final class RedisStore implements StateStore {
     @Override
     public RateLimits rateLimits() {
         return rateLimits;
+    }
+
+    @Override
+    public ConversationStore conversations(MemoryConversationStore own,
+                                           io.hedgerow.config.ConversationSettings bounds) {
+        RedisConversations shared = new RedisConversations(this, own, bounds);
+        conversations = shared;
+        return shared;
     }
 
     @Override
@@ -272,13 +282,18 @@ public final class RedisStore implements StateStore {
                 public void message(String from, String message) {
                     if (channel.equals(from)) {
                         received(message);
+                    } else if (deletedChannel().equals(from)) {
+                        deleted(message);
                     }
                 }
             });
-            ps.sync().subscribe(channel);
+            ps.sync().subscribe(channel, deletedChannel());
             // Redis compiles a script on its first EVAL: do it now, not on the first change or rate-limit check.
             c.sync().scriptLoad(STORE_IF_NEWER);
             c.sync().scriptLoad(FleetRateLimits.TAKE);
+            for (String script : List.of(RedisConversations.PUT, RedisConversations.CHAIN, RedisConversations.DELETE)) {
+                c.sync().scriptLoad(script);
+            }
             connection = c;
             pubSub = ps;
         } catch (RuntimeException e) {
@@ -412,6 +427,23 @@ public final class RedisStore implements StateStore {
         }
     }
 
+    private String deletedChannel() {
+        return key("responses:deleted");
+    }
+
+    /** A response deleted on some replica (on Lettuce's thread): forgotten here too, on the applier thread. */
+    private void deleted(String id) {
+        RedisConversations shared = conversations;
+        if (shared == null) {
+            return;
+        }
+        try {
+            applier.execute(() -> shared.deletedElsewhere(id));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
     /** Merges a record from Redis; hands it on when it is newer than ours. Runs on the applier or keeper thread. */
     private boolean learn(String json) {
         var parsed = RecordCodec.read(json);
@@ -440,6 +472,10 @@ public final class RedisStore implements StateStore {
             LOG.log(System.Logger.Level.WARNING, "state: " + status.detail());
         } else {
             LOG.log(System.Logger.Level.INFO, "state: " + status.detail());
+            RedisConversations shared = conversations;
+            if (shared != null) {
+                shared.writeBack();
+            }
         }
         for (Consumer<StoreStatus> listener : statusListeners) {
             try {

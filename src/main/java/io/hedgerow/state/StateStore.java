@@ -39,6 +39,15 @@ public interface StateStore extends AutoCloseable {
     /** Client rate limits: fleet-wide through Redis, per process otherwise. */
     RateLimits rateLimits();
 
+    /**
+     * Where Responses API conversations are kept: {@code local} (this process's memory) unless the store shares them
+     * (Redis: the fleet's, with {@code local} kept as this replica's fallback).
+     */
+    default ConversationStore conversations(MemoryConversationStore local,
+                                            io.hedgerow.config.ConversationSettings settings) {
+        return local;
+    }
+
     /** How the store is doing now. */
     StoreStatus status();
 

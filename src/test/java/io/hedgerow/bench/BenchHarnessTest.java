@@ -12,6 +12,7 @@ import java.util.stream.LongStream;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,7 +62,9 @@ class BenchHarnessTest {
             assertThat(result.contentChunks, is(7));
             assertThat(result.done, is(true));
             assertThat(result.clockAnomalies, is(0));
-            assertThat(result.lastContentNanos - result.firstContentNanos, greaterThan(0L));
+            // Timed: both ends stamped. On a loaded machine all seven chunks may arrive in one read (same stamp).
+            assertThat(result.firstContentNanos, greaterThan(0L));
+            assertThat(result.lastContentNanos - result.firstContentNanos, greaterThanOrEqualTo(0L));
             assertThat(result.body.toString().contains("\"completion_tokens\":7"), is(true));
         }
         assertThat(lags.size(), is(7));

@@ -114,8 +114,13 @@ class ChaosSoakTest {
             assertThat(story, router.clientsWatched(), is(0));
             // Upstream connections are kept alive after the burst (Helidon's cache keeps up to 256 idle per
             // upstream, each with Helidon's idle monitor thread, until the read timeout closes them): a pool, not a
-            // leak, so the slack covers what a burst at this rate leaves idle.
-            assertThat(story, Soak.backToBaseline(before, after, 48, 72, 48L * 1024 * 1024), is(empty()));
+            // leak. A pool holds at most what was in use side by side, and on a loaded machine (slower answers)
+            // more exchanges overlap: the slack is the upstreams' peak concurrency, at least 48. A leak grows with
+            // the requests (1,800 here), not with the overlap.
+            int peak = (int) upstreams.stream().mapToLong(ChaosUpstream::peakInFlight).sum();
+            assertThat(story + "\npeak exchanges in flight: " + peak,
+                       Soak.backToBaseline(before, after, Math.max(48, peak), 72 + Math.max(0, peak - 48),
+                                           48L * 1024 * 1024), is(empty()));
             List<String> stray = warnings.stream()
                     .filter(r -> r.getThrown() != null || r.getLoggerName() == null
                             || !r.getLoggerName().startsWith("io.hedgerow"))

@@ -78,6 +78,7 @@ final class ChaosUpstream implements AutoCloseable {
     private final LongAdder ended = new LongAdder();
     private final LongAdder callerLeft = new LongAdder();
     private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong peakInFlight = new AtomicLong();
     private volatile boolean closed;
 
     /**
@@ -132,6 +133,11 @@ final class ChaosUpstream implements AutoCloseable {
         return inFlight.get();
     }
 
+    /** The most exchanges ever in flight at once: as many connections as the caller needed side by side. */
+    long peakInFlight() {
+        return peakInFlight.get();
+    }
+
     /** Exchanges whose caller closed the connection before the answer was over. */
     long callerLeft() {
         return callerLeft.sum();
@@ -165,7 +171,7 @@ final class ChaosUpstream implements AutoCloseable {
     private void chat(ServerRequest req, ServerResponse res) throws IOException {
         JsonNode body = JSON.readTree(req.content().inputStream().readAllBytes());
         started.increment();
-        inFlight.incrementAndGet();
+        peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         Fault fault = draw();
         drawn.get(fault).increment();
         try {

@@ -28,7 +28,8 @@ final class StatePhase {
     }
 
     static List<LoadClient.Phase> run(Map<String, Double> m, Path root, Path outDir, String baseConfig, int port,
-                                      LoadClient.Target local, int rate, Duration phase, Duration grace,
+                                      LoadClient.Target local, int rate, Duration phase, Duration warmup,
+                                      Duration grace,
                                       String javaOpts, Path routerLog, PrintStream out) throws Exception {
         List<LoadClient.Phase> phases = new ArrayList<>();
         RedisServer redis;
@@ -53,12 +54,16 @@ final class StatePhase {
             LoadClient.Target limited = new LoadClient.Target("hedgerow-redis-limited", address, bearer(plain, LIMITED));
             try (RouterProcess router = RouterProcess.start(root, file, port, javaOpts, routerLog, unlimited.request(),
                                                             Duration.ofSeconds(60))) {
-                LoadClient.closedLoop(unlimited, 16, Duration.ofSeconds(3));
-                LoadClient.closedLoop(limited, 16, Duration.ofSeconds(3));
-                LoadClient.Phase l = LoadClient.openLoop(local, rate, phase, grace, 256);
+                // The second router gets the warm-up the run's router got; local state is measured before and after
+                // the two others (one histogram), so that drift on a shared machine does not favour either side.
+                LoadClient.closedLoop(unlimited, 16, warmup);
+                LoadClient.closedLoop(limited, 16, warmup.dividedBy(2));
+                LoadClient.Phase l = LoadClient.openLoop(local, rate, phase.dividedBy(2), grace, 256);
                 LoadClient.Phase u = LoadClient.openLoop(unlimited, rate, phase, grace, 256);
                 LoadClient.Phase r = LoadClient.openLoop(limited, rate, phase, grace, 256);
-                phases.addAll(List.of(l, u, r));
+                LoadClient.Phase l2 = LoadClient.openLoop(local, rate, phase.dividedBy(2), grace, 256);
+                phases.addAll(List.of(l, u, r, l2));
+                l.latency.add(l2.latency);
                 put(m, "state.local", l);
                 put(m, "state.redis", u);
                 put(m, "state.redis_limited", r);
@@ -86,6 +91,7 @@ final class StatePhase {
         m.put(prefix + ".p50_ms", ms(p, 50));
         m.put(prefix + ".p99_ms", ms(p, 99));
         m.put(prefix + ".failures", (double) (p.failed.sum() + p.timedOut));
+        m.put(prefix + ".achieved_rps", Math.rint(p.achievedRate()));
         if (!prefix.equals("state.local")) {
             m.put(prefix + ".added.p50_ms", Report.round(m.get(prefix + ".p50_ms") - m.get("state.local.p50_ms")));
             m.put(prefix + ".added.p99_ms", Report.round(m.get(prefix + ".p99_ms") - m.get("state.local.p99_ms")));

@@ -166,6 +166,24 @@ class PreflightTest {
     }
 
     @Test
+    void anEmbeddingsRouteIsCheckedLikeAnyOther() {
+        // An embedding model the provider does not list, and a rung whose only key is refused, found before traffic.
+        HedgerowConfig config = TestConfig.builder()
+                .openAi("emb", fake.baseUrl() + "/good", p -> p.key("a", GOOD).embeddingSpace("m1", "space")
+                        .embeddingSpace("nomic", "space"))
+                .openAi("refused", fake.baseUrl() + "/good", p -> p.key("x", BAD).embeddingSpace("m2", "space"))
+                .route("embed", "emb/m1", "emb/nomic", "refused/m2")
+                .build();
+
+        PreflightReport report = PreflightReport.judge(config, byTarget(run(config)));
+
+        assertThat(report.notListed(), is(List.of("emb/nomic#a")));
+        assertThat(report.deadRungs().stream().map(r -> r.route() + "#" + r.position()).toList(),
+                   is(List.of("embed#3")));
+        assertThat(print(report), containsString("route embed, rung 2 (emb/nomic), key a: model 'nomic' not listed"));
+    }
+
+    @Test
     void aRungWithOneGoodKeyIsNotDeadAndAFullyHealthyConfigPasses() {
         HedgerowConfig config = TestConfig.builder()
                 .openAi("mixed", fake.baseUrl() + "/good", p -> p.key("ok", GOOD).key("no", BAD))

@@ -31,8 +31,9 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 
 /**
- * Redis turns slow (500 ms more per answer, through a TCP relay) under two routers serving rate-limited traffic: no
- * request waits on it, the routers say so (status, readiness detail) and rate limits fall back to each replica's
+ * Redis turns slow (1.5 s more per answer, through a TCP relay: the issue's 500 ms, made three times worse so that a
+ * request waiting on Redis stands clear of a loaded machine's pauses) under two routers serving rate-limited
+ * traffic: no request waits on it, the routers say so (status, readiness detail) and rate limits fall back to each replica's
  * share. Redis dying and coming back is {@code FleetIT}'s, with three fat jars.
  */
 class RedisOutageEndToEndTest {
@@ -85,13 +86,16 @@ class RedisOutageEndToEndTest {
         start(relay.port());
         fake.otherwise(FakeOpenAi.Reply.text("ok"));
         List<Long> before = latencies(40);
-        relay.delay(Duration.ofMillis(500));
+        // 1.5 s a command: a request that waited on Redis would take that long, far above any pause of a loaded test
+        // machine (one of 668 ms was seen at load average 26 with a 500 ms delay); the keeper's 2 s bound still lets
+        // its heartbeats answer, slowly, so the store says "slow".
+        relay.delay(Duration.ofMillis(1500));
         List<Long> after = latencies(40);
         long p50Before = before.get(before.size() / 2);
         long p50After = after.get(after.size() / 2);
         // Rate-limited requests ask Redis at most state.timeout (50 ms) before the store counts as down; none waits
-        // the 500 ms Redis now takes.
-        assertThat("slowest request with a slow Redis: " + after.getLast() + " ms", after.getLast(), lessThan(400L));
+        // the 1.5 s Redis now takes.
+        assertThat("slowest request with a slow Redis: " + after.getLast() + " ms", after.getLast(), lessThan(1000L));
         assertThat("median " + p50Before + " ms before, " + p50After + " ms after", p50After - p50Before,
                    lessThan(50L));
         eventually(() -> !fleet.get(0).state().status().up());

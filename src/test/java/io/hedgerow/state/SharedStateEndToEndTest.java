@@ -1,5 +1,11 @@
 package io.hedgerow.state;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.NotFoundException;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
 import io.hedgerow.HedgerowServer;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.fakes.FakeOpenAi;
@@ -28,11 +34,12 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Two routers in this JVM on one real Redis (a fast check of what {@code FleetIT} proves with three fat jars): what
  * one learns the other knows within 200 ms, a breaker is probed once for both, and a client rate limit is counted
- * once for both.
+ * once for both; a Responses API conversation started on one goes on on the other.
  */
 class SharedStateEndToEndTest {
     private static RedisServer redis;
@@ -176,5 +183,44 @@ class SharedStateEndToEndTest {
         assertThat("admitted " + admitted + ", bound " + bound, admitted, lessThanOrEqualTo(bound));
         assertThat(admitted + limited, is(140));
         assertThat("both replicas admitted from one bucket: far fewer than 2 x 100", admitted < 140, is(true));
+    }
+
+    @Test
+    void aConversationStartedOnOneReplicaContinuesOnTheOther() throws Exception {
+        start(2, "");
+        fake.enqueue(FakeOpenAi.Reply.text("Paris."), FakeOpenAi.Reply.text("About 2.1 million."));
+        try (Responses zero = new Responses(fleet.get(0)); Responses one = new Responses(fleet.get(1))) {
+            Response first = zero.client.responses().create(ResponseCreateParams.builder().model("chat")
+                                                                 .input("Capital of France?").build());
+            // The next turn goes to the other replica at once (as a load balancer may send it).
+            Response second = one.client.responses().create(ResponseCreateParams.builder().model("chat")
+                    .previousResponseId(first.id()).input("Population?").build());
+            assertThat(second.output().getFirst().message().orElseThrow().content().getFirst().outputText()
+                               .orElseThrow().text(), is("About 2.1 million."));
+            JsonNode sent = fake.exchanges().getLast().body();
+            assertThat(sent.at("/messages/0/content").asText(), is("Capital of France?"));
+            assertThat(sent.at("/messages/1/content").toString().contains("Paris."), is(true));
+            assertThat(sent.at("/messages/2/content").asText(), is("Population?"));
+
+            // Read on either, deleted on one: gone on both.
+            assertThat(zero.client.responses().retrieve(second.id()).id(), is(second.id()));
+            one.client.responses().delete(first.id());
+            assertThrows(NotFoundException.class, () -> zero.client.responses().retrieve(first.id()));
+            assertThrows(NotFoundException.class, () -> zero.client.responses().create(ResponseCreateParams
+                    .builder().model("chat").previousResponseId(second.id()).input("And?").build()));
+        }
+    }
+
+    /** The official OpenAI SDK pointed at one router, no retries (a retry would hide a miss). */
+    private record Responses(OpenAIClient client) implements AutoCloseable {
+        Responses(HedgerowServer router) {
+            this(OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + router.port() + "/v1").apiKey("test")
+                         .maxRetries(0).timeout(Duration.ofSeconds(15)).build());
+        }
+
+        @Override
+        public void close() {
+            client.close();
+        }
     }
 }

@@ -11,7 +11,9 @@ import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
+import io.hedgerow.provider.AnswerTool;
 import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.Honoured;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.HttpUpstream;
 import io.hedgerow.provider.MessageTransforms;
@@ -83,7 +85,8 @@ public final class BedrockProvider implements ProviderClient {
 
     @Override
     public Optional<String> cannotServe(ChatRequest request) {
-        return WireCalls.cannotExpress(request, config.name(), "Bedrock's Converse API", Set.of());
+        return WireCalls.cannotExpress(request, config.name(), "Bedrock's Converse API", Set.of())
+                .or(() -> Honoured.refused(request, config.name(), "Bedrock's Converse API"));
     }
 
     @Override
@@ -100,11 +103,13 @@ public final class BedrockProvider implements ProviderClient {
     @Override
     public ChatResponse complete(ProviderCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
-        byte[] body = encode(call);
+        ChatRequest request = request(call);
+        byte[] body = encode(request, call);
         String path = modelPath(call.model(), "converse");
         try (HttpClientResponse response = runtime.post(path, body, auth("POST", runtimeBase, path, body, call.key()),
                                                         call.key(), false)) {
-            return ConverseCodec.response(runtime.readBody(response), call.model());
+            ChatResponse answer = ConverseCodec.response(runtime.readBody(response), call.model());
+            return AnswerTool.added(request) ? AnswerTool.answer(answer) : answer;
         } catch (DialectException e) {
             throw ProviderException.from(e, call.key());
         }
@@ -113,7 +118,8 @@ public final class BedrockProvider implements ProviderClient {
     @Override
     public ChatStream stream(ProviderCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
-        byte[] body = encode(call);
+        ChatRequest request = request(call);
+        byte[] body = encode(request, call);
         String path = modelPath(call.model(), "converse-stream");
         HttpClientResponse response = runtime.post(path, body, auth("POST", runtimeBase, path, body, call.key()),
                                                    call.key(), true);
@@ -125,7 +131,8 @@ public final class BedrockProvider implements ProviderClient {
         }
         try {
             int maxFrame = (int) Math.min(HttpUpstream.MAX_LINE_BYTES, config.limits().maxResponseBytes());
-            return new BedrockStream(response, maxFrame, call.model(), call.key());
+            ChatStream stream = new BedrockStream(response, maxFrame, call.model(), call.key());
+            return AnswerTool.added(request) ? AnswerTool.stream(stream) : stream;
         } catch (RuntimeException e) {
             response.close();
             throw e;
@@ -182,8 +189,19 @@ public final class BedrockProvider implements ProviderClient {
         return out.toString();
     }
 
-    private byte[] encode(ProviderCall call) throws ProviderException {
-        ChatRequest request = MessageTransforms.applyRoleMap(call.request(), config.roleMap());
+    /**
+     * The request as Converse gets it: the role map applied, and an answer format asked for through a forced tool
+     * ({@link AnswerTool}: Converse has no JSON mode of its own).
+     */
+    private ChatRequest request(ProviderCall call) throws ProviderException {
+        try {
+            return AnswerTool.apply(MessageTransforms.applyRoleMap(call.request(), config.roleMap()), false);
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
+        }
+    }
+
+    private byte[] encode(ChatRequest request, ProviderCall call) throws ProviderException {
         try {
             return ConverseCodec.encode(request);
         } catch (DialectException e) {
