@@ -107,8 +107,14 @@ public final class HedgingBench {
         RequestAwareBench.Pace normal = new RequestAwareBench.Pace(rate, phase.dividedBy(2), phase);
         RequestAwareBench.Pace low = new RequestAwareBench.Pace(
                 lowRate, Duration.ofMillis(Math.max(phase.toMillis() / 2, (long) (60_000 / lowRate))), lowPhase);
-        new HedgingBench(phase, rate, runs, new Sections(classic, requestAware ? normal : null,
-                                                         requestAware ? low : null, health)).run();
+        try {
+            new HedgingBench(phase, rate, runs, new Sections(classic, requestAware ? normal : null,
+                                                             requestAware ? low : null, health)).run();
+        } catch (Exception | Error e) {
+            // The fake upstreams' server threads would keep the JVM (and the bench lock) alive for BENCH_TIMEOUT.
+            e.printStackTrace();
+            System.exit(1);
+        }
         System.exit(0);
     }
 

@@ -98,6 +98,32 @@ final class RequestAwareBench {
             Driven d = drive(s, w, pace.rate(), pace.measure(), warmCount, seed);
             long upstream = s.a.requests() + s.b.requests() - upstreamBefore;
             judge(m, prefix, w, d, upstream);
+            if (run == 1) {
+                keepSamples(s, w);
+            }
+        }
+    }
+
+    /**
+     * The router's recorded requests ({@code GET /status/samples}) into {@code target/bench}, and {@code hedgerow
+     * tune}'s table for them printed: the tuning aid on traffic whose truth the bench knows.
+     */
+    private void keepSamples(Setup s, Workload w) {
+        try {
+            BenchHttp.Result result = BenchHttp.once(s.router, BenchHttp.get(s.router, "/status/samples"), 30_000);
+            if (result.status != 200) {
+                out.println("  (samples: status " + result.status + ")");
+                return;
+            }
+            Path file = outDir.resolve("hedging-" + stamp + "-" + w.name() + "-samples.jsonl");
+            Files.writeString(file, result.body);
+            io.hedgerow.tune.SampleCodec.Samples samples =
+                    io.hedgerow.tune.SampleCodec.read(new java.io.StringReader(result.body.toString()));
+            List<io.hedgerow.tune.TuneTable> tables = new io.hedgerow.tune.Replay(samples).tables();
+            out.println("  hedgerow tune on them (" + root.relativize(file) + "):");
+            out.print(io.hedgerow.tune.TuneCommand.text(tables, 0.1, samples.requests().size()).indent(4));
+        } catch (IOException | RuntimeException e) {
+            out.println("  (samples: " + e + ")");
         }
     }
 
@@ -401,8 +427,8 @@ final class RequestAwareBench {
                       hedged: {chain: [a/m, b/m]}
                     """.formatted(port, a.baseUrl(), b.baseUrl()));
             router = new InetSocketAddress("127.0.0.1", port);
-            // The probe request is one no scenario sends (id -1 is not a number the fakes accept: use a large one).
-            String probe = "{\"model\":\"hedged\",\"messages\":[{\"role\":\"user\",\"content\":\"req-999999999 hi\"}]}";
+            // The start-up probe has no req-N marker: the fakes answer it at once.
+            String probe = "{\"model\":\"hedged\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
             routerProcess = RouterProcess.start(root, config, port, "", outDir.resolve("hedging-" + stamp + "-router.log"),
                                                 BenchHttp.post(router, "/v1/chat/completions", probe),
                                                 Duration.ofSeconds(60));
