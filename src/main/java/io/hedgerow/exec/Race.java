@@ -254,7 +254,10 @@ final class Race {
                 skip(slot.get(), key.refused().get());
                 continue;
             }
-            if (launch(slot.get(), role, key.key())) {
+            // The first call, made after candidates were skipped (breaker open, keys cooling), serves as a fallback:
+            // metrics, events and the winner header all say so.
+            AttemptRole launched = role == AttemptRole.PRIMARY && journal.anyConsidered() ? AttemptRole.FALLBACK : role;
+            if (launch(slot.get(), launched, key.key())) {
                 return true;
             }
         }

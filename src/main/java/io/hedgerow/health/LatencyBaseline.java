@@ -251,6 +251,55 @@ public final class LatencyBaseline {
         }
     }
 
+    /**
+     * The long run as it stands now, for saving across a restart: each {@link LogBuckets} bucket's weight, a sample
+     * of age {@code a} weighing {@code 2^(-a / halfLife)}. The recent window is not part of it: after a restart,
+     * "recent" starts again.
+     */
+    public double[] longRunNow() {
+        double[] weights = new double[LogBuckets.COUNT];
+        addLongRunTo(weights, 0);
+        return weights;
+    }
+
+    /** How many buckets {@link #longRunNow()} has: a saved long run of another layout is not restored. */
+    public static int buckets() {
+        return LogBuckets.COUNT;
+    }
+
+    /**
+     * Adds a long run saved {@code ageNanos} ago (as {@link #longRunNow()} gave it): its weights decay by the time
+     * since, as if this baseline had run all along; samples recorded here meanwhile keep theirs. Ignored when it is of
+     * another layout or holds anything but finite, non-negative weights.
+     */
+    public void restoreLongRun(double[] weights, long ageNanos) {
+        if (weights.length != LogBuckets.COUNT || ageNanos < 0) {
+            return;
+        }
+        for (double w : weights) {
+            if (!(w >= 0 && Double.isFinite(w))) {
+                return;
+            }
+        }
+        lock.lock();
+        try {
+            long now = ticker.read();
+            double exponent = (now - landmark) / halfLifeNanos;
+            if (exponent > RESCALE_EXPONENT) {
+                rescale(now, exponent);
+                exponent = 0;
+            }
+            // Its weight now, in the forward-decayed units of this landmark.
+            double factor = Math.pow(2, exponent - ageNanos / halfLifeNanos);
+            for (int i = 0; i < weights.length; i++) {
+                decayed[i] += weights[i] * factor;
+                decayedTotal += weights[i] * factor;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private static double fraction(double p) {
         if (!(p >= 0 && p <= 100)) {
             throw new IllegalArgumentException("percentile: " + p + " (expected: 0..100)");

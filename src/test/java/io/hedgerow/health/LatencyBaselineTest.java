@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -194,5 +195,46 @@ class LatencyBaselineTest {
         assertThat(baseline.longRunWeight(), is(80_000.0));
         assertNear(baseline.percentileNanos(50), 40 * MS);  // 8 equal groups: 10..80 ms
         assertNear(baseline.longRunMedianNanos(), 40 * MS);
+    }
+
+    @Test
+    void aSavedLongRunRestoredLaterWeighsWhatItWouldHaveWeighedHadTheProcessRunOn() {
+        for (int i = 0; i < 100; i++) {
+            baseline.record(400 * MS);
+        }
+        double[] saved = baseline.longRunNow();
+        assertThat(saved.length, is(LatencyBaseline.buckets()));
+
+        // The process that restarts has a ticker of its own (another origin); the file says it was saved 10 min ago.
+        AtomicLong later = new AtomicLong(123_456_789L);
+        LatencyBaseline restarted = new LatencyBaseline(BaselineSettings.DEFAULTS, later::get);
+        Duration age = BaselineSettings.DEFAULTS.halfLife();
+        restarted.restoreLongRun(saved, age.toNanos());
+        advance(age);
+        assertEquals(baseline.longRunWeight(), restarted.longRunWeight(), 1e-6, "half of it after one half-life");
+        assertEquals(50, restarted.longRunWeight(), 1e-6);
+        assertNear(restarted.longRunMedianNanos(), 400 * MS);
+        assertThat("the recent window starts again", restarted.windowCount(), is(0L));
+
+        // New samples weigh in beside it as they would have.
+        restarted.record(4_000 * MS);
+        assertEquals(51, restarted.longRunWeight(), 1e-6);
+        assertNear(restarted.longRunMedianNanos(), 400 * MS);
+    }
+
+    @Test
+    void aSavedLongRunOfAnotherLayoutOrWithBadWeightsIsNotRestored() {
+        LatencyBaseline restarted = new LatencyBaseline(BaselineSettings.DEFAULTS, now::get);
+        restarted.restoreLongRun(new double[LatencyBaseline.buckets() - 1], 0);
+        double[] bad = new double[LatencyBaseline.buckets()];
+        bad[3] = Double.NaN;
+        restarted.restoreLongRun(bad, 0);
+        bad[3] = -1;
+        restarted.restoreLongRun(bad, 0);
+        bad[3] = 5;
+        restarted.restoreLongRun(bad, -1);
+        assertTrue(restarted.longRunMedianNanos().isEmpty());
+        restarted.restoreLongRun(bad, 0);
+        assertEquals(5, restarted.longRunWeight(), 1e-9);
     }
 }

@@ -103,6 +103,18 @@ class RedisOutageEndToEndTest {
         assertThat(down.detail(), containsString("slow"));
         assertThat(down.rateLimits(), is("per replica: limit / 2"));
         assertThat(readiness(fleet.get(0)), containsString("down: "));
+
+        // A conversation this replica does not hold cannot be told apart from one that does not exist: a 503 to retry.
+        HttpResponse<String> continued = Fleet.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        "http://127.0.0.1:" + fleet.get(0).port() + "/v1/responses"))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + Fleet.AGENTS_KEY)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"chat\",\"previous_response_id\":\"resp_elsewhere\",\"input\":\"and?\"}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(continued.body(), continued.statusCode(), is(503));
+        assertThat(continued.body(), containsString("conversation_store_unavailable"));
+        assertThat(continued.headers().firstValue("Retry-After").orElse(""), is("1"));
     }
 
     private List<Long> latencies(int n) {

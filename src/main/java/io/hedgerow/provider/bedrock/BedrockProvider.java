@@ -52,11 +52,14 @@ import java.util.function.Supplier;
  *
  * <p>Refusals are classified by their {@code x-amzn-ErrorType} ({@link BedrockErrors}), streams are
  * {@link BedrockStream}s of event-stream frames. The live check lists the foundation models and the inference
- * profiles on the control plane ({@code bedrock.{region}.amazonaws.com}): free, and it proves the credentials. Holds no
+ * profiles on the control plane ({@code bedrock.{region}.amazonaws.com}): free, and it proves the credentials; when
+ * that answers 404, an empty Converse request tells a wrong base-URL path from a control plane elsewhere. Holds no
  * per-call state, so one instance serves concurrent calls.
  */
 public final class BedrockProvider implements ProviderClient {
     private static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
+    /** The model id in the path of the live check's empty request: never looked up, the body is refused first. */
+    private static final String PROBE_MODEL = "hedgerow-probe";
 
     private final ProviderConfig config;
     private final BedrockSettings settings;
@@ -137,6 +140,18 @@ public final class BedrockProvider implements ProviderClient {
             response.close();
             throw e;
         }
+    }
+
+    /**
+     * {@code POST /model/hedgerow-probe/converse} with {@code {}}, authenticated as a call is: AWS checks the signature
+     * (403 when refused) and then the body's shape, so the empty body is refused (400 {@code ValidationException}:
+     * no messages) before any model is looked up or anything generated; 404 means no Converse endpoint at that path.
+     */
+    @Override
+    public Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        String path = modelPath(PROBE_MODEL, "converse");
+        return Optional.of(runtime.probe(path, auth("POST", runtimeBase, path, HttpUpstream.probeBody(), key),
+                                         timeout));
     }
 
     /**
