@@ -1,6 +1,9 @@
 package io.hedgerow;
 
+import io.hedgerow.config.ConfigLoader;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -17,13 +21,14 @@ import java.util.stream.Stream;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /**
  * The README and {@code docs/} hold together: every relative link points at a file that exists and, with a
  * {@code #fragment}, at a heading of that file (GitHub's anchor rules); {@code docs/README.md} links every page
- * and every {@code ##} section of it; the README stays short.
+ * and every {@code ##} section of it; every YAML example is a config the loader accepts; the README stays short.
  */
 class DocsTest {
     private static final Path DOCS = Path.of("docs");
@@ -73,6 +78,41 @@ class DocsTest {
             }
         }
         assertThat("pages and sections docs/README.md does not link", missing, is(empty()));
+    }
+
+    /**
+     * Every YAML example of the README and docs/ is a config the loader reads without an error: no key it would
+     * refuse, no value of the wrong type. Variables resolve to a placeholder, and an example may leave out the
+     * providers and routes or name a provider it does not show (examples show one part of a file).
+     */
+    @Test
+    void everyYamlExampleLoadsWithoutAnError(@TempDir Path dir) throws IOException {
+        List<String> problems = new ArrayList<>();
+        int examples = 0;
+        for (Path page : pages()) {
+            List<String> lines = Files.readAllLines(page);
+            for (int i = 0; i < lines.size(); i++) {
+                if (!lines.get(i).trim().equals("```yaml")) {
+                    continue;
+                }
+                int first = i + 1;
+                StringBuilder yaml = new StringBuilder();
+                for (i = first; i < lines.size() && !lines.get(i).trim().startsWith("```"); i++) {
+                    yaml.append(lines.get(i)).append('\n');
+                }
+                examples++;
+                Path file = dir.resolve("example-" + examples + ".yaml");
+                Files.writeString(file, yaml);
+                // OpenTelemetry's standard variables stay unset: the loader reads them as they are (an endpoint URL).
+                ConfigLoader.Result result = ConfigLoader.load(file, name -> name.startsWith("OTEL_")
+                        ? Optional.empty() : Optional.of("placeholder-0123456789"));
+                result.errors().stream()
+                        .filter(e -> !e.contains("which is not configured") && !e.contains(": none configured"))
+                        .forEach(e -> problems.add(page + ":" + first + ": " + e));
+            }
+        }
+        assertThat(examples, greaterThan(5));
+        assertThat("YAML examples the loader refuses", problems, is(empty()));
     }
 
     @Test

@@ -64,6 +64,9 @@ class FatJarIT {
         try (FakeBedrock fake = FakeBedrock.signed(verifier)) {
             Path config = dir.resolve("bedrock.yaml");
             Files.writeString(config, """
+                    # A fresh JVM loads the AWS SDK's signer for its first request: on a loaded machine that
+                    # alone took longer than the default 5 s, so the test allows the longest timeout there is.
+                    observe: {preflight: {timeout: 60s}}
                     providers:
                       aws: {type: bedrock, region: eu-west-1, base-url: "%s"}
                     routes:

@@ -268,14 +268,33 @@ class FleetIT {
         return m.find() ? m.group(1) : "absent";
     }
 
-    private static void await(Duration bound, BooleanSupplier condition) {
+    private void await(Duration bound, BooleanSupplier condition) {
         long deadline = System.nanoTime() + bound.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("condition not reached within " + bound.toMillis() + " ms");
+                throw new AssertionError("condition not reached within " + bound.toMillis() + " ms\n" + replicasNow());
             }
             LockSupport.parkNanos(Duration.ofMillis(2).toNanos());
         }
+    }
+
+    /** What each replica says now (its state on /status) and the end of what it printed: for a failed wait. */
+    private String replicasNow() {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < replicas.size(); i++) {
+            Replica r = replicas.get(i);
+            String state;
+            try {
+                state = r.state().toString();
+            } catch (AssertionError | RuntimeException e) {
+                state = "(no /status: " + e.getMessage() + ")";
+            }
+            List<String> lines = r.lines();
+            out.append("--- replica ").append(i).append(" at ").append(r.base()).append(": state ").append(state)
+                    .append("\n").append(String.join("\n", lines.subList(Math.max(0, lines.size() - 80),
+                                                                         lines.size()))).append('\n');
+        }
+        return out.toString();
     }
 
     /** One fat jar, its address and everything it printed. */

@@ -2,6 +2,7 @@ package io.hedgerow.exec;
 
 import io.hedgerow.config.HedgeSettings;
 import io.hedgerow.health.LatencyBaseline;
+import io.hedgerow.health.SizedBaseline;
 
 import java.util.OptionalLong;
 
@@ -20,6 +21,11 @@ import java.util.OptionalLong;
  * </ul>
  * Percentile delays are clamped to {@code [min-delay, max-delay]}; until the baseline has enough samples the
  * {@code warmup-delay} applies, or no hedging when there is none.
+ *
+ * <p>With a {@link SizedBaseline}, the percentile is the one for a request of this size (see there: its own size
+ * class, pooled with neighbouring ones when thin, the window or the long run), so a long prompt waits for what is
+ * usual for long prompts and a short one for what is usual for short ones. The budget share is the one the request
+ * can afford: smaller when its hedge would go to a dearer model ({@code HedgeBudget#affordableShare}).
  */
 public final class HedgeDelay {
     /** The share of the budget the automatic delay aims to spend. */
@@ -30,15 +36,32 @@ public final class HedgeDelay {
 
     /** The delay in nanoseconds, or empty for "do not hedge this attempt". */
     public static OptionalLong nanos(HedgeSettings hedge, LatencyBaseline baseline, double budgetRatio) {
-        double percentile;
-        switch (hedge.delay()) {
-        case HedgeSettings.Delay.Fixed fixed -> {
+        if (hedge.delay() instanceof HedgeSettings.Delay.Fixed fixed) {
             return OptionalLong.of(fixed.delay().toNanos());
         }
-        case HedgeSettings.Delay.Percentile p -> percentile = p.percentile();
-        case HedgeSettings.Delay.Auto auto -> percentile = 100 * (1 - AUTO_BUDGET_SHARE * budgetRatio);
+        double percentile = percentile(hedge, budgetRatio);
+        return clamped(hedge, baseline.ready() ? baseline.percentileNanos(percentile) : OptionalLong.empty());
+    }
+
+    /** The delay for a request of {@code tokens} prompt tokens, or empty for "do not hedge this attempt". */
+    public static OptionalLong nanos(HedgeSettings hedge, SizedBaseline baseline, long tokens, double budgetShare) {
+        if (hedge.delay() instanceof HedgeSettings.Delay.Fixed fixed) {
+            return OptionalLong.of(fixed.delay().toNanos());
         }
-        OptionalLong value = baseline.ready() ? baseline.percentileNanos(percentile) : OptionalLong.empty();
+        return clamped(hedge, baseline.percentileNanos(tokens, percentile(hedge, budgetShare)));
+    }
+
+    /** The percentile a percentile or automatic delay reads: {@code p}, or {@code 100 * (1 - 0.8 * share)}. */
+    public static double percentile(HedgeSettings hedge, double budgetShare) {
+        return switch (hedge.delay()) {
+            case HedgeSettings.Delay.Percentile p -> p.percentile();
+            case HedgeSettings.Delay.Auto auto -> 100 * (1 - AUTO_BUDGET_SHARE * budgetShare);
+            case HedgeSettings.Delay.Fixed fixed ->
+                    throw new IllegalArgumentException("a fixed delay has no percentile");
+        };
+    }
+
+    private static OptionalLong clamped(HedgeSettings hedge, OptionalLong value) {
         if (value.isEmpty()) {
             return hedge.warmupDelay().map(d -> OptionalLong.of(d.toNanos())).orElse(OptionalLong.empty());
         }

@@ -97,6 +97,19 @@ final class Journal {
         return out;
     }
 
+    /**
+     * Whether a candidate has been tried or skipped for this request already (probes aside): a first call made after
+     * that is a fallback, not the primary.
+     */
+    boolean anyConsidered() {
+        for (Entry entry : entries) {
+            if (entry instanceof Skipped || entry instanceof Tried tried && tried.attempt().role() != AttemptRole.PROBE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether any attempt (not a probe) has failed so far. */
     boolean anyFailure() {
         return !failureOrder.isEmpty();

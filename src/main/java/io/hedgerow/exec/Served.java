@@ -47,7 +47,7 @@ public record Served<T>(T value, Candidate servedBy, List<AttemptRecord> attempt
     /**
      * The {@code x-hedgerow-winner} header: the winner's place among the candidates tried or skipped, in the order it
      * happened, and why it was started, e.g. {@code 1 primary}, {@code 2 hedge}, {@code 2 retry}. A first call made
-     * after earlier candidates were skipped (breaker open, keys cooling) serves as a fallback, and says so: rung 2
+     * after earlier candidates were skipped (breaker open, keys cooling) was started as a fallback, and says so: rung 2
      * answering for a skipped rung 1 is {@code 2 fallback}, not {@code 1 primary}.
      */
     public String winnerSummary() {
@@ -59,11 +59,7 @@ public record Served<T>(T value, Candidate servedBy, List<AttemptRecord> attempt
                 break;
             }
         }
-        AttemptRole role = winner.role();
-        if (role == AttemptRole.PRIMARY && !attempts.getFirst().candidate().equals(winner.candidate())) {
-            role = AttemptRole.FALLBACK;
-        }
-        return place + " " + role.wireName();
+        return place + " " + winner.role().wireName();
     }
 
     /** Whether the answer came from another candidate than the first one considered (a failover, not a retry). */

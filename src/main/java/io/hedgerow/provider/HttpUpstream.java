@@ -230,6 +230,11 @@ public final class HttpUpstream {
         }
     }
 
+    /** The body {@link #probe} sends, {@code {}}: a signed probe signs these bytes. */
+    public static byte[] probeBody() {
+        return EMPTY_OBJECT.clone();
+    }
+
     /**
      * POSTs an empty JSON object to a chat endpoint and returns the status it answers with: a request no model
      * accepts, so refused before anything is generated (400, 401, 422...), or 404/405 where there is no such endpoint.

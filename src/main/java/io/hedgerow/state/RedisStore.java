@@ -10,7 +10,9 @@ import io.hedgerow.json.Json;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateAdapter;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
@@ -53,17 +55,17 @@ import java.util.function.Consumer;
  *
  * <h2>How a change travels</h2>
  * A replica changes its own copy first (requests only ever read that), then {@link #publish} hands the record to
- * Redis asynchronously: one script stores it if it is newer than the stored one and publishes it, atomically, so an
- * older record never overwrites a newer one. Every replica subscribed to the channel merges it into its own copy
+ * Redis asynchronously (while the store counts as down too, if connected: down may only mean slow): one script stores
+ * it if it is newer than the stored one and publishes it, atomically, so an older record never overwrites a newer one. Every replica subscribed to the channel merges it into its own copy
  * (newest wins), off the request path, in the order received. Pub/sub delivery takes a network round trip, well
  * within the 200 ms a change must take to reach the fleet.
  *
  * <h2>When Redis goes away</h2>
  * A keeper thread sends a heartbeat every {@link #HEARTBEAT}; a heartbeat or a command that fails, a rate-limit check
- * that answers slower than {@code state.timeout}, or two heartbeats in a row that do, mark the store down: the status says so (event, metric, {@code /status}, readiness
- * detail), state changes stay local, probes are local, and fleet-wide rate limits fall back as configured. Lettuce
- * reconnects on its own (and re-subscribes); the first heartbeat that answers in time marks the store up again and
- * re-synchronizes: every stored record newer than ours is taken, then every record of ours newer than the stored one
+ * that answers slower than {@code state.timeout}, or two heartbeats in a row that do, mark the store down: the status
+ * says so (event, metric, {@code /status}, readiness detail), probes are local, and fleet-wide rate limits fall back as
+ * configured; changes are still sent while a connection stands. Lettuce reconnects on its own (and re-subscribes);
+ * after any lost connection, and on coming back up, the first heartbeat that answers in time re-synchronizes: every stored record newer than ours is taken, then every record of ours newer than the stored one
  * is written back. The router never waits for any of this.
  */
 public final class RedisStore implements StateStore {
@@ -132,6 +134,14 @@ public final class RedisStore implements StateStore {
                                                   TimeUnit.MILLISECONDS))
                 .build();
         this.client = RedisClient.create(resources, RedisURI.create(settings.url().orElseThrow()));
+        // Any connection of ours lost (the pub/sub one included, which Lettuce re-subscribes on its own): what was
+        // published meanwhile never reached us, so the next heartbeat re-synchronizes.
+        client.addListener(new RedisConnectionStateAdapter() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                resyncNeeded = true;
+            }
+        });
         client.setOptions(ClientOptions.builder()
                                   .autoReconnect(true)
                                   // Fail at once while disconnected: nothing of ours should queue behind a dead link.
@@ -156,9 +166,10 @@ public final class RedisStore implements StateStore {
     public void publish(StateRecord record) {
         local.publish(record);
         probes.heard(record);
-        if (up) {
-            push(record);
-        }
+        // Pushed even while the store counts as down: "down" may only mean slow (a heartbeat or a rate-limit check
+        // past state.timeout), and the news should still travel, late rather than never. Without a connection the
+        // push fails at once; the re-sync when Redis is back writes it then.
+        push(record);
     }
 
     @Override

@@ -56,18 +56,36 @@ public record TuneTable(String route, boolean stream, String primary, Optional<S
         return stream ? "first token" : "whole answer";
     }
 
-    /** The row with the lowest p99 among those adding at most {@code maxLoad} (no hedging always qualifies). */
+    /**
+     * The row with the lowest p99 among those adding at most {@code maxLoad} (no hedging always qualifies). p99s
+     * within 1% of each other tie, and a tie goes to the row whose p99 is measured rather than a lower bound, then to
+     * the lower p99 slowdown: on a route of mixed sizes the p99 is made of long prompts, which no policy speeds up
+     * much, and the slowdown says which policy stops short prompts from waiting.
+     */
     public Row best(double maxLoad) {
         if (rows.isEmpty()) {
             throw new IllegalStateException("no request of route " + route + " could be replayed");
         }
         Row best = rows.getFirst();
         for (Row r : rows) {
-            if (r.extraLoad() <= maxLoad + 1e-9 && r.p99Millis() < best.p99Millis()) {
+            if (r.extraLoad() <= maxLoad + 1e-9 && better(r, best)) {
                 best = r;
             }
         }
         return best;
+    }
+
+    private static boolean better(Row r, Row best) {
+        if (r.p99Millis() < best.p99Millis() * 0.99) {
+            return true;
+        }
+        if (r.p99Millis() > best.p99Millis() * 1.01) {
+            return false;
+        }
+        if (r.lowerBound() != best.lowerBound()) {
+            return !r.lowerBound();
+        }
+        return r.p99Slowdown() < best.p99Slowdown();
     }
 
     /** The config lines that give {@code row} on this route. */

@@ -396,6 +396,37 @@ class AnthropicSdkEndToEndTest {
     }
 
     @Test
+    void parallelCallsWhosePiecesInterleaveAreRebuiltWholeByTheSdk() {
+        String chunk = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-up\","
+                + "\"choices\":[{\"index\":0,\"delta\":%s,\"finish_reason\":%s}]}\n\n";
+        String call = "{\"tool_calls\":[{\"index\":%d%s,\"function\":{%s\"arguments\":%s}}]}";
+        StringBuilder sse = new StringBuilder();
+        sse.append(chunk.formatted(call.formatted(0, ",\"id\":\"call_a\",\"type\":\"function\"",
+                                                  "\"name\":\"get_weather\",", "\"\""), "null"));
+        sse.append(chunk.formatted(call.formatted(1, ",\"id\":\"call_b\",\"type\":\"function\"",
+                                                  "\"name\":\"get_weather\",", "\"\""), "null"));
+        sse.append(chunk.formatted(call.formatted(0, "", "", "\"{\\\"city\\\":\""), "null"));
+        sse.append(chunk.formatted(call.formatted(1, "", "", "\"{\\\"city\\\":\""), "null"));
+        sse.append(chunk.formatted(call.formatted(1, "", "", "\"\\\"Rome\\\"}\""), "null"));
+        sse.append(chunk.formatted(call.formatted(0, "", "", "\"\\\"Oslo\\\"}\""), "null"));
+        sse.append(chunk.formatted("{}", "\"tool_calls\""));
+        sse.append("data: [DONE]\n\n");
+        openai.enqueue(Reply.raw(200, "text/event-stream", sse.toString()));
+
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(
+                params("gpt").addUserMessage("Weather in Oslo and Rome?").build())) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        List<ToolUseBlock> uses = accumulator.message().content().stream().filter(ContentBlock::isToolUse)
+                .map(b -> b.toolUse().orElseThrow()).toList();
+        assertEquals(2, uses.size());
+        assertEquals(Map.of("city", "Oslo"), uses.get(0)._input().convert(Map.class));
+        assertEquals(Map.of("city", "Rome"), uses.get(1)._input().convert(Map.class));
+        assertEquals(List.of("call_a", "call_b"), uses.stream().map(ToolUseBlock::id).toList());
+    }
+
+    @Test
     void imagesReachEachDialectInItsOwnForm() {
         String png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==";
         List<ContentBlockParam> content = List.of(

@@ -2,7 +2,6 @@ package io.hedgerow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.errors.BadRequestException;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
@@ -14,6 +13,7 @@ import io.hedgerow.fakes.FakeOpenAi.Reply;
 import io.hedgerow.fakes.FakeVectors;
 import io.hedgerow.testing.RawClient;
 import io.hedgerow.testing.Scrape;
+import io.hedgerow.testing.SdkClients;
 import io.hedgerow.testing.TestConfig;
 
 import org.junit.jupiter.api.AfterAll;
@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -65,12 +64,7 @@ class EmbeddingsEndToEndTest {
                 .route("embed-local", "local/" + NOMIC)
                 .route("undeclared", "sim/a", "sim/b")
                 .build());
-        client = OpenAIOkHttpClient.builder()
-                .baseUrl("http://127.0.0.1:" + router.port() + "/v1")
-                .apiKey("test")
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(15))
-                .build();
+        client = SdkClients.openAi(router.port());
     }
 
     @AfterAll

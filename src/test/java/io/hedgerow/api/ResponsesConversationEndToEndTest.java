@@ -2,7 +2,6 @@ package io.hedgerow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.helpers.ResponseAccumulator;
 import com.openai.models.responses.Response;
@@ -13,6 +12,7 @@ import io.hedgerow.fakes.FakeAnthropic;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
 import io.hedgerow.testing.RawClient;
+import io.hedgerow.testing.SdkClients;
 import io.hedgerow.testing.TestConfig;
 
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +21,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,12 +59,7 @@ class ResponsesConversationEndToEndTest {
                 .route("compat-first", "compat/qwen-coder", "openai/gpt-r")
                 .route("compat-only", "compat/qwen-coder")
                 .build());
-        client = OpenAIOkHttpClient.builder()
-                .baseUrl("http://127.0.0.1:" + router.port() + "/v1")
-                .apiKey("test")
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(15))
-                .build();
+        client = SdkClients.openAi(router.port());
     }
 
     @AfterAll

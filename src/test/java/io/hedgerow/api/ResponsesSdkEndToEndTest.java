@@ -2,7 +2,6 @@ package io.hedgerow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
@@ -19,6 +18,7 @@ import io.hedgerow.HedgerowServer;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
 import io.hedgerow.testing.RawClient;
+import io.hedgerow.testing.SdkClients;
 import io.hedgerow.testing.TestConfig;
 
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,12 +55,7 @@ class ResponsesSdkEndToEndTest {
                                               .openAi("up", upstream.baseUrl())
                                               .route("chat", "up/gpt-test")
                                               .build());
-        client = OpenAIOkHttpClient.builder()
-                .baseUrl("http://127.0.0.1:" + router.port() + "/v1")
-                .apiKey("test")
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(15))
-                .build();
+        client = SdkClients.openAi(router.port());
     }
 
     @AfterAll
@@ -78,7 +72,7 @@ class ResponsesSdkEndToEndTest {
 
     @Test
     void aPlainAnswerTranslatedFromChatCompletions() {
-        upstream.enqueue(Reply.text("Hello", ", world").model("gpt-test-2025").usage(9, 2).usageDetails(4, 0));
+        upstream.enqueue(Reply.text("Hello", ", world").model("gpt-test-2025").usage(9, 2).usageDetails(4, 1));
 
         Response response = client.responses().create(ResponseCreateParams.builder().model("chat")
                 .instructions("Be brief.").input("Say hello").temperature(0.2).maxOutputTokens(50L)
@@ -93,6 +87,7 @@ class ResponsesSdkEndToEndTest {
         assertEquals(9, response.usage().orElseThrow().inputTokens());
         assertEquals(4, response.usage().orElseThrow().inputTokensDetails().cachedTokens());
         assertEquals(2, response.usage().orElseThrow().outputTokens());
+        assertEquals(1, response.usage().orElseThrow().outputTokensDetails().reasoningTokens());
         assertEquals(Optional.of("Be brief."), response.instructions().flatMap(i -> i.string()));
         JsonNode sent = upstream.onlyExchange().body();
         assertEquals("system", sent.at("/messages/0/role").asText());
@@ -215,14 +210,22 @@ class ResponsesSdkEndToEndTest {
     @Test
     void badRequestsNameTheField() {
         try (RawClient raw = new RawClient(router.port())) {
-            for (String body : List.of("{\"model\":\"chat\"}",
-                                       "{\"model\":\"chat\",\"input\":[{\"role\":\"robot\",\"content\":\"x\"}]}",
-                                       "{\"model\":\"chat\",\"input\":\"x\",\"temperature\":3}",
-                                       "{\"model\":\"chat\",\"input\":\"x\",\"background\":true}",
-                                       "{\"model\":\"chat\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"yaml\"}}}")) {
+            // Every field's own check is FieldValidationTest's; here, that the answer is OpenAI's error shape.
+            Map<String, String> params = Map.of(
+                    "{\"model\":\"chat\"}", "input",
+                    "{\"model\":\"chat\",\"input\":[{\"role\":\"robot\",\"content\":\"x\"}]}", "input[0].role",
+                    "{\"model\":\"chat\",\"input\":\"x\",\"temperature\":3}", "temperature",
+                    "{\"model\":\"chat\",\"input\":\"x\",\"background\":true}", "background",
+                    "{\"model\":\"chat\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"yaml\"}}}", "text.format.type");
+            for (Map.Entry<String, String> bad : params.entrySet()) {
+                String body = bad.getKey();
                 HttpResponse<String> response = raw.post("/v1/responses", body, Map.of());
                 assertEquals(400, response.statusCode(), body);
-                assertEquals("invalid_request", RawClient.json(response).at("/error/code").asText(), body);
+                JsonNode error = RawClient.json(response).get("error");
+                assertEquals("invalid_request", error.path("code").asText(), body);
+                assertEquals("invalid_request_error", error.path("type").asText(), body);
+                assertEquals(bad.getValue(), error.path("param").asText(), body);
+                assertTrue(error.path("message").asText().contains(bad.getValue()), error.toString());
             }
             HttpResponse<String> unknown = raw.post("/v1/responses", "{\"model\":\"chat\",\"input\":\"x\","
                     + "\"frobnicate\":true}", Map.of());

@@ -67,7 +67,9 @@ class BenchHarnessTest {
             assertThat(result.lastContentNanos - result.firstContentNanos, greaterThanOrEqualTo(0L));
             assertThat(result.body.toString().contains("\"completion_tokens\":7"), is(true));
         }
+        // One lag per content chunk, each from the time stamped in it (this JVM's clock) to its read.
         assertThat(lags.size(), is(7));
+        assertThat(lags.stream().allMatch(lag -> lag >= 0), is(true));
     }
 
     @Test
@@ -77,15 +79,44 @@ class BenchHarnessTest {
         LoadClient.Target target = new LoadClient.Target("fake", address,
                                                          BenchHttp.post(address, "/v1/chat/completions",
                                                                         BODY.formatted("")));
-        LoadClient.Phase open = LoadClient.openLoop(target, 200, Duration.ofMillis(500), Duration.ofSeconds(5), 50);
+        // The grace is a liveness bound: every request is answered at once by a fake on loopback.
+        LoadClient.Phase open = LoadClient.openLoop(target, 200, Duration.ofMillis(500), Duration.ofSeconds(30), 50);
         assertThat(open.scheduled, is(100L));
         assertThat(open.ok.sum(), is(100L));
         assertThat(open.latency.getTotalCount(), is(100L));
-        assertThat(open.reachable(), is(true));
+        assertThat(open.failureRatio(), is(0.0));
+        assertThat(fake.requests(), is(100L));
 
+        // Whether the rate was kept is a speed claim: its arithmetic is tested below, not this machine's pace.
         LoadClient.Phase closed = LoadClient.closedLoop(target, 4, Duration.ofMillis(300));
-        assertThat(closed.ok.sum(), greaterThan(10L));
+        assertThat(closed.ok.sum(), greaterThanOrEqualTo(4L));
         assertThat(closed.failureRatio(), is(0.0));
+        assertThat(fake.requests(), is(100L + closed.ok.sum()));
+    }
+
+    @Test
+    void aRateIsReachableWhenTheAnswersKeptPaceAndAlmostNoneFailed() {
+        LoadClient.Phase kept = phase(200, 2, 380, 2, 0);
+        assertThat(kept.achievedRate(), closeTo(190, 1e-9));
+        assertThat(kept.reachable(), is(true));
+        // Answers until 2.5 s for a 2 s schedule: 380 / 2.5 = 152 a second, under 95% of 200.
+        LoadClient.Phase late = phase(200, 2.5, 380, 2, 0);
+        assertThat(late.reachable(), is(false));
+        // 1% failed: not reachable, however fast the rest came.
+        LoadClient.Phase failing = phase(200, 2, 396, 2, 4);
+        assertThat(failing.failureRatio(), closeTo(0.01, 1e-9));
+        assertThat(failing.reachable(), is(false));
+    }
+
+    private static LoadClient.Phase phase(double rate, double lastAnswerSeconds, long ok, double scheduleSeconds,
+                                          long failed) {
+        LoadClient.Phase phase = new LoadClient.Phase("fake", "open", rate, 1);
+        phase.startNanos = 1_000_000_000L;
+        phase.scheduleEndNanos = phase.startNanos + (long) (scheduleSeconds * 1e9);
+        phase.lastDoneNanos.set(phase.startNanos + (long) (lastAnswerSeconds * 1e9));
+        phase.ok.add(ok);
+        phase.failed.add(failed);
+        return phase;
     }
 
     @Test

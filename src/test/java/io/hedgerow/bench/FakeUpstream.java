@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code POST /v1/chat/completions} as fast as it can, as one JSON body or, when the request says
  * {@code "stream": true}, as server-sent events in OpenAI's chunk format ({@code role} chunk, {@code chunks}
  * content chunks, a finish chunk, a usage chunk when {@code stream_options.include_usage} is asked, and
- * {@code [DONE]}), each flushed as it is written.
+ * {@code [DONE]}), each flushed as it is written; {@code POST /v1/embeddings} with one vector of
+ * {@value #EMBEDDING_DIMENSIONS} floats and {@code POST /v1/responses} with one Responses API {@code response} object
+ * (JSON only), after the same {@code ttft}.
  *
  * <p>Latency is configurable per process: {@code ttft} is slept before the answer (or before the first content
  * chunk of a stream) and {@code chunkGap} between content chunks; both are {@link Delay}s, sampled from one seeded
@@ -43,6 +45,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class FakeUpstream implements AutoCloseable {
     /** The model name every answer carries. */
     public static final String MODEL = "bench-model";
+    /** The length of the vector every embeddings answer carries (nomic-embed-text's). */
+    public static final int EMBEDDING_DIMENSIONS = 768;
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final String CHUNK_HEAD = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\","
@@ -72,6 +76,8 @@ public final class FakeUpstream implements AutoCloseable {
     private final SplittableRandom random;
     private final WebServer server;
     private final byte[] completion;
+    private final byte[] embedding;
+    private final byte[] response;
     private final byte[] roleChunk;
     private final byte[] finishChunk;
     private final byte[] usageChunk;
@@ -89,6 +95,14 @@ public final class FakeUpstream implements AutoCloseable {
                 + "\"content\":\"Hello from the bench upstream.\",\"refusal\":null},\"logprobs\":null,"
                 + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":7,"
                 + "\"total_tokens\":19}}").getBytes(StandardCharsets.UTF_8);
+        this.embedding = embedding(settings.seed());
+        this.response = ("{\"id\":\"resp_bench\",\"object\":\"response\",\"created_at\":1700000000,"
+                + "\"status\":\"completed\",\"model\":\"" + MODEL + "\",\"output\":[{\"id\":\"msg_bench\","
+                + "\"type\":\"message\",\"status\":\"completed\",\"role\":\"assistant\",\"content\":[{"
+                + "\"type\":\"output_text\",\"text\":\"Hello from the bench upstream.\",\"annotations\":[]}]}],"
+                + "\"usage\":{\"input_tokens\":12,\"input_tokens_details\":{\"cached_tokens\":0},"
+                + "\"output_tokens\":7,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":19}}")
+                .getBytes(StandardCharsets.UTF_8);
         this.roleChunk = event(CHUNK_HEAD + "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
                                        + "\"finish_reason\":null}]}");
         this.finishChunk = event(CHUNK_HEAD + "\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}");
@@ -102,6 +116,8 @@ public final class FakeUpstream implements AutoCloseable {
                 // Like real API front ends: small writes (one SSE event) leave at once, not after the peer's ACK.
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .routing(r -> r.post("/v1/chat/completions", this::chat)
+                        .post("/v1/embeddings", (req, res) -> json(req, res, embedding))
+                        .post("/v1/responses", (req, res) -> json(req, res, response))
                         .get("/stats", this::stats))
                 .build()
                 .start();
@@ -179,6 +195,27 @@ public final class FakeUpstream implements AutoCloseable {
             // The client left mid-stream (Helidon reports it as an unchecked exception on write).
             abandonedStreams.increment();
         }
+    }
+
+    /** A non-streamed answer of another API: counted, delayed by {@code ttft}, the same bytes every time. */
+    private void json(ServerRequest req, ServerResponse res, byte[] answer) throws IOException {
+        req.content().inputStream().readAllBytes();
+        requests.increment();
+        connections.add(req.socketId());
+        sleepNanos(sample(settings.ttft()));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json").send(answer);
+    }
+
+    /** An embeddings answer for one input: a seeded vector of plausible floats, as OpenAI writes them. */
+    private static byte[] embedding(long seed) {
+        SplittableRandom values = new SplittableRandom(seed);
+        StringBuilder sb = new StringBuilder(EMBEDDING_DIMENSIONS * 12 + 200);
+        sb.append("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[");
+        for (int i = 0; i < EMBEDDING_DIMENSIONS; i++) {
+            sb.append(i == 0 ? "" : ",").append((float) (values.nextDouble() * 0.2 - 0.1));
+        }
+        sb.append("]}],\"model\":\"").append(MODEL).append("\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private void stats(ServerRequest req, ServerResponse res) {

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *     bench's rate: B only ever serves hedges. It must never be demoted.</li>
  *     <li><b>step</b>: non-streamed at 20/s, A (300 ms) turns 5x slower halfway, B stays at 450 ms. A must leave
  *     first place within 10 s, and the p99 after that must be within 1.25x of B's own.</li>
+ *     <li><b>step-streamed</b>: the same, streamed: A's first token turns 5x slower.</li>
  *     <li><b>gradual</b>: non-streamed at 20/s, A goes from 300 ms to 1.5 s over a minute. It must give up first place
  *     once clearly slower than B (twice B's median, at 900 ms).</li>
  *     <li><b>sub-millisecond</b>: A 0.5 ms, B 0.8 ms, streamed at 200/s on a fresh router (JIT warm-up noise). Nobody
@@ -63,7 +64,8 @@ final class HealthBench {
 
     void run(Map<String, Double> m, int run) throws Exception {
         backup(m, run);
-        step(m, run);
+        step(m, run, false);
+        step(m, run, true);
         gradual(m, run);
         subMillisecond(m, run);
         thousand(m, run);
@@ -78,16 +80,21 @@ final class HealthBench {
         }
     }
 
-    private void step(Map<String, Double> m, int run) throws Exception {
-        try (Setup s = new Setup(run + 400, "step", PLAIN_A, B, "");
+    /** A turns 5x slower halfway; streamed, the slowness is in its first token, non-streamed in the whole answer. */
+    private void step(Map<String, Double> m, int run, boolean streamed) throws Exception {
+        String name = streamed ? "step-streamed" : "step";
+        String body = streamed ? STREAMED : WHOLE;
+        try (Setup s = new Setup(run + (streamed ? 450 : 400), name, PLAIN_A, B, "");
              Watcher w = new Watcher(s.router.address())) {
-            load(s, WHOLE, 20, phase.dividedBy(2));
+            load(s, body, 20, phase.dividedBy(2));
             long changed = System.nanoTime();
             s.a.slowDown(5);
-            load(s, WHOLE, 20, Duration.ofSeconds(10));
-            LoadClient.Phase after = load(s, WHOLE, 20, phase.dividedBy(2));
-            record(m, "health.step.after", after, false);
-            m.put("health.step.left_after_s", w.firstMovedBack("a/m", changed));
+            load(s, body, 20, Duration.ofSeconds(10));
+            LoadClient.Phase after = load(s, body, 20, phase.dividedBy(2));
+            String key = "health." + name;
+            record(m, key + ".after", after, streamed);
+            m.put(key + ".left_after_s", w.firstMovedBack("a/m", changed));
+            m.put(key + ".a_demoted_before", w.movedBackBefore("a/m", changed) ? 1.0 : 0.0);
         }
     }
 
@@ -103,7 +110,9 @@ final class HealthBench {
             record(m, "health.gradual.after", after, false);
             // A passes twice B's median (900 ms) half-way down the ramp.
             long clearly = started + Duration.ofSeconds(30).toNanos();
-            m.put("health.gradual.left_after_clearly_s", w.firstMovedBack("a/m", clearly));
+            m.put("health.gradual.left_after_clearly_s", Report.round(w.firstMovedBack("a/m", started)
+                    - Duration.ofNanos(clearly - started).toSeconds()));
+            m.put("health.gradual.a_demoted_before", w.movedBackBefore("a/m", started) ? 1.0 : 0.0);
         }
     }
 
@@ -125,6 +134,19 @@ final class HealthBench {
             LoadClient.Phase p = load(s, STREAMED, 1000, Duration.ofSeconds(10));
             record(m, "health.thousand", p, true);
             m.put("health.thousand.errors", (double) (p.failed.sum() + p.timedOut));
+            m.put("health.thousand.bulkhead_skips", bulkheadSkips(s.router.address()));
+        }
+    }
+
+    /** Candidates the router passed over because their bulkhead was full, from its metrics; -1 when unreadable. */
+    private static double bulkheadSkips(InetSocketAddress router) {
+        try {
+            BenchHttp.Result result = BenchHttp.once(router, BenchHttp.get(router, "/observe/metrics"), 10_000);
+            return result.body.toString().lines()
+                    .filter(l -> l.startsWith("hedgerow_skips_total") && l.contains("reason=\"bulkhead\""))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
@@ -154,6 +176,8 @@ final class HealthBench {
                   m.get("health.backup.p99_ms"), "", "", "");
         table.row("A 5x slower, non-streamed 20/s: after", m.get("health.step.after.p50_ms"), "",
                   m.get("health.step.after.p99_ms"), "", "", "");
+        table.row("A 5x slower, streamed 20/s: after (first token)", m.get("health.step-streamed.after.p50_ms"), "",
+                  m.get("health.step-streamed.after.p99_ms"), "", "", "");
         table.row("A 300 ms -> 1.5 s over 60 s: during the ramp", m.get("health.gradual.during.p50_ms"), "",
                   m.get("health.gradual.during.p99_ms"), "", "", "");
         table.row("A 300 ms -> 1.5 s over 60 s: after", m.get("health.gradual.after.p50_ms"), "",
@@ -169,10 +193,20 @@ final class HealthBench {
         List<String[]> rows = new ArrayList<>();
         rows.add(verdict(m.get("health.backup.b_demoted") == 0, "a healthy backup serving only hedges is never demoted",
                          m.get("health.backup.b_demoted") == 0 ? "never" : "demoted"));
+        double early = m.get("health.step.a_demoted_before") + m.get("health.step-streamed.a_demoted_before")
+                + m.get("health.gradual.a_demoted_before");
+        rows.add(verdict(early == 0, "the healthy primary is not demoted before it degrades (3 scenarios)",
+                         early == 0 ? "never" : "demoted in " + (int) early));
         double left = m.get("health.step.left_after_s");
         rows.add(verdict(left <= 10, "the degrading primary leaves first place within 10 s", left + " s"));
         double ratio = Report.round(m.get("health.step.after.p99_ms") / bAloneP99());
         rows.add(verdict(ratio <= 1.25, "p99 after that <= 1.25x B's own", ratio + "x"));
+        double leftStreamed = m.get("health.step-streamed.left_after_s");
+        rows.add(verdict(leftStreamed <= 10, "streamed: the degrading primary leaves first place within 10 s",
+                         leftStreamed + " s"));
+        double ratioStreamed = Report.round(m.get("health.step-streamed.after.p99_ms") / bAloneP99());
+        rows.add(verdict(ratioStreamed <= 1.25, "streamed: first-token p99 after that <= 1.25x B's own",
+                         ratioStreamed + "x"));
         double gradual = m.get("health.gradual.left_after_clearly_s");
         rows.add(verdict(gradual <= 15, "a gradually degrading primary gives up first place within 15 s of being twice "
                 + "as slow as B (the recent window's lag)", gradual + " s"));
@@ -180,6 +214,9 @@ final class HealthBench {
                          m.get("health.submillisecond.demoted") == 0 ? "none" : "demoted"));
         double errors = m.get("health.thousand.errors");
         rows.add(verdict(errors == 0, "0 errors on the step from idle to 1000/s", String.valueOf((long) errors)));
+        double shed = m.get("health.thousand.bulkhead_skips");
+        rows.add(verdict(shed == 0, "no candidate skipped for a full bulkhead on that step (healthy upstreams)",
+                         String.valueOf((long) shed)));
         return rows;
     }
 
@@ -192,9 +229,9 @@ final class HealthBench {
         return Report.round(B.median().toMillis() * Math.exp(B.sigma() * 2.3263));
     }
 
-    /** Reads {@code /status} every 100 ms: when each candidate was first seen moved back for slowness. */
+    /** Reads {@code /status} every 100 ms: when each candidate was seen moved back for slowness. */
     private static final class Watcher implements AutoCloseable {
-        private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
+        private final Map<String, List<Long>> seen = new ConcurrentHashMap<>();
         private final Thread thread;
 
         Watcher(InetSocketAddress router) {
@@ -206,10 +243,11 @@ final class HealthBench {
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
                         HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-                        long seen = System.nanoTime();
+                        long at = System.nanoTime();
                         for (JsonNode node : Report.MAPPER.readTree(response.body()).findParents("label")) {
                             if (node.path("state").asText().equals("demoted")) {
-                                firstSeen.putIfAbsent(node.path("label").asText(), seen);
+                                seen.computeIfAbsent(node.path("label").asText(),
+                                                     l -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(at);
                             }
                         }
                         Thread.sleep(100);
@@ -223,13 +261,18 @@ final class HealthBench {
         }
 
         boolean movedBack(String label) {
-            return firstSeen.containsKey(label);
+            return seen.containsKey(label);
         }
 
-        /** Seconds from {@code since} to when {@code label} was first seen moved back; infinite when never. */
+        /** Whether {@code label} was seen moved back before {@code before} (for the primary: a false demotion). */
+        boolean movedBackBefore(String label, long before) {
+            return seen.getOrDefault(label, List.of()).stream().anyMatch(at -> at < before);
+        }
+
+        /** Seconds from {@code since} to when {@code label} was first seen moved back after it; infinite when never. */
         double firstMovedBack(String label, long since) {
-            Long at = firstSeen.get(label);
-            return at == null ? Double.POSITIVE_INFINITY : Report.round(Math.max(0, at - since) / 1e9);
+            return seen.getOrDefault(label, List.of()).stream().filter(at -> at >= since).findFirst()
+                    .map(at -> Report.round((at - since) / 1e9)).orElse(Double.POSITIVE_INFINITY);
         }
 
         @Override
@@ -256,6 +299,7 @@ final class HealthBench {
             Files.writeString(config, ((server.isEmpty() ? "server: {port: %d}" : server) + """
 
                     observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
+                    state: {file: off}          # a fresh router per scenario and run: no health state carried over
                     providers:
                       a: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-a}]}
                       b: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-b}]}

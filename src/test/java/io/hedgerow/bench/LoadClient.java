@@ -28,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  * pace: at least 95% of the rate was achieved over the run and under 1% failed.
  *
  * <p><b>Closed loop</b> ({@link #closedLoop}): {@code connections} virtual threads each send a request, wait for
- * its answer and send the next, for a fixed time: the peak throughput.
+ * its answer and send the next, for a fixed time (each at least one request): the peak throughput.
  *
  * <p>Both modes are bounded: a phase ends after its duration plus a grace period, then closes every connection
  * it opened, which fails whatever is still waiting (counted as timeouts).
@@ -197,11 +197,11 @@ final class LoadClient {
             phase.scheduleEndNanos = end;
             Thread[] workers = new Thread[connections];
             for (int c = 0; c < connections; c++) {
+                // Each connection sends at least once, however late its thread starts: a phase never measures nothing.
                 workers[c] = Thread.ofVirtual().start(() -> {
-                    while (System.nanoTime() < end && !pool.closed) {
-                        long now = System.nanoTime();
-                        send(target, pool, phase, now);
-                    }
+                    do {
+                        send(target, pool, phase, System.nanoTime());
+                    } while (System.nanoTime() < end && !pool.closed);
                 });
             }
             long deadline = end + TimeUnit.SECONDS.toNanos(SOCKET_TIMEOUT_MILLIS / 1000 + 1);

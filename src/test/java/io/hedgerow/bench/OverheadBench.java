@@ -30,6 +30,8 @@ import java.util.function.Function;
  *   <li>warm-up, closed loop, both targets, JSON and streams;</li>
  *   <li>open loop at each rate (200, 1000, 3000 req/s): latency from each request's due time, so stalls are not
  *       hidden; <em>added</em> latency is Hedgerow's percentile minus the direct one;</li>
+ *   <li>the other APIs at the first rate, open loop ({@link ApiPhase}): {@code /v1/embeddings}, and
+ *       {@code /v1/responses} as written and translated, each beside the upstream's own API called directly;</li>
  *   <li>closed loop with 50 connections: peak throughput of each;</li>
  *   <li>paced streams, open loop: time to first content chunk, and each chunk's delay from its upstream write
  *       to its arrival at the client (Hedgerow's minus the direct one is the time added per chunk);</li>
@@ -76,7 +78,7 @@ public final class OverheadBench {
             int chunks = 50;
             boolean jfr = false;
             boolean markdown = false;
-            List<String> phases = List.of("open", "state", "peak", "stream");
+            List<String> phases = List.of("open", "state", "apis", "peak", "stream");
             boolean floor = true;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
@@ -109,7 +111,7 @@ public final class OverheadBench {
             if (runs < 1 || runs > 9 || phase.toSeconds() > 120 || warmup.toSeconds() > 120) {
                 throw new IllegalArgumentException("--runs 1..9, --phase and --warmup up to 120s");
             }
-            if (!List.of("open", "state", "peak", "stream").containsAll(phases)) {
+            if (!List.of("open", "state", "apis", "peak", "stream").containsAll(phases)) {
                 throw new IllegalArgumentException("--phases: " + phases
                                                            + " (expected: some of open,state,peak,stream)");
             }
@@ -125,7 +127,7 @@ public final class OverheadBench {
             System.err.println("bench overhead: " + e.getMessage());
             System.err.println("usage: scripts/bench overhead [--quick] [--runs N] [--phase 10s] [--warmup 8s] "
                                        + "[--rates 200,1000,3000] [--peak-connections 50] [--stream-rate 50] "
-                                       + "[--chunks 50] [--phases open,state,peak,stream] [--no-floor] [--jfr] [--markdown]");
+                                       + "[--chunks 50] [--phases open,state,apis,peak,stream] [--no-floor] [--jfr] [--markdown]");
             System.exit(2);
             return;
         }
@@ -303,6 +305,10 @@ public final class OverheadBench {
                                routerLog, out)
                         .forEach(p -> phase(phases, p));
             }
+            if (options.phases().contains("apis") && !options.rates().isEmpty()) {
+                ApiPhase.run(m, upstream.address(), router.address(), t.direct, options.rates().get(0),
+                             options.phase(), grace, out).forEach(p -> phase(phases, p));
+            }
             if (options.phases().contains("peak")) {
                 CpuTime client0 = CpuTime.self();
                 CpuTime upstream0 = CpuTime.of(upstream.pid());
@@ -458,6 +464,9 @@ public final class OverheadBench {
         }
         if (options.phases().contains("state") && m.containsKey("state.local.p50_ms")) {
             StatePhase.rows(table, m, options.rates().get(0));
+        }
+        if (options.phases().contains("apis") && !options.rates().isEmpty()) {
+            ApiPhase.rows(table, m, options.rates().get(0));
         }
         if (options.phases().contains("peak")) {
             peakRows(table, m);
@@ -642,7 +651,7 @@ public final class OverheadBench {
 
     private String routerConfig(UpstreamProcess upstream, UpstreamProcess paced, int port) {
         return """
-                # Written by scripts/bench overhead: two OpenAI-compatible providers, the fake upstreams.
+                # Written by scripts/bench overhead: OpenAI-compatible providers on the fake upstreams (the apis phase's too).
                 server: {host: 127.0.0.1, port: %d}
                 observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
                 providers:
@@ -654,10 +663,11 @@ public final class OverheadBench {
                     type: openai
                     base-url: "%s"
                     keys: [{label: bench, value: bench}]
-                routes:
+                %sroutes:
                   bench: {chain: [bench/%s]}
                   bench-paced: {chain: [bench-paced/%s]}
-                """.formatted(port, upstream.baseUrl(), paced.baseUrl(), FakeUpstream.MODEL, FakeUpstream.MODEL);
+                %s""".formatted(port, upstream.baseUrl(), paced.baseUrl(), ApiPhase.providers(upstream.baseUrl().toString()),
+                               FakeUpstream.MODEL, FakeUpstream.MODEL, ApiPhase.routes());
     }
 
     /** One request through a target, checked: a 200, and for streams every chunk and {@code [DONE]}. */

@@ -3,7 +3,6 @@ package io.hedgerow.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -18,7 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * A fake OpenAI-compatible provider whose latency depends on the request ({@link PromptLatency}), over real HTTP on
- * loopback. The request's id is read from a {@code req-N} marker in its first message and its size from its text:
+ * loopback. The request's id is read from a {@code req-N} marker in its first message (without one, it answers at
+ * once) and its size from its text:
  * this fake's "tokenizer" counts a token per {@value #CHARS_PER_TOKEN} characters (not the router's 4, so the
  * router's estimate must be corrected by the reported usage to speak of real tokens). Streamed requests get their
  * first token after {@link PromptLatency#firstTokenNanos}, whole answers after {@link PromptLatency#wholeAnswerNanos};
@@ -89,18 +89,15 @@ final class PromptUpstream implements AutoCloseable {
         JsonNode body = Report.MAPPER.readTree(req.content().inputStream());
         requests.increment();
         Matcher m = ID.matcher(body.path("messages").path(0).path("content").asText(""));
-        if (!m.find()) {
-            res.status(Status.BAD_REQUEST_400).send("{\"error\":{\"message\":\"no req-N marker\"}}");
-            return;
-        }
-        long id = Long.parseLong(m.group(1));
+        // A request without a req-N marker (the bench's start-up probe) is answered at once.
+        long id = m.find() ? Long.parseLong(m.group(1)) : -1;
         long tokens = tokens(body);
         boolean stream = body.path("stream").asBoolean(false);
         String usage = "\"usage\":{\"prompt_tokens\":" + tokens + ",\"completion_tokens\":5,\"total_tokens\":"
                 + (tokens + 5) + "}";
         try {
             if (!stream) {
-                Thread.sleep(Duration.ofNanos(latency.wholeAnswerNanos(seed, id, tokens)));
+                Thread.sleep(Duration.ofNanos(id < 0 ? 0 : latency.wholeAnswerNanos(seed, id, tokens)));
                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
                 res.send("{\"id\":\"chatcmpl-p\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
                                  + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
@@ -110,7 +107,7 @@ final class PromptUpstream implements AutoCloseable {
             res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
             try (OutputStream out = res.outputStream()) {
                 LatencyUpstream.event(out, HEAD + "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}");
-                Thread.sleep(Duration.ofNanos(latency.firstTokenNanos(seed, id, tokens)));
+                Thread.sleep(Duration.ofNanos(id < 0 ? 0 : latency.firstTokenNanos(seed, id, tokens)));
                 for (int i = 0; i < 5; i++) {
                     LatencyUpstream.event(out, HEAD + "\"delta\":{\"content\":\"token" + i + " \"},\"finish_reason\":null}]}");
                 }

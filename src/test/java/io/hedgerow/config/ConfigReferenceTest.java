@@ -66,6 +66,33 @@ class ConfigReferenceTest {
         assertThat("keys docs/configuration.md describes that the loader does not read", unknown, is(empty()));
     }
 
+    /**
+     * The schema the reference is held to is the whole of what the loader accepts: every {@link Keys} a class of this
+     * package declares (each binder's, however many are added) is listed by {@link ConfigLoader#schema()}, so a key
+     * cannot be read, yet left out of the reference because its binder was left out of the schema.
+     */
+    @Test
+    void everyKeysDeclaredInThePackageIsInTheSchema() throws Exception {
+        Path classes = Path.of("target/classes/io/hedgerow/config");
+        List<Keys> declared = new ArrayList<>();
+        try (var files = Files.list(classes)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".class")).sorted().toList()) {
+                String name = file.getFileName().toString().replace(".class", "");
+                Class<?> type = Class.forName("io.hedgerow.config." + name, false, getClass().getClassLoader());
+                for (java.lang.reflect.Field field : type.getDeclaredFields()) {
+                    if (java.lang.reflect.Modifier.isStatic(field.getModifiers()) && field.getType() == Keys.class) {
+                        field.setAccessible(true);
+                        declared.add((Keys) field.get(null));
+                    }
+                }
+            }
+        }
+        List<Keys> schema = ConfigLoader.schema();
+        assertThat(declared.size(), greaterThan(20));
+        assertThat("Keys declared but not in ConfigLoader.schema()",
+                   declared.stream().filter(k -> !schema.contains(k)).toList(), is(empty()));
+    }
+
     /** Every key as a dotted path, list items folded into their list: {@code providers.NAME.keys.label}. */
     private static Set<String> schemaKeys() {
         Set<String> keys = new TreeSet<>();

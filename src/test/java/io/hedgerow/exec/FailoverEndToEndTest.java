@@ -357,8 +357,11 @@ class FailoverEndToEndTest {
     @EnumSource(Inbound.class)
     void aClientDeadlineHeaderShortensTheRequest(Inbound api) throws Exception {
         CountDownLatch never = new CountDownLatch(1);
+        // The route's own timeouts are a minute: only the client's 300 ms can end the request within the bound below,
+        // which is a liveness bound (generous for a loaded machine), not a speed claim.
         start(TestConfig.builder()
-                      .openAi("p1", first.baseUrl())
+                      .openAi("p1", first.baseUrl(), p -> p.firstToken(Duration.ofSeconds(60))
+                              .total(Duration.ofSeconds(120)))
                       .route("solo", "p1/m1")
                       .build());
         first.otherwise(Reply.text("late").firstTokenAfter(never));
@@ -369,8 +372,8 @@ class FailoverEndToEndTest {
 
         long tookMillis = (System.nanoTime() - started) / 1_000_000;
         assertThat(response.body(), response.statusCode(), is(api.status(504)));
-        assertThat(tookMillis, lessThan(3_000L));
-        assertThat(first.exchanges().getFirst().awaitDisconnect(Duration.ofSeconds(5)), is(true));
+        assertThat(tookMillis, lessThan(30_000L));
+        assertThat(first.exchanges().getFirst().awaitDisconnect(Duration.ofSeconds(15)), is(true));
         assertThat(api.send(raw, api.request("solo", "Hi"), Map.of("x-hedgerow-timeout", "soon")).statusCode(),
                    is(400));
         never.countDown();

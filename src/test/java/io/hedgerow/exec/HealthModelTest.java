@@ -13,6 +13,7 @@ import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.Message;
 import io.hedgerow.model.Role;
+import io.hedgerow.model.StreamEvent;
 import io.hedgerow.route.Candidate;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.route.RoutePolicy;
@@ -46,6 +47,8 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 class HealthModelTest {
     private static final ChatRequest REQUEST = new ChatRequest("route", List.of(Message.text(Role.USER, "hi")),
             List.of(), Optional.empty(), ChatRequest.Sampling.defaults(), false, false, Map.of());
+    private static final ChatRequest STREAMED = new ChatRequest("route", List.of(Message.text(Role.USER, "hi")),
+            List.of(), Optional.empty(), ChatRequest.Sampling.defaults(), true, false, Map.of());
 
     private final SimClock clock = new SimClock();
     private final StallWatchdog watchdog = StallWatchdog.manual(clock);
@@ -118,6 +121,25 @@ class HealthModelTest {
     }
 
     @Test
+    void aStreamedPrimaryWhoseFirstTokenTurnsSlowLeavesFirstPlaceWithinTenSeconds() throws Exception {
+        // The same step, streamed: the first token is what turns slow, and what the client waits for.
+        long step = clock.read() + Duration.ofSeconds(120).toNanos();
+        TimedProvider primary = provider("p1", (n, t) -> Reply.ok(jitter(t < step ? 300 : 1500, n)));
+        TimedProvider backup = provider("p2", (n, t) -> Reply.ok(jitter(450, n)));
+
+        List<Outcome> outcomes = traffic(plan(HedgeSettings.DEFAULTS, primary, backup), STREAMED, 20,
+                                         Duration.ofSeconds(240));
+
+        long left = leftFirstPlace(outcomes, "p1/m", step);
+        assertThat("left first place " + seconds(left - step) + " s after the step", left - step,
+                   lessThanOrEqualTo(Duration.ofSeconds(10).toNanos()));
+        long after = p99(outcomes, left, Long.MAX_VALUE);
+        long backupAlone = 540; // p99 of jitter(450)
+        assertThat("first-token p99 after demotion " + after + " ms", (double) after,
+                   lessThanOrEqualTo(1.25 * backupAlone));
+    }
+
+    @Test
     void aPrimaryThatSlowsDownGraduallyGivesUpFirstPlaceToAClearlyFasterBackup() throws Exception {
         long start = clock.read() + Duration.ofSeconds(120).toNanos();
         long minute = Duration.ofSeconds(60).toNanos();
@@ -176,6 +198,14 @@ class HealthModelTest {
 
     /** Open-loop traffic: {@code rate} requests a second for {@code length} of simulated time. */
     private List<Outcome> traffic(RoutePlan plan, int rate, Duration length) throws Exception {
+        return traffic(plan, REQUEST, rate, length);
+    }
+
+    /**
+     * Open-loop traffic of {@code request}; a streamed one ends, for the client, at its first token (the stream is then
+     * read to its end and closed, as the front door would).
+     */
+    private List<Outcome> traffic(RoutePlan plan, ChatRequest request, int rate, Duration length) throws Exception {
         List<CompletableFuture<Outcome>> requests = Collections.synchronizedList(new ArrayList<>());
         long gap = Duration.ofSeconds(1).toNanos() / rate;
         long count = length.toNanos() / gap;
@@ -184,8 +214,21 @@ class HealthModelTest {
                 requests.add(clock.spawn(() -> {
                     long start = clock.read();
                     try {
-                        Served<ChatResponse> served = executor.complete(REQUEST, plan, Optional.empty());
-                        return new Outcome(start, clock.read(), served.value().message().text(), served.winner().role(),
+                        Served<?> served;
+                        String text;
+                        long end;
+                        if (request.stream()) {
+                            Served<LiveStream> live = executor.stream(request, plan, Optional.empty());
+                            end = clock.read();
+                            served = live;
+                            text = firstText(live.value());
+                        } else {
+                            Served<ChatResponse> whole = executor.complete(request, plan, Optional.empty());
+                            end = clock.read();
+                            served = whole;
+                            text = whole.value().message().text();
+                        }
+                        return new Outcome(start, end, text, served.winner().role(),
                                            served.attempts().stream().filter(a -> a.role() == AttemptRole.PRIMARY)
                                                    .findFirst()
                                                    .map(a -> a.candidate().label()).orElse(""),
@@ -199,10 +242,23 @@ class HealthModelTest {
             return null;
         }).get(60, TimeUnit.SECONDS);
         List<Outcome> outcomes = new ArrayList<>();
-        for (CompletableFuture<Outcome> request : List.copyOf(requests)) {
-            outcomes.add(request.get(60, TimeUnit.SECONDS));
+        for (CompletableFuture<Outcome> pending : List.copyOf(requests)) {
+            outcomes.add(pending.get(60, TimeUnit.SECONDS));
         }
         return outcomes;
+    }
+
+    /** The first text of a stream, read to its end and closed. */
+    private static String firstText(LiveStream stream) throws StreamFailedException {
+        try (stream) {
+            String text = "";
+            for (Optional<StreamEvent> e = stream.next(); e.isPresent(); e = stream.next()) {
+                if (text.isEmpty() && e.get() instanceof StreamEvent.TextDelta delta) {
+                    text = delta.text();
+                }
+            }
+            return text;
+        }
     }
 
     /** When requests stopped going to {@code label} first, for good, after {@code since}. */

@@ -29,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /**
  * Hedged requests end to end: a slow primary gets a concurrent second attempt after the hedge delay, the first
@@ -125,7 +126,9 @@ class HedgingEndToEndTest {
         slow.otherwise(Reply.text("from ", "slow").reasoning("slow ", "thought").model("m1-2025-01-01")
                                .firstTokenAfter(release));
         fast.otherwise(Reply.text("from ", "fast").reasoning("fast ", "thought").model("m2-2025-02-02"));
-        start(BudgetSettings.DEFAULTS, "a/m1", "b/m2");
+        // A budget for both requests: with the default one (1 a second) the second was not hedged, waited for the
+        // first-token timeout and was served by rung 2 as a fallback, which proved nothing about hedges.
+        start(new BudgetSettings(1, 10, Duration.ofSeconds(10)), "a/m1", "b/m2");
 
         // A Messages client sees reasoning as thinking when it turned thinking on.
         RawClient.SseStream stream = api.stream(raw, api.withThinking(api.streamRequest("hedged", "Hi")));
@@ -139,6 +142,7 @@ class HedgingEndToEndTest {
         assertThat(stream.raw().contains("slow"), is(false));
 
         HttpResponse<String> whole = api.send(raw, api.withThinking(api.request("hedged", "Hi")));
+        assertThat(whole.headers().firstValue("x-hedgerow-winner"), is(Optional.of("2 hedge")));
         assertThat(api.model(whole), is("m2-2025-02-02"));
         assertThat(RawClient.json(whole).at(api.pick("/choices/0/message/reasoning_content", "/content/0/thinking"))
                            .asText(), is("fast thought"));
@@ -233,7 +237,9 @@ class HedgingEndToEndTest {
             }
         }
         long seconds = (System.nanoTime() - started) / 1_000_000_000L + 1;
-        assertThat(fast.requestCount(), is(hedged));
+        // Every call the fast upstream saw was a hedge; a hedge cancelled (its primary answered) before its request
+        // reached the upstream is counted by the header only, so on a loaded machine the upstream may see fewer.
+        assertThat(fast.requestCount(), lessThanOrEqualTo(hedged));
         assertThat("hedges " + hedged + " within 10% of 20 requests + 1/s for " + seconds + " s",
                    hedged <= 2 + seconds, is(true));
         assertThat(hedged >= 1, is(true));

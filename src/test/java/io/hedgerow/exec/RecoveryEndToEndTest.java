@@ -94,7 +94,7 @@ class RecoveryEndToEndTest {
     }
 
     /** The answer in pieces of 5 characters: 14 content chunks. */
-    private static String[] pieces(String text) {
+    static String[] pieces(String text) {
         String[] out = new String[(text.length() + 4) / 5];
         for (int i = 0; i < out.length; i++) {
             out[i] = text.substring(i * 5, Math.min(text.length(), i * 5 + 5));

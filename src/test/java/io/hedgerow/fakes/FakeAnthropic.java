@@ -233,6 +233,30 @@ public final class FakeAnthropic implements AutoCloseable {
         }
     }
 
+    /**
+     * A reply that honours the request's structured-answer form, as a Claude model does: a forced tool (the answer
+     * is a {@code tool_use} of that tool whose input is an instance of its {@code input_schema}), or JSON outputs
+     * ({@code output_config.format}: the text is an instance of the schema); a request with neither gets plain
+     * prose, which a client parsing JSON would choke on.
+     */
+    public static Reply structured() {
+        return exchange -> {
+            JsonNode body = exchange.request().body();
+            JsonNode choice = body.path("tool_choice");
+            String forced = choice.path("type").asText().equals("tool") ? choice.path("name").asText() : "";
+            for (JsonNode tool : body.path("tools")) {
+                if (tool.path("name").asText().equals(forced)) {
+                    Answer.text("").toolUse("toolu_structured", forced, SchemaInstance.of(tool.get("input_schema")))
+                            .respond(exchange);
+                    return;
+                }
+            }
+            JsonNode format = body.path("output_config").path("format");
+            Answer.text(format.isObject() ? SchemaInstance.of(format.get("schema")) : "Just prose, no JSON here.")
+                    .respond(exchange);
+        };
+    }
+
     /** One scripted reply: writes whatever it likes through the exchange. */
     @FunctionalInterface
     public interface Reply {

@@ -149,6 +149,12 @@ public final class FakeBedrock implements AutoCloseable {
             send(res, 404, "UnknownOperationException", "no such operation: " + rawPath);
             return;
         }
+        if (!hasMessages(body)) {
+            // As AWS does: the body's shape is checked before the model is looked up (the live check's probe).
+            send(res, 400, "ValidationException", "1 validation error detected: Value null at 'messages' failed to "
+                    + "satisfy constraint: Member must not be null");
+            return;
+        }
         Reply reply = Optional.ofNullable(script.poll()).orElseGet(() -> answer().text("Hello from Bedrock."));
         switch (reply) {
         case Error e -> send(res, e.status(), e.type(), e.message());
@@ -161,6 +167,15 @@ public final class FakeBedrock implements AutoCloseable {
                 send(res, 404, "UnknownOperationException", "no such operation: " + rawPath);
             }
         }
+        }
+    }
+
+    private static boolean hasMessages(byte[] body) {
+        try {
+            JsonNode json = Json.MAPPER.readTree(body);
+            return json != null && json.has("messages");
+        } catch (IOException e) {
+            return false;
         }
     }
 

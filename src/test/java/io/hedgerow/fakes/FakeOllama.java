@@ -63,6 +63,7 @@ public final class FakeOllama implements AutoCloseable {
     private final CountDownLatch disconnected = new CountDownLatch(1);
     private volatile Answer fallback = Answer.text("Hello", " from", " Ollama").withUsage(12, 3);
     private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile boolean structured;
 
     private FakeOllama() {
         this.server = WebServer.builder()
@@ -88,6 +89,15 @@ public final class FakeOllama implements AutoCloseable {
         for (Answer answer : answers) {
             script.add(Objects.requireNonNull(answer, "answer"));
         }
+        return this;
+    }
+
+    /**
+     * Whether a request with {@code format} is answered with JSON of that schema (or any object for {@code "json"})
+     * instead of its scripted text.
+     */
+    public FakeOllama structuredAnswers(boolean on) {
+        this.structured = on;
         return this;
     }
 
@@ -141,6 +151,10 @@ public final class FakeOllama implements AutoCloseable {
         received.add(new Received(body, Collections.unmodifiableMap(headers)));
 
         Answer answer = Optional.ofNullable(script.poll()).orElse(fallback);
+        if (structured && body.has("format")) {
+            // As Ollama does with format: the model's text is JSON of the schema (any object for "json").
+            answer = answer.withPieces(SchemaInstance.of(body.get("format")));
+        }
         String model = body.path("model").asText("unknown");
         if (answer.raw().isPresent()) {
             res.status(Status.create(answer.status()));
@@ -404,6 +418,13 @@ public final class FakeOllama implements AutoCloseable {
          */
         public Answer withThinking(String... newThinking) {
             return new Answer(status, contentType, raw, pieces, List.of(newThinking), calls, doneReason,
+                              promptEvalCount, evalCount, ending, endAfter, errorMessage, errorStatus, firstLineDelay,
+                              lineDelay);
+        }
+
+        /** The same answer with this text, in one piece. */
+        public Answer withPieces(String... newPieces) {
+            return new Answer(status, contentType, raw, List.of(newPieces), thinking, calls, doneReason,
                               promptEvalCount, evalCount, ending, endAfter, errorMessage, errorStatus, firstLineDelay,
                               lineDelay);
         }

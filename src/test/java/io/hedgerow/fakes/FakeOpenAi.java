@@ -227,7 +227,6 @@ public final class FakeOpenAi implements AutoCloseable {
             if (reply.rawBody != null || reply.echoKey) {
                 play(reply, exchange, res);
             } else {
-                awaitFirstToken(reply, exchange, null);
                 String model = exchange.body().path("model").asText("unknown");
                 int dimensions = exchange.body().path("dimensions").asInt(FakeVectors.DIMENSIONS);
                 List<String> inputs = FakeVectors.inputs(exchange.body().path("input"));
@@ -246,7 +245,7 @@ public final class FakeOpenAi implements AutoCloseable {
                 body.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
                 reply.headers.forEach(res::header);
                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                send(res, bytes(body));
+                sendJson(reply, exchange, res, bytes(body));
             }
             exchange.end(Outcome.COMPLETED, null);
         } catch (Ended e) {
@@ -275,6 +274,11 @@ public final class FakeOpenAi implements AutoCloseable {
                 awaitFirstToken(reply, exchange, null);
                 reply.headers.forEach(res::header);
                 String model = reply.model != null ? reply.model : exchange.body().path("model").asText("unknown");
+                JsonNode format = exchange.body().path("text").path("format");
+                if (reply.structured && format.path("type").asText().startsWith("json")) {
+                    String json = SchemaInstance.of(format.path("schema"));
+                    reply = reply.with(r -> r.text = List.of(json));
+                }
                 if (exchange.streamRequested()) {
                     res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
                     OutputStream out = res.outputStream();
@@ -347,6 +351,13 @@ public final class FakeOpenAi implements AutoCloseable {
         if (reply.echo) {
             reply = reply.with(r -> r.text = echoPieces(exchange.body()));
         }
+        if (reply.structured && exchange.body().has("response_format")) {
+            // As OpenAI does with response_format: the content is JSON of the schema (any object for json_object).
+            JsonNode format = exchange.body().get("response_format");
+            String json = SchemaInstance.of(format.path("json_schema").path("schema"));
+            reply = reply.with(r -> r.text = List.of(json.substring(0, json.length() / 2),
+                                                     json.substring(json.length() / 2)));
+        }
         reply.headers.forEach(res::header);
         String model = reply.model != null ? reply.model : exchange.body().path("model").asText("unknown");
         String id = "chatcmpl-fake" + exchange.index;
@@ -405,17 +416,24 @@ public final class FakeOpenAi implements AutoCloseable {
         body.put("service_tier", "default");
         body.put("system_fingerprint", FINGERPRINT);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        sendJson(reply, exchange, res, bytes(body));
+    }
+
+    /**
+     * A JSON answer after the reply's first-token delay or gate. A slow answer's headers leave at once and leading
+     * whitespace (valid JSON) probes the caller meanwhile, so a caller that hangs up is seen to.
+     */
+    private void sendJson(Reply reply, Exchange exchange, ServerResponse res, byte[] body) throws Ended {
         if (reply.firstTokenGate == null && reply.firstTokenDelay.isZero()) {
-            send(res, bytes(body));
+            send(res, body);
             return;
         }
-        // A slow answer: the headers leave at once and leading whitespace (valid JSON) probes the caller.
         OutputStream out = res.outputStream();
         try {
             Probe probe = () -> write(out, " ".getBytes(StandardCharsets.US_ASCII));
             probe.run();
             awaitFirstToken(reply, exchange, probe);
-            write(out, bytes(body));
+            write(out, body);
         } finally {
             closeQuietly(out);
         }
@@ -936,6 +954,7 @@ public final class FakeOpenAi implements AutoCloseable {
         private boolean endless;
         private boolean echoKey;
         private boolean echo;
+        private boolean structured;
         private CountDownLatch headersGate;
         private CountDownLatch firstTokenGate;
         private Duration firstTokenDelay = Duration.ZERO;
@@ -968,6 +987,7 @@ public final class FakeOpenAi implements AutoCloseable {
             endless = other.endless;
             echoKey = other.echoKey;
             echo = other.echo;
+            structured = other.structured;
             headersGate = other.headersGate;
             firstTokenGate = other.firstTokenGate;
             firstTokenDelay = other.firstTokenDelay;
@@ -1005,6 +1025,17 @@ public final class FakeOpenAi implements AutoCloseable {
             return of(r -> {
                 r.text = List.of("");
                 r.echo = true;
+            });
+        }
+
+        /**
+         * An answer that honours the request's {@code response_format}: JSON of its schema (or any object for
+         * {@code json_object}), in two pieces; prose when the request asked for no format.
+         */
+        public static Reply structured() {
+            return of(r -> {
+                r.text = List.of("Just prose, no JSON here.");
+                r.structured = true;
             });
         }
 

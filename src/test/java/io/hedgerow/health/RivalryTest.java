@@ -24,6 +24,10 @@ class RivalryTest {
     private final CandidateHealth first = candidate("a/m");
     private final CandidateHealth second = candidate("b/m");
 
+    private CandidateHealth second() {
+        return second;
+    }
+
     private CandidateHealth candidate(String label) {
         return new CandidateHealth(label, BreakerSettings.DEFAULTS, baseline, DemotionSettings.DEFAULTS, now::get,
                                    events::add);
@@ -53,11 +57,29 @@ class RivalryTest {
         assertThat(first.demotionReason(), containsString("b/m's 4"));
         assertThat(events.stream().filter(e -> e instanceof HealthEvent.Outpaced).count(), is(1L));
         // Back to 300 ms: it takes its place back.
-        traffic(s -> 300, 450, 30);
+        traffic(s -> 300, 450, 20);
         assertThat(first.outpacedBy(second, false), is(false));
         assertThat(events.stream().map(Object::getClass)
                            .filter(c -> c == HealthEvent.Outpaced.class || c == HealthEvent.Regained.class).toList(),
                    contains(HealthEvent.Outpaced.class, HealthEvent.Regained.class));
+    }
+
+    @Test
+    void aGradualDegradationIsCaughtAsSoonAsTheRecentWindowShowsIt() {
+        // 20 s of history (a router restarted not long before), then 300 ms to 1.5 s over a minute (20 ms a
+        // second): twice the neighbour's 450 ms at second 30. The recent window (20 s) shows a median past 900 ms
+        // about 10 s later. Its own long-run median, young, follows the ramp to ~1.2x the neighbour's by then: taken
+        // for their usual relation, it would push the bar out by as much again.
+        traffic(s -> 300, 450, 20);
+        int flipped = -1;
+        for (int s = 0; s < 60 && flipped < 0; s++) {
+            int second = s;
+            traffic(x -> 300 + 20 * second, 450, 1);
+            if (first.outpacedBy(second(), false)) {
+                flipped = s;
+            }
+        }
+        assertThat("gave up its place at second " + flipped, flipped >= 30 && flipped <= 43, is(true));
     }
 
     @Test

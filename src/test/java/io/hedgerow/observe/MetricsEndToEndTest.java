@@ -358,7 +358,7 @@ class MetricsEndToEndTest {
         assertThat(m.has("hedgerow_tokens_total", "tag", "c"), is(false));
     }
 
-    private static String[] with(String[] base, String... more) {
+    static String[] with(String[] base, String... more) {
         String[] out = new String[base.length + more.length];
         System.arraycopy(base, 0, out, 0, base.length);
         System.arraycopy(more, 0, out, base.length, more.length);

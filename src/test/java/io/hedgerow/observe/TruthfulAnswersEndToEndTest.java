@@ -7,6 +7,7 @@ import io.hedgerow.config.RetrySettings;
 import io.hedgerow.fakes.FakeOpenAi;
 import io.hedgerow.fakes.FakeOpenAi.Reply;
 import io.hedgerow.testing.RawClient;
+import io.hedgerow.testing.Scrape;
 import io.hedgerow.testing.TestConfig;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,7 +25,8 @@ import static org.hamcrest.Matchers.is;
 
 /**
  * What the router says about an answer and about itself is what happened (issue 18, each seen): an answer served by
- * rung 2 after rung 1 was skipped said {@code x-hedgerow-winner: 1 primary} beside a fallback reason;
+ * rung 2 after rung 1 was skipped said {@code x-hedgerow-winner: 1 primary} beside a fallback reason (and the metrics
+ * counted that call as {@code role="primary"});
  * {@code /observe/health} said a route was plain {@code ok} while its first rung's breaker was open; a same-candidate
  * retry was logged as a {@code failover}.
  */
@@ -62,7 +64,13 @@ class TruthfulAnswersEndToEndTest {
             assertThat(detail.asText(), containsString("degraded: serving on rung 2 (p2/m2); rung 1 p1/m1: breaker "
                                                                + "open, retry in"));
             assertThat(router.events("failover").size(), is(2));
+            assertThat(router.events("failover").getLast().path("role").asText(), is("fallback"));
             assertThat(router.events("retried"), is(empty()));
+            // The metrics count the call to rung 2 as a fallback both times: after rung 1 failed, and after it was
+            // skipped; rung 1's one call was the primary.
+            Scrape metrics = router.metrics();
+            assertThat(metrics.sum("hedgerow_attempts_total", "provider", "p2", "role", "fallback"), is(2.0));
+            assertThat(metrics.sum("hedgerow_attempts_total", "role", "primary"), is(1.0));
         }
     }
 

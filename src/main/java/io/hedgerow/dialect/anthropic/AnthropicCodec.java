@@ -8,12 +8,14 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.ResponseFormats;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.ContentPart;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.Message;
+import io.hedgerow.model.ResponseFormat;
 import io.hedgerow.model.Role;
 import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.ToolChoice;
@@ -51,7 +53,8 @@ import java.util.regex.Pattern;
  * Empty text parts are dropped (Anthropic rejects empty text blocks) and a turn left with no block is
  * dropped with them. Nothing else is altered: tool-call arguments that are not a JSON object fail the call
  * with {@code BAD_REQUEST} instead of being replaced. {@code max_tokens} is required by Anthropic, so it
- * defaults to {@value #DEFAULT_MAX_TOKENS}. OpenAI passthrough fields are not sent.
+ * defaults to {@value #DEFAULT_MAX_TOKENS}. Of the OpenAI fields passed through, those with an Anthropic equivalent
+ * are translated ({@link #openAiFields}); the others are not sent.
  *
  * <p>Response: text blocks are concatenated, {@code tool_use} blocks become tool calls with the JSON text of
  * their {@code input}, {@code thinking} blocks become the reasoning text, other blocks (redacted thinking, server
@@ -137,8 +140,33 @@ public final class AnthropicCodec {
             }
         }
         request.toolChoice().ifPresent(choice -> root.set("tool_choice", toolChoice(choice)));
+        openAiFields(request, root);
         root.put("stream", stream);
         return root;
+    }
+
+    /**
+     * The OpenAI fields Anthropic has an equivalent of: a strict {@code json_schema} answer format as JSON outputs
+     * ({@code output_config.format}; other formats reach Anthropic as a forced tool, see the provider's
+     * {@code AnswerTool}), {@code user} as {@code metadata.user_id}, {@code parallel_tool_calls: false} as the tool
+     * choice's {@code disable_parallel_tool_use}.
+     */
+    private static void openAiFields(ChatRequest request, ObjectNode root) throws DialectException {
+        Optional<ResponseFormat> format = ResponseFormats.of(request);
+        if (format.isPresent() && format.get() instanceof ResponseFormat.JsonSchema schema && schema.strict()) {
+            root.putObject("output_config").putObject("format").put("type", "json_schema")
+                    .set("schema", Json.toTree(schema.schema()));
+        }
+        if (request.passthrough().get("user") instanceof String user && !user.isEmpty()) {
+            root.putObject("metadata").put("user_id", user);
+        }
+        if (Boolean.FALSE.equals(request.passthrough().get("parallel_tool_calls")) && root.has("tools")) {
+            ObjectNode choice = root.has("tool_choice") ? (ObjectNode) root.get("tool_choice")
+                    : root.putObject("tool_choice").put("type", "auto");
+            if (!choice.path("type").asText().equals("none")) {
+                choice.put("disable_parallel_tool_use", true);
+            }
+        }
     }
 
     /**

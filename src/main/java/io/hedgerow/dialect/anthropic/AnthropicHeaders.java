@@ -36,6 +36,11 @@ public final class AnthropicHeaders {
     private AnthropicHeaders() {
     }
 
+    /** The beta families forwarded (docs/anthropic.md lists them; a test keeps the two the same). */
+    static Set<String> allowedBetaFamilies() {
+        return ALLOWED_BETAS;
+    }
+
     /**
      * What is kept of the client's Anthropic headers.
      *

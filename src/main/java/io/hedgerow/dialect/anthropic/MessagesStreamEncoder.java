@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,8 +32,10 @@ import java.util.Optional;
  *
  * <p>Translation: text (and a refusal) goes to a {@code text} block, reasoning to a {@code thinking} block (only
  * when the client turned thinking on, and without a signature), each tool call to a {@code tool_use} block whose
- * argument pieces are {@code input_json_delta}s. A piece for a tool call whose block was closed (a provider that
- * interleaves parallel calls) is still sent to that block's index rather than dropped. A tool id Anthropic would
+ * argument pieces are {@code input_json_delta}s. Blocks never overlap, even from a provider that interleaves the
+ * pieces of parallel calls: a call that starts while another's arguments are not yet a whole JSON object is held, and
+ * opens (with what it has so far) once they are, or at the end; providers that send calls one after another keep
+ * every call streaming. A tool id Anthropic would
  * refuse is rewritten ({@link AnthropicCodec#toolUseId}). Stop reason and usage wait for the end: in other dialects
  * usage comes after the finish reason. Not thread-safe: one encoder per response.
  */
@@ -47,6 +50,10 @@ public final class MessagesStreamEncoder {
     private Block open;
     private int nextIndex;
     private final Map<Integer, Integer> toolBlocks = new HashMap<>();
+    /** The arguments so far of the tool call whose block is open. */
+    private final StringBuilder openArguments = new StringBuilder();
+    /** Calls that started while the open call's arguments were incomplete, in order of their index. */
+    private final Map<Integer, Held> held = new LinkedHashMap<>();
     private Optional<FinishReason> finish = Optional.empty();
     private boolean refused;
     private Optional<Usage> usage = Optional.empty();
@@ -65,6 +72,24 @@ public final class MessagesStreamEncoder {
     private enum Kind { TEXT, THINKING, TOOL, OTHER }
 
     private record Block(int index, Kind kind) {
+    }
+
+    /** A tool call not yet given a block: what it has said so far. */
+    private static final class Held {
+        private Optional<String> id;
+        private Optional<String> name;
+        private final StringBuilder arguments = new StringBuilder();
+
+        Held(StreamEvent.ToolCallDelta call) {
+            this.id = call.id();
+            this.name = call.name();
+        }
+
+        void add(StreamEvent.ToolCallDelta call) {
+            id = id.or(call::id);
+            name = name.or(call::name);
+            arguments.append(call.argumentsFragment());
+        }
     }
 
     /**
@@ -141,6 +166,7 @@ public final class MessagesStreamEncoder {
         }
         List<Frame> out = new ArrayList<>(4);
         start(out);
+        openHeld(out);
         close(out);
         ObjectNode delta = Json.object().put("type", "message_delta");
         String reason = refused ? "refusal" : MessagesResponseWriter.stopReason(finish.orElse(FinishReason.STOP));
@@ -195,6 +221,7 @@ public final class MessagesStreamEncoder {
     private void delta(List<Frame> out, Kind kind, String type, String field, String value) {
         start(out);
         if (open == null || open.kind != kind) {
+            openHeld(out);
             close(out);
             ObjectNode block = Json.object().put("type", kind == Kind.TEXT ? "text" : "thinking");
             block.put(kind == Kind.TEXT ? "text" : "thinking", "");
@@ -208,21 +235,83 @@ public final class MessagesStreamEncoder {
 
     private void toolCall(List<Frame> out, StreamEvent.ToolCallDelta call) {
         start(out);
+        String piece = call.argumentsFragment();
         Integer index = toolBlocks.get(call.index());
-        if (index == null) {
-            close(out);
-            ObjectNode block = Json.object().put("type", "tool_use");
-            block.put("id", AnthropicCodec.toolUseId(call.id().orElse("toolu_hedgerow_" + call.index())));
-            block.put("name", call.name().orElse(""));
-            block.putObject("input");
-            open(out, Kind.TOOL, block);
-            index = open.index;
-            toolBlocks.put(call.index(), index);
+        if (index != null) {
+            // Its block is the open one (a block is closed only once its arguments were whole, or at the end).
+            if (!piece.isEmpty()) {
+                out.add(inputDelta(index, piece));
+            }
+            if (open != null && open.index == index) {
+                openArguments.append(piece);
+                openNextHeld(out);
+            }
+            return;
         }
-        if (!call.argumentsFragment().isEmpty()) {
-            out.add(blockDelta(index, Json.object().put("type", "input_json_delta")
-                    .put("partial_json", call.argumentsFragment())));
+        Held waiting = held.get(call.index());
+        if (waiting == null && open != null && open.kind == Kind.TOOL && !whole(openArguments)) {
+            waiting = new Held(call);
+            held.put(call.index(), waiting);
+            waiting.arguments.append(piece);
+            return;
         }
+        if (waiting != null) {
+            waiting.add(call);
+            return;
+        }
+        openTool(out, call.index(), call.id(), call.name(), piece);
+    }
+
+    private void openTool(List<Frame> out, int call, Optional<String> id, Optional<String> name, String arguments) {
+        close(out);
+        ObjectNode block = Json.object().put("type", "tool_use");
+        block.put("id", AnthropicCodec.toolUseId(id.orElse("toolu_hedgerow_" + call)));
+        block.put("name", name.orElse(""));
+        block.putObject("input");
+        open(out, Kind.TOOL, block);
+        toolBlocks.put(call, open.index);
+        openArguments.setLength(0);
+        openArguments.append(arguments);
+        if (!arguments.isEmpty()) {
+            out.add(inputDelta(open.index, arguments));
+        }
+        openNextHeld(out);
+    }
+
+    /** Opens the first held call once the open call's arguments are whole. */
+    private void openNextHeld(List<Frame> out) {
+        if (!held.isEmpty() && whole(openArguments)) {
+            Map.Entry<Integer, Held> next = held.entrySet().iterator().next();
+            held.remove(next.getKey());
+            openTool(out, next.getKey(), next.getValue().id, next.getValue().name,
+                     next.getValue().arguments.toString());
+        }
+    }
+
+    /** Opens every held call, in order, before anything else is written (other content, or the end). */
+    private void openHeld(List<Frame> out) {
+        while (!held.isEmpty()) {
+            Map.Entry<Integer, Held> next = held.entrySet().iterator().next();
+            held.remove(next.getKey());
+            openTool(out, next.getKey(), next.getValue().id, next.getValue().name,
+                     next.getValue().arguments.toString());
+        }
+    }
+
+    /** Whether a call's arguments so far are a whole JSON value (then no more pieces can belong to them). */
+    private static boolean whole(CharSequence arguments) {
+        if (arguments.isEmpty()) {
+            return false;
+        }
+        try {
+            return AnthropicCodec.readExact(arguments.toString()) != null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Frame inputDelta(int index, String piece) {
+        return blockDelta(index, Json.object().put("type", "input_json_delta").put("partial_json", piece));
     }
 
     private void start(List<Frame> out) {

@@ -6,11 +6,14 @@ import io.hedgerow.model.ContentPart;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.Message;
+import io.hedgerow.model.ResponseFormat;
 import io.hedgerow.model.Role;
 import io.hedgerow.model.ToolCall;
+import io.hedgerow.model.ToolChoice;
 import io.hedgerow.model.ToolDefinition;
 import io.hedgerow.model.Usage;
 import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.ResponseFormats;
 import io.hedgerow.json.Json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -53,8 +56,11 @@ import java.util.Optional;
  *     ones read the id; unknown fields are ignored by both).</li>
  *     <li>sampling goes to {@code options}: {@code temperature}, {@code top_p}, {@code stop}, and max tokens as
  *     {@code num_predict}.</li>
- *     <li>{@code tool_choice} is ignored: Ollama has no way to force or forbid tool use. Passthrough fields
- *     are OpenAI-specific and are not sent.</li>
+ *     <li>{@code tool_choice: none} leaves the tools out; Ollama cannot force a tool call, so a named function is
+ *     the only tool offered and {@code required} offers them all (the model may still answer in text: refusing
+ *     instead would break every local-only route of a client that forces tools, Claude Code's among them; the
+ *     docs' table says so). Of the OpenAI fields passed through, those
+ *     with an Ollama equivalent are translated ({@link #openAiFields}); the others are not sent.</li>
  * </ul>
  *
  * <p>Ollama to canonical: tool calls take Ollama's {@code id} when it sends one (0.12.10 and later), else
@@ -101,9 +107,13 @@ public final class OllamaCodec {
             }
         }
         body.put("stream", stream);
-        if (!request.tools().isEmpty()) {
+        ToolChoice choice = request.toolChoice().orElse(null);
+        if (!request.tools().isEmpty() && !(choice instanceof ToolChoice.None)) {
             ArrayNode tools = body.putArray("tools");
             for (ToolDefinition tool : request.tools()) {
+                if (choice instanceof ToolChoice.Function named && !named.name().equals(tool.name())) {
+                    continue;
+                }
                 ObjectNode function = tools.addObject().put("type", "function").putObject("function");
                 function.put("name", tool.name());
                 function.put("description", tool.description());
@@ -111,10 +121,41 @@ public final class OllamaCodec {
             }
         }
         ObjectNode options = options(request.sampling());
+        openAiFields(request, body, options);
         if (!options.isEmpty()) {
             body.set("options", options);
         }
         return body;
+    }
+
+    /**
+     * The OpenAI fields Ollama has an equivalent of: the answer format as {@code format} ({@code "json"}, or the
+     * JSON schema), {@code seed}, {@code frequency_penalty} and {@code presence_penalty} in {@code options}, and
+     * {@code reasoning_effort} as {@code think} ({@code false} for {@code none} and {@code minimal}, else
+     * {@code true}).
+     */
+    private static void openAiFields(ChatRequest request, ObjectNode body, ObjectNode options)
+            throws DialectException {
+        Optional<ResponseFormat> format = ResponseFormats.of(request);
+        if (format.isPresent()) {
+            switch (format.get()) {
+            case ResponseFormat.JsonObject o -> body.put("format", "json");
+            case ResponseFormat.JsonSchema s -> body.set("format", Json.toTree(s.schema()));
+            }
+        }
+        Map<String, Object> fields = request.passthrough();
+        if (fields.get("seed") instanceof Number seed) {
+            options.put("seed", seed.longValue());
+        }
+        for (String penalty : List.of("frequency_penalty", "presence_penalty")) {
+            if (fields.get(penalty) instanceof Number value) {
+                options.put(penalty, value.doubleValue());
+            }
+        }
+        if (fields.get("reasoning_effort") instanceof String effort) {
+            // Levels are for some models only (gpt-oss); a level another model refuses would fail the call.
+            body.put("think", !effort.equals("none") && !effort.equals("minimal"));
+        }
     }
 
     private static ObjectNode message(Message message, int index, Map<String, String> toolNames)

@@ -10,7 +10,9 @@ import io.hedgerow.model.Dialect;
 import io.hedgerow.model.WireBody;
 import io.hedgerow.model.WireRequest;
 import io.hedgerow.model.FailureKind;
+import io.hedgerow.provider.AnswerTool;
 import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.Honoured;
 import io.hedgerow.provider.HttpUpstream;
 import io.hedgerow.provider.MessageTransforms;
 import io.hedgerow.provider.ModelListing;
@@ -74,7 +76,8 @@ public final class AnthropicProvider implements ProviderClient {
 
     @Override
     public Optional<String> cannotServe(ChatRequest request) {
-        return WireCalls.cannotExpress(request, config.name(), "the Anthropic API", Set.of(Dialect.ANTHROPIC));
+        return WireCalls.cannotExpress(request, config.name(), "the Anthropic API", Set.of(Dialect.ANTHROPIC))
+                .or(() -> Honoured.refused(request, config.name(), "Anthropic"));
     }
 
     @Override
@@ -90,10 +93,14 @@ public final class AnthropicProvider implements ProviderClient {
     @Override
     public ChatResponse complete(ProviderCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
-        byte[] body = encode(call, false);
-        try (HttpClientResponse response = upstream.post(path, body, authHeaders(call), call.key(), false)) {
+        Encoded encoded = encode(call, false);
+        try (HttpClientResponse response = upstream.post(path, encoded.body(), authHeaders(call), call.key(),
+                                                         false)) {
             byte[] answer = upstream.readBody(response);
             ChatResponse decoded = AnthropicCodec.response(answer, call.model());
+            if (encoded.answerTool()) {
+                return AnswerTool.answer(decoded);
+            }
             return relays(call) ? decoded.withWire(new WireBody(Dialect.ANTHROPIC, answer)) : decoded;
         } catch (DialectException e) {
             throw ProviderException.from(e, call.key());
@@ -103,8 +110,8 @@ public final class AnthropicProvider implements ProviderClient {
     @Override
     public ChatStream stream(ProviderCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
-        byte[] body = encode(call, true);
-        HttpClientResponse response = upstream.post(path, body, authHeaders(call), call.key(), true);
+        Encoded encoded = encode(call, true);
+        HttpClientResponse response = upstream.post(path, encoded.body(), authHeaders(call), call.key(), true);
         String type = HttpUpstream.contentType(response);
         if (!type.isEmpty() && !type.equals("text/event-stream")) {
             // A proxy's JSON or HTML page would otherwise surface later as a stream cut before message_stop.
@@ -112,7 +119,8 @@ public final class AnthropicProvider implements ProviderClient {
             throw ProviderException.of(FailureKind.BAD_RESPONSE, "expected text/event-stream, got " + type);
         }
         try {
-            return new AnthropicStream(response, upstream.lines(response), call.key(), relays(call));
+            ChatStream stream = new AnthropicStream(response, upstream.lines(response), call.key(), relays(call));
+            return encoded.answerTool() ? AnswerTool.stream(stream) : stream;
         } catch (RuntimeException e) {
             // The stream owns the response from here on; until it exists, nobody else would close it.
             response.close();
@@ -172,14 +180,24 @@ public final class AnthropicProvider implements ProviderClient {
         return call.request().wire(Dialect.ANTHROPIC).isPresent();
     }
 
-    private byte[] encode(ProviderCall call, boolean stream) throws ProviderException {
+    /** A request body, and whether it asks for a structured answer through {@link AnswerTool}. */
+    private record Encoded(byte[] body, boolean answerTool) {
+    }
+
+    /**
+     * The client's own bytes when it spoke this dialect; else the translated request, a structured answer asked for
+     * by a strict schema as Anthropic's JSON outputs ({@code output_config.format}) and by any other format through
+     * {@link AnswerTool}.
+     */
+    private Encoded encode(ProviderCall call, boolean stream) throws ProviderException {
         WireCalls.requireExpressible(call, Dialect.ANTHROPIC, config.name());
         Optional<byte[]> own = WireCalls.body(call, Dialect.ANTHROPIC, config.roleMap(), Map.of());
         if (own.isPresent()) {
-            return own.get();
+            return new Encoded(own.get(), false);
         }
         try {
-            return AnthropicCodec.encode(request(call), call.model(), stream);
+            ChatRequest request = AnswerTool.apply(request(call), true);
+            return new Encoded(AnthropicCodec.encode(request, call.model(), stream), AnswerTool.added(request));
         } catch (DialectException e) {
             throw ProviderException.from(e, call.key());
         }

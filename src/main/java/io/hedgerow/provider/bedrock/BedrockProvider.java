@@ -11,7 +11,9 @@ import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
+import io.hedgerow.provider.AnswerTool;
 import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.Honoured;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.HttpUpstream;
 import io.hedgerow.provider.MessageTransforms;
@@ -50,11 +52,14 @@ import java.util.function.Supplier;
  *
  * <p>Refusals are classified by their {@code x-amzn-ErrorType} ({@link BedrockErrors}), streams are
  * {@link BedrockStream}s of event-stream frames. The live check lists the foundation models and the inference
- * profiles on the control plane ({@code bedrock.{region}.amazonaws.com}): free, and it proves the credentials. Holds no
+ * profiles on the control plane ({@code bedrock.{region}.amazonaws.com}): free, and it proves the credentials; when
+ * that answers 404, an empty Converse request tells a wrong base-URL path from a control plane elsewhere. Holds no
  * per-call state, so one instance serves concurrent calls.
  */
 public final class BedrockProvider implements ProviderClient {
     private static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
+    /** The model id in the path of the live check's empty request: never looked up, the body is refused first. */
+    private static final String PROBE_MODEL = "hedgerow-probe";
 
     private final ProviderConfig config;
     private final BedrockSettings settings;
@@ -83,7 +88,8 @@ public final class BedrockProvider implements ProviderClient {
 
     @Override
     public Optional<String> cannotServe(ChatRequest request) {
-        return WireCalls.cannotExpress(request, config.name(), "Bedrock's Converse API", Set.of());
+        return WireCalls.cannotExpress(request, config.name(), "Bedrock's Converse API", Set.of())
+                .or(() -> Honoured.refused(request, config.name(), "Bedrock's Converse API"));
     }
 
     @Override
@@ -100,11 +106,13 @@ public final class BedrockProvider implements ProviderClient {
     @Override
     public ChatResponse complete(ProviderCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
-        byte[] body = encode(call);
+        ChatRequest request = request(call);
+        byte[] body = encode(request, call);
         String path = modelPath(call.model(), "converse");
         try (HttpClientResponse response = runtime.post(path, body, auth("POST", runtimeBase, path, body, call.key()),
                                                         call.key(), false)) {
-            return ConverseCodec.response(runtime.readBody(response), call.model());
+            ChatResponse answer = ConverseCodec.response(runtime.readBody(response), call.model());
+            return AnswerTool.added(request) ? AnswerTool.answer(answer) : answer;
         } catch (DialectException e) {
             throw ProviderException.from(e, call.key());
         }
@@ -113,7 +121,8 @@ public final class BedrockProvider implements ProviderClient {
     @Override
     public ChatStream stream(ProviderCall call) throws ProviderException {
         Objects.requireNonNull(call, "call");
-        byte[] body = encode(call);
+        ChatRequest request = request(call);
+        byte[] body = encode(request, call);
         String path = modelPath(call.model(), "converse-stream");
         HttpClientResponse response = runtime.post(path, body, auth("POST", runtimeBase, path, body, call.key()),
                                                    call.key(), true);
@@ -125,11 +134,24 @@ public final class BedrockProvider implements ProviderClient {
         }
         try {
             int maxFrame = (int) Math.min(HttpUpstream.MAX_LINE_BYTES, config.limits().maxResponseBytes());
-            return new BedrockStream(response, maxFrame, call.model(), call.key());
+            ChatStream stream = new BedrockStream(response, maxFrame, call.model(), call.key());
+            return AnswerTool.added(request) ? AnswerTool.stream(stream) : stream;
         } catch (RuntimeException e) {
             response.close();
             throw e;
         }
+    }
+
+    /**
+     * {@code POST /model/hedgerow-probe/converse} with {@code {}}, authenticated as a call is: AWS checks the signature
+     * (403 when refused) and then the body's shape, so the empty body is refused (400 {@code ValidationException}:
+     * no messages) before any model is looked up or anything generated; 404 means no Converse endpoint at that path.
+     */
+    @Override
+    public Optional<Integer> chatEndpointStatus(Optional<ApiKey> key, Duration timeout) throws ProviderException {
+        String path = modelPath(PROBE_MODEL, "converse");
+        return Optional.of(runtime.probe(path, auth("POST", runtimeBase, path, HttpUpstream.probeBody(), key),
+                                         timeout));
     }
 
     /**
@@ -182,8 +204,19 @@ public final class BedrockProvider implements ProviderClient {
         return out.toString();
     }
 
-    private byte[] encode(ProviderCall call) throws ProviderException {
-        ChatRequest request = MessageTransforms.applyRoleMap(call.request(), config.roleMap());
+    /**
+     * The request as Converse gets it: the role map applied, and an answer format asked for through a forced tool
+     * ({@link AnswerTool}: Converse has no JSON mode of its own).
+     */
+    private ChatRequest request(ProviderCall call) throws ProviderException {
+        try {
+            return AnswerTool.apply(MessageTransforms.applyRoleMap(call.request(), config.roleMap()), false);
+        } catch (DialectException e) {
+            throw ProviderException.from(e, call.key());
+        }
+    }
+
+    private byte[] encode(ChatRequest request, ProviderCall call) throws ProviderException {
         try {
             return ConverseCodec.encode(request);
         } catch (DialectException e) {

@@ -13,6 +13,7 @@ import io.hedgerow.model.ChatResponse;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
+import io.hedgerow.provider.Honoured;
 import io.hedgerow.provider.HttpUpstream;
 import io.hedgerow.provider.LineReader;
 import io.hedgerow.provider.MessageTransforms;
@@ -66,7 +67,8 @@ public final class OllamaProvider implements ProviderClient {
 
     @Override
     public Optional<String> cannotServe(ChatRequest request) {
-        return WireCalls.cannotExpress(request, config.name(), "Ollama's API", Set.of());
+        return WireCalls.cannotExpress(request, config.name(), "Ollama's API", Set.of())
+                .or(() -> Honoured.refused(request, config.name(), "Ollama"));
     }
 
     @Override

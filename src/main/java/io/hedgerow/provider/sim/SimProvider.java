@@ -5,6 +5,8 @@ import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.SimSettings;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
+import io.hedgerow.dialect.DialectException;
+import io.hedgerow.dialect.ResponseFormats;
 import io.hedgerow.model.ContentPart;
 import io.hedgerow.model.EmbeddingInput;
 import io.hedgerow.model.EmbeddingRequest;
@@ -13,6 +15,7 @@ import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.Message;
+import io.hedgerow.model.ResponseFormat;
 import io.hedgerow.model.Role;
 import io.hedgerow.model.StreamEvent;
 import io.hedgerow.model.ToolCall;
@@ -152,7 +155,14 @@ public final class SimProvider implements ProviderClient {
     private Plan planOf(ProviderCall call, boolean cut) {
         Optional<ToolCall> toolCall = toolCall(call.request());
         List<String> tokens = new ArrayList<>();
-        if (toolCall.isEmpty()) {
+        Optional<String> structured = toolCall.isPresent() ? Optional.empty() : structured(call.request());
+        if (structured.isPresent()) {
+            // A structured answer, in pieces of a few characters as a model streams one.
+            String json = structured.get();
+            for (int i = 0; i < json.length(); i += 8) {
+                tokens.add(json.substring(i, Math.min(json.length(), i + 8)));
+            }
+        } else if (toolCall.isEmpty()) {
             int n = Math.max(1, settings.answerTokens());
             for (int i = 0; i < n; i++) {
                 tokens.add((i == 0 ? "" : " ") + WORDS[i % WORDS.length]);
@@ -198,25 +208,24 @@ public final class SimProvider implements ProviderClient {
                                         sampleArguments(tool.parameters())));
     }
 
-    private static String sampleArguments(Map<String, Object> schema) {
-        StringBuilder sb = new StringBuilder("{");
-        if (schema.get("properties") instanceof Map<?, ?> properties) {
-            for (Map.Entry<?, ?> property : properties.entrySet()) {
-                String type = property.getValue() instanceof Map<?, ?> p && p.get("type") instanceof String t ? t : "";
-                String value = switch (type) {
-                    case "number", "integer" -> "1";
-                    case "boolean" -> "true";
-                    case "string" -> "\"sim\"";
-                    default -> "null";
-                };
-                if (sb.length() > 1) {
-                    sb.append(',');
-                }
-                sb.append('"').append(String.valueOf(property.getKey()).replace("\"", "\\\"")).append("\":")
-                        .append(value);
-            }
+    /**
+     * The answer for a request that asks for a format ({@code response_format} or {@code text.format}): a sample of
+     * its schema, or {@code {"answer": "..."}} for any JSON object. Malformed formats are not the simulator's to judge.
+     */
+    private static Optional<String> structured(ChatRequest request) {
+        try {
+            return ResponseFormats.of(request).map(format -> switch (format) {
+                case ResponseFormat.JsonObject o -> "{\"answer\":\"" + String.join(" ", WORDS).substring(0, 40)
+                        + "\"}";
+                case ResponseFormat.JsonSchema schema -> SchemaSample.json(schema.schema());
+            });
+        } catch (DialectException e) {
+            return Optional.empty();
         }
-        return sb.append('}').toString();
+    }
+
+    private static String sampleArguments(Map<String, Object> schema) {
+        return SchemaSample.json(schema);
     }
 
     private static void sleep(Duration duration) throws ProviderException {

@@ -34,4 +34,17 @@ class AnthropicHeadersTest {
         assertThrows(InvalidRequestException.class,
                      () -> AnthropicHeaders.read(Optional.empty(), List.of("no-date-here")));
     }
+
+    @Test
+    void theDocsListTheAllowListAsItIs() throws Exception {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("docs/anthropic.md"));
+        int from = doc.indexOf("allow-list (");
+        String list = doc.substring(from, doc.indexOf(')', from));
+        java.util.Set<String> documented = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("`([a-z0-9-]+)`").matcher(list);
+        while (m.find()) {
+            documented.add(m.group(1));
+        }
+        assertEquals(new java.util.TreeSet<>(AnthropicHeaders.allowedBetaFamilies()), documented);
+    }
 }

@@ -51,19 +51,89 @@ class MessagesStreamEncoderTest {
                         + "\",\"name\":\"f\",\"input\":{}}}",
                 "content_block_delta {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":"
                         + "\"input_json_delta\",\"partial_json\":\"{\\\"a\\\"\"}}",
+                // the second call started while the first's arguments were incomplete: it waits for them
+                "content_block_delta {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":"
+                        + "\"input_json_delta\",\"partial_json\":\":1}\"}}",
                 "content_block_stop {\"type\":\"content_block_stop\",\"index\":1}",
                 "content_block_start {\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":"
                         + "\"tool_use\",\"id\":\"call_2\",\"name\":\"g\",\"input\":{}}}",
                 "content_block_delta {\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":"
                         + "\"input_json_delta\",\"partial_json\":\"{}\"}}",
-                // a late piece of the first call still goes to its own block's index
-                "content_block_delta {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":"
-                        + "\"input_json_delta\",\"partial_json\":\":1}\"}}",
                 "content_block_stop {\"type\":\"content_block_stop\",\"index\":2}",
                 "message_delta {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":"
                         + "null},\"usage\":{\"input_tokens\":7,\"cache_creation_input_tokens\":0,"
                         + "\"cache_read_input_tokens\":3,\"output_tokens\":4}}",
                 "message_stop {\"type\":\"message_stop\"}"), out);
+    }
+
+    /** The tool blocks of an encoded stream: for each, its index and its input pieces joined; blocks must not overlap. */
+    private static java.util.Map<Integer, String> toolInputs(List<String> out) {
+        java.util.Map<Integer, String> inputs = new java.util.LinkedHashMap<>();
+        int open = -1;
+        for (String line : out) {
+            String event = line.substring(0, line.indexOf(' '));
+            com.fasterxml.jackson.databind.JsonNode data;
+            try {
+                data = io.hedgerow.json.Json.MAPPER.readTree(line.substring(line.indexOf(' ') + 1));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            switch (event) {
+            case "content_block_start" -> {
+                assertEquals(-1, open, "blocks overlap: " + out);
+                open = data.path("index").asInt();
+                inputs.put(open, "");
+            }
+            case "content_block_delta" -> {
+                assertEquals(open, data.path("index").asInt(), "a piece outside the open block: " + out);
+                inputs.merge(open, data.at("/delta/partial_json").asText(""), String::concat);
+            }
+            case "content_block_stop" -> open = -1;
+            default -> {
+            }
+            }
+        }
+        return inputs;
+    }
+
+    @Test
+    void callsSentOneAfterAnotherEachStreamAsTheyCome() {
+        MessagesStreamEncoder encoder = new MessagesStreamEncoder("msg_1", "m", false);
+        encoder.accept(new StreamEvent.ToolCallDelta(0, Optional.of("a"), Optional.of("f"), "{\"x\":"));
+        encoder.accept(new StreamEvent.ToolCallDelta(0, Optional.empty(), Optional.empty(), "1}"));
+        // the second call opens at once: the first one's arguments are whole
+        List<MessagesStreamEncoder.Frame> second = encoder.accept(
+                new StreamEvent.ToolCallDelta(1, Optional.of("b"), Optional.of("g"), "{\"y\":"));
+        assertEquals(List.of("content_block_stop", "content_block_start", "content_block_delta"),
+                     second.stream().map(MessagesStreamEncoder.Frame::event).toList());
+    }
+
+    @Test
+    void callsWhosePiecesInterleaveStillMakeWholeBlocksOneAtATime() {
+        List<String> out = run(new MessagesStreamEncoder("msg_1", "m", false),
+                               // names first, then the arguments of each, alternating
+                               new StreamEvent.ToolCallDelta(0, Optional.of("a"), Optional.of("f"), ""),
+                               new StreamEvent.ToolCallDelta(1, Optional.of("b"), Optional.of("g"), ""),
+                               new StreamEvent.ToolCallDelta(2, Optional.of("c"), Optional.of("h"), ""),
+                               new StreamEvent.ToolCallDelta(0, Optional.empty(), Optional.empty(), "{\"x\":"),
+                               new StreamEvent.ToolCallDelta(1, Optional.empty(), Optional.empty(), "{\"y\":"),
+                               new StreamEvent.ToolCallDelta(2, Optional.empty(), Optional.empty(), "{\"z\":3}"),
+                               new StreamEvent.ToolCallDelta(1, Optional.empty(), Optional.empty(), "2}"),
+                               new StreamEvent.ToolCallDelta(0, Optional.empty(), Optional.empty(), "1}"),
+                               new StreamEvent.Finished(FinishReason.TOOL_CALLS));
+        assertEquals(List.of("{\"x\":1}", "{\"y\":2}", "{\"z\":3}"), List.copyOf(toolInputs(out).values()));
+        assertEquals(3, out.stream().filter(l -> l.startsWith("content_block_stop")).count());
+    }
+
+    @Test
+    void heldCallsOpenBeforeTextThatFollowsThem() {
+        List<String> out = run(new MessagesStreamEncoder("msg_1", "m", false),
+                               new StreamEvent.ToolCallDelta(0, Optional.of("a"), Optional.of("f"), "{\"x\":"),
+                               new StreamEvent.ToolCallDelta(1, Optional.of("b"), Optional.of("g"), "{}"),
+                               new StreamEvent.TextDelta("and so"),
+                               new StreamEvent.Finished(FinishReason.TOOL_CALLS));
+        java.util.Map<Integer, String> inputs = toolInputs(out);
+        assertEquals(List.of("{\"x\":", "{}", ""), List.copyOf(inputs.values()));
     }
 
     @Test

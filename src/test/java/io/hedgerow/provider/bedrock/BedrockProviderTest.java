@@ -20,10 +20,15 @@ import io.hedgerow.model.StreamEvent;
 import io.hedgerow.model.ToolCall;
 import io.hedgerow.model.ToolChoice;
 import io.hedgerow.model.ToolDefinition;
+import io.hedgerow.preflight.CheckResult;
+import io.hedgerow.preflight.Preflight;
+import io.hedgerow.preflight.Target;
+import io.hedgerow.preflight.Verdict;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.ModelListing;
 import io.hedgerow.provider.ProviderCall;
 import io.hedgerow.provider.ProviderException;
+import io.hedgerow.time.Ticker;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +64,8 @@ class BedrockProviderTest {
     private static final String SECRET = "hedgerow/secret/for/the/fake/only";
     private static final String TOKEN = "session-token-for-the-fake";
     private static final String MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+    /** For answers that come at once: a bound on liveness only. */
+    private static final Duration LIVENESS = Duration.ofSeconds(20);
     private static final ApiKey BEDROCK_KEY = ApiKey.of("bedrock-key", "ABSKbedrock-api-key-for-the-fake");
 
     private FakeBedrock fake;
@@ -249,6 +257,39 @@ class BedrockProviderTest {
     }
 
     @Test
+    void afterA404ForTheListAnEmptyConverseRequestTellsAWrongPathFromAControlPlaneElsewhere() throws Exception {
+        Supplier<AwsCredentialsIdentity> credentials = () -> AwsCredentialsIdentity.create(ACCESS_KEY, SECRET);
+        signedProvider(credentials);
+        // The runtime where the config says, the control plane's list not there (a VPC endpoint for the runtime only).
+        ProviderConfig runtimeOnly = config(fake.baseUrl());
+        BedrockProvider controlElsewhere = new BedrockProvider(runtimeOnly, new BedrockSettings(
+                "us-east-1", BedrockSettings.Auth.SIGV4, Optional.empty(),
+                Optional.of(URI.create(fake.baseUrl() + "/no-control-plane"))), Clock.systemUTC(), credentials);
+        // Nothing Bedrock-like at the configured path.
+        ProviderConfig wrongPath = config(URI.create(fake.baseUrl() + "/wrong"));
+        BedrockProvider wrong = new BedrockProvider(wrongPath, sigv4(), Clock.systemUTC(), credentials);
+
+        assertThat(controlElsewhere.chatEndpointStatus(Optional.empty(), LIVENESS), is(Optional.of(400)));
+        assertThat(wrong.chatEndpointStatus(Optional.empty(), LIVENESS), is(Optional.of(404)));
+        assertThat("the probe was signed as a call is, and nothing was generated",
+                   fake.requests().stream().map(r -> r.method() + " " + r.rawPath()).toList(),
+                   contains("POST /model/hedgerow-probe/converse", "POST /wrong/model/hedgerow-probe/converse"));
+
+        // As the live check judges them: a list that could not be read, and a rung that cannot serve.
+        CheckResult elsewhere = Preflight.run(List.of(Target.of(runtimeOnly, Optional.empty())),
+                                              Map.of(runtimeOnly.name(), controlElsewhere), LIVENESS, Ticker.system(),
+                                              Clock.systemUTC()).getFirst();
+        assertThat(elsewhere.verdict(), is(Verdict.ERROR));
+        assertThat(elsewhere.detail(), containsString("(its chat endpoint answers: 400 to an empty request)"));
+        CheckResult nothing = Preflight.run(List.of(Target.of(wrongPath, Optional.empty())),
+                                            Map.of(wrongPath.name(), wrong), LIVENESS, Ticker.system(),
+                                            Clock.systemUTC()).getFirst();
+        assertThat(nothing.detail(), nothing.verdict(), is(Verdict.NOT_FOUND));
+        assertThat(nothing.verdict().fatal(), is(true));
+        assertThat(nothing.detail(), containsString("404 for the list of models and 404 for a chat request"));
+    }
+
+    @Test
     void aBedrockApiKeyIsSentAsABearerToken() throws Exception {
         fake = FakeBedrock.withApiKey(BEDROCK_KEY.value());
         BedrockProvider provider = provider(new BedrockSettings("us-east-1", BedrockSettings.Auth.API_KEY,
@@ -287,10 +328,12 @@ class BedrockProviderTest {
     }
 
     private BedrockProvider provider(BedrockSettings settings, Supplier<AwsCredentialsIdentity> credentials) {
-        ProviderConfig config = new ProviderConfig("bedrock", ProviderType.BEDROCK, Optional.of(fake.baseUrl()),
-                                                   List.of(), Map.of(), Map.of(), Timeouts.DEFAULTS,
-                                                   SimSettings.DEFAULTS);
-        return new BedrockProvider(config, settings, Clock.systemUTC(), credentials);
+        return new BedrockProvider(config(fake.baseUrl()), settings, Clock.systemUTC(), credentials);
+    }
+
+    private static ProviderConfig config(URI baseUrl) {
+        return new ProviderConfig("bedrock", ProviderType.BEDROCK, Optional.of(baseUrl), List.of(), Map.of(), Map.of(),
+                                  Timeouts.DEFAULTS, SimSettings.DEFAULTS);
     }
 
     private static BedrockSettings sigv4() {

@@ -87,7 +87,7 @@ class OllamaRequestTest {
     }
 
     @Test
-    void toolsAndOptionsAreMappedWhileToolChoiceAndPassthroughAreNot() throws ProviderException {
+    void toolsOptionsAndTheOpenAiFieldsOllamaHasAreMapped() throws ProviderException {
         ToolDefinition weather = new ToolDefinition("get_weather", "Current weather for a city",
                 Map.of("type", "object",
                        "properties", Map.of("city", Map.of("type", "string")),
@@ -107,7 +107,9 @@ class OllamaRequestTest {
                     "name": "get_weather", "description": "Current weather for a city",
                     "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
                                    "required": ["city"]}}}],
-                 "options": {"temperature": 0.25, "top_p": 0.9, "num_predict": 64, "stop": ["END", "\\n\\n"]}}
+                 "format": "json",
+                 "options": {"temperature": 0.25, "top_p": 0.9, "num_predict": 64, "stop": ["END", "\\n\\n"],
+                             "seed": 7}}
                 """);
         assertEquals(expected, ollama.lastReceived().body());
     }
