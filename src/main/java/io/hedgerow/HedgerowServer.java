@@ -45,9 +45,10 @@ import io.hedgerow.config.ConfigHash;
 import io.hedgerow.state.HealthSync;
 import io.hedgerow.state.StateStore;
 import io.hedgerow.state.StateStores;
-import io.hedgerow.time.Daemon;
 import io.hedgerow.state.ConversationStore;
 import io.hedgerow.state.MemoryConversationStore;
+import io.hedgerow.time.Daemon;
+import io.hedgerow.time.Randomness;
 import io.hedgerow.time.Ticker;
 
 import io.helidon.common.socket.SocketOptions;
@@ -306,7 +307,7 @@ public final class HedgerowServer implements AutoCloseable {
         HedgerowConfig config = b.config;
         Ticker ticker = b.ticker;
         Clock clock = b.clock;
-        RandomGenerator random = RandomGenerator.getDefault();
+        RandomGenerator random = Randomness.shared();
         // Built first: it sets up the global registry with Prometheus-style (snake_case) names.
         MetricsObserver metricsObserver = MetricsObserver.builder()
                 .metricsConfig(m -> m.builtInMeterNameFormat(BuiltInMeterNameFormat.SNAKE))
@@ -327,8 +328,8 @@ public final class HedgerowServer implements AutoCloseable {
         ExecutionListener executionListener = tracing.enabled() ? both(telemetry, traces) : telemetry;
         RequestObserver requestObserver = tracing.enabled() ? RequestObserver.all(List.of(telemetry, traces))
                 : telemetry;
-        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, executionListener, new Bulkheads(),
-                                   sync);
+        Wiring wiring = new Wiring(ticker, clock, random, watchdog, telemetry, executionListener,
+                                   new Bulkheads(ticker), sync);
         current.set(wiring.first(config));
         sync.attach(() -> current.get().health(), label -> configured(current.get(), label));
         String configHash = ConfigHash.of(b.configFile, config);

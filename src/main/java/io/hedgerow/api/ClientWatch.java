@@ -23,8 +23,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * an answer), a backstop deadline for the whole request, and optionally its connection, whose state is looked up in
  * the kernel's TCP table ({@link TcpTable}) while the request runs: a client that closed ({@code CLOSE_WAIT}) or reset
  * (gone from the table) has left. The front door's daemon calls {@link #scan()} every 100 ms; it reads the TCP table
- * at most every {@code presencePeriod}, only when some request has been running longer than {@code presenceAfter}
- * (quick requests never cost a read). A request's head is not watched here: the {@link ConnectionGate} times it.
+ * only when some request has been running longer than {@code presenceAfter} (quick requests never cost a read), and
+ * at most every {@code presencePeriod} or every {@value #READ_COST_RATIO} times what the last read took, whichever is
+ * longer. The kernel formats the whole table for each read, every socket of the machine included ({@code TIME_WAIT}
+ * too): on a busy host that is ~20 ms of CPU a read, and reading it 4 times a second while any long request is in
+ * flight was the router's main cost at low request rates (issue 12). Bounded by its own cost, the watch spends at
+ * most ~1% of a core on the table, and a departure is noticed within a period (250 ms) on a small table, within
+ * ~2 s on a table of thousands of sockets. A request's head is not watched here: the {@link ConnectionGate} times it.
  *
  * <p>Firing and disarming exclude each other (both under the guard's lock), and disarming clears an interrupt that
  * arrived after the guarded operation completed, so a late deadline never leaks into the rest of the request.
@@ -35,13 +40,17 @@ final class ClientWatch {
     private static final System.Logger LOG = System.getLogger(ClientWatch.class.getName());
     private static final long NONE = Long.MAX_VALUE;
     private static final ThreadLocal<Guard> CURRENT = new ThreadLocal<>();
+    /** The next read of the TCP table waits at least this many times what the last one took. */
+    static final int READ_COST_RATIO = 100;
+    private static final Duration PRESENCE_AFTER = Duration.ofMillis(500);
+    private static final Duration PRESENCE_PERIOD = Duration.ofMillis(250);
 
     private final Ticker ticker;
     private final Optional<TcpTable> tcp;
     private final long presenceAfterNanos;
     private final long presencePeriodNanos;
     private final Set<Guard> guards = ConcurrentHashMap.newKeySet();
-    private long lastTableRead = Long.MIN_VALUE / 2;
+    private long nextTableRead = Long.MIN_VALUE;
 
     private ClientWatch(Ticker ticker, Optional<TcpTable> tcp, Duration presenceAfter, Duration presencePeriod) {
         this.ticker = ticker;
@@ -57,7 +66,12 @@ final class ClientWatch {
             LOG.log(System.Logger.Level.INFO, "no readable /proc/net/tcp: a client that leaves before its answer "
                     + "starts is noticed only when the answer is written");
         }
-        return new ClientWatch(ticker, tcp, Duration.ofMillis(500), Duration.ofMillis(250));
+        return new ClientWatch(ticker, tcp, PRESENCE_AFTER, PRESENCE_PERIOD);
+    }
+
+    /** A watch with the router's settings over {@code table} (tests time its reads). */
+    static ClientWatch create(Ticker ticker, TcpTable table) {
+        return new ClientWatch(ticker, Optional.of(table), PRESENCE_AFTER, PRESENCE_PERIOD);
     }
 
     /** A watch that checks presence at every scan: tests call {@link #scan()}. */
@@ -103,9 +117,12 @@ final class ClientWatch {
                 presence.add(guard);
             }
         }
-        if (!presence.isEmpty() && tcp.isPresent() && now - lastTableRead >= presencePeriodNanos) {
-            lastTableRead = now;
+        if (!presence.isEmpty() && tcp.isPresent() && now >= nextTableRead) {
             checkPresence(presence);
+            long done = ticker.read();
+            long cost = Math.max(0, done - now);
+            nextTableRead = done + Math.max(presencePeriodNanos, Math.min(cost, Long.MAX_VALUE / (2 * READ_COST_RATIO))
+                    * READ_COST_RATIO);
         }
     }
 

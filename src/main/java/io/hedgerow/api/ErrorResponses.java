@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.exec.AttemptRecord;
 import io.hedgerow.exec.ChainFailedException;
 import io.hedgerow.model.Failure;
+import io.hedgerow.model.FailureKind;
 import io.hedgerow.dialect.InvalidRequestException;
 import io.hedgerow.json.Json;
 
@@ -38,7 +39,9 @@ public final class ErrorResponses {
     static ApiException unknownModel(String model) {
         return new ApiException(404, "invalid_request_error", "model_not_found",
                                 "The model '" + model + "' does not exist: it is neither a configured route nor "
-                                        + "provider/model of a configured provider. GET /v1/models lists the routes.",
+                                        + "provider/model naming a model the config declares for a configured provider "
+                                        + "(in its models or a route; direct-models: any takes undeclared ones). "
+                                        + "GET /v1/models lists the routes.",
                                 Optional.of("model"), Map.of());
     }
 
@@ -49,6 +52,12 @@ public final class ErrorResponses {
         Map<String, String> headers = new LinkedHashMap<>();
         if (!attempts.isEmpty()) {
             headers.put("x-hedgerow-attempts", attempts);
+        }
+        if (decisive.kind() != FailureKind.SHUTDOWN && e.attempts().stream().anyMatch(AttemptRecord::called)) {
+            // The chain was tried, with the retries and fallbacks its policy allows: a client that repeats it at once
+            // multiplies the upstream calls for nothing. The official OpenAI and Anthropic SDKs honour this header.
+            // When nothing was called (every candidate skipped), Retry-After says when trying again makes sense.
+            headers.put("x-should-retry", "false");
         }
         String message = e.getMessage();
         return switch (decisive.kind()) {
@@ -78,6 +87,8 @@ public final class ErrorResponses {
                 headers.put("Retry-After", "1");
                 yield new ApiException(503, "server_error", "shutting_down", message, Optional.empty(), headers);
             }
+            case INTERNAL -> new ApiException(500, "server_error", "internal_error", message, Optional.empty(),
+                                              headers);
             default -> new ApiException(502, "upstream_error", "upstream_failed", message, Optional.empty(),
                                         headers);
         };

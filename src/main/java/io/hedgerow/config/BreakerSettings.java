@@ -9,8 +9,9 @@ import java.time.Duration;
  *                         {@value CircuitBreaker#BUCKETS} buckets)
  * @param minimumCalls     counted calls in the window before the ratio may open the breaker
  * @param failureRatio     failures / counted calls at or above which the breaker opens, in (0, 1]
- * @param openFor          how long it stays open before letting a probe through; doubled on each re-open after
- *                         a failed probe, up to {@value CircuitBreaker#MAX_OPEN_MULTIPLIER} times
+ * @param openFor          how long it stays open before letting a probe through; doubled after a failed probe,
+ *                         {@value CircuitBreaker#MAX_OPEN_MULTIPLIER} times at most (a recovered upstream is found
+ *                         within that); also the half-open trial's timeout
  * @param halfOpenProbes   calls let through at once while half-open
  * @param successesToClose probe successes that close it again
  */
@@ -21,9 +22,9 @@ public record BreakerSettings(Duration window,
                               int halfOpenProbes,
                               int successesToClose) {
 
-    /** 30s window, 5 calls, ratio 0.5, open for 30s, 1 probe at a time, 2 successes to close. */
+    /** 30s window, 5 calls, ratio 0.5, open for 10s (20s after a failed probe), 1 probe at a time, 2 to close. */
     public static final BreakerSettings DEFAULTS =
-            new BreakerSettings(Duration.ofSeconds(30), 5, 0.5, Duration.ofSeconds(30), 1, 2);
+            new BreakerSettings(Duration.ofSeconds(30), 5, 0.5, Duration.ofSeconds(10), 1, 2);
 
     public BreakerSettings {
         Checks.positive("breaker.window", window);

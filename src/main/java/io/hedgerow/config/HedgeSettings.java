@@ -11,8 +11,9 @@ import java.util.Optional;
  * @param delay        how long to wait for the running attempt's first token before hedging
  * @param minDelay     the adaptive delay's lower clamp
  * @param maxDelay     the adaptive delay's upper clamp
- * @param warmupDelay  a fixed delay used until the running candidate's baseline has enough samples; empty
- *                     means no hedging until then
+ * @param warmupDelay  a fixed delay used until the running candidate's baseline has enough samples (the prior a
+ *                     fresh or quiet router hedges by: 10 s by default, so a silent first provider does not cost
+ *                     the whole first-token timeout); empty means no hedging until then
  * @param maxInFlight  attempts of one request running at once, the first included
  * @param sameProvider whether a hedge may go to the same provider as an attempt in flight (latency spikes are
  *                     usually provider-wide, so by default it may not)
@@ -24,8 +25,11 @@ public record HedgeSettings(boolean enabled,
                             Optional<Duration> warmupDelay,
                             int maxInFlight,
                             boolean sameProvider) {
+    /** The delay used before a candidate has a baseline: a first token (or answer) slower than this is hedged. */
+    public static final Duration DEFAULT_WARMUP_DELAY = Duration.ofSeconds(10);
     public static final HedgeSettings DEFAULTS = new HedgeSettings(true, new Delay.Auto(), Duration.ofMillis(50),
-                                                                   Duration.ofSeconds(10), Optional.empty(), 2, false);
+                                                                   Duration.ofSeconds(10),
+                                                                   Optional.of(DEFAULT_WARMUP_DELAY), 2, false);
     public static final HedgeSettings OFF = new HedgeSettings(false, new Delay.Auto(), Duration.ofMillis(50),
                                                               Duration.ofSeconds(10), Optional.empty(), 1, false);
 

@@ -12,7 +12,8 @@ final class HedgingBinder {
     static final Keys HEDGING = Keys.of("hedging", "budget", "baseline", "demotion", "defaults");
     static final Keys BUDGET = Keys.of("hedging.budget", "ratio", "min-per-second", "ttl", "max-cost-share");
     static final Keys BASELINE = Keys.of("hedging.baseline", "window", "min-samples", "half-life");
-    static final Keys DEMOTION = Keys.of("hedging.demotion", "factor", "slow-share", "recover-factor", "probe-share");
+    static final Keys DEMOTION = Keys.of("hedging.demotion", "factor", "slow-share", "recover-factor", "probe-share",
+                                         "floor", "compare-factor");
     static final Keys HEDGE = Keys.of("hedging.defaults", "enabled", "delay", "min-delay", "max-delay",
                                       "warmup-delay", "max-in-flight", "same-provider");
 
@@ -57,7 +58,12 @@ final class HedgingBinder {
                 m.get("factor").number(1, 100).orElse(d.factor()),
                 m.get("slow-share").number(0, 1).orElse(d.slowShare()),
                 m.get("recover-factor").number(1, 100).orElse(d.recoverFactor()),
-                m.get("probe-share").number(0, 1).orElse(d.probeShare()));
+                m.get("probe-share").number(0, 1).orElse(d.probeShare()),
+                m.get("floor").duration().orElse(d.floor()),
+                m.get("compare-factor").number(0, 100).orElse(d.compareFactor()));
+        if (demotion.compareFactor() > 0 && demotion.compareFactor() < 1.2) {
+            m.get("compare-factor").error("'" + demotion.compareFactor() + "' (expected: 0 for off, or 1.2..100)");
+        }
         if (demotion.recoverFactor() > demotion.factor()) {
             m.get("recover-factor").error("'" + demotion.recoverFactor() + "' (expected: at most factor, "
                     + demotion.factor() + ")");

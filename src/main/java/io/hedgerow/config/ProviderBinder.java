@@ -19,8 +19,8 @@ import java.util.Set;
 final class ProviderBinder {
     static final Keys PROVIDER = Keys.of("providers.NAME", "type", "base-url", "keys", "headers", "role-map",
                                          "timeouts", "models", "sim", "key-rotation", "prefill", "max-concurrent",
-                                         "max-response-size", "region", "auth", "aws-profile", "control-url",
-                                         "responses", "embedding-batch");
+                                         "direct-models", "max-response-size", "region", "auth", "aws-profile",
+                                         "control-url", "responses", "embedding-batch");
     static final Keys EMBEDDING_BATCH = Keys.of("providers.NAME.embedding-batch", "max-inputs", "max-tokens");
     static final Keys TIMEOUTS = Keys.of("defaults.timeouts", "connect", "first-token", "idle", "total");
     static final Keys DEFAULTS = Keys.of("defaults", "timeouts");
@@ -225,6 +225,8 @@ final class ProviderBinder {
         return node.build(() -> new ProviderLimits(
                 node.get("max-concurrent").integer(1, 100_000).orElse(d.maxConcurrent()),
                 node.get("max-response-size").size(1024, 1024L * 1024 * 1024, "1KiB to 1GiB")
-                        .orElse(d.maxResponseBytes())), d);
+                        .orElse(d.maxResponseBytes()),
+                node.get("direct-models").choice(Map.of("declared", false, "any", true), "declared or any")
+                        .orElse(d.anyDirectModel())), d);
     }
 }

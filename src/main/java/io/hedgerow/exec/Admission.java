@@ -3,6 +3,7 @@ package io.hedgerow.exec;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.Checks;
 import io.hedgerow.config.ProviderConfig;
+import io.hedgerow.health.CircuitBreaker;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
@@ -36,8 +37,11 @@ final class Admission {
     sealed interface Verdict {
     }
 
-    /** The call may go; {@code release} gives the bulkhead place back, once, when the exchange is over. */
-    record Admitted(Runnable release) implements Verdict {
+    /**
+     * The call may go: {@code permit} is the breaker's and {@code place} the bulkhead's; the attempt hands each its
+     * outcome, and gives the place back when the exchange is over.
+     */
+    record Admitted(CircuitBreaker.Permit permit, Bulkheads.Place place) implements Verdict {
     }
 
     /** The candidate is passed over. */
@@ -103,17 +107,22 @@ final class Admission {
     /**
      * Takes a place in the provider's bulkhead and a permit from the candidate's breaker, both or neither. A full
      * bulkhead skips the candidate at no cost, as an open breaker does: it never queues.
+     *
+     * @param hedgeDelayNanos the candidate's hedge delay: how long before its attempt counts as overdue
+     * @param streaming       whether the attempt streams (its first token is what it waits for)
      */
-    Verdict admit(Slot slot) {
+    Verdict admit(Slot slot, long hedgeDelayNanos, boolean streaming) {
         ProviderConfig provider = slot.candidate.provider();
-        if (!bulkheads.tryAcquire(provider)) {
+        Optional<Bulkheads.Place> place = bulkheads.tryAcquire(provider, hedgeDelayNanos, streaming);
+        if (place.isEmpty()) {
             return new Refused(SkipReason.BULKHEAD, "bulkhead full");
         }
-        if (!slot.health.breaker().tryAcquire()) {
-            bulkheads.release(provider);
+        Optional<CircuitBreaker.Permit> permit = slot.health.breaker().acquire();
+        if (permit.isEmpty()) {
+            place.get().release();
             return new Refused(SkipReason.BREAKER_OPEN, "breaker open");
         }
-        return new Admitted(() -> bulkheads.release(provider));
+        return new Admitted(permit.get(), place.get());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.hedgerow.exec;
 import io.hedgerow.config.ApiKey;
 import io.hedgerow.config.Timeouts;
 import io.hedgerow.health.CandidateHealth;
+import io.hedgerow.health.CircuitBreaker;
 import io.hedgerow.health.KeyHealth;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
@@ -42,9 +43,11 @@ final class Attempt {
     private final long firstTokenNanos;
     private final long idleNanos;
     private final Deadline deadline;
+    private final long boundNanos;
+    private final CircuitBreaker.Permit permit;
     private final AtomicBoolean recorded = new AtomicBoolean();
-    private final AtomicBoolean released = new AtomicBoolean();
-    private final Runnable onRelease;
+    private final Bulkheads.Place place;
+    private final Size size;
 
     private Thread worker;
     private ChatStream stream;
@@ -53,8 +56,25 @@ final class Attempt {
     private volatile boolean producing;
     private volatile long lastActivityNanos;
 
+    /**
+     * The prompt's size for one attempt.
+     *
+     * @param estimated the router's estimate (a token per 4 characters), what the calibration compares with reports
+     * @param tokens    the same in the candidate's own tokens ({@link io.hedgerow.health.PromptCalibration}): the size
+     *                  its latency is learned and judged at
+     */
+    record Size(long estimated, long tokens) {
+    }
+
+    /**
+     * @param boundNanos how long it must have run before being cut off says something about its candidate's latency:
+     *                   its own hedge delay ({@code Long.MAX_VALUE} when there is none). A loser cancelled sooner is
+     *                   a censored sample and is not recorded
+     * @param size       the prompt's size, for the candidate's size-conditioned baseline
+     */
     Attempt(int number, AttemptRole role, Candidate candidate, CandidateHealth health, KeyHealth keys,
-            Optional<ApiKey> key, boolean streaming, Ticker ticker, Deadline requestDeadline, Runnable onRelease) {
+            Optional<ApiKey> key, boolean streaming, Ticker ticker, Deadline requestDeadline, long boundNanos,
+            CircuitBreaker.Permit permit, Bulkheads.Place place, Size size) {
         this.number = number;
         this.role = role;
         this.candidate = candidate;
@@ -69,7 +89,10 @@ final class Attempt {
         this.firstTokenNanos = timeouts.firstToken().toNanos();
         this.idleNanos = timeouts.idle().toNanos();
         this.deadline = requestDeadline.cappedAt(timeouts.total());
-        this.onRelease = onRelease;
+        this.boundNanos = boundNanos;
+        this.permit = permit;
+        this.place = place;
+        this.size = size;
     }
 
     int number() {
@@ -115,9 +138,7 @@ final class Attempt {
      * or when a whole answer (or a failure) has come back.
      */
     void release() {
-        if (released.compareAndSet(false, true)) {
-            onRelease.run();
-        }
+        place.release();
     }
 
     /** Attaches the open stream; false (and the stream must be closed) when the attempt was already aborted. */
@@ -137,6 +158,7 @@ final class Attempt {
     synchronized boolean handOver(Inbox inbox, AttemptSignal signal) {
         worker = null;
         producing = true;
+        place.answered();
         lastActivityNanos = ticker.read();
         return offer(inbox, signal);
     }
@@ -192,9 +214,10 @@ final class Attempt {
     /** It produced its first token (or whole answer) after {@code latencyNanos}. */
     void succeeded(long latencyNanos) {
         if (recorded.compareAndSet(false, true)) {
-            health.breaker().onSuccess();
+            health.breaker().onSuccess(permit);
+            place.outcome(Bulkheads.Outcome.SUCCESS);
             key.ifPresent(keys::onSuccess);
-            health.recordLatency(streaming, latencyNanos);
+            health.recordLatency(streaming, size.tokens(), latencyNanos);
         }
     }
 
@@ -205,20 +228,39 @@ final class Attempt {
             return;
         }
         if (recorded.compareAndSet(false, true)) {
-            health.breaker().onFailure(failure.kind());
+            health.breaker().onFailure(permit, failure.kind());
+            place.outcome(failure.kind() == FailureKind.TIMEOUT || failure.kind() == FailureKind.CONNECTION
+                                  ? Bulkheads.Outcome.OVERLOAD : Bulkheads.Outcome.NEUTRAL);
             key.ifPresent(k -> keys.onFailure(k, failure));
             if (failure.kind() == FailureKind.TIMEOUT) {
-                health.recordLatency(streaming, elapsedNanos());
+                health.recordLatency(streaming, size.tokens(), elapsedNanos());
             }
         }
     }
 
-    /** Another attempt won (or the client left): neutral for health, and a lower bound on its latency. */
+    /**
+     * Another attempt won (or the client left): neutral for the breaker. Its latency is not known, only that it is
+     * more than it ran: that lower bound is recorded only when it ran at least its own hedge delay, where it says
+     * the candidate was slow. A loser cut off sooner (a hedge cancelled 20 ms after it started) is censored, not a
+     * sample: recorded, it would drag the baseline down and make the candidate's real answers look slow.
+     */
     void lost() {
         if (recorded.compareAndSet(false, true)) {
-            health.breaker().onNeutral();
-            health.recordLatency(streaming, elapsedNanos());
+            health.breaker().onNeutral(permit);
+            place.outcome(Bulkheads.Outcome.NEUTRAL);
+            long elapsed = elapsedNanos();
+            if (elapsed >= boundNanos) {
+                health.recordLatency(streaming, size.tokens(), elapsed);
+            }
         }
+    }
+
+    /**
+     * The provider reported how many prompt tokens it counted: the candidate's calibration learns from it, so later
+     * estimates speak its tokens.
+     */
+    void reportedPromptTokens(long reported) {
+        health.calibration().observe(size.estimated(), reported);
     }
 
     /**
@@ -227,7 +269,7 @@ final class Attempt {
      */
     void brokeAfterWinning(Failure failure) {
         if (failure.kind() != FailureKind.CANCELLED && failure.kind() != FailureKind.SHUTDOWN) {
-            health.breaker().onFailure(failure.kind());
+            health.breaker().onFailure(permit, failure.kind());
         }
     }
 

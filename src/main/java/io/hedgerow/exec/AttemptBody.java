@@ -1,7 +1,11 @@
 package io.hedgerow.exec;
 
+import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.model.Failure;
+import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
+import io.hedgerow.model.Usage;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.ProviderException;
@@ -16,6 +20,8 @@ import java.util.Optional;
  * attempt finishes on its own: its outcome still reaches health, never the client.
  */
 final class AttemptBody implements Runnable {
+    private static final System.Logger LOG = System.getLogger(AttemptBody.class.getName());
+
     private final Attempt attempt;
     private final Job<?> job;
     private final boolean streaming;
@@ -47,6 +53,7 @@ final class AttemptBody implements Runnable {
                     attempt.release();
                 }
                 long latency = attempt.elapsedNanos();
+                reportUsage(response);
                 if (!attempt.handOver(inbox, new AttemptSignal.Answered(attempt, response, latency))) {
                     endDetached(latency);
                 }
@@ -80,15 +87,43 @@ final class AttemptBody implements Runnable {
             closeQuietly(stream);
             report(attempt.failureOf(e));
         } catch (RuntimeException e) {
-            // An adapter bug must still end as one clean failure, never a lost signal.
+            // Whatever escaped the adapter must still end as one clean failure, never a lost signal.
             closeQuietly(stream);
-            report(attempt.abortReason().orElseGet(() -> FailureClassifier.fromException(e, false)));
+            report(attempt.abortReason().orElseGet(() -> escaped(e)));
         } finally {
             if (stream == null) {
                 // No stream was opened (a whole answer, a failure, or an abort before the call): nothing left to close.
                 attempt.release();
             }
         }
+    }
+
+    /**
+     * What an exception that escaped the adapter means: the transport failing (an {@link java.io.IOException} in its
+     * causes, or Helidon's "body cut short"), classified as usual; anything else is a bug of ours, an
+     * {@code INTERNAL} failure, logged here once with its stack trace and neutral for the upstream's breaker.
+     */
+    private Failure escaped(RuntimeException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.io.IOException || cause.getClass().getSimpleName().contains("InsufficientData")) {
+                return FailureClassifier.fromException(e, false);
+            }
+        }
+        String where = attempt.candidate().provider().type().name().toLowerCase(java.util.Locale.ROOT);
+        LOG.log(System.Logger.Level.ERROR, "a bug in the " + where + " adapter, calling "
+                + attempt.candidate().label() + " (reported as a router error; the upstream is not blamed)", e);
+        return Failure.of(FailureKind.INTERNAL, e.getClass().getSimpleName() + " in the router's " + where
+                + " adapter");
+    }
+
+    /** A whole answer's reported prompt tokens calibrate its candidate's size estimates. */
+    private void reportUsage(Object response) {
+        Optional<Usage> usage = switch (response) {
+            case ChatResponse chat -> chat.usage();
+            case EmbeddingResponse embedding -> embedding.usage();
+            default -> Optional.empty();
+        };
+        usage.ifPresent(u -> attempt.reportedPromptTokens(u.promptTokens()));
     }
 
     private void report(Failure failure) {

@@ -41,12 +41,12 @@ public final class ChatExecutor {
      */
     public ChatExecutor(Ticker ticker, StallWatchdog watchdog, HealthRegistry health, RandomGenerator random,
                         Duration requestTimeout, ExecutionListener listener) {
-        this(ticker, watchdog, health, random, requestTimeout, listener, new Bulkheads());
+        this(ticker, watchdog, health, random, requestTimeout, listener, new Bulkheads(ticker));
     }
 
     /**
-     * @param bulkheads per-provider limits of attempts in flight, shared by the executors of successive config
-     *                  generations so that a reload does not reset them
+     * @param bulkheads per-provider adaptive limits of attempts in flight, shared by the executors of successive
+     *                  config generations so that a reload does not reset them
      */
     public ChatExecutor(Ticker ticker, StallWatchdog watchdog, HealthRegistry health, RandomGenerator random,
                         Duration requestTimeout, ExecutionListener listener, Bulkheads bulkheads) {

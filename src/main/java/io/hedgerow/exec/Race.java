@@ -1,7 +1,6 @@
 package io.hedgerow.exec;
 
 import io.hedgerow.config.ApiKey;
-import io.hedgerow.config.HedgeSettings;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
@@ -23,7 +22,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>The loop, until an attempt wins or nothing is left to try:
  * <ol>
- *     <li>Candidates are tried in the {@link Lineup}'s order (demoted ones behind the others); {@link Admission}
+ *     <li>Candidates are tried in the {@link Lineup}'s order (slow ones behind the others); {@link Admission}
  *     passes over, with a typed reason, a candidate whose breaker is open, whose keys are all cooling down, whose
  *     declared context window cannot hold the prompt, or whose provider's bulkhead is full.</li>
  *     <li>A failure is handed to the {@link RetryPolicy}: another key now, the same candidate after a wait (the
@@ -32,7 +31,8 @@ import java.util.random.RandomGenerator;
  *     timer is due, the next candidate (preferably on another provider) is started beside it, if fewer than
  *     {@code max-in-flight} attempts run and the hedge budget allows; the allowance goes back when nothing could be
  *     started.</li>
- *     <li>With probability {@code probe-share}, a demoted candidate is also started at once, to keep measuring it.</li>
+ *     <li>A candidate moved back for slowness is probed beside the request, to keep measuring it: on every request
+ *     while it has too few recent samples to be judged again, else with probability {@code probe-share}.</li>
  * </ol>
  * The first attempt to produce a token (or a whole answer) wins; the others are cancelled at once, except a probe,
  * which is left to finish measuring. A failure never wins: one that would stop the chain (a request the provider
@@ -41,6 +41,8 @@ import java.util.random.RandomGenerator;
  */
 final class Race {
     private static final long BACKSTOP_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** Recent samples below which a candidate moved back for slowness is probed on every request. */
+    static final int PROBE_FLOOR = 10;
 
     private final Job<?> job;
     private final RoutePlan plan;
@@ -213,21 +215,27 @@ final class Race {
         }
     }
 
+    /**
+     * Starts a probe of the first candidate moved back for slowness, beside the request, when its baseline for this
+     * measure is starved (fewer than {@value #PROBE_FLOOR} recent samples: it could not be judged again, and would
+     * stay behind long after it recovered) or, beyond that, with probability {@code probe-share}. Paid by the hedge
+     * budget.
+     */
     private void maybeProbe() {
-        if (lineup.isEmpty() || lineup.first().health.demoted() || policy.hedge().maxInFlight() < 2) {
-            return;
-        }
-        double share = health.hedging().demotion().probeShare();
-        if (share <= 0 || random.nextDouble() >= share) {
+        if (lineup.isEmpty() || lineup.movedBack(lineup.first()) || policy.hedge().maxInFlight() < 2) {
             return;
         }
         for (Slot slot : lineup.slots()) {
-            if (slot.health.demoted() && slot.open() && admissible(slot)) {
-                Admission.KeyChoice key = admission.key(slot);
-                double cost = costs.of(slot.candidate);
-                if (key.refused().isEmpty() && health.budget().tryWithdraw(cost)
-                        && !launch(slot, AttemptRole.PROBE, key.key())) {
-                    health.budget().refund(cost);
+            if (lineup.movedBack(slot) && slot.open()) {
+                boolean starved = slot.health.baseline(streaming).windowCount() < PROBE_FLOOR;
+                double share = health.hedging().demotion().probeShare();
+                if ((starved || random.nextDouble() < share) && admissible(slot)) {
+                    Admission.KeyChoice key = admission.key(slot);
+                    double cost = costs.of(slot.candidate);
+                    if (key.refused().isEmpty() && health.budget().tryWithdraw(cost)
+                            && !launch(slot, AttemptRole.PROBE, key.key())) {
+                        health.budget().refund(cost);
+                    }
                 }
                 return;
             }
@@ -290,36 +298,39 @@ final class Race {
     // ---- attempts ----
 
     private boolean launch(Slot slot, AttemptRole role, Optional<ApiKey> key) {
-        Admission.Verdict verdict = admission.admit(slot);
+        // The share of requests the budget can hedge, smaller when the hedge costs more than its request.
+        double share = health.budget().affordableShare(costs.of(slot.candidate), hedgeCost(slot));
+        // The delay is what is usual for a prompt of this size on this candidate, in its own tokens.
+        Attempt.Size size = new Attempt.Size(costs.promptTokens(),
+                                             slot.health.calibration().tokens(costs.promptTokens()));
+        OptionalLong delay = HedgeDelay.nanos(policy.hedge(), slot.health.sized(streaming), size.tokens(), share);
+        Admission.Verdict verdict = admission.admit(slot, delay.orElse(Long.MAX_VALUE), streaming);
         if (verdict instanceof Admission.Refused refused) {
             skip(slot, refused);
             return false;
         }
-        Runnable release = ((Admission.Admitted) verdict).release();
+        Admission.Admitted admitted = (Admission.Admitted) verdict;
         slot.started = true;
         slot.attempts++;
         key.ifPresent(slot.triedKeys::add);
         Attempt attempt = new Attempt(++attempts, role, slot.candidate, slot.health, health.keys(), key, streaming,
-                                      ticker, deadline, release);
+                                      ticker, deadline, delay.orElse(Long.MAX_VALUE), admitted.permit(),
+                                      admitted.place(), size);
         running.add(attempt);
         journal.started(attempt);
         watchdog.watch(attempt);
         time.start("attempt-" + slot.candidate.label(), new AttemptBody(attempt, job, streaming, inbox, watchdog));
         if (role != AttemptRole.PROBE) {
-            armHedge(slot, attempt);
+            armHedge(attempt, delay);
         }
         return true;
     }
 
-    private void armHedge(Slot slot, Attempt attempt) {
-        HedgeSettings hedge = policy.hedge();
-        if (!hedge.enabled() || !running.room()) {
+    private void armHedge(Attempt attempt, OptionalLong delay) {
+        if (!policy.hedge().enabled() || !running.room()) {
             hedgeTimer.disarm();
             return;
         }
-        // The share of requests the budget can hedge, smaller when the hedge costs more than its request.
-        double share = health.budget().affordableShare(costs.of(slot.candidate), hedgeCost(slot));
-        OptionalLong delay = HedgeDelay.nanos(hedge, slot.health.baseline(streaming), share);
         if (delay.isPresent()) {
             hedgeTimer.arm(attempt, ticker.read() + delay.getAsLong());
         } else {

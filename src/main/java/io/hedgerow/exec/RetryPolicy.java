@@ -22,6 +22,8 @@ import java.util.random.RandomGenerator;
  *     <li>Timeout: the next candidate at once; a provider that stayed silent is not asked again.</li>
  *     <li>Context length: the next candidate (the executor skips those whose declared window is no larger).</li>
  *     <li>Not found (404: no such model at this provider): the next candidate.</li>
+ *     <li>A bug of ours in the adapter ({@code INTERNAL}): the next candidate, whose adapter may well be another;
+ *     never the same one again.</li>
  * </ul>
  */
 final class RetryPolicy {
@@ -65,7 +67,7 @@ final class RetryPolicy {
         return switch (failure.kind()) {
             case BAD_REQUEST, CANCELLED, SHUTDOWN -> new Decision.Stop();
             case CONTENT_FILTER -> routeAroundFilter ? new Decision.NextCandidate() : new Decision.Stop();
-            case UNAVAILABLE, TIMEOUT, CONTEXT_LENGTH, NOT_FOUND -> new Decision.NextCandidate();
+            case UNAVAILABLE, TIMEOUT, CONTEXT_LENGTH, NOT_FOUND, INTERNAL -> new Decision.NextCandidate();
             case AUTH -> otherKeyAvailable ? new Decision.NextKey() : new Decision.NextCandidate();
             case RATE_LIMITED -> {
                 if (otherKeyAvailable) {

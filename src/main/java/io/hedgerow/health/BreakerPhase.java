@@ -14,14 +14,17 @@ import java.util.Locale;
  * <p>A signal that changes nothing returns the very same phase object, which the breaker takes as "no write
  * needed": refusing a call while open and admitting one while closed cost one volatile read.
  *
- * <p>Outcomes cannot be matched to the permit they belong to (the API is a plain {@code boolean}), so an
- * outcome that arrives in a later state than its call was admitted in is taken as the current state's: while
- * open, every outcome is ignored; while half-open, outcomes beyond the probes handed out are ignored and the
- * others count as probe results.
+ * <p>Each phase carries a {@code serial}, new at every change of kind (and when a half-open trial times out). A
+ * permit remembers the serial it was handed out under, and its outcome counts only in that phase: a call admitted
+ * while closed that ends while half-open says nothing about the probes, and one that ends after the breaker opened
+ * and closed again is stale.
  */
 sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, BreakerPhase.HalfOpen {
 
     BreakerState.Kind kind();
+
+    /** Which phase this is: the same for every value of one phase, new at every change of kind. */
+    long serial();
 
     /** Asks to make a call now. */
     Step acquire(Rules rules, long now);
@@ -73,7 +76,7 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
             return Math.floorDiv(now - origin, bucketNanos);
         }
 
-        /** {@code openFor × 2^min(reopenCount, 3)}: 1, 2, 4, then 8 times {@code openFor}. */
+        /** {@code openFor × 2^min(reopenCount, 1)}: {@code openFor}, then twice that after each failed probe. */
         long openNanos(int reopenCount) {
             int shift = Math.min(reopenCount, Integer.numberOfTrailingZeros(CircuitBreaker.MAX_OPEN_MULTIPLIER));
             return settings.openFor().toNanos() << shift;
@@ -81,9 +84,9 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
     }
 
     /** Calls flow; successes and failures go into the sliding window. */
-    record Closed(SlidingCounts counts) implements BreakerPhase {
-        static Closed fresh() {
-            return new Closed(SlidingCounts.empty(CircuitBreaker.BUCKETS));
+    record Closed(SlidingCounts counts, long serial) implements BreakerPhase {
+        static Closed fresh(long serial) {
+            return new Closed(SlidingCounts.empty(CircuitBreaker.BUCKETS), serial);
         }
 
         @Override
@@ -98,7 +101,7 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
 
         @Override
         public Step success(Rules rules, long now) {
-            return Step.stay(new Closed(counts.plus(rules.epoch(now), false)), true);
+            return Step.stay(new Closed(counts.plus(rules.epoch(now), false), serial), true);
         }
 
         /** Opens when {@code calls >= minimumCalls} and {@code failures / calls >= failureRatio} in the window. */
@@ -113,9 +116,9 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
                 String reason = String.format(Locale.ROOT, "failure ratio %.2f >= %.2f over %d calls in %s",
                                               (double) failures / calls, s.failureRatio(), calls,
                                               Checks.human(s.window()));
-                return Step.to(new Open(now + rules.openNanos(0), 0), reason);
+                return Step.to(new Open(now + rules.openNanos(0), 0, serial + 1), reason);
             }
-            return Step.stay(new Closed(next), true);
+            return Step.stay(new Closed(next, serial), true);
         }
 
         @Override
@@ -135,9 +138,10 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
 
     /**
      * Calls are refused until {@code untilNanos}; the first {@code acquire} at or after it that the {@link ProbeGate}
-     * lets probe becomes the first probe of the half-open state.
+     * lets probe becomes the first probe of the half-open state. Every outcome is ignored: its call was admitted in
+     * an earlier phase.
      */
-    record Open(long untilNanos, int reopenCount) implements BreakerPhase {
+    record Open(long untilNanos, int reopenCount, long serial) implements BreakerPhase {
         @Override
         public BreakerState.Kind kind() {
             return BreakerState.Kind.OPEN;
@@ -149,7 +153,7 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
                 return Step.stay(this, false);
             }
             String reason = "open for " + Checks.human(Duration.ofNanos(rules.openNanos(reopenCount))) + " elapsed";
-            return Step.to(new HalfOpen(1, 0, reopenCount), reason);
+            return Step.to(new HalfOpen(1, 0, reopenCount, serial + 1, now), reason);
         }
 
         @Override
@@ -179,9 +183,15 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
 
     /**
      * At most {@code halfOpenProbes} calls in flight; {@code successesToClose} successes close the breaker with a
-     * fresh window, one failure opens it again for longer.
+     * fresh window, one failure opens it again for longer. A trial has a timeout ({@code openFor}): when every probe
+     * place is taken and the last was handed out that long ago, an outcome was lost (or is very late); the places
+     * are handed out afresh under a new serial, so the breaker cannot wedge half-open and the lost outcomes, should
+     * they come, count for nothing.
+     *
+     * @param trialStartNanos when the last probe place was handed out
      */
-    record HalfOpen(int inFlight, int successes, int reopenCount) implements BreakerPhase {
+    record HalfOpen(int inFlight, int successes, int reopenCount, long serial, long trialStartNanos)
+            implements BreakerPhase {
         @Override
         public BreakerState.Kind kind() {
             return BreakerState.Kind.HALF_OPEN;
@@ -189,10 +199,13 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
 
         @Override
         public Step acquire(Rules rules, long now) {
-            if (inFlight >= rules.settings().halfOpenProbes()) {
-                return Step.stay(this, false);
+            if (inFlight < rules.settings().halfOpenProbes()) {
+                return Step.stay(new HalfOpen(inFlight + 1, successes, reopenCount, serial, now), true);
             }
-            return Step.stay(new HalfOpen(inFlight + 1, successes, reopenCount), true);
+            if (now - trialStartNanos >= rules.settings().openFor().toNanos()) {
+                return Step.stay(new HalfOpen(1, successes, reopenCount, serial + 1, now), true);
+            }
+            return Step.stay(this, false);
         }
 
         @Override
@@ -202,9 +215,9 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
             }
             int total = successes + 1;
             if (total >= rules.settings().successesToClose()) {
-                return Step.to(Closed.fresh(), total + (total == 1 ? " probe success" : " probe successes"));
+                return Step.to(Closed.fresh(serial + 1), total + (total == 1 ? " probe success" : " probe successes"));
             }
-            return Step.stay(new HalfOpen(inFlight - 1, total, reopenCount), true);
+            return Step.stay(new HalfOpen(inFlight - 1, total, reopenCount, serial, trialStartNanos), true);
         }
 
         @Override
@@ -214,7 +227,7 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
             }
             int reopens = reopenCount + 1;
             long openNanos = rules.openNanos(reopens);
-            return Step.to(new Open(now + openNanos, reopens),
+            return Step.to(new Open(now + openNanos, reopens, serial + 1),
                            "probe failed; open for " + Checks.human(Duration.ofNanos(openNanos)));
         }
 
@@ -223,7 +236,7 @@ sealed interface BreakerPhase permits BreakerPhase.Closed, BreakerPhase.Open, Br
             if (inFlight == 0) {
                 return Step.stay(this, true);
             }
-            return Step.stay(new HalfOpen(inFlight - 1, successes, reopenCount), true);
+            return Step.stay(new HalfOpen(inFlight - 1, successes, reopenCount, serial, trialStartNanos), true);
         }
 
         @Override

@@ -21,16 +21,18 @@ import java.util.concurrent.locks.ReentrantLock;
  *     {@value #BUCKETS} buckets spanning {@link BreakerSettings#window()} (a sample leaves it after between
  *     9/10 and all of the window). When a failure is recorded and, in the window,
  *     {@code calls >= minimumCalls} and {@code failures / calls >= failureRatio}, the breaker opens.
- *     Neutral outcomes ({@link #onNeutral()}) are not calls for this arithmetic.</li>
- *     <li><b>Open</b>: {@link #tryAcquire()} returns {@code false} at the cost of one volatile read, until
- *     {@code openFor} has passed. There is no timer: the first {@code tryAcquire} after that moves the breaker
- *     to half-open and is its first probe.</li>
+ *     Neutral outcomes ({@link #onNeutral(Permit)}) are not calls for this arithmetic.</li>
+ *     <li><b>Open</b>: {@link #acquire()} refuses at the cost of one volatile read, until {@code openFor} has
+ *     passed. There is no timer: the first {@code acquire} after that moves the breaker to half-open and is its
+ *     first probe.</li>
  *     <li><b>Half-open</b>: at most {@code halfOpenProbes} calls in flight. {@code successesToClose} successes
- *     close it with a fresh window; a single failure opens it again. Each re-open without an intervening close
- *     stays open longer: {@code openFor × 2^min(reopens, 3)}, i.e. 30s, 1m, 2m, then 4m at most with the
- *     default 30s, so a dead upstream is probed less and less often but still within minutes of recovering.
- *     Closing resets this.</li>
+ *     close it with a fresh window; a single failure opens it again, for {@code openFor × 2^min(reopens, 1)}: 10 s,
+ *     then 20 s at most with the default 10 s. A dead upstream is probed every 20 s, a real request at a time, so
+ *     one that recovers is back in use within about 20 s, not after a ladder of minutes. Closing resets this. A
+ *     trial whose probes all went out {@code openFor} ago with no outcome is started afresh.</li>
  * </ul>
+ * An outcome counts only in the phase whose permit its call holds: an outcome from before the breaker last
+ * changed state is stale and ignored.
  *
  * <p>Which failures count is {@link #counts(FailureKind)}: the upstream's own failures do; a 429 (the key's
  * business, see {@link KeyHealth}), a request the client got wrong and a cancelled hedge loser do not.
@@ -45,21 +47,24 @@ import java.util.concurrent.locks.ReentrantLock;
  * before it is released, so listeners hear transitions in the order they happened. Listeners run on the
  * caller's thread; their exceptions are logged, never thrown.
  *
- * <p>Contract for callers: every {@code tryAcquire()} that returned {@code true} is followed by exactly one of
- * {@link #onSuccess()}, {@link #onFailure()} or {@link #onNeutral()}; a call that was refused reports nothing.
+ * <p>Contract for callers: every {@link Permit} {@link #acquire()} hands out is followed by exactly one of
+ * {@link #onSuccess}, {@link #onFailure} or {@link #onNeutral} with it; a call that was refused reports nothing.
  */
 public final class CircuitBreaker {
     /** Buckets in the closed state's sliding window. */
     public static final int BUCKETS = 10;
-    /** Cap on how many times {@code openFor} a re-opened breaker stays open. */
-    public static final int MAX_OPEN_MULTIPLIER = 8;
+    /**
+     * Cap on how many times {@code openFor} a re-opened breaker stays open: twice, so an upstream that is down is
+     * still probed every {@code 2 × openFor} (20 s by default) and is back in use within that of recovering.
+     */
+    public static final int MAX_OPEN_MULTIPLIER = 2;
 
     private final String name;
     private final BreakerSettings settings;
     private final Ticker ticker;
     private final HealthListener listener;
     private final BreakerPhase.Rules rules;
-    private final AtomicReference<BreakerPhase> phase = new AtomicReference<>(BreakerPhase.Closed.fresh());
+    private final AtomicReference<BreakerPhase> phase = new AtomicReference<>(BreakerPhase.Closed.fresh(0));
     // Only kind changes take it; it keeps event order equal to transition order.
     private final ReentrantLock transitions = new ReentrantLock();
 
@@ -91,14 +96,14 @@ public final class CircuitBreaker {
     /**
      * Whether a failure of this kind counts against the upstream: server errors, connection failures, timeouts
      * and answers we could not understand do. Rate limiting, auth, the client's own errors (bad request,
-     * context length, content filter) and cancellation are neutral.
+     * context length, content filter), cancellation and the router's own bugs are neutral.
      */
     public static boolean counts(FailureKind kind) {
         Objects.requireNonNull(kind, "kind");
         return switch (kind) {
             case SERVER_ERROR, CONNECTION, TIMEOUT, BAD_RESPONSE, NOT_FOUND -> true;
             case RATE_LIMITED, AUTH, BAD_REQUEST, CONTEXT_LENGTH, CONTENT_FILTER, CANCELLED, UNAVAILABLE,
-                 SHUTDOWN -> false;
+                 SHUTDOWN, INTERNAL -> false;
         };
     }
 
@@ -111,39 +116,74 @@ public final class CircuitBreaker {
     }
 
     /**
-     * Asks to make one call. Closed: always {@code true}. Open: {@code false} until {@code openFor} has passed,
-     * then {@code true} once as the breaker turns half-open. Half-open: {@code true} while fewer than
-     * {@code halfOpenProbes} probes are in flight.
+     * A call the breaker let through. Its outcome counts only in the phase that admitted it (see
+     * {@link BreakerPhase}); report exactly one, once.
+     *
+     * @param serial the serial of the admitting phase
      */
-    public boolean tryAcquire() {
-        return apply(BreakerPhase::acquire).permitted();
-    }
-
-    /** The call admitted by {@link #tryAcquire()} succeeded. */
-    public void onSuccess() {
-        apply(BreakerPhase::success);
-    }
-
-    /** The call admitted by {@link #tryAcquire()} failed in a way that {@link #counts counts}. */
-    public void onFailure() {
-        apply(BreakerPhase::failure);
-    }
-
-    /** The call failed with {@code kind}: {@link #onFailure()} if it {@link #counts counts}, else {@link #onNeutral()}. */
-    public void onFailure(FailureKind kind) {
-        if (counts(kind)) {
-            onFailure();
-        } else {
-            onNeutral();
-        }
+    public record Permit(long serial) {
     }
 
     /**
-     * The call ended without saying anything about the upstream's health (429 pushback, a client error, a
-     * cancelled hedge loser): releases its permit and counts nothing.
+     * Asks to make one call. Closed: always a permit. Open: none until {@code openFor} has passed, then one as the
+     * breaker turns half-open. Half-open: one while fewer than {@code halfOpenProbes} probes are in flight (or when
+     * the trial has timed out).
      */
-    public void onNeutral() {
-        apply(BreakerPhase::neutral);
+    public Optional<Permit> acquire() {
+        long now = ticker.read();
+        while (true) {
+            BreakerPhase current = phase.get();
+            BreakerPhase.Step step = current.acquire(rules, now);
+            if (!step.permitted()) {
+                return Optional.empty();
+            }
+            if (commit(current, step)) {
+                return Optional.of(new Permit(step.next().serial()));
+            }
+        }
+    }
+
+    /** The call admitted under {@code permit} succeeded. */
+    public void onSuccess(Permit permit) {
+        apply(permit, BreakerPhase::success);
+    }
+
+    /**
+     * The call admitted under {@code permit} failed with {@code kind}: a failure if it {@link #counts counts},
+     * else neutral.
+     */
+    public void onFailure(Permit permit, FailureKind kind) {
+        apply(permit, counts(kind) ? BreakerPhase::failure : BreakerPhase::neutral);
+    }
+
+    /**
+     * The call admitted under {@code permit} ended without saying anything about the upstream's health (429
+     * pushback, a client error, a cancelled hedge loser, a bug of ours): releases its place and counts nothing.
+     */
+    public void onNeutral(Permit permit) {
+        apply(permit, BreakerPhase::neutral);
+    }
+
+    // ---- without permits: tests that drive one phase at a time ----
+
+    boolean tryAcquire() {
+        return acquire().isPresent();
+    }
+
+    void onSuccess() {
+        apply(null, BreakerPhase::success);
+    }
+
+    void onFailure() {
+        apply(null, BreakerPhase::failure);
+    }
+
+    void onFailure(FailureKind kind) {
+        apply(null, counts(kind) ? BreakerPhase::failure : BreakerPhase::neutral);
+    }
+
+    void onNeutral() {
+        apply(null, BreakerPhase::neutral);
     }
 
     /** A snapshot of the state now. Does not move an open breaker to half-open; see {@link BreakerState#retryIn()}. */
@@ -168,7 +208,7 @@ public final class CircuitBreaker {
      * {@link HealthEvent.BreakerTransition} when the kind changes. An open breaker's own window is dropped.
      */
     public void adoptOpen(long untilNanos, int reopenCount, String reason) {
-        adopt(new BreakerPhase.Open(untilNanos, reopenCount), reason);
+        adopt(serial -> new BreakerPhase.Open(untilNanos, reopenCount, serial), BreakerState.Kind.OPEN, reason);
     }
 
     /**
@@ -177,7 +217,7 @@ public final class CircuitBreaker {
      * window.
      */
     public void adoptClosed(String reason) {
-        adopt(BreakerPhase.Closed.fresh(), reason);
+        adopt(BreakerPhase.Closed::fresh, BreakerState.Kind.CLOSED, reason);
     }
 
     /** While open: the ticker time the open period ends. Empty when closed or half-open. */
@@ -187,17 +227,20 @@ public final class CircuitBreaker {
     }
 
     // Adopted moves may skip a step the local rules take (open -> closed: the probes ran on another replica).
-    private void adopt(BreakerPhase next, String reason) {
+    private void adopt(java.util.function.LongFunction<BreakerPhase> phaseWithSerial, BreakerState.Kind kind,
+                       String reason) {
         Objects.requireNonNull(reason, "reason");
         while (true) {
             BreakerPhase current = phase.get();
-            if (current.kind() == next.kind()) {
-                if (current.kind() == BreakerState.Kind.CLOSED || current.equals(next)
-                        || phase.compareAndSet(current, next)) {
+            if (current.kind() == kind) {
+                BreakerPhase same = phaseWithSerial.apply(current.serial());
+                if (current.kind() == BreakerState.Kind.CLOSED || current.equals(same)
+                        || phase.compareAndSet(current, same)) {
                     return;
                 }
                 continue;
             }
+            BreakerPhase next = phaseWithSerial.apply(current.serial() + 1);
             transitions.lock();
             try {
                 if (!phase.compareAndSet(current, next)) {
@@ -220,25 +263,30 @@ public final class CircuitBreaker {
         return "CircuitBreaker[" + name + ", " + phase.get().kind() + "]";
     }
 
-    private BreakerPhase.Step apply(Signal signal) {
+    /** Applies an outcome to the phase that admitted its call; a stale one (another phase since) changes nothing. */
+    private void apply(Permit permit, Signal signal) {
         long now = ticker.read();
         while (true) {
             BreakerPhase current = phase.get();
-            BreakerPhase.Step step = signal.on(current, rules, now);
-            BreakerPhase next = step.next();
-            if (next == current) {
-                return step;
+            if (permit != null && permit.serial() != current.serial()) {
+                return;
             }
-            if (next.kind() == current.kind()) {
-                if (phase.compareAndSet(current, next)) {
-                    return step;
-                }
-                continue;
-            }
-            if (transition(current, step)) {
-                return step;
+            if (commit(current, signal.on(current, rules, now))) {
+                return;
             }
         }
+    }
+
+    /** Makes {@code step}'s move from {@code current}; false when another thread moved first (try again). */
+    private boolean commit(BreakerPhase current, BreakerPhase.Step step) {
+        BreakerPhase next = step.next();
+        if (next == current) {
+            return true;
+        }
+        if (next.kind() == current.kind()) {
+            return phase.compareAndSet(current, next);
+        }
+        return transition(current, step);
     }
 
     private boolean transition(BreakerPhase current, BreakerPhase.Step step) {

@@ -53,18 +53,42 @@ public sealed interface HealthEvent {
         }
     }
 
-    /** A candidate was moved down its route's order (e.g. slow against its own baseline). */
-    record Demoted(String name, String reason) implements HealthEvent {
+    /** A candidate was moved behind the others of its routes: slow against its own past, on one measure. */
+    record Demoted(String name, Measure measure, String reason) implements HealthEvent {
         public Demoted {
             Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(measure, "measure");
             Objects.requireNonNull(reason, "reason");
         }
     }
 
-    /** A demoted candidate is back in its configured place. */
-    record Recovered(String name) implements HealthEvent {
+    /** A demoted candidate is back in its configured place for this measure. */
+    record Recovered(String name, Measure measure) implements HealthEvent {
         public Recovered {
             Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(measure, "measure");
+        }
+    }
+
+    /**
+     * A candidate became clearly slower, on one measure, than {@code by}, the candidate after it in a route: it goes
+     * behind it there.
+     */
+    record Outpaced(String name, String by, Measure measure, String reason) implements HealthEvent {
+        public Outpaced {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(by, "by");
+            Objects.requireNonNull(measure, "measure");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /** An outpaced candidate is no longer clearly slower than {@code by}: it takes its place back. */
+    record Regained(String name, String by, Measure measure) implements HealthEvent {
+        public Regained {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(by, "by");
+            Objects.requireNonNull(measure, "measure");
         }
     }
 }

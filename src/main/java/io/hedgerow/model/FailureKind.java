@@ -30,7 +30,12 @@ public enum FailureKind {
     /** We cancelled the attempt (the client left, or another attempt won). */
     CANCELLED("cancelled"),
     /** The router is shutting down: what is still in flight after the drain timeout is ended. */
-    SHUTDOWN("shutting down");
+    SHUTDOWN("shutting down"),
+    /**
+     * A bug of the router's own (an adapter threw where it should have reported a failure): not the upstream's
+     * fault, so neutral for its breaker; logged once with its stack trace.
+     */
+    INTERNAL("router error");
 
     private final String description;
 

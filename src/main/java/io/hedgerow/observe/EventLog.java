@@ -26,10 +26,15 @@ import java.util.function.Consumer;
  * {@code GET /status}. Events carry labels (routes, candidates, key labels) and failure summaries that the provider
  * layer has already redacted, never a credential.
  *
- * <p>Thread-safe: writing and the recent list are guarded by this object's lock; a line is written whole.
+ * <p>Thread-safe. Lines to standard output or a file are written by a {@link LineWriter} on a thread of its own, so
+ * the request that emits an event never waits for the terminal or the disk (nor for another request's write); if
+ * the writer falls {@value #BACKLOG} lines behind, lines are dropped and an {@code events_dropped} line says how
+ * many. The recent list is guarded by this object's lock, held only to add to it.
  */
 public final class EventLog implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventLog.class.getName());
+    /** Lines the writer may fall behind by before lines are dropped. */
+    static final int BACKLOG = 10_000;
 
     private final Clock clock;
     private final Consumer<String> sink;
@@ -69,7 +74,7 @@ public final class EventLog implements AutoCloseable {
             try {
                 BufferedWriter writer = Files.newBufferedWriter(settings.eventsFile().get(), StandardCharsets.UTF_8,
                                                                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                return new EventLog(clock, line -> {
+                LineWriter lines = background(clock, line -> {
                     try {
                         writer.write(line);
                         writer.newLine();
@@ -77,18 +82,35 @@ public final class EventLog implements AutoCloseable {
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
-                }, writer, settings.recentEvents());
+                });
+                return new EventLog(clock, lines, () -> {
+                    lines.close();
+                    writer.close();
+                }, settings.recentEvents());
             } catch (IOException e) {
                 throw new UncheckedIOException("observe.events: cannot open " + settings.eventsFile().get(), e);
             }
         }
-        Consumer<String> sink = settings.eventsToStdout() ? stdout::println : line -> { };
-        return new EventLog(clock, sink, () -> { }, settings.recentEvents());
+        if (!settings.eventsToStdout()) {
+            return new EventLog(clock, line -> { }, () -> { }, settings.recentEvents());
+        }
+        LineWriter lines = background(clock, stdout::println);
+        return new EventLog(clock, lines, lines::close, settings.recentEvents());
     }
 
-    /** An event log that keeps recent events and hands each line to {@code sink} (tests). */
+    private static LineWriter background(Clock clock, Consumer<String> sink) {
+        return new LineWriter("hedgerow-events", BACKLOG, sink, n -> "{\"time\":\"" + clock.instant()
+                + "\",\"event\":\"events_dropped\",\"count\":" + n + "}");
+    }
+
+    /** An event log that keeps recent events and hands each line to {@code sink}, one at a time, at once (tests). */
     static EventLog to(Consumer<String> sink, Clock clock, int capacity) {
-        return new EventLog(clock, sink, () -> { }, capacity);
+        Object lock = new Object();
+        return new EventLog(clock, line -> {
+            synchronized (lock) {
+                sink.accept(line);
+            }
+        }, () -> { }, capacity);
     }
 
     /**
@@ -111,8 +133,8 @@ public final class EventLog implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "cannot write event " + type, e);
             return;
         }
-        synchronized (this) {
-            if (capacity > 0) {
+        if (capacity > 0) {
+            synchronized (this) {
                 if (recent.size() >= capacity) {
                     recent.removeFirst();
                 }
@@ -124,11 +146,11 @@ public final class EventLog implements AutoCloseable {
                     changes.addLast(event);
                 }
             }
-            try {
-                sink.accept(line);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot write event " + type, e);
-            }
+        }
+        try {
+            sink.accept(line);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot write event " + type, e);
         }
     }
 

@@ -5,6 +5,7 @@ import io.hedgerow.config.ConfigDraft;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.provider.ProviderClients;
+import io.hedgerow.time.Randomness;
 import io.hedgerow.time.Ticker;
 
 import java.io.PrintStream;
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.random.RandomGenerator;
 
 /**
  * {@code hedgerow check --live}: asks every provider+key a route uses for its list of models (no tokens spent), all
@@ -46,8 +46,7 @@ public record LiveCheck(int targets, Duration timeout, PreflightReport report) {
         Duration timeout = draft.config().observe().preflight().timeout();
         Map<Target, CheckResult> byTarget = new LinkedHashMap<>();
         if (!targets.isEmpty()) {
-            Map<String, ProviderClient> clients = ProviderClients.create(providers, clock,
-                                                                         RandomGenerator.getDefault());
+            Map<String, ProviderClient> clients = ProviderClients.create(providers, clock, Randomness.shared());
             try {
                 Preflight.run(targets, clients, timeout, Ticker.system(), clock)
                         .forEach(r -> byTarget.put(r.target(), r));

@@ -64,7 +64,7 @@ class UpstreamRequestEndToEndTest {
                                                       .roleMap(Role.DEVELOPER, Role.SYSTEM)
                                                       .header("User-Agent", "picky-client/1.0")
                                                       .header("X-Title", "Hedgerow"))
-                                              .openAi("plain", upstream.baseUrl())
+                                              .openAi("plain", upstream.baseUrl(), p -> p.model("gpt-4.1-mini", 1_047_576))
                                               .openAi("leaky", upstream.baseUrl(), p -> p.key("main", LEAKY_KEY))
                                               .openAi("odd", upstream.baseUrl(), p -> p.key("main", ODD_KEY))
                                               .route("picky", "picky/deepseek-chat")

@@ -55,12 +55,20 @@ public final class HedgingBench {
     private final int runs;
     private final Sections sections;
 
-    /** Which scenarios run: the classic ones (one prompt size), the request-aware ones, or both (the default). */
-    private record Sections(boolean classic, RequestAwareBench.Pace normal, RequestAwareBench.Pace low) {
+    /**
+     * Which scenarios run: the classic ones (one prompt size), the request-aware ones, the health model's, or all (the
+     * default).
+     */
+    private record Sections(boolean classic, RequestAwareBench.Pace normal, RequestAwareBench.Pace low,
+                            boolean health) {
         boolean requestAware() {
             return normal != null;
         }
     }
+
+    /** Request-aware scenarios to run (all when empty), and whether each is run again with the classic fixed delay. */
+    private java.util.Set<String> scenarios = java.util.Set.of();
+    private boolean fixedToo;
 
     private HedgingBench(Duration phase, double rate, int runs, Sections sections) {
         this.phase = phase;
@@ -74,6 +82,8 @@ public final class HedgingBench {
         double rate = 50;
         int runs = 3;
         String only = "all";
+        java.util.Set<String> scenarios = java.util.Set.of();
+        boolean fixedToo = false;
         double lowRate = 2;
         Duration lowPhase = Duration.ofSeconds(180);
         for (int i = 0; i < args.length; i++) {
@@ -87,24 +97,31 @@ public final class HedgingBench {
             case "--rate" -> rate = Double.parseDouble(args[++i]);
             case "--runs" -> runs = Integer.parseInt(args[++i]);
             case "--only" -> only = args[++i];
+            case "--scenarios" -> scenarios = java.util.Set.of(args[++i].split(","));
+            case "--fixed-too" -> fixedToo = true;
             case "--low-rate" -> lowRate = Double.parseDouble(args[++i]);
             case "--low-phase" -> lowPhase = Delay.duration(args[++i]);
             default -> {
                 System.err.println("usage: scripts/bench hedging [--quick] [--runs 3] [--phase 60s] [--rate 50]"
-                                           + " [--only classic|request-aware] [--low-rate 2] [--low-phase 180s]");
+                                           + " [--only classic|request-aware|health] [--low-rate 2] [--low-phase 180s]"
+                                           + " [--scenarios mixed_stream,single_stream,...] [--fixed-too]");
                 System.exit(2);
             }
             }
         }
-        boolean classic = !only.equals("request-aware");
-        boolean requestAware = !only.equals("classic");
+        boolean classic = only.equals("all") || only.equals("classic");
+        boolean requestAware = only.equals("all") || only.equals("request-aware");
+        boolean health = only.equals("all") || only.equals("health");
         // Request-aware scenarios warm up on half a phase of their own traffic (at least 60 requests), unmeasured.
         RequestAwareBench.Pace normal = new RequestAwareBench.Pace(rate, phase.dividedBy(2), phase);
         RequestAwareBench.Pace low = new RequestAwareBench.Pace(
                 lowRate, Duration.ofMillis(Math.max(phase.toMillis() / 2, (long) (60_000 / lowRate))), lowPhase);
         try {
-            new HedgingBench(phase, rate, runs, new Sections(classic, requestAware ? normal : null,
-                                                             requestAware ? low : null)).run();
+            HedgingBench bench = new HedgingBench(phase, rate, runs, new Sections(classic, requestAware ? normal : null,
+                                                                                  requestAware ? low : null, health));
+            bench.scenarios = scenarios;
+            bench.fixedToo = fixedToo;
+            bench.run();
         } catch (Exception | Error e) {
             // The fake upstreams' server threads would keep the JVM (and the bench lock) alive for BENCH_TIMEOUT.
             e.printStackTrace();
@@ -119,7 +136,8 @@ public final class HedgingBench {
         out.println("Hedgerow hedging benchmark: " + machine.summary());
         out.println(Report.fmt("%d run(s); %.0f requests/s; phases of %d s", runs, rate, phase.toSeconds()));
         HedgingMonteCarlo mc = new HedgingMonteCarlo(A, B, 400_000, 42);
-        RequestAwareBench requestAware = new RequestAwareBench(out, root, outDir, stamp);
+        RequestAwareBench requestAware = new RequestAwareBench(out, root, outDir, stamp).options(scenarios, fixedToo);
+        HealthBench healthBench = new HealthBench(out, root, outDir, stamp, phase, rate);
         List<Map<String, Double>> results = new ArrayList<>();
         ArrayNode runsJson = Report.MAPPER.createArrayNode();
         for (int r = 1; r <= runs; r++) {
@@ -141,6 +159,9 @@ public final class HedgingBench {
             if (sections.requestAware()) {
                 requestAware.run(m, r, sections.normal(), sections.low());
             }
+            if (sections.health()) {
+                healthBench.run(m, r);
+            }
             results.add(m);
             runsJson.add(Report.MAPPER.valueToTree(m));
         }
@@ -151,7 +172,7 @@ public final class HedgingBench {
         median.put("mc.fixed_500ms.extra_load", Report.round(at500[1]));
         median.put("mc.oracle.p99_ms", Report.round(mc.oracle(99)));
         median.put("mc.b_alone.p99_ms", Report.round(mc.onlyB(99)));
-        print(median, machine, requestAware);
+        print(median, machine, requestAware, healthBench);
 
         ObjectNode json = Report.MAPPER.createObjectNode();
         json.put("benchmark", "hedging").put("timestamp", stamp);
@@ -165,7 +186,8 @@ public final class HedgingBench {
         out.println("JSON: " + root.relativize(file));
     }
 
-    private void print(Map<String, Double> m, Machine machine, RequestAwareBench requestAware) {
+    private void print(Map<String, Double> m, Machine machine, RequestAwareBench requestAware,
+                       HealthBench healthBench) {
         out.println();
         out.println("Median of " + runs + " run(s); " + machine.summary());
         if (sections.requestAware()) {
@@ -175,6 +197,17 @@ public final class HedgingBench {
             table.print(out);
             out.println();
             for (String[] v : requestAware.verdicts(m)) {
+                verdict(v[1], v[2], v[0].equals("MET"));
+            }
+            out.println();
+        }
+        if (sections.health()) {
+            Report.Table table = new Report.Table("measure", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "extra load",
+                                                  "cancelled/s");
+            healthBench.print(table, m);
+            table.print(out);
+            out.println();
+            for (String[] v : healthBench.verdicts(m)) {
                 verdict(v[1], v[2], v[0].equals("MET"));
             }
             out.println();
@@ -345,6 +378,7 @@ public final class HedgingBench {
             Files.writeString(config, """
                     server: {port: %d}
                     observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
+                    state: {file: off}          # a fresh router per run: no health state carried over
                     providers:
                       a: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-a}]}
                       b: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-b}]}

@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A fake OpenAI-style upstream for the hedging benchmark, served over real HTTP on loopback: its time to first
  * token is lognormal ({@code median * exp(sigma * z)}), a {@code slowFraction} of requests is {@code slowFactor}
- * times slower, and {@link #slowDown(double)} multiplies every later delay (a provider turning slow mid-run). It
- * counts requests, and streams abandoned before their end (the router cancelled a hedge loser).
+ * times slower, and {@link #slowDown(double)} multiplies every later delay (a provider turning slow mid-run), or
+ * {@link #ramp} makes that factor grow steadily (a provider degrading gradually). Streamed requests get SSE, the others
+ * one JSON answer after the delay. It counts requests, and streams abandoned before their end (the router cancelled a
+ * hedge loser).
  */
 final class LatencyUpstream implements AutoCloseable {
     private static final String HEAD = "{\"id\":\"chatcmpl-h\",\"object\":\"chat.completion.chunk\",\"created\":1,"
@@ -48,6 +50,9 @@ final class LatencyUpstream implements AutoCloseable {
     private final LongAdder requests = new LongAdder();
     private final LongAdder abandoned = new LongAdder();
     private volatile double factor = 1;
+    private volatile double rampTo = 1;
+    private volatile long rampStart;
+    private volatile long rampNanos;
 
     LatencyUpstream(Model model, long seed) {
         this.model = model;
@@ -67,7 +72,25 @@ final class LatencyUpstream implements AutoCloseable {
 
     /** From now on every delay is {@code factor} times longer. */
     void slowDown(double newFactor) {
+        this.rampNanos = 0;
         this.factor = newFactor;
+    }
+
+    /** From now on the delay factor grows linearly from where it is to {@code to}, over {@code over}, then stays. */
+    void ramp(double to, Duration over) {
+        this.rampTo = to;
+        this.rampStart = System.nanoTime();
+        this.rampNanos = over.toNanos();
+    }
+
+    /** The delay factor now. */
+    double factor() {
+        long length = rampNanos;
+        if (length <= 0) {
+            return factor;
+        }
+        double done = Math.min(1, (System.nanoTime() - rampStart) / (double) length);
+        return factor + (rampTo - factor) * done;
     }
 
     long requests() {
@@ -79,11 +102,16 @@ final class LatencyUpstream implements AutoCloseable {
     }
 
     private void chat(ServerRequest req, ServerResponse res) throws IOException {
-        req.content().inputStream().readAllBytes();
+        boolean streamed = new String(req.content().inputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .contains("\"stream\":true");
         requests.increment();
         long ttft;
         synchronized (random) {
-            ttft = (long) (model.sampleNanos(random) * factor);
+            ttft = (long) (model.sampleNanos(random) * factor());
+        }
+        if (!streamed) {
+            answer(res, ttft);
+            return;
         }
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         try (OutputStream out = res.outputStream()) {
@@ -99,6 +127,22 @@ final class LatencyUpstream implements AutoCloseable {
             out.flush();
         } catch (IOException | RuntimeException e) {
             // The router hung up: a cancelled attempt.
+            abandoned.increment();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A whole JSON answer after {@code delayNanos}. */
+    private void answer(ServerResponse res, long delayNanos) {
+        try {
+            Thread.sleep(Duration.ofNanos(delayNanos));
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            res.send(("{\"id\":\"chatcmpl-h\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
+                    + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"token0 token1\"},"
+                    + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":2,"
+                    + "\"total_tokens\":12}}").getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
             abandoned.increment();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

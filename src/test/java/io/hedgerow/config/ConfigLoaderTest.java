@@ -43,6 +43,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shippedDefaultConfigSpellsOutTheCodesOwnFailoverAndHedgingDefaults() {
+        // Its comments say "these are the defaults": a user who copies it must get what the code would choose
+        // (it once said warmup-delay: none and open-for: 30s, switching off the cold-start hedge and slowing recovery).
+        HedgerowConfig config = ConfigLoader.load(Path.of("config/hedgerow.yaml"), name -> Optional.empty())
+                .config().orElseThrow();
+        assertThat(config.failover(), is(FailoverSettings.DEFAULTS));
+        assertThat(config.hedging(), is(HedgingSettings.DEFAULTS));
+    }
+
+    @Test
     void shippedMultiProviderExampleIsValidWhenItsKeysAreSet() {
         Map<String, String> env = Map.of("ANTHROPIC_API_KEY", "a", "OPENAI_API_KEY", "o", "OPENROUTER_API_KEY", "r",
                                          "HEDGEROW_ADMIN_KEY", "adm");

@@ -15,9 +15,13 @@ import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.Message;
 import io.hedgerow.model.Role;
+import io.hedgerow.provider.ChatStream;
+import io.hedgerow.provider.ProviderCall;
+import io.hedgerow.provider.ProviderClient;
 import io.hedgerow.route.Candidate;
 import io.hedgerow.route.RoutePlan;
 import io.hedgerow.route.RoutePolicy;
+import io.hedgerow.testing.LogCapture;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,9 +36,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -56,7 +62,7 @@ class RaceTest {
     private final StallWatchdog watchdog = StallWatchdog.manual(clock);
     private final TimedProvider.InFlight inFlight = new TimedProvider.InFlight();
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
-    private final Bulkheads bulkheads = new Bulkheads();
+    private final Bulkheads bulkheads = new Bulkheads(clock);
     private HealthRegistry health = health(AMPLE, DemotionSettings.DEFAULTS);
 
     /** An event and the simulated millisecond it happened at. */
@@ -227,9 +233,11 @@ class RaceTest {
     void aFullBulkheadIsASkipOfItsOwnKind() throws Exception {
         TimedProvider p1 = provider("p1", (n, t) -> Reply.ok(100));
         TimedProvider p2 = provider("p2", (n, t) -> Reply.ok(100));
-        for (int i = 0; i < p1.config.limits().maxConcurrent(); i++) {
-            assertThat(bulkheads.tryAcquire(p1.config), is(true));
+        // p1 hangs: its limit's worth of attempts, none answered, the oldest overdue.
+        for (int i = 0; i < Bulkheads.INITIAL; i++) {
+            assertThat(bulkheads.tryAcquire(p1.config, 0, false).isPresent(), is(true));
         }
+        clock.advance(Duration.ofSeconds(1));
 
         Served<ChatResponse> served = complete(plan(HedgeSettings.OFF, p1, p2));
 
@@ -237,6 +245,46 @@ class RaceTest {
         assertThat(seen.stream().map(Seen::event).filter(e -> e instanceof ExecutionEvent.CandidateSkipped)
                            .map(e -> ((ExecutionEvent.CandidateSkipped) e).reason()).toList(),
                    contains(SkipReason.BULKHEAD));
+    }
+
+    @Test
+    void aBugInAnAdapterIsOursNotTheUpstreams() throws Exception {
+        TimedProvider p1 = provider("p1", (n, t) -> Reply.ok(100));
+        TimedProvider p2 = provider("p2", (n, t) -> Reply.ok(100));
+        AtomicInteger calls = new AtomicInteger();
+        ProviderClient buggy = new ProviderClient() {
+            @Override
+            public String name() {
+                return "p1";
+            }
+
+            @Override
+            public ChatResponse complete(ProviderCall call) {
+                calls.incrementAndGet();
+                throw new NullPointerException("a field the adapter forgot");
+            }
+
+            @Override
+            public ChatStream stream(ProviderCall call) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        RoutePlan plan = new RoutePlan("route", List.of(new Candidate(p1.config, "m", buggy),
+                                                        new Candidate(p2.config, "m", p2)),
+                                       new RoutePolicy(RETRY, HedgeSettings.OFF, false, Optional.empty()));
+
+        Served<ChatResponse> served;
+        try (LogCapture logs = LogCapture.start()) {
+            served = complete(plan);
+            // Logged once, with its stack trace, as a bug of ours.
+            assertThat(logs.containing("a bug in the sim adapter").size(), is(1));
+            assertThat(logs.containing("a bug in the sim adapter").getFirst(),
+                       containsString("NullPointerException: a field the adapter forgot"));
+        }
+        // Not retried on the same adapter, not a connection failure, and the upstream's breaker never heard of it.
+        assertThat(served.attemptsSummary(), is("p1/m#k1:router error, p2/m#k1:ok"));
+        assertThat(calls.get(), is(1));
+        assertThat(health.candidate("p1/m").breaker().state().callsInWindow(), is(0L));
     }
 
     // ---- the rig ----

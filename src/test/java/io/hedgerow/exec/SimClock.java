@@ -1,14 +1,24 @@
 package io.hedgerow.exec;
 
+import io.hedgerow.config.BudgetSettings;
+import io.hedgerow.config.DemotionSettings;
+import io.hedgerow.config.FailoverSettings;
+import io.hedgerow.config.HedgingSettings;
+import io.hedgerow.health.HealthListener;
+import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.time.Ticker;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Simulated time for races (discrete-event): the threads taking part run freely, and time moves only when every
@@ -18,16 +28,22 @@ import java.util.concurrent.CompletableFuture;
  * (a latch a test holds) keeps time still, so a test may look at a race mid-way and let it go on.
  *
  * <p>A race waiting for a hedge delay of 500 ms therefore sees exactly 500 ms pass, however loaded the machine is.
- * The clock's monitor is a leaf lock: nothing is called out while holding it.
+ * The clock's lock is a leaf lock: nothing is called out while holding it. Each parked thread has a condition of its
+ * own, so a step of time wakes only the threads it is due for.
  */
 final class SimClock implements Ticker, RaceTime {
-    private final List<Waiter> parked = new ArrayList<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Parked waiters, earliest first; woken ones leave lazily ({@link #parkedCount} counts the others). */
+    private final PriorityQueue<Waiter> parked = new PriorityQueue<>(Comparator.comparingLong(w -> w.until));
     private volatile long now;
     private int participants;
+    private int parkedCount;
 
     /** One parked thread: woken by a post to its inbox, or once time reaches {@code until}. */
-    private static final class Waiter {
+    private final class Waiter {
         final long until;
+        final Thread thread = Thread.currentThread();
+        final Condition condition = lock.newCondition();
         boolean woken;
 
         Waiter(long until) {
@@ -61,9 +77,7 @@ final class SimClock implements Ticker, RaceTime {
 
     @Override
     public void start(String name, Runnable body) {
-        synchronized (this) {
-            participants++;
-        }
+        join(1);
         Thread.ofVirtual().name(name).start(() -> {
             try {
                 body.run();
@@ -83,9 +97,7 @@ final class SimClock implements Ticker, RaceTime {
      * so no time passes while they are being started.
      */
     <T> List<CompletableFuture<T>> spawn(int n, Callable<T> task) {
-        synchronized (this) {
-            participants += n;
-        }
+        join(n);
         List<CompletableFuture<T>> results = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             CompletableFuture<T> result = new CompletableFuture<>();
@@ -105,54 +117,90 @@ final class SimClock implements Ticker, RaceTime {
 
     /** Waits {@code d} of simulated time; the caller must be a participant. Interruptible, as a real wait is. */
     void sleep(Duration d) throws InterruptedException {
-        synchronized (this) {
-            Waiter waiter = new Waiter(now + d.toNanos());
-            park(waiter);
+        lock.lock();
+        try {
+            park(new Waiter(now + d.toNanos()));
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Moves time forward by {@code d} from outside (the test's own thread, not a participant). */
-    synchronized void advance(Duration d) {
-        now += d.toNanos();
-        wakeDue();
+    void advance(Duration d) {
+        lock.lock();
+        try {
+            now += d.toNanos();
+            wakeDue();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Milliseconds since {@code origin}, for readable assertions. */
+    /** Milliseconds since {@code originNanos}, for readable assertions. */
     long millisSince(long originNanos) {
         return (now - originNanos) / 1_000_000;
     }
 
-    private synchronized void leave() {
-        participants--;
-        maybeAdvance();
+    private void join(int n) {
+        lock.lock();
+        try {
+            participants += n;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Parks the calling participant until its waiter is woken. Caller holds the monitor. */
+    private void leave() {
+        lock.lock();
+        try {
+            participants--;
+            maybeAdvance();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Parks the calling participant until its waiter is woken. Caller holds the lock. */
     private void park(Waiter waiter) throws InterruptedException {
         parked.add(waiter);
+        parkedCount++;
         maybeAdvance();
         try {
             while (!waiter.woken) {
-                wait();
+                waiter.condition.await();
             }
         } catch (InterruptedException e) {
-            parked.remove(waiter);
+            wake(waiter);
             throw e;
         }
     }
 
-    /** When every participant is parked, time jumps to the earliest wake-up. Caller holds the monitor. */
+    /** Marks a parked waiter woken (it leaves the queue lazily) and signals it. Caller holds the lock. */
+    private void wake(Waiter waiter) {
+        if (!waiter.woken) {
+            waiter.woken = true;
+            parkedCount--;
+            waiter.condition.signal();
+        }
+    }
+
+    /** When every participant is parked, time jumps to the earliest wake-up. Caller holds the lock. */
     private void maybeAdvance() {
-        if (parked.isEmpty() || parked.size() < participants) {
+        if (parkedCount == 0 || parkedCount < participants) {
             return;
         }
-        long next = Long.MAX_VALUE;
-        for (Waiter waiter : parked) {
-            next = Math.min(next, waiter.until);
+        while (!parked.isEmpty() && parked.peek().woken) {
+            parked.poll();
         }
-        if (next == Long.MAX_VALUE) {
+        for (Waiter waiter : parked) {
+            if (!waiter.woken && waiter.thread.isInterrupted()) {
+                return; // about to wake up and run (an aborted attempt): not waiting on the clock any more
+            }
+        }
+        if (parked.isEmpty() || parked.peek().until == Long.MAX_VALUE) {
             return; // everyone waits for a signal nobody will send: the test's own timeout reports it
         }
+        long next = parked.peek().until;
         if (next - now > 0) {
             now = next;
         }
@@ -160,17 +208,8 @@ final class SimClock implements Ticker, RaceTime {
     }
 
     private void wakeDue() {
-        boolean any = false;
-        for (int i = parked.size() - 1; i >= 0; i--) {
-            Waiter waiter = parked.get(i);
-            if (waiter.until - now <= 0) {
-                waiter.woken = true;
-                parked.remove(i);
-                any = true;
-            }
-        }
-        if (any) {
-            notifyAll();
+        while (!parked.isEmpty() && (parked.peek().woken || parked.peek().until - now <= 0)) {
+            wake(parked.poll());
         }
     }
 
@@ -180,19 +219,21 @@ final class SimClock implements Ticker, RaceTime {
 
         @Override
         public void post(AttemptSignal signal) {
-            synchronized (SimClock.this) {
+            lock.lock();
+            try {
                 queue.add(signal);
-                if (waiter != null && !waiter.woken) {
-                    waiter.woken = true;
-                    parked.remove(waiter);
-                    SimClock.this.notifyAll();
+                if (waiter != null) {
+                    wake(waiter);
                 }
+            } finally {
+                lock.unlock();
             }
         }
 
         @Override
         public Optional<AttemptSignal> take(long untilNanos) throws InterruptedException {
-            synchronized (SimClock.this) {
+            lock.lock();
+            try {
                 if (queue.isEmpty() && untilNanos - now > 0) {
                     waiter = new Waiter(untilNanos);
                     try {
@@ -202,16 +243,29 @@ final class SimClock implements Ticker, RaceTime {
                     }
                 }
                 return Optional.ofNullable(queue.poll());
+            } finally {
+                lock.unlock();
             }
         }
 
         @Override
         public List<AttemptSignal> drain() {
-            synchronized (SimClock.this) {
+            lock.lock();
+            try {
                 List<AttemptSignal> out = new ArrayList<>(queue);
                 queue.clear();
                 return out;
+            } finally {
+                lock.unlock();
             }
         }
+    }
+
+    /** A health registry on this clock: default settings but for the hedge budget. */
+    HealthRegistry health(BudgetSettings budget) {
+        return new HealthRegistry(FailoverSettings.DEFAULTS,
+                                  new HedgingSettings(budget, HedgingSettings.DEFAULTS.baseline(),
+                                                      DemotionSettings.DEFAULTS, HedgingSettings.DEFAULTS.defaults()),
+                                  this, HealthListener.NONE);
     }
 }

@@ -36,8 +36,12 @@ class CircuitBreakerTest {
         return new CircuitBreaker("p/m", settings, now::get, events::add);
     }
 
+    /** 30s window, 5 calls, 0.5, open 30s, 1 probe, 2 to close. */
+    private static final BreakerSettings SETTINGS = new BreakerSettings(Duration.ofSeconds(30), 5, 0.5,
+                                                                        Duration.ofSeconds(30), 1, 2);
+
     private CircuitBreaker breaker() {
-        return breaker(BreakerSettings.DEFAULTS); // 30s window, 5 calls, 0.5, open 30s, 1 probe, 2 to close
+        return breaker(SETTINGS);
     }
 
     private void advance(Duration d) {
@@ -227,8 +231,9 @@ class CircuitBreakerTest {
             wait = b.retryIn().orElseThrow();
             openTimes.add(wait);
         }
-        assertThat(openTimes, contains(Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2),
-                                       Duration.ofMinutes(4), Duration.ofMinutes(4), Duration.ofMinutes(4)));
+        // Twice open-for at most: a dead upstream is still probed often enough to be found as soon as it is back.
+        assertThat(openTimes, contains(Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(1),
+                                       Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofMinutes(1)));
         assertThat(b.state().reopenCount(), is(5));
 
         // Closing resets the growth.
@@ -259,6 +264,49 @@ class CircuitBreakerTest {
         assertThat(b.state().kind(), is(Kind.HALF_OPEN));
         assertThat(b.state().probeSuccesses(), is(1));
         assertThat(b.state().probesInFlight(), is(0));
+    }
+
+    @Test
+    void anOutcomeCountsOnlyInThePhaseThatAdmittedItsCall() {
+        CircuitBreaker b = breaker();
+        CircuitBreaker.Permit early = b.acquire().orElseThrow(); // a slow call, admitted while closed
+        open(b);
+        advance(Duration.ofSeconds(30));
+        CircuitBreaker.Permit probe = b.acquire().orElseThrow();
+        assertThat(b.state().kind(), is(Kind.HALF_OPEN));
+
+        // The slow call ends now: it says nothing about the probes.
+        b.onSuccess(early);
+        b.onFailure(early, FailureKind.SERVER_ERROR);
+        assertThat(b.state().kind(), is(Kind.HALF_OPEN));
+        assertThat(b.state().probeSuccesses(), is(0));
+        assertThat(b.state().probesInFlight(), is(1));
+
+        b.onSuccess(probe);
+        assertThat(b.state().probeSuccesses(), is(1));
+        succeed(b, 1);
+        assertThat(b.state().kind(), is(Kind.CLOSED));
+        // And a straggler from an earlier closed phase does not count in this one.
+        b.onFailure(early, FailureKind.SERVER_ERROR);
+        assertThat(b.state().callsInWindow(), is(0L));
+    }
+
+    @Test
+    void aHalfOpenTrialWhoseOutcomeIsLostStartsAfreshAfterOpenFor() {
+        CircuitBreaker b = breaker();
+        open(b);
+        advance(Duration.ofSeconds(30));
+        CircuitBreaker.Permit lost = b.acquire().orElseThrow(); // its outcome never comes
+        advance(Duration.ofSeconds(29));
+        assertThat(b.acquire(), is(Optional.empty()));
+        advance(Duration.ofSeconds(1));
+        CircuitBreaker.Permit next = b.acquire().orElseThrow();
+        assertThat(b.state().kind(), is(Kind.HALF_OPEN));
+        b.onSuccess(lost); // should it turn up after all: stale
+        assertThat(b.state().probeSuccesses(), is(0));
+        b.onSuccess(next);
+        succeed(b, 1);
+        assertThat(b.state().kind(), is(Kind.CLOSED));
     }
 
     @Test

@@ -22,10 +22,10 @@ class HealthListenerTest {
             throw new IllegalStateException("listener bug");
         };
         HealthListener both = throwing.andThen(heard::add);
-        HealthEvent event = new HealthEvent.Recovered("p/m");
+        HealthEvent event = new HealthEvent.Recovered("p/m", Measure.FIRST_TOKEN);
         both.onEvent(event); // does not throw
-        HealthListener.NONE.andThen(heard::add).onEvent(new HealthEvent.Demoted("p/m", "slow"));
-        assertThat(heard, contains(event, new HealthEvent.Demoted("p/m", "slow")));
+        HealthListener.NONE.andThen(heard::add).onEvent(new HealthEvent.Demoted("p/m", Measure.WHOLE_ANSWER, "slow"));
+        assertThat(heard, contains(event, new HealthEvent.Demoted("p/m", Measure.WHOLE_ANSWER, "slow")));
     }
 
     @Test

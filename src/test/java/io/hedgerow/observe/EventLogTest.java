@@ -17,10 +17,15 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 import java.util.Optional;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** The event log's line format and outputs: standard output, an appended file, or none; the recent-events ring. */
 class EventLogTest {
@@ -36,12 +41,50 @@ class EventLogTest {
         EventLog log = EventLog.create(ObserveSettings.DEFAULTS, CLOCK, out);
         log.emit("failover", Optional.of("req_1"), e -> e.put("route", "chat").put("from", "a/x").put("to", "b/y"));
         log.emit("cooldown_ended", Optional.empty(), e -> e.put("key", "main"));
+        log.close(); // lines are written on the log's own thread: closing writes what is still queued
 
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
         assertThat(lines, is(List.of(
                 "{\"time\":\"2026-11-22T07:00:00Z\",\"event\":\"failover\",\"request_id\":\"req_1\",\"route\":\"chat\","
                         + "\"from\":\"a/x\",\"to\":\"b/y\"}",
                 "{\"time\":\"2026-11-22T07:00:00Z\",\"event\":\"cooldown_ended\",\"key\":\"main\"}")));
+    }
+
+    @Test
+    void aRequestNeverWaitsForStandardOutput() throws Exception {
+        // A terminal that does not read (a full pipe): writing blocks until it is let go.
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        PrintStream blocking = new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                stuck.countDown();
+                try {
+                    letGo.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                written.write(b);
+            }
+        }, true, StandardCharsets.UTF_8);
+        EventLog log = EventLog.create(ObserveSettings.DEFAULTS, CLOCK, blocking);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> log.emit("first", Optional.empty(), e -> e.put("n", 1)));
+        assertTrue(stuck.await(10, TimeUnit.SECONDS), "the writer is stuck in the terminal");
+
+        // Meanwhile requests emit events without waiting; past the backlog, lines are dropped and counted.
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            for (int i = 0; i < EventLog.BACKLOG + 5; i++) {
+                log.emit("more", Optional.empty(), e -> e.put("n", 2));
+            }
+        });
+        assertThat(log.recent().size(), is(ObserveSettings.DEFAULTS.recentEvents()));
+
+        letGo.countDown();
+        log.close();
+        List<String> lines = written.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines.size(), is(1 + EventLog.BACKLOG + 1));
+        assertThat(lines.getLast(), is("{\"time\":\"2026-11-22T07:00:00Z\",\"event\":\"events_dropped\",\"count\":5}"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.hedgerow.state;
 
 import io.hedgerow.health.BreakerState;
+import io.hedgerow.health.Measure;
 import io.hedgerow.model.FailureKind;
 
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,8 @@ class SnapshotFileTest {
                                                         NOW - 10, NOW - 10, NOW + 90_000_000, "r1");
     private final StateRecord breaker = new StateRecord.Breaker("p/m", BreakerState.Kind.OPEN, NOW + 30_000, 1,
                                                                 "probe failed", NOW - 5, NOW + 300_000, "r1");
-    private final StateRecord expired = new StateRecord.Demotion("p/m", true, "slow", NOW - 2_000_000, NOW - 1, "r1");
+    private final StateRecord expired = new StateRecord.Demotion("p/m", Measure.WHOLE_ANSWER, true, "slow",
+                                                                  NOW - 2_000_000, NOW - 1, "r1");
 
     @Test
     void whatIsWrittenIsReadBackButExpiredRecords() throws Exception {

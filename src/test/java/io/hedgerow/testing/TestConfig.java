@@ -359,15 +359,21 @@ public final class TestConfig {
             return this;
         }
 
-        /** Its bulkhead: attempts in flight to it at once. */
+        /** A hard cap on its attempts in flight at once. */
         public Provider maxConcurrent(int value) {
-            limits = new ProviderLimits(value, limits.maxResponseBytes());
+            limits = new ProviderLimits(value, limits.maxResponseBytes(), limits.anyDirectModel());
             return this;
         }
 
         /** The largest answer read from it. */
         public Provider maxResponseBytes(long value) {
-            limits = new ProviderLimits(limits.maxConcurrent(), value);
+            limits = new ProviderLimits(limits.maxConcurrent(), value, limits.anyDirectModel());
+            return this;
+        }
+
+        /** Clients may name any of its models as {@code provider/model} ({@code direct-models: any}). */
+        public Provider anyDirectModel() {
+            limits = new ProviderLimits(limits.maxConcurrent(), limits.maxResponseBytes(), true);
             return this;
         }
 

@@ -1,0 +1,322 @@
+package io.hedgerow.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code scripts/bench hedging}, the health section: does the health model judge right on workloads beyond the
+ * classic ones (issue 12)? Two {@link LatencyUpstream}s over real HTTP, the fat jar in its own process at its default
+ * settings (only {@code max-concurrent-requests} raised for the step), and a watcher reading {@code /status} every
+ * 100 ms for who is moved back:
+ * <ol>
+ *     <li><b>backup</b>: A lognormal(300 ms, 0.3) with 5% 10x slower, B lognormal(450 ms, 0.3), streamed at the
+ *     bench's rate: B only ever serves hedges. It must never be demoted.</li>
+ *     <li><b>step</b>: non-streamed at 20/s, A (300 ms) turns 5x slower halfway, B stays at 450 ms. A must leave
+ *     first place within 10 s, and the p99 after that must be within 1.25x of B's own.</li>
+ *     <li><b>step-streamed</b>: the same, streamed: A's first token turns 5x slower.</li>
+ *     <li><b>gradual</b>: non-streamed at 20/s, A goes from 300 ms to 1.5 s over a minute. It must give up first place
+ *     once clearly slower than B (twice B's median, at 900 ms).</li>
+ *     <li><b>sub-millisecond</b>: A 0.5 ms, B 0.8 ms, streamed at 200/s on a fresh router (JIT warm-up noise). Nobody
+ *     may be demoted.</li>
+ *     <li><b>step to 1000/s</b>: a fresh router, idle, then 1000 streamed requests/s for 10 s to healthy upstreams. No
+ *     request may fail.</li>
+ * </ol>
+ */
+final class HealthBench {
+    static final LatencyUpstream.Model A = HedgingBench.A;
+    static final LatencyUpstream.Model B = new LatencyUpstream.Model(Duration.ofMillis(450), 0.3, 0, 1);
+    static final LatencyUpstream.Model PLAIN_A = new LatencyUpstream.Model(Duration.ofMillis(300), 0.3, 0, 1);
+    private static final String STREAMED = "{\"model\":\"%s\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Tell me something.\"}]}";
+    private static final String WHOLE = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Tell me something.\"}]}";
+
+    private final PrintStream out;
+    private final Path root;
+    private final Path outDir;
+    private final String stamp;
+    private final Duration phase;
+    private final double rate;
+
+    HealthBench(PrintStream out, Path root, Path outDir, String stamp, Duration phase, double rate) {
+        this.out = out;
+        this.root = root;
+        this.outDir = outDir;
+        this.stamp = stamp;
+        this.phase = phase;
+        this.rate = rate;
+    }
+
+    void run(Map<String, Double> m, int run) throws Exception {
+        backup(m, run);
+        step(m, run, false);
+        step(m, run, true);
+        gradual(m, run);
+        subMillisecond(m, run);
+        thousand(m, run);
+    }
+
+    private void backup(Map<String, Double> m, int run) throws Exception {
+        try (Setup s = new Setup(run + 300, "backup", A, B, "");
+             Watcher w = new Watcher(s.router.address())) {
+            LoadClient.Phase p = load(s, STREAMED, rate, phase);
+            record(m, "health.backup", p, true);
+            m.put("health.backup.b_demoted", w.movedBack("b/m") ? 1.0 : 0.0);
+        }
+    }
+
+    /** A turns 5x slower halfway; streamed, the slowness is in its first token, non-streamed in the whole answer. */
+    private void step(Map<String, Double> m, int run, boolean streamed) throws Exception {
+        String name = streamed ? "step-streamed" : "step";
+        String body = streamed ? STREAMED : WHOLE;
+        try (Setup s = new Setup(run + (streamed ? 450 : 400), name, PLAIN_A, B, "");
+             Watcher w = new Watcher(s.router.address())) {
+            load(s, body, 20, phase.dividedBy(2));
+            long changed = System.nanoTime();
+            s.a.slowDown(5);
+            load(s, body, 20, Duration.ofSeconds(10));
+            LoadClient.Phase after = load(s, body, 20, phase.dividedBy(2));
+            String key = "health." + name;
+            record(m, key + ".after", after, streamed);
+            m.put(key + ".left_after_s", w.firstMovedBack("a/m", changed));
+            m.put(key + ".a_demoted_before", w.movedBackBefore("a/m", changed) ? 1.0 : 0.0);
+        }
+    }
+
+    private void gradual(Map<String, Double> m, int run) throws Exception {
+        try (Setup s = new Setup(run + 500, "gradual", PLAIN_A, B, "");
+             Watcher w = new Watcher(s.router.address())) {
+            load(s, WHOLE, 20, phase.dividedBy(2));
+            long started = System.nanoTime();
+            s.a.ramp(5, Duration.ofSeconds(60));
+            LoadClient.Phase during = load(s, WHOLE, 20, Duration.ofSeconds(60));
+            LoadClient.Phase after = load(s, WHOLE, 20, phase.dividedBy(2));
+            record(m, "health.gradual.during", during, false);
+            record(m, "health.gradual.after", after, false);
+            // A passes twice B's median (900 ms) half-way down the ramp.
+            long clearly = started + Duration.ofSeconds(30).toNanos();
+            m.put("health.gradual.left_after_clearly_s", Report.round(w.firstMovedBack("a/m", started)
+                    - Duration.ofNanos(clearly - started).toSeconds()));
+            m.put("health.gradual.a_demoted_before", w.movedBackBefore("a/m", started) ? 1.0 : 0.0);
+        }
+    }
+
+    private void subMillisecond(Map<String, Double> m, int run) throws Exception {
+        LatencyUpstream.Model a = new LatencyUpstream.Model(Duration.ofNanos(500_000), 0.3, 0, 1);
+        LatencyUpstream.Model b = new LatencyUpstream.Model(Duration.ofNanos(800_000), 0.3, 0, 1);
+        try (Setup s = new Setup(run + 600, "submillisecond", a, b, "");
+             Watcher w = new Watcher(s.router.address())) {
+            LoadClient.Phase p = load(s, STREAMED, 200, phase);
+            record(m, "health.submillisecond", p, true);
+            m.put("health.submillisecond.demoted", w.movedBack("a/m") || w.movedBack("b/m") ? 1.0 : 0.0);
+        }
+    }
+
+    private void thousand(Map<String, Double> m, int run) throws Exception {
+        try (Setup s = new Setup(run + 700, "thousand", PLAIN_A, HedgingBench.B,
+                                 "server: {port: %d, max-concurrent-requests: 5000}")) {
+            Thread.sleep(5_000); // idle
+            LoadClient.Phase p = load(s, STREAMED, 1000, Duration.ofSeconds(10));
+            record(m, "health.thousand", p, true);
+            m.put("health.thousand.errors", (double) (p.failed.sum() + p.timedOut));
+            m.put("health.thousand.bulkhead_skips", bulkheadSkips(s.router.address()));
+        }
+    }
+
+    /** Candidates the router passed over because their bulkhead was full, from its metrics; -1 when unreadable. */
+    private static double bulkheadSkips(InetSocketAddress router) {
+        try {
+            BenchHttp.Result result = BenchHttp.once(router, BenchHttp.get(router, "/observe/metrics"), 10_000);
+            return result.body.toString().lines()
+                    .filter(l -> l.startsWith("hedgerow_skips_total") && l.contains("reason=\"bulkhead\""))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private LoadClient.Phase load(Setup s, String body, double perSecond, Duration duration)
+            throws InterruptedException {
+        LoadClient.Target target = new LoadClient.Target("chain", s.router.address(),
+                                                         BenchHttp.post(s.router.address(), "/v1/chat/completions",
+                                                                        String.format(body, "chain")));
+        LoadClient.Phase p = LoadClient.openLoop(target, perSecond, duration, Duration.ofSeconds(30),
+                                                 (int) Math.max(400, perSecond * 2));
+        out.println(Report.fmt("  %-28s %6d ok, %d failed%s", s.name + " " + (int) perSecond + "/s " + duration.toSeconds()
+                                       + "s", p.ok.sum(), p.failed.sum() + p.timedOut,
+                               p.firstError == null ? "" : " (" + p.firstError + ")"));
+        return p;
+    }
+
+    private static void record(Map<String, Double> m, String prefix, LoadClient.Phase p, boolean firstToken) {
+        Histogram h = firstToken ? p.firstChunk : p.latency;
+        m.put(prefix + ".p50_ms", Report.round(h.getValueAtPercentile(50) / 1e6));
+        m.put(prefix + ".p99_ms", Report.round(h.getValueAtPercentile(99) / 1e6));
+        m.put(prefix + ".failed", (double) (p.failed.sum() + p.timedOut));
+    }
+
+    void print(Report.Table table, Map<String, Double> m) {
+        table.section("health: who is moved back, on workloads beyond the classic ones");
+        table.row("backup serving only hedges (streamed, " + (int) rate + "/s)", m.get("health.backup.p50_ms"), "",
+                  m.get("health.backup.p99_ms"), "", "", "");
+        table.row("A 5x slower, non-streamed 20/s: after", m.get("health.step.after.p50_ms"), "",
+                  m.get("health.step.after.p99_ms"), "", "", "");
+        table.row("A 5x slower, streamed 20/s: after (first token)", m.get("health.step-streamed.after.p50_ms"), "",
+                  m.get("health.step-streamed.after.p99_ms"), "", "", "");
+        table.row("A 300 ms -> 1.5 s over 60 s: during the ramp", m.get("health.gradual.during.p50_ms"), "",
+                  m.get("health.gradual.during.p99_ms"), "", "", "");
+        table.row("A 300 ms -> 1.5 s over 60 s: after", m.get("health.gradual.after.p50_ms"), "",
+                  m.get("health.gradual.after.p99_ms"), "", "", "");
+        table.row("sub-millisecond upstreams (200/s)", m.get("health.submillisecond.p50_ms"), "",
+                  m.get("health.submillisecond.p99_ms"), "", "", "");
+        table.row("idle to 1000/s", m.get("health.thousand.p50_ms"), "", m.get("health.thousand.p99_ms"), "", "", "");
+        table.row("B alone, non-streamed (Monte Carlo)", "", "", bAloneP99(), "", "", "");
+    }
+
+    /** {@code [verdict, what, value]} rows. */
+    List<String[]> verdicts(Map<String, Double> m) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(verdict(m.get("health.backup.b_demoted") == 0, "a healthy backup serving only hedges is never demoted",
+                         m.get("health.backup.b_demoted") == 0 ? "never" : "demoted"));
+        double early = m.get("health.step.a_demoted_before") + m.get("health.step-streamed.a_demoted_before")
+                + m.get("health.gradual.a_demoted_before");
+        rows.add(verdict(early == 0, "the healthy primary is not demoted before it degrades (3 scenarios)",
+                         early == 0 ? "never" : "demoted in " + (int) early));
+        double left = m.get("health.step.left_after_s");
+        rows.add(verdict(left <= 10, "the degrading primary leaves first place within 10 s", left + " s"));
+        double ratio = Report.round(m.get("health.step.after.p99_ms") / bAloneP99());
+        rows.add(verdict(ratio <= 1.25, "p99 after that <= 1.25x B's own", ratio + "x"));
+        double leftStreamed = m.get("health.step-streamed.left_after_s");
+        rows.add(verdict(leftStreamed <= 10, "streamed: the degrading primary leaves first place within 10 s",
+                         leftStreamed + " s"));
+        double ratioStreamed = Report.round(m.get("health.step-streamed.after.p99_ms") / bAloneP99());
+        rows.add(verdict(ratioStreamed <= 1.25, "streamed: first-token p99 after that <= 1.25x B's own",
+                         ratioStreamed + "x"));
+        double gradual = m.get("health.gradual.left_after_clearly_s");
+        rows.add(verdict(gradual <= 15, "a gradually degrading primary gives up first place within 15 s of being twice "
+                + "as slow as B (the recent window's lag)", gradual + " s"));
+        rows.add(verdict(m.get("health.submillisecond.demoted") == 0, "no demotion of a sub-millisecond upstream",
+                         m.get("health.submillisecond.demoted") == 0 ? "none" : "demoted"));
+        double errors = m.get("health.thousand.errors");
+        rows.add(verdict(errors == 0, "0 errors on the step from idle to 1000/s", String.valueOf((long) errors)));
+        double shed = m.get("health.thousand.bulkhead_skips");
+        rows.add(verdict(shed == 0, "no candidate skipped for a full bulkhead on that step (healthy upstreams)",
+                         String.valueOf((long) shed)));
+        return rows;
+    }
+
+    private static String[] verdict(boolean met, String what, String value) {
+        return new String[]{met ? "MET" : "MISSED", what, value};
+    }
+
+    /** B's own p99 for whole answers: lognormal(450 ms, 0.3). */
+    private static double bAloneP99() {
+        return Report.round(B.median().toMillis() * Math.exp(B.sigma() * 2.3263));
+    }
+
+    /** Reads {@code /status} every 100 ms: when each candidate was seen moved back for slowness. */
+    private static final class Watcher implements AutoCloseable {
+        private final Map<String, List<Long>> seen = new ConcurrentHashMap<>();
+        private final Thread thread;
+
+        Watcher(InetSocketAddress router) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(2)).build();
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.getPort() + "/status"))
+                    .header("Accept", "application/json").timeout(Duration.ofSeconds(5)).build();
+            thread = Thread.ofVirtual().start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                        long at = System.nanoTime();
+                        for (JsonNode node : Report.MAPPER.readTree(response.body()).findParents("label")) {
+                            if (node.path("state").asText().equals("demoted")) {
+                                seen.computeIfAbsent(node.path("label").asText(),
+                                                     l -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(at);
+                            }
+                        }
+                        Thread.sleep(100);
+                    } catch (IOException e) {
+                        return;
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        boolean movedBack(String label) {
+            return seen.containsKey(label);
+        }
+
+        /** Whether {@code label} was seen moved back before {@code before} (for the primary: a false demotion). */
+        boolean movedBackBefore(String label, long before) {
+            return seen.getOrDefault(label, List.of()).stream().anyMatch(at -> at < before);
+        }
+
+        /** Seconds from {@code since} to when {@code label} was first seen moved back after it; infinite when never. */
+        double firstMovedBack(String label, long since) {
+            return seen.getOrDefault(label, List.of()).stream().filter(at -> at >= since).findFirst()
+                    .map(at -> Report.round((at - since) / 1e9)).orElse(Double.POSITIVE_INFINITY);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            thread.interrupt();
+            thread.join();
+        }
+    }
+
+    /** Two upstreams and a router at its default settings for one scenario. */
+    private final class Setup implements AutoCloseable {
+        final String name;
+        final LatencyUpstream a;
+        final LatencyUpstream b;
+        final RouterProcess router;
+
+        Setup(int seed, String name, LatencyUpstream.Model modelA, LatencyUpstream.Model modelB, String server)
+                throws Exception {
+            this.name = name;
+            a = new LatencyUpstream(modelA, 1000 + seed);
+            b = new LatencyUpstream(modelB, 2000 + seed);
+            int port = HedgingBench.freePort();
+            Path config = outDir.resolve("health-" + name + ".yaml");
+            Files.writeString(config, ((server.isEmpty() ? "server: {port: %d}" : server) + """
+
+                    observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
+                    state: {file: off}          # a fresh router per scenario and run: no health state carried over
+                    providers:
+                      a: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-a}]}
+                      b: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-b}]}
+                    routes:
+                      chain: {chain: [a/m, b/m]}
+                    """).formatted(port, a.baseUrl(), b.baseUrl()));
+            InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+            router = RouterProcess.start(root, config, port, "", outDir.resolve("health-" + stamp + "-router.log"),
+                                         BenchHttp.post(address, "/v1/chat/completions", String.format(WHOLE, "chain")),
+                                         Duration.ofSeconds(60));
+        }
+
+        @Override
+        public void close() throws Exception {
+            router.close();
+            a.close();
+            b.close();
+        }
+    }
+}
