@@ -47,6 +47,7 @@ final class Attempt {
     private final CircuitBreaker.Permit permit;
     private final AtomicBoolean recorded = new AtomicBoolean();
     private final Bulkheads.Place place;
+    private final Size size;
 
     private Thread worker;
     private ChatStream stream;
@@ -56,13 +57,24 @@ final class Attempt {
     private volatile long lastActivityNanos;
 
     /**
+     * The prompt's size for one attempt.
+     *
+     * @param estimated the router's estimate (a token per 4 characters), what the calibration compares with reports
+     * @param tokens    the same in the candidate's own tokens ({@link io.hedgerow.health.PromptCalibration}): the size
+     *                  its latency is learned and judged at
+     */
+    record Size(long estimated, long tokens) {
+    }
+
+    /**
      * @param boundNanos how long it must have run before being cut off says something about its candidate's latency:
      *                   its own hedge delay ({@code Long.MAX_VALUE} when there is none). A loser cancelled sooner is
      *                   a censored sample and is not recorded
+     * @param size       the prompt's size, for the candidate's size-conditioned baseline
      */
     Attempt(int number, AttemptRole role, Candidate candidate, CandidateHealth health, KeyHealth keys,
             Optional<ApiKey> key, boolean streaming, Ticker ticker, Deadline requestDeadline, long boundNanos,
-            CircuitBreaker.Permit permit, Bulkheads.Place place) {
+            CircuitBreaker.Permit permit, Bulkheads.Place place, Size size) {
         this.number = number;
         this.role = role;
         this.candidate = candidate;
@@ -80,6 +92,7 @@ final class Attempt {
         this.boundNanos = boundNanos;
         this.permit = permit;
         this.place = place;
+        this.size = size;
     }
 
     int number() {
@@ -204,7 +217,7 @@ final class Attempt {
             health.breaker().onSuccess(permit);
             place.outcome(Bulkheads.Outcome.SUCCESS);
             key.ifPresent(keys::onSuccess);
-            health.recordLatency(streaming, latencyNanos);
+            health.recordLatency(streaming, size.tokens(), latencyNanos);
         }
     }
 
@@ -220,7 +233,7 @@ final class Attempt {
                                   ? Bulkheads.Outcome.OVERLOAD : Bulkheads.Outcome.NEUTRAL);
             key.ifPresent(k -> keys.onFailure(k, failure));
             if (failure.kind() == FailureKind.TIMEOUT) {
-                health.recordLatency(streaming, elapsedNanos());
+                health.recordLatency(streaming, size.tokens(), elapsedNanos());
             }
         }
     }
@@ -237,9 +250,17 @@ final class Attempt {
             place.outcome(Bulkheads.Outcome.NEUTRAL);
             long elapsed = elapsedNanos();
             if (elapsed >= boundNanos) {
-                health.recordLatency(streaming, elapsed);
+                health.recordLatency(streaming, size.tokens(), elapsed);
             }
         }
+    }
+
+    /**
+     * The provider reported how many prompt tokens it counted: the candidate's calibration learns from it, so later
+     * estimates speak its tokens.
+     */
+    void reportedPromptTokens(long reported) {
+        health.calibration().observe(size.estimated(), reported);
     }
 
     /**

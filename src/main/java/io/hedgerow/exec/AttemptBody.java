@@ -1,8 +1,11 @@
 package io.hedgerow.exec;
 
+import io.hedgerow.model.ChatResponse;
+import io.hedgerow.model.EmbeddingResponse;
 import io.hedgerow.model.Failure;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.StreamEvent;
+import io.hedgerow.model.Usage;
 import io.hedgerow.provider.ChatStream;
 import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.ProviderException;
@@ -50,6 +53,7 @@ final class AttemptBody implements Runnable {
                     attempt.release();
                 }
                 long latency = attempt.elapsedNanos();
+                reportUsage(response);
                 if (!attempt.handOver(inbox, new AttemptSignal.Answered(attempt, response, latency))) {
                     endDetached(latency);
                 }
@@ -110,6 +114,16 @@ final class AttemptBody implements Runnable {
                 + attempt.candidate().label() + " (reported as a router error; the upstream is not blamed)", e);
         return Failure.of(FailureKind.INTERNAL, e.getClass().getSimpleName() + " in the router's " + where
                 + " adapter");
+    }
+
+    /** A whole answer's reported prompt tokens calibrate its candidate's size estimates. */
+    private void reportUsage(Object response) {
+        Optional<Usage> usage = switch (response) {
+            case ChatResponse chat -> chat.usage();
+            case EmbeddingResponse embedding -> embedding.usage();
+            default -> Optional.empty();
+        };
+        usage.ifPresent(u -> attempt.reportedPromptTokens(u.promptTokens()));
     }
 
     private void report(Failure failure) {

@@ -37,17 +37,25 @@ final class AttemptStream implements LiveStream {
     @Override
     public Optional<StreamEvent> next() throws StreamFailedException {
         if (!head.isEmpty()) {
-            return Optional.of(head.poll());
+            return noted(Optional.of(head.poll()));
         }
         try {
             Optional<StreamEvent> event = stream.next();
             attempt.touch();
-            return event;
+            return noted(event);
         } catch (ProviderException e) {
             Failure failure = attempt.failureOf(e);
             attempt.brokeAfterWinning(failure);
             throw new StreamFailedException(failure, e);
         }
+    }
+
+    /** The stream's reported prompt tokens calibrate its candidate's size estimates. */
+    private Optional<StreamEvent> noted(Optional<StreamEvent> event) {
+        if (event.isPresent() && event.get() instanceof StreamEvent.UsageReported reported) {
+            attempt.reportedPromptTokens(reported.usage().promptTokens());
+        }
+        return event;
     }
 
     @Override

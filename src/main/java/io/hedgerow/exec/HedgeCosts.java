@@ -40,6 +40,11 @@ final class HedgeCosts {
         };
     }
 
+    /** The prompt's estimated tokens (a token per 4 characters; the output limit not counted). */
+    long promptTokens() {
+        return promptTokens;
+    }
+
     /** The candidate's estimated cost for this request, in dollars; 0 when its price is not declared. */
     double of(Candidate candidate) {
         Optional<Price> price = Optional.ofNullable(candidate.provider().models().get(candidate.model()))

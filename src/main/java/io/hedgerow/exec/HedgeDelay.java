@@ -56,7 +56,8 @@ public final class HedgeDelay {
         return switch (hedge.delay()) {
             case HedgeSettings.Delay.Percentile p -> p.percentile();
             case HedgeSettings.Delay.Auto auto -> 100 * (1 - AUTO_BUDGET_SHARE * budgetShare);
-            case HedgeSettings.Delay.Fixed fixed -> throw new IllegalArgumentException("a fixed delay has no percentile");
+            case HedgeSettings.Delay.Fixed fixed ->
+                    throw new IllegalArgumentException("a fixed delay has no percentile");
         };
     }
 

@@ -300,7 +300,10 @@ final class Race {
     private boolean launch(Slot slot, AttemptRole role, Optional<ApiKey> key) {
         // The share of requests the budget can hedge, smaller when the hedge costs more than its request.
         double share = health.budget().affordableShare(costs.of(slot.candidate), hedgeCost(slot));
-        OptionalLong delay = HedgeDelay.nanos(policy.hedge(), slot.health.baseline(streaming), share);
+        // The delay is what is usual for a prompt of this size on this candidate, in its own tokens.
+        Attempt.Size size = new Attempt.Size(costs.promptTokens(),
+                                             slot.health.calibration().tokens(costs.promptTokens()));
+        OptionalLong delay = HedgeDelay.nanos(policy.hedge(), slot.health.sized(streaming), size.tokens(), share);
         Admission.Verdict verdict = admission.admit(slot, delay.orElse(Long.MAX_VALUE), streaming);
         if (verdict instanceof Admission.Refused refused) {
             skip(slot, refused);
@@ -312,7 +315,7 @@ final class Race {
         key.ifPresent(slot.triedKeys::add);
         Attempt attempt = new Attempt(++attempts, role, slot.candidate, slot.health, health.keys(), key, streaming,
                                       ticker, deadline, delay.orElse(Long.MAX_VALUE), admitted.permit(),
-                                      admitted.place());
+                                      admitted.place(), size);
         running.add(attempt);
         journal.started(attempt);
         watchdog.watch(attempt);

@@ -8,6 +8,8 @@ import io.hedgerow.time.Ticker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -15,12 +17,31 @@ import java.util.concurrent.ConcurrentHashMap;
  * to first token for streams, time to the whole answer otherwise) its latency baseline, its verdict against its own
  * past ({@link Demotion}) and its verdicts against the candidates that follow it in routes ({@link Rivalry}, one per
  * neighbour: configured candidates only, so bounded by the config). Thread-safe: each part states its own story.
+ *
+ * <h2>Request-aware</h2>
+ * Latency depends on the request: a prompt of 50k tokens takes seconds to prefill where one of 500 takes
+ * milliseconds. Each measure therefore has a {@link SizedBaseline}, which learns what is usual <em>for each prompt
+ * size</em> (the hedge delay reads it), and every sample reaches the verdicts' {@link LatencyBaseline} scaled to a
+ * {@value #REFERENCE_TOKENS}-token prompt by that model ({@link SizedBaseline#atReference}; a sample of a size whose
+ * usual is not known yet teaches the model and is not judged): a long prompt is not a
+ * slow provider, a prompt twice as slow as usual for its size is, whatever its size, and two candidates are compared
+ * on the same scale whatever mix of sizes each has served. The candidate's {@link PromptCalibration} turns the
+ * router's size estimates into its provider's tokens.
  */
 public final class CandidateHealth {
+    /** The prompt size the verdicts' latencies are scaled to. */
+    public static final long REFERENCE_TOKENS = 1000;
+    private static final String SCALE = " (latencies scaled to a 1k-token prompt)";
+
     private final String label;
     private final CircuitBreaker breaker;
     private final LatencyBaseline firstToken;
     private final LatencyBaseline complete;
+    private final SizedBaseline sizedFirstToken;
+    private final SizedBaseline sizedComplete;
+    private final PromptCalibration calibration;
+    private volatile Sample lastFirstToken;
+    private volatile Sample lastComplete;
     private final Demotion firstTokenDemotion;
     private final Demotion completeDemotion;
     private final DemotionSettings demotionSettings;
@@ -36,20 +57,25 @@ public final class CandidateHealth {
     CandidateHealth(String label, BreakerSettings breaker, BaselineSettings baseline, DemotionSettings demotion,
                     Ticker ticker, HealthListener listener, ProbeGate gate) {
         this(label, new CircuitBreaker(label, breaker, ticker, listener, gate), new LatencyBaseline(baseline, ticker),
-             new LatencyBaseline(baseline, ticker), demotion, ticker, listener);
+             new LatencyBaseline(baseline, ticker), new SizedBaseline(baseline, ticker),
+             new SizedBaseline(baseline, ticker), new PromptCalibration(), demotion, ticker, listener);
     }
 
     private CandidateHealth(String label, CircuitBreaker breaker, LatencyBaseline firstToken, LatencyBaseline complete,
+                            SizedBaseline sizedFirstToken, SizedBaseline sizedComplete, PromptCalibration calibration,
                             DemotionSettings demotion, Ticker ticker, HealthListener listener) {
         this.label = label;
         this.breaker = breaker;
         this.firstToken = firstToken;
         this.complete = complete;
+        this.sizedFirstToken = sizedFirstToken;
+        this.sizedComplete = sizedComplete;
+        this.calibration = calibration;
         this.demotionSettings = demotion;
         this.ticker = ticker;
         this.listener = listener;
-        this.firstTokenDemotion = new Demotion(label, Measure.FIRST_TOKEN, demotion, listener);
-        this.completeDemotion = new Demotion(label, Measure.WHOLE_ANSWER, demotion, listener);
+        this.firstTokenDemotion = new Demotion(label, Measure.FIRST_TOKEN, demotion, listener, () -> scale(true));
+        this.completeDemotion = new Demotion(label, Measure.WHOLE_ANSWER, demotion, listener, () -> scale(false));
     }
 
     /**
@@ -69,8 +95,10 @@ public final class CandidateHealth {
         CandidateHealth next = new CandidateHealth(
                 label, sameBreaker ? breaker : new CircuitBreaker(label, breakerSettings, ticker, listener, gate),
                 sameBaseline ? firstToken : new LatencyBaseline(baselineSettings, ticker),
-                sameBaseline ? complete : new LatencyBaseline(baselineSettings, ticker), newDemotion, ticker,
-                listener);
+                sameBaseline ? complete : new LatencyBaseline(baselineSettings, ticker),
+                sameBaseline ? sizedFirstToken : new SizedBaseline(baselineSettings, ticker),
+                sameBaseline ? sizedComplete : new SizedBaseline(baselineSettings, ticker), calibration, newDemotion,
+                ticker, listener);
         if (sameBaseline && sameDemotion) {
             next.firstTokenDemotion.carry(firstTokenDemotion);
             next.completeDemotion.carry(completeDemotion);
@@ -91,15 +119,58 @@ public final class CandidateHealth {
         return streaming ? firstToken : complete;
     }
 
+    /** What is usual for streamed requests (time to first token) or whole answers, by prompt size. */
+    public SizedBaseline sized(boolean streaming) {
+        return streaming ? sizedFirstToken : sizedComplete;
+    }
+
+    /** Its provider's prompt tokens per token the router estimates. */
+    public PromptCalibration calibration() {
+        return calibration;
+    }
+
     /**
-     * Takes a latency sample of one measure: from a success, or from an attempt cut off where that bounds something
-     * (a timeout; a loser that had run at least its own hedge delay). Fast failures and censored losers are not
-     * samples: they would drag the baseline down.
+     * The last sample of a measure: its prompt's size, its latency, and how many times what is usual for that size
+     * it was (empty while nothing was usual yet).
      */
+    public record Sample(long tokens, long nanos, OptionalDouble slowdown) {
+    }
+
+    /** The last sample taken for streamed requests or whole answers; empty before the first. */
+    public Optional<Sample> last(boolean streaming) {
+        return Optional.ofNullable(streaming ? lastFirstToken : lastComplete);
+    }
+
+    /** The note for a verdict's reason when its latencies were scaled: only when sizes varied. */
+    private String scale(boolean streaming) {
+        return sized(streaming).sizeClassesSeen() > 1 ? SCALE : "";
+    }
+
+    /** A sample whose prompt size is not known: taken as one of {@value #REFERENCE_TOKENS} tokens. */
     public void recordLatency(boolean streaming, long nanos) {
+        recordLatency(streaming, REFERENCE_TOKENS, nanos);
+    }
+
+    /**
+     * Takes a latency sample of one measure for a prompt of {@code tokens} (in the provider's tokens): from a
+     * success, or from an attempt cut off where that bounds something (a timeout; a loser that had run at least its
+     * own hedge delay). Fast failures and censored losers are not samples: they would drag the baseline down. The
+     * size model learns it as it is; the verdicts take it scaled to a {@value #REFERENCE_TOKENS}-token prompt, once
+     * what is usual for its size is known ({@link SizedBaseline#atReference}).
+     */
+    public void recordLatency(boolean streaming, long tokens, long nanos) {
+        SizedBaseline sized = sized(streaming);
+        sized.record(tokens, nanos);
         LatencyBaseline baseline = baseline(streaming);
-        baseline.record(nanos);
+        // A sample of a size whose usual latency is not known yet teaches the size model only.
+        sized.atReference(tokens, nanos, REFERENCE_TOKENS).ifPresent(baseline::record);
         demotion(streaming).update(baseline);
+        Sample sample = new Sample(tokens, nanos, sized.slowdown(tokens, nanos));
+        if (streaming) {
+            lastFirstToken = sample;
+        } else {
+            lastComplete = sample;
+        }
     }
 
     /** The verdict against its own past, on one measure. */
@@ -119,7 +190,7 @@ public final class CandidateHealth {
     public boolean outpacedBy(CandidateHealth next, boolean streaming) {
         Measure measure = Measure.of(streaming);
         Rivalry rivalry = rivalries.computeIfAbsent(next.label + "\n" + measure.name(), k -> new Rivalry(
-                label, next.label, measure, demotionSettings, ticker, listener));
+                label, next.label, measure, demotionSettings, ticker, listener, () -> scale(streaming)));
         return rivalry.judge(baseline(streaming), next.baseline(streaming));
     }
 

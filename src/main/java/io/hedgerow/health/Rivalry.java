@@ -6,6 +6,7 @@ import io.hedgerow.time.Ticker;
 
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * Whether one candidate has become clearly slower, on one {@link Measure}, than the candidate after it in a route:
@@ -49,8 +50,17 @@ final class Rivalry {
     private boolean judged;
     private double reference = Double.POSITIVE_INFINITY;
 
+    /** What the baselines' latencies stand for, for the reason: empty, or e.g. " (scaled to a 1k-token prompt)". */
+    private final Supplier<String> scale;
+
     Rivalry(String name, String rival, Measure measure, DemotionSettings settings, Ticker ticker,
             HealthListener listener) {
+        this(name, rival, measure, settings, ticker, listener, () -> "");
+    }
+
+    Rivalry(String name, String rival, Measure measure, DemotionSettings settings, Ticker ticker,
+            HealthListener listener, Supplier<String> scale) {
+        this.scale = scale;
         this.name = name;
         this.rival = rival;
         this.measure = measure;
@@ -94,7 +104,8 @@ final class Rivalry {
             if (!behind && x > floor && x > k * q * y) {
                 behind = true;
                 reason = measure.description() + ": recent median " + human(x) + " > " + k + "x " + rival + "'s "
-                        + human(y) + (q > 1 ? String.format(java.util.Locale.ROOT, " (usually %.1fx)", q) : "");
+                        + human(y) + (q > 1 ? String.format(java.util.Locale.ROOT, " (usually %.1fx)", q) : "")
+                        + scale.get();
                 event = new HealthEvent.Outpaced(name, rival, measure, reason);
             } else if (behind && (x <= floor || x < (1 + k) / 2 * q * y)) {
                 behind = false;

@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *     are pooled in, nearest first (both sides at each distance), until the pool holds {@code min-samples}. Every
  *     class in the pool, {@code k} included, is <em>rescaled</em> to the request: its histogram moves by
  *     {@code u(s) / u(centre)} (a whole number of buckets, so within 4.9%). This is done on the recent window and
- *     on the long run; the one whose pool is narrower wins (the window on a tie: it follows drift). When neither
+ *     on the long run; the one whose pool is narrower wins (the window on a tie: it follows drift, provided it holds
+ *     {@value #TAIL_SAMPLES} samples beyond the percentile, {@code 10 / (1 - p)}: 125 for a p92). When neither
  *     pool reaches {@code min-samples} there is no estimate, and the caller falls back (the hedge delay to its
  *     warm-up prior).</li>
  * </ul>
@@ -49,6 +50,8 @@ public final class SizedBaseline {
     public static final int CLASSES = 12;
     /** A class's long-run weight needed before its own median counts for the usual curve. */
     static final double MIN_MEDIAN_WEIGHT = 3;
+    /** Samples a window must hold beyond the percentile read from it (else the long run answers). */
+    static final int TAIL_SAMPLES = 10;
     /** How many recent samples a class's centre mostly remembers. */
     static final int CENTRE_MEMORY = 256;
     private static final long UNIT = 256;
@@ -150,8 +153,12 @@ public final class SizedBaseline {
         if (!(p >= 0 && p <= 100)) {
             throw new IllegalArgumentException("percentile: " + p + " (expected: 0..100)");
         }
-        return distribution(tokens).map(d -> new Estimate(d.percentile(p / 100), d.source(), d.sizeClass(),
-                                                          d.radius(), d.samples()));
+        // A quantile read from a window with few samples beyond it jumps with every slow answer that enters or leaves
+        // (a p92 of 30 samples lands in a 5% slow mode whenever three share the window): such a window gives way to
+        // the long run.
+        double tailNeed = Math.ceil(TAIL_SAMPLES / Math.max(1e-3, 1 - p / 100) - 1e-9);
+        return distribution(tokens, tailNeed).map(d -> new Estimate(d.percentile(p / 100), d.source(), d.sizeClass(),
+                                                                    d.radius(), d.samples()));
     }
 
     /**
@@ -159,13 +166,22 @@ public final class SizedBaseline {
      * rescaled to the request; empty when it does not reach {@code min-samples}.
      */
     public java.util.Optional<Distribution> distribution(long tokens) {
+        return distribution(tokens, 0);
+    }
+
+    /**
+     * As {@link #distribution(long)}, but the window answers only when its pool also holds {@code tailNeed} samples;
+     * else the long run does, when it reaches {@code min-samples}.
+     */
+    private java.util.Optional<Distribution> distribution(long tokens, double tailNeed) {
         long size = Math.max(1, tokens);
         int k = sizeClass(size);
         Curve curve = curve();
         double target = curve.at(Math.log(size));
         Distribution window = pool(k, Source.WINDOW, curve, target);
         Distribution longRun = pool(k, Source.LONG_RUN, curve, target);
-        if (window.reached() && (!longRun.reached() || window.radius() <= longRun.radius())) {
+        if (window.reached() && (!longRun.reached()
+                || window.radius() <= longRun.radius() && window.samples() >= tailNeed)) {
             return java.util.Optional.of(window);
         }
         return longRun.reached() ? java.util.Optional.of(longRun) : java.util.Optional.empty();
@@ -183,6 +199,26 @@ public final class SizedBaseline {
     public OptionalLong usualNanos(long tokens) {
         double u = curve().at(Math.log(Math.max(1, tokens)));
         return Double.isNaN(u) ? OptionalLong.empty() : OptionalLong.of(Math.round(u));
+    }
+
+    /**
+     * A latency of a request of {@code tokens} prompt tokens as if the request had had {@code reference} tokens,
+     * {@code nanos * u(reference) / u(tokens)}, when the model knows what is usual for that size; empty when it does
+     * not, and the sample cannot be compared with others. It knows when the request's own size class has a usual
+     * latency, or lies between two classes that have one (interpolated, not extrapolated); and, before any class has
+     * one, while every sample so far has been of one size class (nothing to scale: the latency as it is). So the
+     * first samples of a new size teach the model and are judged once their class has a usual latency: a long prompt
+     * is not taken for a slow short one while its size is new.
+     */
+    public OptionalLong atReference(long tokens, long nanos, long reference) {
+        Curve curve = curve();
+        double logSize = Math.log(Math.max(1, tokens));
+        if (!curve.covers(sizeClass(Math.max(1, tokens)), logSize)) {
+            return curve.empty() && sizeClassesSeen() == 1 ? OptionalLong.of(nanos) : OptionalLong.empty();
+        }
+        double at = curve.at(logSize);
+        double ref = curve.at(Math.log(Math.max(1, reference)));
+        return at > 0 ? OptionalLong.of(Math.round(nanos * (ref / at))) : OptionalLong.empty();
     }
 
     /** How many times slower than usual for its size a latency is; empty while nothing is usual yet. */
@@ -212,6 +248,15 @@ public final class SizedBaseline {
         return w;
     }
 
+    /** How many size classes have had a sample. */
+    public int sizeClassesSeen() {
+        int n = 0;
+        for (int k = 0; k < CLASSES; k++) {
+            n += classes.get(k) == null ? 0 : 1;
+        }
+        return n;
+    }
+
     /** Class {@code k}'s own baseline; empty before its first sample. */
     public java.util.Optional<LatencyBaseline> sizeClassBaseline(int k) {
         Band band = classes.get(Objects.checkIndex(k, CLASSES));
@@ -222,6 +267,32 @@ public final class SizedBaseline {
 
     /** The usual curve's points: each class's centre (log tokens) and long-run median, NaN where it has none. */
     private record Curve(double[] logCentres, double[] medians) {
+        boolean empty() {
+            for (double m : medians) {
+                if (!Double.isNaN(m)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Whether class {@code k} has a median of its own, or {@code logSize} lies between two classes' that do. */
+        boolean covers(int k, double logSize) {
+            if (!Double.isNaN(medians[k])) {
+                return true;
+            }
+            boolean below = false;
+            boolean above = false;
+            for (int j = 0; j < CLASSES; j++) {
+                if (!Double.isNaN(medians[j])) {
+                    below |= logCentres[j] <= logSize;
+                    above |= logCentres[j] > logSize;
+                }
+            }
+            return below && above;
+        }
+
+
         /** Log-log interpolation between the nearest points on either side; NaN when there are none. */
         double at(double logSize) {
             int below = -1;

@@ -49,6 +49,9 @@ public final class HedgerowMetrics implements AutoCloseable {
     private final Map<MeterKey, Counter> counters = new ConcurrentHashMap<>();
     private final Map<MeterKey, Timer> timers = new ConcurrentHashMap<>();
     private final Map<List<String>, DistributionSummary> dollars = new ConcurrentHashMap<>();
+    private final Map<List<String>, DistributionSummary> slowdowns = new ConcurrentHashMap<>();
+    /** Percent of the usual: Micrometer rounds a summary's values up to whole numbers before bucketing them. */
+    private static final double[] SLOWDOWN_BUCKETS = {50, 75, 100, 125, 150, 200, 300, 500, 1000};
     private final Map<List<String>, Meter> gauges = new ConcurrentHashMap<>();
 
     HedgerowMetrics(MeterRegistry registry, Supplier<Generation> current) {
@@ -117,6 +120,23 @@ public final class HedgerowMetrics implements AutoCloseable {
                       + "that served", FIRST_TOKEN_BUCKETS,
               "route", route, "provider", Labels.provider(candidate), "model", Labels.model(candidate))
                 .record(Duration.ofNanos(nanos));
+    }
+
+    /**
+     * How many times what is usual for its prompt's size the serving attempt took (first token of a stream, else the
+     * whole answer), as a percentage (100: as usual): slowness judged against the request, not against all of a
+     * route's prompts.
+     */
+    void slowdown(String route, String candidate, boolean stream, double slowdown) {
+        slowdowns.computeIfAbsent(List.of(route, candidate, String.valueOf(stream)), l -> registry.getOrCreate(
+                DistributionSummary.builder(PREFIX + "upstream_percent_of_usual", DistributionStatisticsConfig.builder()
+                                .percentiles(new double[0]).buckets(SLOWDOWN_BUCKETS))
+                        .description("The serving attempt's time (to first token when streamed, else to the whole "
+                                             + "answer) in percent of what is usual for a prompt of its size on that "
+                                             + "candidate")
+                        .tags(tags("route", route, "provider", Labels.provider(candidate), "model",
+                                   Labels.model(candidate), "stream", String.valueOf(stream)))))
+                .record(Math.round(slowdown * 100));
     }
 
     void upstreamLatency(String route, String candidate, boolean stream, long nanos) {

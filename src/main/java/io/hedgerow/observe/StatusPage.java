@@ -163,12 +163,23 @@ final class StatusPage {
                         .append(esc(c.path("state").asText().replace('_', ' '))).append("</span></td><td>")
                         .append(bar(bl, scale)).append(" <span class=\"muted\">").append(which).append(" p50 ")
                         .append(ms(bl.path("p50_ms"))).append(" · p95 ").append(ms(bl.path("p95_ms")))
-                        .append(" · ").append(bl.path("samples").asInt()).append(" samples</span></td><td>")
+                        .append(" · ").append(bl.path("samples").asInt()).append(" samples")
+                        .append(bl.path("scaled_to_tokens").isNumber()
+                                        ? " (scaled to a " + SizeView.tokens(bl.path("scaled_to_tokens").asLong())
+                                                + "-token prompt)" : "")
+                        .append("</span>").append(last(bl)).append("</td><td>")
                         .append(spark(c.path("recent_ms"))).append("</td><td>").append(keys(c)).append("</td></tr>");
             }
             h.append("</tbody></table></div>");
         }
         h.append("</section>");
+    }
+
+    /** The candidate's last request against what is usual for its size, e.g. "1.4x the usual for a 12k-token prompt". */
+    private static String last(JsonNode baseline) {
+        JsonNode last = baseline.path("last");
+        return last.isObject() ? "<div class=\"muted\" data-last>last: " + esc(last.path("text").asText()) + "</div>"
+                : "";
     }
 
     private static void checks(StringBuilder h, JsonNode s) {

@@ -11,7 +11,7 @@ import io.hedgerow.health.BreakerState;
 import io.hedgerow.health.CandidateHealth;
 import io.hedgerow.health.HedgeBudget;
 import io.hedgerow.health.KeyStatus;
-import io.hedgerow.health.LatencyBaseline;
+import io.hedgerow.health.SizedBaseline;
 import io.hedgerow.preflight.CheckResult;
 import io.hedgerow.preflight.PreflightReport;
 import io.hedgerow.preflight.Round;
@@ -182,8 +182,8 @@ final class StatusReport {
             key.put("consecutive_failures", k.consecutiveFailures());
         }
         ObjectNode baseline = node.putObject("baseline");
-        baseline.set("first_token", baseline(c.health().baseline(true)));
-        baseline.set("complete", baseline(c.health().baseline(false)));
+        baseline.set("first_token", SizeView.baseline(c.health(), true));
+        baseline.set("complete", SizeView.baseline(c.health(), false));
         ArrayNode recent = node.putArray("recent_ms");
         for (long ms : trail.millis(c.label())) {
             recent.add(ms);
@@ -234,14 +234,6 @@ final class StatusReport {
         return node;
     }
 
-    private static ObjectNode baseline(LatencyBaseline b) {
-        ObjectNode node = Json.object().put("samples", b.windowCount()).put("ready", b.ready());
-        putMillis(node, "p50_ms", b.percentileNanos(50));
-        putMillis(node, "p95_ms", b.percentileNanos(95));
-        putMillis(node, "long_run_p50_ms", b.longRunMedianNanos());
-        return node;
-    }
-
     /**
      * The route's hedge policy and the delay it would use now before hedging the first candidate, for streams
      * (time to first token) and whole answers, as the executor's {@link HedgeDelay} computes it.
@@ -270,16 +262,15 @@ final class StatusReport {
         } else if (!candidates.isEmpty()) {
             CandidateView first = candidates.getFirst();
             node.put("for", first.label());
-            OptionalLong stream = HedgeDelay.nanos(h, first.health().baseline(true), ratio);
-            OptionalLong complete = HedgeDelay.nanos(h, first.health().baseline(false), ratio);
-            putMillis(node, "delay_ms_stream", stream);
-            putMillis(node, "delay_ms_complete", complete);
+            SizeView.Delays delays = SizeView.hedgeDelays(node, h, first.health(), ratio);
             int minSamples = g.health().hedging().baseline().minSamples();
-            boolean learned = !(h.delay() instanceof HedgeSettings.Delay.Fixed);
             node.put("min_samples", minSamples);
-            node.put("summary", "hedge " + policy + " for " + first.label() + ": "
-                    + delayText("streams", stream, first.health().baseline(true), minSamples, learned) + "; "
-                    + delayText("whole answers", complete, first.health().baseline(false), minSamples, learned)
+            node.put("summary", "hedge " + policy + " for " + first.label() + " on a "
+                    + SizeView.tokens(delays.tokens()) + "-token prompt: "
+                    + delayText("streams", h, delays.stream(), first.health().sized(true), delays.tokens(),
+                                minSamples) + "; "
+                    + delayText("whole answers", h, delays.complete(), first.health().sized(false), delays.tokens(),
+                                minSamples)
                     + "; at most " + h.maxInFlight() + " in flight");
         } else {
             node.put("summary", "hedge " + policy);
@@ -288,18 +279,20 @@ final class StatusReport {
     }
 
     /**
-     * {@code streams after 412 ms}; while the baseline is too small, the warm-up delay and how far the baseline is
-     * ({@code streams after 10s (warm-up until 20 samples, 3 so far)}), or why there is no delay yet
-     * ({@code streams: no hedge until 20 samples (3 so far)}).
+     * {@code streams after 412 ms}; while too few samples are within reach of the prompt's size, the warm-up delay
+     * ({@code streams after 10s (warm-up until 20 samples, 3 so far)}) or none ({@code streams: no hedge until
+     * 20 samples (3 so far)}).
      */
-    private static String delayText(String what, OptionalLong nanos, LatencyBaseline baseline, int minSamples,
-                                    boolean learned) {
-        String sofar = minSamples + " samples" + (nanos.isPresent() ? ", " : " (") + baseline.windowCount() + " so far";
+    private static String delayText(String what, HedgeSettings h, OptionalLong nanos, SizedBaseline baseline,
+                                    long tokens, int minSamples) {
+        boolean learned = h.delay() instanceof HedgeSettings.Delay.Fixed
+                || baseline.percentileNanos(tokens, 50).isPresent();
+        String samples = minSamples + " samples, " + baseline.windowCount() + " so far";
         if (nanos.isEmpty()) {
-            return what + ": no hedge until " + sofar + ")";
+            return what + ": no hedge until " + samples.replace(", ", " (") + ")";
         }
         String after = what + " after " + Checks.human(Duration.ofMillis(Math.max(1, nanos.getAsLong() / 1_000_000)));
-        return learned && !baseline.ready() ? after + " (warm-up until " + sofar + ")" : after;
+        return learned ? after : after + " (warm-up until " + samples + ")";
     }
 
     private static void putMillis(ObjectNode node, String field, OptionalLong nanos) {

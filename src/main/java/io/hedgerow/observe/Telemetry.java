@@ -9,6 +9,7 @@ import io.hedgerow.exec.ChainFailedException;
 import io.hedgerow.exec.ExecutionEvent;
 import io.hedgerow.exec.ExecutionListener;
 import io.hedgerow.exec.Served;
+import io.hedgerow.health.CandidateHealth;
 import io.hedgerow.health.HealthEvent;
 import io.hedgerow.health.HealthListener;
 import io.hedgerow.model.FailureKind;
@@ -256,6 +257,11 @@ public final class Telemetry implements RequestObserver, ExecutionListener, Heal
             if (context.get().stream) {
                 metrics.firstToken(routeLabel, label, nanos);
             }
+            // Judged against what is usual for a prompt of this size on this candidate, in its own tokens.
+            CandidateHealth health = context.get().generation.health().candidate(label);
+            long tokens = health.calibration().tokens(context.get().promptTokens);
+            health.sized(context.get().stream).slowdown(tokens, nanos)
+                    .ifPresent(s -> metrics.slowdown(routeLabel, label, context.get().stream, s));
         } else if (attempt.failure().get().kind() == FailureKind.CANCELLED) {
             // Cancelled before answering: the provider has the prompt (and bills it) but reports no usage.
             // Nothing is known of its prompt cache: all of it counts (and is priced) as uncached input.

@@ -8,6 +8,7 @@ import io.hedgerow.health.HealthEvent;
 import io.hedgerow.health.HealthListener;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.health.KeyHealth;
+import io.hedgerow.health.LatencyBaseline;
 import io.hedgerow.health.Measure;
 import io.hedgerow.health.ProbeGate;
 import io.hedgerow.model.FailureKind;
@@ -37,7 +38,8 @@ import java.util.function.Supplier;
  * </ul>
  *
  * <p>What is shared: key cooldowns (rung and end, and a live check ending one early, which is a key change like any
- * other), breaker phases (open until, closed), demotion verdicts. What is not: latency baselines and the hedge budget,
+ * other), breaker phases (open until, closed), demotion verdicts (adopted ones on a lease their origin renews:
+ * {@link DemotionLeases}, kept up by {@link #tick} on the store's beat). What is not: latency baselines and the hedge budget,
  * which every replica measures from its own traffic (see the docs, "Running more than one").
  *
  * <p>Times: health runs on the ticker, records on the wall clock; each conversion reads both now. Thread-safety:
@@ -48,7 +50,7 @@ public final class HealthSync implements HealthListener, ProbeGate {
     private static final System.Logger LOG = System.getLogger(HealthSync.class.getName());
     /** How long a closed breaker's or a recovery's record is kept: long enough for every replica to hear it. */
     static final Duration NEWS = Duration.ofMinutes(10);
-    /** How long a demotion verdict is kept: a replica that cannot judge it again itself forgets it then. */
+    /** How long a demotion verdict's record is kept (its origin renews it while it stands: {@link DemotionLeases}). */
     static final Duration VERDICT = Duration.ofMinutes(30);
     /** Two cooldown ends closer than this are the same end (ticker and wall clock are read a moment apart). */
     private static final long SAME_MILLIS = 5;
@@ -59,6 +61,11 @@ public final class HealthSync implements HealthListener, ProbeGate {
     private final String replica;
     private final Map<String, StateRecord> known = new ConcurrentHashMap<>();
     private final ThreadLocal<Boolean> adopting = ThreadLocal.withInitial(() -> false);
+    private final DemotionLeases leases;
+    /** Baselines restored from the file: each once. */
+    private final java.util.Set<String> restored = ConcurrentHashMap.newKeySet();
+    /** How long a saved baseline is worth keeping, in its half-lives. */
+    static final int BASELINE_HALF_LIVES = 8;
     private volatile Supplier<HealthRegistry> health = () -> null;
     private volatile Predicate<String> candidates = label -> false;
 
@@ -67,6 +74,7 @@ public final class HealthSync implements HealthListener, ProbeGate {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.replica = Objects.requireNonNull(replica, "replica");
+        this.leases = new DemotionLeases(ticker);
     }
 
     /**
@@ -76,6 +84,8 @@ public final class HealthSync implements HealthListener, ProbeGate {
     public void attach(Supplier<HealthRegistry> current, Predicate<String> configured) {
         this.health = Objects.requireNonNull(current, "current");
         this.candidates = Objects.requireNonNull(configured, "configured");
+        store.onBeat(this::tick);
+        store.onSave(this::baselines);
     }
 
     // ---- out ----
@@ -93,18 +103,24 @@ public final class HealthSync implements HealthListener, ProbeGate {
             case HealthEvent.CooldownStarted e -> publishKeys(registry.keys());
             case HealthEvent.CooldownEnded e -> publishKeys(registry.keys());
             case HealthEvent.BreakerTransition t -> publishBreaker(registry.candidate(t.name()), t);
-            case HealthEvent.Demoted d -> publish(new StateRecord.Demotion(d.name(), d.measure(), true, d.reason(),
-                                                                           clock.millis(),
-                                                                           clock.millis() + VERDICT.toMillis(),
-                                                                           replica));
-            case HealthEvent.Recovered r -> publish(new StateRecord.Demotion(r.name(), r.measure(), false, "",
-                                                                             clock.millis(),
-                                                                             clock.millis() + NEWS.toMillis(),
-                                                                             replica));
+            case HealthEvent.Demoted d -> {
+                publishDemotion(d.name(), d.measure(), d.reason());
+                leases.demotedHere(new DemotionLeases.Verdict(d.name(), d.measure()));
+            }
+            case HealthEvent.Recovered r -> {
+                publish(new StateRecord.Demotion(r.name(), r.measure(), false, "", clock.millis(),
+                                                 clock.millis() + NEWS.toMillis(), replica));
+                leases.ended(new DemotionLeases.Verdict(r.name(), r.measure()));
+            }
             default -> {
                 // nothing shared
             }
         }
+    }
+
+    private void publishDemotion(String candidate, Measure measure, String reason) {
+        publish(new StateRecord.Demotion(candidate, measure, true, reason, clock.millis(),
+                                         clock.millis() + VERDICT.toMillis(), replica));
     }
 
     /** Publishes each key whose state differs from the newest record known of it. Keys are few; changes rare. */
@@ -189,12 +205,19 @@ public final class HealthSync implements HealthListener, ProbeGate {
                         }
                     }
                 }
+                case StateRecord.Baseline b -> restore(registry, b);
                 case StateRecord.Demotion d -> {
-                    if (candidates.test(d.candidate())) {
+                    DemotionLeases.Verdict v = new DemotionLeases.Verdict(d.candidate(), d.measure());
+                    if (candidates.test(d.candidate()) && !(d.demoted() && leases.ownDemotion(v))) {
                         CandidateHealth candidate = registry.candidate(d.candidate());
                         boolean streaming = d.measure() == Measure.FIRST_TOKEN;
                         candidate.demotion(streaming).adopt(d.demoted(), d.reason(), candidate.baseline(streaming)
                                 .longRunMedianNanos().orElse(0));
+                        if (d.demoted()) {
+                            leases.adopted(v);
+                        } else {
+                            leases.ended(v);
+                        }
                     }
                 }
             }
@@ -202,6 +225,85 @@ public final class HealthSync implements HealthListener, ProbeGate {
             LOG.log(System.Logger.Level.WARNING, "state: cannot adopt " + record.id(), e);
         } finally {
             adopting.set(false);
+        }
+    }
+
+    // ---- long-run baselines (this replica's file only) ----
+
+    /**
+     * Every configured candidate's long-run baselines as they stand, for the state file. Kept for
+     * {@link #BASELINE_HALF_LIVES} half-lives: by then what they hold weighs under 1/256 of what it did.
+     */
+    private java.util.Collection<StateRecord> baselines() {
+        HealthRegistry registry = health.get();
+        if (registry == null) {
+            return List.of();
+        }
+        long nowMillis = clock.millis();
+        List<StateRecord> out = new java.util.ArrayList<>();
+        registry.candidates().forEach((label, candidate) -> {
+            if (!candidates.test(label)) {
+                return;
+            }
+            for (Measure measure : Measure.values()) {
+                LatencyBaseline baseline = candidate.baseline(measure == Measure.FIRST_TOKEN);
+                if (baseline.longRunWeight() > 0) {
+                    long keep = baseline.settings().halfLife().toMillis() * BASELINE_HALF_LIVES;
+                    out.add(new StateRecord.Baseline(label, measure, baseline.longRunNow(), nowMillis,
+                                                     nowMillis + keep, replica));
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Restores a saved long run, once per baseline (from the file, at start), decayed by the time since it was saved. */
+    private void restore(HealthRegistry registry, StateRecord.Baseline b) {
+        if (!candidates.test(b.candidate()) || !restored.add(b.id())) {
+            return;
+        }
+        long ageMillis = Math.max(0, clock.millis() - b.atMillis());
+        registry.candidate(b.candidate()).baseline(b.measure() == Measure.FIRST_TOKEN)
+                .restoreLongRun(b.weights(), ageMillis * 1_000_000L);
+    }
+
+    // ---- over time ----
+
+    /**
+     * One beat of upkeep (the store's thread): adopted demotions whose lease ran out end here (an event for observers,
+     * nothing published: elsewhere the verdict may stand), and this replica's own standing demotions are published
+     * again so that other replicas' leases on them go on.
+     */
+    void tick() {
+        HealthRegistry registry = health.get();
+        if (registry == null) {
+            return;
+        }
+        for (DemotionLeases.Verdict v : leases.lapsed()) {
+            if (!candidates.test(v.candidate())) {
+                continue;
+            }
+            var demotion = registry.candidate(v.candidate()).demotion(v.measure() == Measure.FIRST_TOKEN);
+            if (demotion.demoted()) {
+                LOG.log(System.Logger.Level.INFO, "state: the demotion of {0} ({1}) adopted from elsewhere was not "
+                        + "renewed within {2} s: judged from this replica''s own samples again", v.candidate(),
+                        v.measure().description(), DemotionLeases.LEASE.toSeconds());
+                adopting.set(true);
+                try {
+                    demotion.adopt(false, "", 0);
+                } finally {
+                    adopting.set(false);
+                }
+            }
+        }
+        for (DemotionLeases.Verdict v : leases.dueForRenewal()) {
+            var demotion = candidates.test(v.candidate())
+                    ? registry.candidate(v.candidate()).demotion(v.measure() == Measure.FIRST_TOKEN) : null;
+            if (demotion != null && demotion.demoted()) {
+                publishDemotion(v.candidate(), v.measure(), demotion.reason());
+            } else {
+                leases.ended(v);
+            }
         }
     }
 

@@ -39,6 +39,13 @@ public final class LocalStore implements StateStore {
     private final java.time.Instant started;
     private volatile String lastSaveProblem = "";
     private volatile Daemon saver;
+    private final List<Runnable> beats = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<java.util.function.Supplier<Collection<StateRecord>>> extras =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** How often what changes all the time (long-run baselines) is saved, when nothing else made the file dirty. */
+    static final java.time.Duration EXTRAS_EVERY = java.time.Duration.ofMinutes(1);
+    private final Ticker ticker;
+    private volatile long lastSaveNanos;
 
     public LocalStore(StateSettings settings, Clock clock, Ticker ticker, String replica) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -46,6 +53,8 @@ public final class LocalStore implements StateStore {
         this.replica = Objects.requireNonNull(replica, "replica");
         this.file = settings.file().map(SnapshotFile::new);
         this.rateLimits = new LocalRateLimits(ticker);
+        this.ticker = ticker;
+        this.lastSaveNanos = ticker.read();
         this.started = clock.instant();
     }
 
@@ -54,7 +63,8 @@ public final class LocalStore implements StateStore {
         Objects.requireNonNull(learned, "learned");
         List<StateRecord> saved = file.map(f -> f.read(clock.millis())).orElse(List.of());
         for (StateRecord record : saved) {
-            if (merge(record)) {
+            // A baseline is this process's own: handed on, not kept among the records it shares.
+            if (record instanceof StateRecord.Baseline || merge(record)) {
                 learned.accept(record);
             }
         }
@@ -63,7 +73,9 @@ public final class LocalStore implements StateStore {
         }
         if (file.isPresent()) {
             saver = Daemon.every("hedgerow-state-saver", settings.saveEvery(), () -> {
-                if (dirty.get() && !closed.get()) {
+                Beats.run(beats);
+                boolean extrasDue = !extras.isEmpty() && ticker.read() - lastSaveNanos >= EXTRAS_EVERY.toNanos();
+                if ((dirty.get() || extrasDue) && !closed.get()) {
                     save();
                 }
             });
@@ -130,6 +142,16 @@ public final class LocalStore implements StateStore {
     }
 
     @Override
+    public void onSave(java.util.function.Supplier<Collection<StateRecord>> records) {
+        extras.add(Objects.requireNonNull(records, "records"));
+    }
+
+    @Override
+    public void onBeat(Runnable task) {
+        beats.add(Objects.requireNonNull(task, "task"));
+    }
+
+    @Override
     public List<Daemon> daemons() {
         Daemon d = saver;
         return d == null ? List.of() : List.of(d);
@@ -147,7 +169,15 @@ public final class LocalStore implements StateStore {
         }
         synchronized (saving) {
             dirty.set(false);
+            lastSaveNanos = ticker.read();
             List<StateRecord> all = new ArrayList<>(records());
+            for (var extra : extras) {
+                try {
+                    all.addAll(extra.get());
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "state: cannot gather records to save", e);
+                }
+            }
             try {
                 file.get().write(all, replica, clock.millis());
                 lastSaveProblem = "";

@@ -12,7 +12,7 @@ import java.util.Optional;
 
 /**
  * Records as JSON objects, the one form used in the snapshot file, in Redis values and on the change channel:
- * {@code {"type": "key"|"breaker"|"demotion", "at": ms, "expires": ms, "origin": ..., ...}}. Reading is lenient
+ * {@code {"type": "key"|"breaker"|"demotion"|"baseline", "at": ms, "expires": ms, "origin": ..., ...}}. Reading is lenient
  * about what it does not know (a newer replica's extra fields) and strict about what it needs: a record missing a
  * field, or with a value out of range, is not read (empty), never half read.
  */
@@ -32,6 +32,18 @@ final class RecordCodec {
                     .put("reason", b.reason());
             case StateRecord.Demotion d -> node.put("type", "demotion").put("candidate", d.candidate())
                     .put("measure", d.measure().wireName()).put("demoted", d.demoted()).put("reason", d.reason());
+            case StateRecord.Baseline b -> {
+                node.put("type", "baseline").put("candidate", b.candidate()).put("measure", b.measure().wireName())
+                        .put("buckets", b.weights().length);
+                // Sparse: most of the 300-odd buckets of a provider's latencies are empty.
+                ObjectNode weights = node.putObject("weights");
+                double[] w = b.weights();
+                for (int i = 0; i < w.length; i++) {
+                    if (w[i] > 0) {
+                        weights.put(Integer.toString(i), w[i]);
+                    }
+                }
+            }
         }
         return node.put("at", record.atMillis()).put("expires", record.expiresAtMillis()).put("origin", record.origin());
     }
@@ -73,16 +85,38 @@ final class RecordCodec {
                                                   (int) Math.max(0, Math.min(100, number(node, "reopens"))),
                                                   text(node, "reason"), at, expires, origin);
                 }
-                case "demotion" -> new StateRecord.Demotion(text(node, "candidate"),
-                                                            Measure.valueOf(text(node, "measure")
-                                                                                    .toUpperCase(java.util.Locale.ROOT)),
+                case "demotion" -> new StateRecord.Demotion(text(node, "candidate"), measure(node),
                                                             bool(node, "demoted"), text(node, "reason"), at, expires,
                                                             origin);
+                case "baseline" -> new StateRecord.Baseline(text(node, "candidate"), measure(node), weights(node), at,
+                                                            expires, origin);
                 default -> throw new IllegalArgumentException("unknown type");
             });
         } catch (RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    private static Measure measure(JsonNode node) {
+        return Measure.valueOf(text(node, "measure").toUpperCase(java.util.Locale.ROOT));
+    }
+
+    private static double[] weights(JsonNode node) {
+        long buckets = number(node, "buckets");
+        JsonNode sparse = node.get("weights");
+        if (buckets < 1 || buckets > 10_000 || sparse == null || !sparse.isObject()) {
+            throw new IllegalArgumentException("weights");
+        }
+        double[] weights = new double[(int) buckets];
+        sparse.properties().forEach(e -> {
+            int i = Integer.parseInt(e.getKey());
+            double w = e.getValue().isNumber() ? e.getValue().asDouble() : Double.NaN;
+            if (i < 0 || i >= weights.length || !(w >= 0 && Double.isFinite(w))) {
+                throw new IllegalArgumentException("weights");
+            }
+            weights[i] = w;
+        });
+        return weights;
     }
 
     private static String hex(String value) {

@@ -116,6 +116,7 @@ public final class RedisStore implements StateStore {
     private volatile List<StoreStatus.Replica> replicas = List.of();
     private volatile Daemon keeper;
     private volatile RedisConversations conversations;
+    private final List<Runnable> beats = new CopyOnWriteArrayList<>();
     private int slowBeats; // the keeper's own
 
     public RedisStore(StateSettings settings, Clock clock, Ticker ticker, String replica) {
@@ -210,6 +211,16 @@ public final class RedisStore implements StateStore {
     }
 
     @Override
+    public void onSave(java.util.function.Supplier<Collection<StateRecord>> records) {
+        local.onSave(records);
+    }
+
+    @Override
+    public void onBeat(Runnable task) {
+        beats.add(Objects.requireNonNull(task, "task"));
+    }
+
+    @Override
     public void configHash(String hash) {
         this.configHash = Objects.requireNonNull(hash, "hash");
     }
@@ -258,6 +269,7 @@ public final class RedisStore implements StateStore {
         if (closed.get()) {
             return;
         }
+        Beats.run(beats);
         try {
             if (connection == null) {
                 connect();
@@ -462,7 +474,8 @@ public final class RedisStore implements StateStore {
             return false;
         }
         StateRecord record = parsed.get();
-        if (record.origin().equals(replica) || !local.merge(record)) {
+        // Baselines are each replica's own (its file's), never taken from Redis.
+        if (record instanceof StateRecord.Baseline || record.origin().equals(replica) || !local.merge(record)) {
             return false;
         }
         probes.heard(record);

@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /**
  * One fact about upstream health as it is saved and shared: the newest state of one key, one breaker or one
- * candidate's demotion. Times are wall-clock epoch milliseconds, absolute ("cooling until 12:00:30"), never "30 s
+ * candidate's demotion (and, in this replica's file only, a long-run latency baseline). Times are wall-clock epoch milliseconds, absolute ("cooling until 12:00:30"), never "30 s
  * left", so a record means the same to every replica and after a restart.
  *
  * <p>Of two records with one {@link #id()}, the one with the later {@link #atMillis()} wins (ties: the greater
@@ -105,6 +105,33 @@ public sealed interface StateRecord {
         @Override
         public String id() {
             return "demotion:" + candidate + "#" + measure.wireName();
+        }
+    }
+
+    /**
+     * A candidate's long-run latency baseline on one measure, as it stood when saved: saved to this replica's state
+     * file only (never shared: each replica measures its own path to the provider), restored at start with its
+     * weights decayed by the time since ({@link io.hedgerow.health.LatencyBaseline#restoreLongRun}).
+     *
+     * @param weights each bucket's weight (a sample of age {@code a} weighing {@code 2^(-a / halfLife)})
+     */
+    record Baseline(String candidate, Measure measure, double[] weights, long atMillis, long expiresAtMillis,
+                    String origin) implements StateRecord {
+        public Baseline {
+            Objects.requireNonNull(candidate, "candidate");
+            Objects.requireNonNull(measure, "measure");
+            weights = weights.clone();
+            Objects.requireNonNull(origin, "origin");
+        }
+
+        @Override
+        public double[] weights() {
+            return weights.clone();
+        }
+
+        @Override
+        public String id() {
+            return "baseline:" + candidate + "#" + measure.wireName();
         }
     }
 }

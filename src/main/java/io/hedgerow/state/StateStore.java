@@ -59,6 +59,21 @@ public interface StateStore extends AutoCloseable {
         return java.util.List.of();
     }
 
+    /**
+     * Records saved to this process's state file beside the published ones, gathered at each save (and at least
+     * every minute): what is this replica's own and changes all the time, such as long-run latency baselines. Never
+     * shared with other replicas; handed to {@link #start}'s consumer when read back.
+     */
+    default void onSave(java.util.function.Supplier<java.util.Collection<StateRecord>> records) {
+    }
+
+    /**
+     * Runs {@code task} on the store's own thread every beat (Redis: every heartbeat, Redis up or not; a local store
+     * with a file: every {@code save-every}), for time-driven upkeep such as leases. Never on a request's thread.
+     */
+    default void onBeat(Runnable task) {
+    }
+
     /** This replica's config hash (shown to the other replicas). */
     default void configHash(String hash) {
     }

@@ -66,6 +66,10 @@ public final class HedgingBench {
         }
     }
 
+    /** Request-aware scenarios to run (all when empty), and whether each is run again with the classic fixed delay. */
+    private java.util.Set<String> scenarios = java.util.Set.of();
+    private boolean fixedToo;
+
     private HedgingBench(Duration phase, double rate, int runs, Sections sections) {
         this.phase = phase;
         this.rate = rate;
@@ -78,6 +82,8 @@ public final class HedgingBench {
         double rate = 50;
         int runs = 3;
         String only = "all";
+        java.util.Set<String> scenarios = java.util.Set.of();
+        boolean fixedToo = false;
         double lowRate = 2;
         Duration lowPhase = Duration.ofSeconds(180);
         for (int i = 0; i < args.length; i++) {
@@ -91,11 +97,14 @@ public final class HedgingBench {
             case "--rate" -> rate = Double.parseDouble(args[++i]);
             case "--runs" -> runs = Integer.parseInt(args[++i]);
             case "--only" -> only = args[++i];
+            case "--scenarios" -> scenarios = java.util.Set.of(args[++i].split(","));
+            case "--fixed-too" -> fixedToo = true;
             case "--low-rate" -> lowRate = Double.parseDouble(args[++i]);
             case "--low-phase" -> lowPhase = Delay.duration(args[++i]);
             default -> {
                 System.err.println("usage: scripts/bench hedging [--quick] [--runs 3] [--phase 60s] [--rate 50]"
-                                           + " [--only classic|request-aware|health] [--low-rate 2] [--low-phase 180s]");
+                                           + " [--only classic|request-aware|health] [--low-rate 2] [--low-phase 180s]"
+                                           + " [--scenarios mixed_stream,single_stream,...] [--fixed-too]");
                 System.exit(2);
             }
             }
@@ -108,8 +117,11 @@ public final class HedgingBench {
         RequestAwareBench.Pace low = new RequestAwareBench.Pace(
                 lowRate, Duration.ofMillis(Math.max(phase.toMillis() / 2, (long) (60_000 / lowRate))), lowPhase);
         try {
-            new HedgingBench(phase, rate, runs, new Sections(classic, requestAware ? normal : null,
-                                                             requestAware ? low : null, health)).run();
+            HedgingBench bench = new HedgingBench(phase, rate, runs, new Sections(classic, requestAware ? normal : null,
+                                                                                  requestAware ? low : null, health));
+            bench.scenarios = scenarios;
+            bench.fixedToo = fixedToo;
+            bench.run();
         } catch (Exception | Error e) {
             // The fake upstreams' server threads would keep the JVM (and the bench lock) alive for BENCH_TIMEOUT.
             e.printStackTrace();
@@ -124,7 +136,7 @@ public final class HedgingBench {
         out.println("Hedgerow hedging benchmark: " + machine.summary());
         out.println(Report.fmt("%d run(s); %.0f requests/s; phases of %d s", runs, rate, phase.toSeconds()));
         HedgingMonteCarlo mc = new HedgingMonteCarlo(A, B, 400_000, 42);
-        RequestAwareBench requestAware = new RequestAwareBench(out, root, outDir, stamp);
+        RequestAwareBench requestAware = new RequestAwareBench(out, root, outDir, stamp).options(scenarios, fixedToo);
         HealthBench healthBench = new HealthBench(out, root, outDir, stamp, phase, rate);
         List<Map<String, Double>> results = new ArrayList<>();
         ArrayNode runsJson = Report.MAPPER.createArrayNode();

@@ -62,6 +62,8 @@ final class RequestAwareBench {
     private final String stamp;
     private final String filler;
     private final double baseMedianA;
+    private java.util.Set<String> only = java.util.Set.of();
+    private boolean fixedToo;
 
     RequestAwareBench(PrintStream out, Path root, Path outDir, String stamp) {
         this.out = out;
@@ -71,6 +73,17 @@ final class RequestAwareBench {
         long maxChars = MIXED.stream().mapToLong(SizeClass::maxTokens).max().orElseThrow() * PromptUpstream.CHARS_PER_TOKEN;
         this.filler = FILLER_WORD.repeat((int) (maxChars / FILLER_WORD.length() + 2));
         this.baseMedianA = A.baseMedianNanos(200_001) / 1e6;
+    }
+
+    /**
+     * Runs only the scenarios named (all when empty); with {@code fixedToo}, each scenario is then run again on the
+     * same requests through a router whose route has the classic fixed delay: the best fixed delay in hindsight of
+     * the request-aware run, measured like it (keys {@code ra.SCENARIO.fixed.*}).
+     */
+    RequestAwareBench options(java.util.Set<String> scenarios, boolean fixedToo) {
+        this.only = java.util.Set.copyOf(scenarios);
+        this.fixedToo = fixedToo;
+        return this;
     }
 
     /** Phases of one scenario: its rate, how long it warms up and how long it is measured. */
@@ -89,9 +102,12 @@ final class RequestAwareBench {
     // ---- one scenario ----
 
     private void scenario(Map<String, Double> m, int run, Workload w, Pace pace) throws Exception {
+        if (!only.isEmpty() && !only.contains(w.name())) {
+            return;
+        }
         String prefix = "ra." + w.name();
         long seed = 31L * run + w.name().hashCode();
-        try (Setup s = new Setup(seed, w.name())) {
+        try (Setup s = new Setup(seed, w.name(), java.util.OptionalLong.empty())) {
             long warmCount = Math.max(1, Math.round(pace.rate() * pace.warm().toNanos() / 1e9));
             drive(s, w, pace.rate(), pace.warm(), 0, seed);
             long upstreamBefore = s.a.requests() + s.b.requests();
@@ -102,6 +118,56 @@ final class RequestAwareBench {
                 keepSamples(s, w);
             }
         }
+        if (fixedToo) {
+            long delay = Math.round(m.get(prefix + ".mc_best_fixed.delay_ms"));
+            try (Setup s = new Setup(seed, w.name() + "-fixed", java.util.OptionalLong.of(delay))) {
+                long warmCount = Math.max(1, Math.round(pace.rate() * pace.warm().toNanos() / 1e9));
+                drive(s, w, pace.rate(), pace.warm(), 0, seed);
+                long upstreamBefore = s.a.requests() + s.b.requests();
+                Driven d = drive(s, w, pace.rate(), pace.measure(), warmCount, seed);
+                long upstream = s.a.requests() + s.b.requests() - upstreamBefore;
+                Paired p = paired(w, d);
+                double[] slowdown = p.yardsticks().slowdowns(p.measured());
+                String f = prefix + ".fixed";
+                m.put(f + ".delay_ms", (double) delay);
+                m.put(f + ".p99_ms", Report.round(PairedYardsticks.percentile(p.measured(), 99)));
+                m.put(f + ".p99_slowdown", Report.round(PairedYardsticks.percentile(slowdown, 99)));
+                m.put(f + ".extra_load", Report.round(upstream / (double) Math.max(1, d.ids.length) - 1));
+                m.put(prefix + ".slowdown_vs_fixed", Report.round(m.get(prefix + ".p99_slowdown")
+                                                                          / m.get(f + ".p99_slowdown")));
+                m.put(prefix + ".p99_vs_fixed", Report.round(m.get(prefix + ".p99_ms") / m.get(f + ".p99_ms")));
+                out.println(Report.fmt("  %-22s classic fixed %d ms, measured: p99 %.0f ms, p99 slowdown %.2f; extra "
+                                               + "load %.1f%%", w.name(), delay, m.get(f + ".p99_ms"),
+                                       m.get(f + ".p99_slowdown"), m.get(f + ".extra_load") * 100));
+            }
+        }
+    }
+
+    /** A phase's answered requests beside what A and B would have taken for each (the fakes' own draws). */
+    private record Paired(PairedYardsticks yardsticks, double[] measured, int[] classes) {
+    }
+
+    private Paired paired(Workload w, Driven d) {
+        int n = d.ok();
+        double[] a = new double[n];
+        double[] b = new double[n];
+        double[] typical = new double[n];
+        int[] classes = new int[n];
+        double[] measured = new double[n];
+        int j = 0;
+        for (int i = 0; i < d.ids.length; i++) {
+            if (Double.isNaN(d.latencyMs[i])) {
+                continue;
+            }
+            long tokens = d.tokens[i];
+            a[j] = A.nanos(aSeed(d.seed), d.ids[i], tokens, w.streamed()) / 1e6;
+            b[j] = B.nanos(bSeed(d.seed), d.ids[i], tokens, w.streamed()) / 1e6;
+            typical[j] = A.typicalNanos(tokens, w.streamed(), baseMedianA * 1e6) / 1e6;
+            classes[j] = d.classes[i];
+            measured[j] = d.latencyMs[i];
+            j++;
+        }
+        return new Paired(new PairedYardsticks(a, b, typical, classes), measured, classes);
     }
 
     /**
@@ -129,25 +195,10 @@ final class RequestAwareBench {
 
     private void judge(Map<String, Double> m, String prefix, Workload w, Driven d, long upstream) {
         int n = d.ok();
-        double[] a = new double[n];
-        double[] b = new double[n];
-        double[] typical = new double[n];
-        int[] classes = new int[n];
-        double[] measured = new double[n];
-        int j = 0;
-        for (int i = 0; i < d.ids.length; i++) {
-            if (Double.isNaN(d.latencyMs[i])) {
-                continue;
-            }
-            long tokens = d.tokens[i];
-            a[j] = A.nanos(aSeed(d.seed), d.ids[i], tokens, w.streamed()) / 1e6;
-            b[j] = B.nanos(bSeed(d.seed), d.ids[i], tokens, w.streamed()) / 1e6;
-            typical[j] = A.typicalNanos(tokens, w.streamed(), baseMedianA * 1e6) / 1e6;
-            classes[j] = d.classes[i];
-            measured[j] = d.latencyMs[i];
-            j++;
-        }
-        PairedYardsticks y = new PairedYardsticks(a, b, typical, classes);
+        Paired p = paired(w, d);
+        PairedYardsticks y = p.yardsticks();
+        double[] measured = p.measured();
+        int[] classes = p.classes();
         double[] slowdown = y.slowdowns(measured);
         double load = upstream / (double) Math.max(1, d.ids.length) - 1;
         m.put(prefix + ".p50_ms", Report.round(PairedYardsticks.percentile(measured, 50)));
@@ -208,6 +259,11 @@ final class RequestAwareBench {
                       m.get(p + ".mc_best_fixed.p99_slowdown"), "<= " + pct(m.get(p + ".extra_load")));
             table.row("  request-aware oracle", "", m.get(p + ".mc_oracle.p99_ms"), "",
                       m.get(p + ".mc_oracle.p99_slowdown"), pct(m.get(p + ".mc_oracle.extra_load")));
+            if (m.containsKey(p + ".fixed.p99_ms")) {
+                table.row("  classic fixed " + Math.round(m.get(p + ".fixed.delay_ms")) + " ms, measured", "",
+                          m.get(p + ".fixed.p99_ms"), "", m.get(p + ".fixed.p99_slowdown"),
+                          pct(m.get(p + ".fixed.extra_load")));
+            }
             if (name.contains("mixed")) {
                 table.row("  p99 slowdown of short / medium / long", "", "", "",
                           m.get(p + ".class0.p99_slowdown") + " / " + m.get(p + ".class1.p99_slowdown") + " / "
@@ -232,6 +288,22 @@ final class RequestAwareBench {
             if (ratio != null) {
                 verdicts.add(new String[] {ratio <= 1.05 ? "MET" : "MISSED",
                         "request-aware " + name + ": p99 <= 1.05x the best fixed delay's at that load", ratio + "x"});
+            }
+        }
+        // Beside the yardsticks (computed, no router in the way): the classic fixed delay run through the same router
+        // on the same requests (--fixed-too), which pays the same overheads.
+        for (String name : List.of("mixed_stream", "mixed_whole", "low_mixed_stream")) {
+            Double ratio = m.get("ra." + name + ".slowdown_vs_fixed");
+            if (ratio != null) {
+                verdicts.add(new String[] {ratio <= 0.6 ? "MET" : "MISSED", "request-aware " + name
+                        + ": p99 slowdown <= 0.6x the classic fixed delay's, both measured", ratio + "x"});
+            }
+        }
+        for (String name : List.of("single_stream", "low_single_stream")) {
+            Double ratio = m.get("ra." + name + ".p99_vs_fixed");
+            if (ratio != null) {
+                verdicts.add(new String[] {ratio <= 1.05 ? "MET" : "MISSED", "request-aware " + name
+                        + ": p99 <= 1.05x the classic fixed delay's, both measured", ratio + "x"});
             }
         }
         return verdicts;
@@ -357,11 +429,18 @@ final class RequestAwareBench {
         return 2000 + seed;
     }
 
-    /** Keep-alive connections to the router, opened on demand up to a cap. */
+    /**
+     * Keep-alive connections to the router, opened on demand up to a cap. A connection idle for
+     * {@value #MAX_IDLE_SECONDS} s is closed rather than reused: the router closes kept-alive connections idle for
+     * 60 s ({@code server.idle-timeout}), and at 2 requests/s the pool's last connections sit that long (a request
+     * sent on one failed, one per low-rate run).
+     */
     private static final class Pool implements AutoCloseable {
+        static final int MAX_IDLE_SECONDS = 30;
         final InetSocketAddress address;
         private final int max;
         private final LinkedBlockingDeque<BenchHttp.Connection> idle = new LinkedBlockingDeque<>();
+        private final Map<BenchHttp.Connection, Long> idleSince = new java.util.concurrent.ConcurrentHashMap<>();
         private final List<BenchHttp.Connection> all = new java.util.concurrent.CopyOnWriteArrayList<>();
         private final AtomicLong open = new AtomicLong();
 
@@ -373,6 +452,9 @@ final class RequestAwareBench {
         BenchHttp.Connection acquire() throws IOException, InterruptedException {
             while (true) {
                 BenchHttp.Connection c = idle.pollFirst();
+                if (c != null && stale(c)) {
+                    continue;
+                }
                 if (c != null) {
                     return c;
                 }
@@ -383,14 +465,25 @@ final class RequestAwareBench {
                 }
                 open.decrementAndGet();
                 c = idle.pollFirst(10, TimeUnit.MILLISECONDS);
-                if (c != null) {
+                if (c != null && !stale(c)) {
                     return c;
                 }
             }
         }
 
+        /** Closes {@code c} (just taken from the idle ones) when it has been idle too long. */
+        private boolean stale(BenchHttp.Connection c) {
+            Long since = idleSince.remove(c);
+            if (since != null && System.nanoTime() - since > TimeUnit.SECONDS.toNanos(MAX_IDLE_SECONDS)) {
+                release(c, false);
+                return true;
+            }
+            return false;
+        }
+
         void release(BenchHttp.Connection c, boolean reuse) {
             if (reuse) {
+                idleSince.put(c, System.nanoTime());
                 idle.offerFirst(c);
             } else {
                 c.close();
@@ -412,7 +505,8 @@ final class RequestAwareBench {
         final RouterProcess routerProcess;
         final InetSocketAddress router;
 
-        Setup(long seed, String name) throws Exception {
+        /** With {@code fixedDelayMs}, the route hedges after that fixed delay (the classic policy). */
+        Setup(long seed, String name, java.util.OptionalLong fixedDelayMs) throws Exception {
             a = new PromptUpstream(A, aSeed(seed));
             b = new PromptUpstream(B, bSeed(seed));
             int port = HedgingBench.freePort();
@@ -424,8 +518,9 @@ final class RequestAwareBench {
                       a: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-a}]}
                       b: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-b}]}
                     routes:
-                      hedged: {chain: [a/m, b/m]}
-                    """.formatted(port, a.baseUrl(), b.baseUrl()));
+                      hedged: {chain: [a/m, b/m]%s}
+                    """.formatted(port, a.baseUrl(), b.baseUrl(),
+                                  fixedDelayMs.isPresent() ? ", hedge: {delay: " + fixedDelayMs.getAsLong() + "ms}" : ""));
             router = new InetSocketAddress("127.0.0.1", port);
             // The start-up probe has no req-N marker: the fakes answer it at once.
             String probe = "{\"model\":\"hedged\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";

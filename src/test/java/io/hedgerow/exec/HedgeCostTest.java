@@ -1,17 +1,13 @@
 package io.hedgerow.exec;
 
 import io.hedgerow.config.BudgetSettings;
-import io.hedgerow.config.DemotionSettings;
-import io.hedgerow.config.FailoverSettings;
 import io.hedgerow.config.HedgeSettings;
-import io.hedgerow.config.HedgingSettings;
 import io.hedgerow.config.KeyRotation;
 import io.hedgerow.config.ModelSettings;
 import io.hedgerow.config.Price;
 import io.hedgerow.config.ProviderConfig;
 import io.hedgerow.config.RetrySettings;
 import io.hedgerow.exec.TimedProvider.Reply;
-import io.hedgerow.health.HealthListener;
 import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.model.ChatRequest;
 import io.hedgerow.model.ChatResponse;
@@ -51,12 +47,8 @@ class HedgeCostTest {
     private final TimedProvider.InFlight inFlight = new TimedProvider.InFlight();
     private final List<ExecutionEvent> seen = new CopyOnWriteArrayList<>();
     // Only money limits hedges here: a request share of 1 and no floor, 10% of spend.
-    private final HealthRegistry health = new HealthRegistry(
-            FailoverSettings.DEFAULTS,
-            new HedgingSettings(new BudgetSettings(1.0, 0, Duration.ofSeconds(10), OptionalDouble.of(0.1)),
-                                HedgingSettings.DEFAULTS.baseline(), DemotionSettings.DEFAULTS,
-                                HedgingSettings.DEFAULTS.defaults()),
-            clock, HealthListener.NONE);
+    private final HealthRegistry health = clock.health(
+            new BudgetSettings(1.0, 0, Duration.ofSeconds(10), OptionalDouble.of(0.1)));
 
     @AfterEach
     void close() {

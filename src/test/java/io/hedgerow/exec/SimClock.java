@@ -1,5 +1,11 @@
 package io.hedgerow.exec;
 
+import io.hedgerow.config.BudgetSettings;
+import io.hedgerow.config.DemotionSettings;
+import io.hedgerow.config.FailoverSettings;
+import io.hedgerow.config.HedgingSettings;
+import io.hedgerow.health.HealthListener;
+import io.hedgerow.health.HealthRegistry;
 import io.hedgerow.time.Ticker;
 
 import java.time.Duration;
@@ -253,5 +259,13 @@ final class SimClock implements Ticker, RaceTime {
                 lock.unlock();
             }
         }
+    }
+
+    /** A health registry on this clock: default settings but for the hedge budget. */
+    HealthRegistry health(BudgetSettings budget) {
+        return new HealthRegistry(FailoverSettings.DEFAULTS,
+                                  new HedgingSettings(budget, HedgingSettings.DEFAULTS.baseline(),
+                                                      DemotionSettings.DEFAULTS, HedgingSettings.DEFAULTS.defaults()),
+                                  this, HealthListener.NONE);
     }
 }

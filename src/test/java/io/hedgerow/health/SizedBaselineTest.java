@@ -145,4 +145,57 @@ class SizedBaselineTest {
         assertFalse(lonely.percentile(300, 50).isPresent());
         assertTrue(lonely.usualNanos(300).isPresent());
     }
+
+    @Test
+    void aSizeIsComparedWithOthersOnlyOnceWhatIsUsualForItIsKnown() {
+        // One size class so far, nothing usual yet: nothing to scale, the latency is judged as it is.
+        sized.record(400, 200 * MS);
+        assertEquals(200 * MS, sized.atReference(400, 200 * MS, 1000).orElseThrow());
+        // A second size before either has a usual latency: neither can be scaled to the other.
+        sized.record(40_000, 2000 * MS);
+        assertTrue(sized.atReference(400, 200 * MS, 1000).isEmpty());
+        assertTrue(sized.atReference(40_000, 2000 * MS, 1000).isEmpty());
+        // Short prompts have a usual latency now (3 samples): they are judged; 40k tokens lies beyond, not yet.
+        sized.record(400, 200 * MS);
+        sized.record(400, 200 * MS);
+        assertNear(sized.atReference(400, 200 * MS, 1000).orElseThrow(), 200, 0.049);
+        assertTrue(sized.atReference(40_000, 2000 * MS, 1000).isEmpty());
+        // Once 40k has its own, both ends are known, and so is every size between them (interpolated).
+        sized.record(40_000, 2000 * MS);
+        sized.record(40_000, 2000 * MS);
+        assertTrue(sized.atReference(40_000, 2000 * MS, 1000).isPresent());
+        assertTrue(sized.atReference(4_000, 600 * MS, 1000).isPresent());
+        // 2 s for 40k tokens is as usual: scaled to 1k tokens it reads what is usual there, 200 ms x 10^(log 2.5 / log 100).
+        assertNear(sized.atReference(40_000, 2000 * MS, 1000).orElseThrow(), 200 * Math.pow(10, Math.log(2.5) / Math.log(100)),
+                   0.1);
+        assertTrue(sized.atReference(60_000, 2000 * MS, 1000).isPresent(), "in a class with its own usual latency");
+        assertTrue(sized.atReference(100_000, 2000 * MS, 1000).isEmpty(), "beyond the largest known class");
+    }
+
+    @Test
+    void aWindowWithFewSamplesBeyondThePercentileGivesWayToTheLongRun() {
+        // One request a second for ten minutes: 300 ms, but one in twenty ten times slower (a 5% slow mode).
+        for (int i = 0; i < 600; i++) {
+            now.addAndGet(1000 * MS);
+            sized.record(1500, (i % 20 == 0 ? 3000 : 300) * MS);
+        }
+        // The 30-s window holds 30 samples, two of them slow; three more slow answers arrive in a row.
+        for (int i = 0; i < 3; i++) {
+            now.addAndGet(1000 * MS);
+            sized.record(1500, 3000 * MS);
+        }
+        // A p92 of the window's 30 would be its 28th: inside the slow mode (3 s), hedging none of the slow requests
+        // in time. 30 samples hold 2.4 beyond a p92, under 10: the long run answers, at the fast mode's 300 ms.
+        SizedBaseline.Estimate e = sized.percentile(1500, 92).orElseThrow();
+        assertEquals(SizedBaseline.Source.LONG_RUN, e.source());
+        assertNear(e.nanos(), 300, 0.049);
+        // The median needs 20 samples in the window: it holds them, and the window answers (it follows drift).
+        assertEquals(SizedBaseline.Source.WINDOW, sized.percentile(1500, 50).orElseThrow().source());
+        // At ten requests a second the window holds 300: it answers the p92 too.
+        for (int i = 0; i < 300; i++) {
+            now.addAndGet(100 * MS);
+            sized.record(1500, 300 * MS);
+        }
+        assertEquals(SizedBaseline.Source.WINDOW, sized.percentile(1500, 92).orElseThrow().source());
+    }
 }

@@ -86,10 +86,13 @@ class StatusPageBrowserTest {
             assertThat(ok, containsString("<a id=\"tune\" class=\"muted\" href=\"/status/tune\""));
             // Before 20 samples the delay is the warm-up prior: the page says so, not "after –" nor a bare "10s".
             // (The baseline's window is 20 s: on a slow machine the three samples may have left it already.)
-            assertMatches(ok, "hedge auto \\(p92\\) for p1/m1: streams after 10s \\(warm-up until 20 samples, 0 so "
-                    + "far\\); whole answers after 10s \\(warm-up until 20 samples, [0-3] so far\\); at most 2 in flight");
+            assertMatches(ok, "hedge auto \\(p92\\) for p1/m1 on a [0-9]+-token prompt: streams after 10s \\(warm-up "
+                    + "until 20 samples, 0 so far\\); whole answers after 10s \\(warm-up until 20 samples, [0-3] so "
+                    + "far\\); at most 2 in flight");
             assertThat(ok, not(containsString("–")));
             assertThat(ok, containsString("no hedging: one candidate, nothing to hedge to"));
+            // Each candidate's last request against what is usual for its size (nothing usual after 3 samples).
+            assertMatches(ok, "data-last[^>]*>last: [^<]+ for a [0-9]+-token prompt \\(nothing usual yet\\)</div>");
             // The live checks' table, as check --live prints it.
             assertThat(ok, containsString("<tr data-check=\"ok\"><td>chat</td><td class=\"num\">1</td><td>p1/m1</td>"
                                                   + "<td>k1</td>"));

@@ -41,6 +41,7 @@ class HealthSyncTest {
     private final Clock clock = Clock.fixed(Instant.ofEpochMilli(T0), ZoneOffset.UTC);
     private final List<StateRecord> published = new ArrayList<>();
     private final List<HealthEvent> events = new ArrayList<>();
+    private final List<java.util.function.Supplier<java.util.Collection<StateRecord>>> saving = new ArrayList<>();
     private final LocalStore store = new LocalStore(StateSettings.DEFAULTS, clock, now::get, "here");
     private final HealthSync sync = new HealthSync(new Recording(), now::get, clock, "here");
     private final BreakerSettings breaker = new BreakerSettings(Duration.ofSeconds(30), 2, 0.5, Duration.ofSeconds(30),
@@ -92,6 +93,11 @@ class HealthSyncTest {
 
         @Override
         public void onStatus(java.util.function.Consumer<StoreStatus> listener) {
+        }
+
+        @Override
+        public void onSave(java.util.function.Supplier<java.util.Collection<StateRecord>> records) {
+            saving.add(records);
         }
 
         @Override
@@ -187,5 +193,103 @@ class HealthSyncTest {
         registry.keys().onFailure(key, FailureKind.RATE_LIMITED, Optional.of(Duration.ZERO));
         published.clear();
         return registry.keys().entries().getFirst().fingerprint();
+    }
+
+    private void advance(Duration d) {
+        now.addAndGet(d.toNanos());
+    }
+
+    private StateRecord.Demotion demotion(boolean demoted, long at) {
+        return new StateRecord.Demotion("p/m", Measure.WHOLE_ANSWER, demoted, demoted ? "slow elsewhere" : "", at,
+                                        at + HealthSync.VERDICT.toMillis(), "there");
+    }
+
+    @Test
+    void anAdoptedDemotionEndsWhenItsOriginStopsRenewingIt() {
+        sync.learn(demotion(true, T0));
+        assertThat(registry.candidate("p/m").demoted(false), is(true));
+        advance(DemotionLeases.LEASE.minusSeconds(1));
+        sync.tick();
+        assertThat("within the lease", registry.candidate("p/m").demoted(false), is(true));
+
+        // The origin renews it: the lease starts again from now.
+        sync.learn(demotion(true, T0 + 1));
+        advance(Duration.ofSeconds(30));
+        sync.tick();
+        assertThat("renewed", registry.candidate("p/m").demoted(false), is(true));
+
+        // Then nothing more (the origin died, or Redis is down): the lease runs out, this replica judges again.
+        advance(DemotionLeases.LEASE);
+        sync.tick();
+        assertThat(registry.candidate("p/m").demoted(false), is(false));
+        assertThat(events.getLast(), instanceOf(HealthEvent.Recovered.class));
+        assertThat("a lapse is not news: elsewhere the verdict may stand", published, hasSize(0));
+        // And a lapsed lease does not come back on its own.
+        advance(DemotionLeases.LEASE);
+        sync.tick();
+        assertThat(registry.candidate("p/m").demoted(false), is(false));
+    }
+
+    @Test
+    void aDemotionOfThisReplicaIsRenewedWhileItStandsAndNeverLapsesHere() {
+        // This replica's own verdict (the Demotion's own event, not an adoption through the sync).
+        var demotion = registry.candidate("p/m").demotion(false);
+        demotion.adopt(true, "recent median 2 s > 3x long-run 400 ms", 400_000_000L);
+        assertThat(published, hasSize(1));
+        advance(DemotionLeases.RENEW.minusMillis(1));
+        sync.tick();
+        assertThat(published, hasSize(1));
+        advance(Duration.ofMillis(1));
+        sync.tick();
+        assertThat("renewed for the other replicas' leases", published, hasSize(2));
+        StateRecord.Demotion renewal = (StateRecord.Demotion) published.getLast();
+        assertThat(renewal.demoted(), is(true));
+        assertThat(renewal.reason(), is("recent median 2 s > 3x long-run 400 ms"));
+        assertThat(renewal.origin(), is("here"));
+
+        // A copy of the same verdict from elsewhere does not turn it into an adopted one with a lease.
+        sync.learn(demotion(true, T0 + 5));
+        advance(DemotionLeases.LEASE.multipliedBy(2));
+        sync.tick();
+        assertThat(demotion.demoted(), is(true));
+
+        // Recovered here: published once, then no more renewals.
+        demotion.adopt(false, "", 0);
+        int afterRecovery = published.size();
+        assertThat(((StateRecord.Demotion) published.getLast()).demoted(), is(false));
+        advance(DemotionLeases.LEASE);
+        sync.tick();
+        assertThat(published, hasSize(afterRecovery));
+    }
+
+    @Test
+    void longRunBaselinesAreSavedAndRestoredOnceAfterARestartDecayedByTheirAge() {
+        for (int i = 0; i < 100; i++) {
+            registry.candidate("p/m").recordLatency(false, 400_000_000L);
+        }
+        registry.candidate("other/m").recordLatency(false, 1_000_000L);
+        List<StateRecord> saved = saving.getFirst().get().stream()
+                .map(r -> RecordCodec.read(RecordCodec.write(r)).orElseThrow()).toList();
+        assertThat("configured candidates only, measures with samples only", saved, hasSize(1));
+        StateRecord.Baseline b = (StateRecord.Baseline) saved.getFirst();
+        assertThat(b.id(), is("baseline:p/m#whole_answer"));
+        assertThat(b.expiresAtMillis() - b.atMillis(), is(8 * Duration.ofMinutes(10).toMillis()));
+
+        // The next process: its own ticker, and a clock one half-life later.
+        AtomicLong later = new AtomicLong(42);
+        Clock then = Clock.fixed(Instant.ofEpochMilli(T0).plus(Duration.ofMinutes(10)), ZoneOffset.UTC);
+        HealthSync next = new HealthSync(new Recording(), later::get, then, "next");
+        HealthRegistry restarted = new HealthRegistry(registry.failover(), HedgingSettings.DEFAULTS, later::get,
+                                                      next, next);
+        next.attach(() -> restarted, label -> label.equals("p/m"));
+        next.learn(b);
+        var baseline = restarted.candidate("p/m").baseline(false);
+        assertThat(Math.round(baseline.longRunWeight() * 1000) / 1000.0, is(50.0));
+        double median = baseline.longRunMedianNanos().getAsLong() / 400_000_000.0;
+        assertThat("the median within the histogram's 4.9%: " + median, Math.abs(median - 1) <= 0.049, is(true));
+        assertThat(baseline.windowCount(), is(0L));
+        next.learn(b);
+        assertThat("restored once", Math.round(baseline.longRunWeight() * 1000) / 1000.0, is(50.0));
+        assertThat(restarted.candidate("p/m").baseline(true).longRunWeight(), is(0.0));
     }
 }

@@ -24,11 +24,13 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /**
  * One router across restarts, from its config file as users run it: what it learned is in the state file beside the
  * config after the drain, and the next start carries on from it. A key refused with 401 cools for 10 minutes; after a
- * restart it is still skipped (the provider is not asked again), and {@code /status} still shows its cooldown.
+ * restart it is still skipped (the provider is not asked again), and {@code /status} still shows its cooldown. The
+ * long-run latency baselines carry over too.
  */
 class RestartEndToEndTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -103,6 +105,36 @@ class RestartEndToEndTest {
             assertThat("the cooling key was not tried again", fake.requestCount(), is(1));
             JsonNode key = status(second).path("routes").get(0).path("candidates").get(0).path("keys").get(0);
             assertThat(key.toString(), key.path("cooling_for_ms").asLong(), greaterThan(500_000L));
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void longRunLatencyBaselinesCarryOverARestart() throws Exception {
+        Path file = config("");
+        fake.otherwise(FakeOpenAi.Reply.text("fine"));
+        HedgerowServer first = start(file);
+        double before;
+        try {
+            for (int i = 0; i < 20; i++) {
+                assertThat(chat(first).statusCode(), is(200));
+            }
+            before = first.generation().health().candidate("p1/m1").baseline(false).longRunWeight();
+            assertThat(before, greaterThan(19.0));
+        } finally {
+            first.close();
+        }
+        assertThat(Files.readString(dir.resolve("hedgerow.state.json")), containsString("\"type\" : \"baseline\""));
+
+        HedgerowServer second = start(file);
+        try {
+            var baseline = second.generation().health().candidate("p1/m1").baseline(false);
+            // Decayed by the seconds between the two (half-life 10 min): nearly all of it.
+            assertThat(baseline.longRunWeight(), greaterThan(before * 0.75));
+            assertThat(baseline.longRunWeight(), lessThanOrEqualTo(before));
+            assertThat(baseline.longRunMedianNanos().isPresent(), is(true));
+            assertThat("recent starts again", baseline.windowCount(), is(0L));
         } finally {
             second.close();
         }
