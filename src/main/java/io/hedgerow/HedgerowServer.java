@@ -103,7 +103,6 @@ public final class HedgerowServer implements AutoCloseable {
     private final StateStore store;
     private final Tracing tracing;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private static final long PAYLOAD_BACKSTOP = 64L * 1024 * 1024;
 
     private HedgerowServer(WebServer server, StallWatchdog watchdog, AtomicReference<Generation> current,
                            Telemetry telemetry, Optional<ConfigReloader> reloader, Optional<ConfigWatcher> watcher,
@@ -387,10 +386,11 @@ public final class HedgerowServer implements AutoCloseable {
                     // The drain on shutdown is ours (close()): Helidon's own hook would cut requests after 0.5 s.
                     .shutdownHook(false)
                     .shutdownGracePeriod(limits.drainTimeout().plus(Duration.ofSeconds(10)))
-                    // A backstop for bodies declared far over any limit: refused before a byte is read. Bodies over
-                    // max-body-size below it get the chat service's 413, and are read and dropped so the client
-                    // can read that answer.
-                    .maxPayloadSize(Math.max(config.server().maxBodyBytes(), PAYLOAD_BACKSTOP))
+                    // Bodies over max-body-size, by Content-Length or by the sizes of their chunks so far, are
+                    // refused before a byte is read (TransportErrors' 413, then the connection lingers): Helidon
+                    // reads a whole chunk into memory before handing it over, so this bounds what one chunked body
+                    // holds outside the memory budget. Fixed at start: a reload may lower the limit, not raise it.
+                    .maxPayloadSize(config.server().maxBodyBytes())
                     .maxTcpConnections(FrontDoor.maxTcpConnections(limits.maxConnections()))
                     .idleConnectionTimeout(limits.idleTimeout())
                     .idleConnectionPeriod(idleCheckPeriod(limits.idleTimeout()))

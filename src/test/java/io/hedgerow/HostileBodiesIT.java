@@ -56,11 +56,13 @@ class HostileBodiesIT {
     @TempDir
     Path dir;
 
+    // The read timeout is raised out of the way: this is about memory, and on a loaded machine 512 MiB of bodies at
+    // once may take the clients longer than the default 30 s to send (the router would rightly cut them).
     @Test
     void theLargestPathologicalBodiesInParallelCostNoOutOfMemoryAndKillNoThread() throws Exception {
         Path config = dir.resolve("hostile.yaml");
         Files.writeString(config, """
-                server: {port: 0}
+                server: {port: 0, read-timeout: 120s}
                 observe: {events: off, preflight: {enabled: false}}
                 providers:
                   sim: {type: sim, sim: {first-token: 1ms, tokens-per-second: 0, answer-tokens: 3}}

@@ -10,7 +10,21 @@ import java.io.UncheckedIOException;
  * reach the log.
  */
 final class BadFramingException extends UncheckedIOException {
+    private final boolean tooLarge;
+
     BadFramingException() {
-        super(new IOException("the request body's chunked framing is invalid"));
+        this(false);
+    }
+
+    /** {@code tooLarge}: the framing is sound, but its chunks add up to more than {@code max-body-size}. */
+    BadFramingException(boolean tooLarge) {
+        super(new IOException(tooLarge ? "the request body's chunks exceed the body limit"
+                                      : "the request body's chunked framing is invalid"));
+        this.tooLarge = tooLarge;
+    }
+
+    /** Refused for its size (a 413), not for its framing. */
+    boolean tooLarge() {
+        return tooLarge;
     }
 }

@@ -3,6 +3,7 @@ package io.hedgerow.api;
 import io.hedgerow.config.ServerLimits;
 import io.hedgerow.time.Ticker;
 
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,7 +25,11 @@ import java.util.function.Supplier;
  *     <li>a kept-alive connection may stay idle for {@code idle-timeout}; from the first byte of its next request, it
  *     has {@code read-timeout} to complete the head;</li>
  *     <li>a busy connection is the request's business ({@link ClientWatch} bounds its body, its writes and its whole
- *     life).</li>
+ *     life);</li>
+ *     <li>a connection that ends while its client may still be sending ({@link Conn#linger}) is read and dropped
+ *     until the client has been quiet for {@link #LINGER_QUIET} (or stops, or {@code read-timeout} passes), so that
+ *     the close is a FIN after the answer: closed with bytes unread, a socket sends a reset, which can destroy the
+ *     answer before the client reads it.</li>
  * </ul>
  * Admission ({@link #admit}): with {@code max-connections} open, a newcomer is let in by closing the connection that
  * has been idle longest (a silent one first: every connection that never sent a byte has been idle since it was
@@ -35,6 +40,8 @@ import java.util.function.Supplier;
  */
 final class ConnectionGate {
     private static final System.Logger LOG = System.getLogger(ConnectionGate.class.getName());
+    /** How long a lingering connection may be quiet before it is closed. */
+    static final Duration LINGER_QUIET = Duration.ofMillis(500);
 
     private final Supplier<ServerLimits> limits;
     private final Ticker ticker;
@@ -100,7 +107,11 @@ final class ConnectionGate {
         long idle = l.idleTimeout().toNanos();
         long now = ticker.read();
         for (Conn conn : open) {
-            if (conn.overdue(now, read, idle)) {
+            if (conn.lingerSince != 0) {
+                if (conn.lingerOver(now, read)) {
+                    close(conn);
+                }
+            } else if (conn.overdue(now, read, idle)) {
                 timedOut.incrementAndGet();
                 LOG.log(System.Logger.Level.DEBUG, "closing a connection from {0}: no complete request in time",
                         conn.remote);
@@ -124,6 +135,8 @@ final class ConnectionGate {
         private volatile boolean busy;
         private volatile boolean first = true;
         private volatile boolean closed;
+        private volatile long lingerSince;
+        private volatile long lastBytes;
 
         private Conn(Handle handle, String remote, long now) {
             this.handle = handle;
@@ -151,6 +164,24 @@ final class ConnectionGate {
             busy = false;
         }
 
+        /**
+         * The connection is ending, its answer sent, and what the client still sends is read and dropped: from now
+         * on the gate closes it once the client has been quiet for {@link #LINGER_QUIET}, or after
+         * {@code read-timeout}.
+         */
+        void linger() {
+            long now = Math.max(1, ticker.read());
+            lastBytes = now;
+            busy = false;
+            headSince = 0;
+            lingerSince = now;
+        }
+
+        /** Bytes arrived while lingering. */
+        void lingered() {
+            lastBytes = ticker.read();
+        }
+
         /** The connection ended (its thread is leaving). */
         void gone() {
             open.remove(this);
@@ -163,6 +194,11 @@ final class ConnectionGate {
         /** Idle: waiting for the first byte of a request. */
         boolean waiting() {
             return !busy && headSince == 0;
+        }
+
+        private boolean lingerOver(long now, long read) {
+            long since = lingerSince;
+            return since != 0 && (now - lastBytes >= LINGER_QUIET.toNanos() || now - since >= read);
         }
 
         private boolean overdue(long now, long read, long idle) {

@@ -208,8 +208,13 @@ public final class FrontDoor implements Filter, AutoCloseable {
         if (body && !req.content().consumed()) {
             // A body left unread (refused before it was read, or a route that takes none) is read and dropped here,
             // within the read timeout, so the client gets to read the answer; one too long or too slow ends the
-            // connection, and is never parsed as a request.
-            closing |= !discard(req, s.maxBodyBytes(), limits.readTimeout());
+            // connection, and is never parsed as a request. A chunked one is not read: Helidon holds a whole chunk
+            // in memory before handing over a byte of it, so the connection closes instead (and lingers,
+            // GatedConnections, dropping what the client still sends so that it reads this answer).
+            // One declared over max-body-size would only be read to be refused: it closes (and lingers) too.
+            long declared = req.headers().contentLength().orElse(-1);
+            closing |= declared < 0 || declared > s.maxBodyBytes()
+                    || !discard(req, s.maxBodyBytes(), limits.readTimeout());
         }
         GatedConnections.current().ifPresent(ConnectionGate.Conn::answered);
         if (closing) {

@@ -33,6 +33,8 @@ import java.util.concurrent.ExecutorService;
  */
 final class GatedConnections implements ServerConnectionSelector {
     private static final ThreadLocal<ConnectionGate.Conn> CURRENT = new ThreadLocal<>();
+    /** The most a closing connection reads and drops: a client sending more gets a reset. */
+    static final long LINGER_BYTES = 16L * 1024 * 1024;
 
     private final ServerConnectionSelector http1;
     private final ConnectionGate gate;
@@ -110,8 +112,42 @@ final class GatedConnections implements ServerConnectionSelector {
             try {
                 inner.handle(limit);
             } finally {
-                conn.gone();
-                CURRENT.remove();
+                try {
+                    linger();
+                } finally {
+                    conn.gone();
+                    CURRENT.remove();
+                }
+            }
+        }
+
+        /**
+         * Before Helidon closes the socket: what the client still sends (the rest of a refused body, pipelined
+         * requests) is read and dropped, up to {@link #LINGER_BYTES}, until it stops or the gate ends it
+         * ({@link ConnectionGate.Conn#linger}). A socket closed with bytes unread sends a reset instead of a FIN, and
+         * a reset can destroy the answer before the client has read it. A client that has closed, or a connection
+         * the gate or an interrupt has closed, ends this at once.
+         */
+        private void linger() {
+            if (conn.closedByGate() || Thread.currentThread().isInterrupted()) {
+                return;
+            }
+            conn.linger();
+            DataReader socket = context.ctx.dataReader();
+            long left = LINGER_BYTES;
+            try {
+                while (left > 0 && !conn.closedByGate()) {
+                    socket.ensureAvailable();
+                    int n = socket.available();
+                    socket.skip(n);
+                    left -= n;
+                    conn.lingered();
+                }
+            } catch (RuntimeException e) {
+                // The client closed, or the gate closed the socket: either way, done.
+            } finally {
+                // An interrupt the gate sent to end this must not outlive it.
+                Thread.interrupted();
             }
         }
 

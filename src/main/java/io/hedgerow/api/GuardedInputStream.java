@@ -18,6 +18,7 @@ final class GuardedInputStream extends FilterInputStream {
     private final long timeoutNanos;
     private boolean armed;
     private boolean done;
+    private boolean ended;
 
     GuardedInputStream(InputStream in, ClientWatch.Guard guard, long timeoutNanos) {
         super(in);
@@ -35,6 +36,7 @@ final class GuardedInputStream extends FilterInputStream {
             throw gone(e);
         }
         if (b < 0) {
+            ended = true;
             finish();
         }
         return b;
@@ -50,6 +52,7 @@ final class GuardedInputStream extends FilterInputStream {
             throw gone(e);
         }
         if (n < 0) {
+            ended = true;
             finish();
         }
         return n;
@@ -64,13 +67,22 @@ final class GuardedInputStream extends FilterInputStream {
         if (guard.firedBecause().isPresent() || ClientGone.isConnectionFailure(e)) {
             return new CloseConnectionException("the request body did not arrive", e);
         }
-        return new BadFramingException();
+        // Helidon refuses a chunk that would take the body past max-body-size at its size line, with a 413.
+        boolean tooLarge = e instanceof io.helidon.http.RequestException r && r.status().code() == 413;
+        return new BadFramingException(tooLarge);
     }
 
+    /**
+     * Closes a body read to its end. A body left before its end (refused as too large, or broken) is not closed:
+     * Helidon's close would read the rest with no deadline, before the answer is written, for as long as the client
+     * sends. The front door drops it within bounds or closes the connection.
+     */
     @Override
     public void close() throws IOException {
         try {
-            super.close();
+            if (ended) {
+                super.close();
+            }
         } finally {
             finish();
         }

@@ -121,7 +121,10 @@ public final class JsonBodyReader {
                 throw new ApiException(400, "invalid_request_error", "unreadable_body",
                                        "The request body does not match its Content-Length");
             }
-            // Chunked: grow a buffer (reserving twice its size: the copy made when it grows) up to the limit.
+            // Chunked: Helidon holds each chunk whole before handing it over, and a chunk may be as large as the
+            // limit (Helidon refuses larger ones at their size line): that is reserved first. Then a buffer grows
+            // (reserving twice its size: the copy made when it grows) up to the limit.
+            reserve(reservation, maxBodyBytes);
             byte[] buffer = new byte[0];
             int size = 0;
             byte[] chunk = new byte[8192];
@@ -140,6 +143,9 @@ public final class JsonBodyReader {
             }
             return size == buffer.length ? buffer : Arrays.copyOf(buffer, size);
         } catch (BadFramingException e) {
+            if (e.tooLarge()) {
+                throw tooLarge(maxBodyBytes);
+            }
             throw new ApiException(400, "invalid_request_error", "invalid_body_framing", e.getCause().getMessage(),
                                    Optional.empty(), Map.of("Connection", "close"));
         } catch (IOException | UncheckedIOException e) {

@@ -14,8 +14,9 @@ import java.io.UncheckedIOException;
 
 /**
  * Errors Helidon answers before a request reaches routing (a malformed request line or header block, headers too
- * large, a body over {@code max-body-size} by its {@code Content-Length}, HTTP/1.0) in the same OpenAI shape as
- * every other error, so a client's error handling needs one parser.
+ * large, a body over {@code max-body-size} by its {@code Content-Length} or a chunk's size, HTTP/1.0) in the same
+ * OpenAI shape as every other error, so a client's error handling needs one parser; a 413, whose path is known, in
+ * the shape of that path's API (Anthropic's under {@code /v1/messages}).
  */
 public final class TransportErrors implements DirectHandler {
     private final long maxBodyBytes;
@@ -63,9 +64,12 @@ public final class TransportErrors implements DirectHandler {
             default -> said == null || said.isBlank() ? shown.reasonPhrase() : said;
         };
         ApiException error = new ApiException(status, type, code, text);
+        // A body over the limit is refused once its path is known: in that API's own shape, as the services would.
+        ErrorFormat format = status == 413 && request.path() != null ? ErrorFormat.forPath(request.path())
+                : ErrorFormat.OPENAI;
         byte[] body;
         try {
-            body = Json.MAPPER.writeValueAsBytes(ErrorResponses.body(error));
+            body = Json.MAPPER.writeValueAsBytes(format.body(error, InboundPipeline.newRequestId()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

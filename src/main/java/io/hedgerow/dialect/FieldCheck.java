@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 /**
  * Reads one field of a client's JSON with its documented type and range, or says in one line what is wrong:
  * {@code "temperature: 1.5 (expected: a number from 0 to 1)"}, naming the field by its path. A JSON {@code null} is
- * treated as absent, as the APIs do.
+ * treated as absent, as the APIs do. A path is any {@link CharSequence}: a string, or a {@link Where} that is spelled
+ * out only when an error needs it.
  */
 public final class FieldCheck {
     private static final int SHOWN = 40;
@@ -23,14 +24,14 @@ public final class FieldCheck {
         return value == null || value.isNull() ? Optional.empty() : Optional.of(value);
     }
 
-    /** One field's check, given its value and its path. */
+    /** One field's check, given its value and its path (a {@link Where}, or a string). */
     @FunctionalInterface
     public interface Check {
-        void accept(JsonNode value, String path) throws InvalidRequestException;
+        void accept(JsonNode value, CharSequence path) throws InvalidRequestException;
     }
 
     /** Runs {@code check} on the field when it is present and not null. */
-    public static void ifPresent(JsonNode parent, String field, String path, Check check)
+    public static void ifPresent(JsonNode parent, String field, CharSequence path, Check check)
             throws InvalidRequestException {
         Optional<JsonNode> value = optional(parent, field);
         if (value.isPresent()) {
@@ -38,25 +39,25 @@ public final class FieldCheck {
         }
     }
 
-    public static JsonNode required(JsonNode parent, String field, String path) throws InvalidRequestException {
-        return optional(parent, field).orElseThrow(() -> new InvalidRequestException(path + ": is required", path));
+    public static JsonNode required(JsonNode parent, String field, CharSequence path) throws InvalidRequestException {
+        return optional(parent, field).orElseThrow(() -> new InvalidRequestException(path + ": is required", path.toString()));
     }
 
-    public static JsonNode object(JsonNode value, String path) throws InvalidRequestException {
+    public static JsonNode object(JsonNode value, CharSequence path) throws InvalidRequestException {
         if (!value.isObject()) {
             throw wrong(value, path, "an object");
         }
         return value;
     }
 
-    public static JsonNode array(JsonNode value, String path) throws InvalidRequestException {
+    public static JsonNode array(JsonNode value, CharSequence path) throws InvalidRequestException {
         if (!value.isArray()) {
             throw wrong(value, path, "an array");
         }
         return value;
     }
 
-    public static String text(JsonNode value, String path) throws InvalidRequestException {
+    public static String text(JsonNode value, CharSequence path) throws InvalidRequestException {
         if (!value.isTextual()) {
             throw wrong(value, path, "a string");
         }
@@ -64,7 +65,7 @@ public final class FieldCheck {
     }
 
     /** A string of at most {@code max} characters, non-empty when {@code min} is 1. */
-    public static String text(JsonNode value, String path, int min, int max) throws InvalidRequestException {
+    public static String text(JsonNode value, CharSequence path, int min, int max) throws InvalidRequestException {
         String text = text(value, path);
         if (text.length() < min || text.length() > max) {
             throw wrong(value, path, min > 0 ? "a string of " + min + " to " + max + " characters"
@@ -73,7 +74,7 @@ public final class FieldCheck {
         return text;
     }
 
-    public static String matching(JsonNode value, String path, Pattern pattern, String expected)
+    public static String matching(JsonNode value, CharSequence path, Pattern pattern, String expected)
             throws InvalidRequestException {
         String text = text(value, path);
         if (!pattern.matcher(text).matches()) {
@@ -82,7 +83,7 @@ public final class FieldCheck {
         return text;
     }
 
-    public static String oneOf(JsonNode value, String path, Set<String> allowed) throws InvalidRequestException {
+    public static String oneOf(JsonNode value, CharSequence path, Set<String> allowed) throws InvalidRequestException {
         String text = value.isTextual() ? value.asText() : null;
         if (text == null || !allowed.contains(text)) {
             throw wrong(value, path, "one of " + String.join(", ", allowed.stream().sorted().toList()));
@@ -90,7 +91,7 @@ public final class FieldCheck {
         return text;
     }
 
-    public static boolean bool(JsonNode value, String path) throws InvalidRequestException {
+    public static boolean bool(JsonNode value, CharSequence path) throws InvalidRequestException {
         if (!value.isBoolean()) {
             throw wrong(value, path, "true or false");
         }
@@ -101,12 +102,12 @@ public final class FieldCheck {
      * An integer within {@code [min, max]} ({@code max} at most {@link Integer#MAX_VALUE}). A decimal with no fraction
      * ({@code 2.0}) is an integer, as in JSON Schema; one too large for a long is out of range, never wrapped.
      */
-    public static int integer(JsonNode value, String path, long min, long max) throws InvalidRequestException {
+    public static int integer(JsonNode value, CharSequence path, long min, long max) throws InvalidRequestException {
         return (int) longInteger(value, path, min, Math.min(max, Integer.MAX_VALUE));
     }
 
     /** An integer within {@code [min, max]}, as a long (a seed, say). */
-    public static long longInteger(JsonNode value, String path, long min, long max) throws InvalidRequestException {
+    public static long longInteger(JsonNode value, CharSequence path, long min, long max) throws InvalidRequestException {
         if (!integral(value) || !(value.canConvertToLong() && value.asLong() >= min && value.asLong() <= max)) {
             throw wrong(value, path, max == Integer.MAX_VALUE || max == Long.MAX_VALUE
                     ? "an integer of at least " + min : "an integer from " + min + " to " + max);
@@ -126,7 +127,7 @@ public final class FieldCheck {
      * A number within {@code [min, max]}; one that overflows a double ({@code 1e400}) is out of any range, so it is
      * refused instead of becoming infinity.
      */
-    public static double number(JsonNode value, String path, double min, double max) throws InvalidRequestException {
+    public static double number(JsonNode value, CharSequence path, double min, double max) throws InvalidRequestException {
         if (!value.isNumber() || !(value.asDouble() >= min && value.asDouble() <= max)) {
             throw wrong(value, path, min == -Double.MAX_VALUE ? "a finite number"
                     : "a number from " + plain(min) + " to " + plain(max));
@@ -135,7 +136,7 @@ public final class FieldCheck {
     }
 
     /** An array of {@code min} to {@code max} items. */
-    public static JsonNode array(JsonNode value, String path, int min, int max) throws InvalidRequestException {
+    public static JsonNode array(JsonNode value, CharSequence path, int min, int max) throws InvalidRequestException {
         array(value, path);
         if (value.size() < min || value.size() > max) {
             throw wrong(value, path, max == Integer.MAX_VALUE ? "an array of at least " + min + " item"
@@ -145,8 +146,9 @@ public final class FieldCheck {
     }
 
     /** {@code path: <value> (expected: ...)}, the value shortened to a glance. */
-    public static InvalidRequestException wrong(JsonNode value, String path, String expected) {
-        return new InvalidRequestException(path + ": " + shown(value) + " (expected: " + expected + ")", path);
+    public static InvalidRequestException wrong(JsonNode value, CharSequence path, String expected) {
+        return new InvalidRequestException(path + ": " + shown(value) + " (expected: " + expected + ")",
+                                           path.toString());
     }
 
     private static String shown(JsonNode value) {

@@ -59,6 +59,8 @@ public final class ConfigReloader {
     private final EventLog events;
     private final HedgerowMetrics metrics;
     private ServerSettings lastFileServer;
+    /** The body limit at start: Helidon refuses bodies over it whatever a reload says (it holds chunks whole). */
+    private final long startMaxBodyBytes;
 
     /**
      * @param current the generation in use, swapped by reloads
@@ -71,6 +73,7 @@ public final class ConfigReloader {
                           BiFunction<Generation, HedgerowConfig, Generation> builder, Consumer<Generation> onSwap,
                           EventLog events, HedgerowMetrics metrics) {
         this.current = Objects.requireNonNull(current, "current");
+        this.startMaxBodyBytes = current.get().config().server().maxBodyBytes();
         this.file = Objects.requireNonNull(file, "file");
         this.loader = Objects.requireNonNull(loader, "loader");
         this.builder = Objects.requireNonNull(builder, "builder");
@@ -119,6 +122,11 @@ public final class ConfigReloader {
                                  + "the next restart (listening on " + running.host() + ":" + running.port() + ")");
         }
         lastFileServer = fromFile;
+        if (fromFile.maxBodyBytes() > startMaxBodyBytes) {
+            warnings.add("server.max-body-size: " + fromFile.maxBodyBytes() + " bytes is above the "
+                                 + startMaxBodyBytes + " the router started with: larger bodies are refused until "
+                                 + "the next restart");
+        }
         HedgerowConfig next = loaded.withServer(fromFile.withAddress(running.host(), running.port()));
         if (!next.observe().events().equals(old.config().observe().events())) {
             warnings.add("observe.events: '" + next.observe().events() + "' takes effect at the next restart");

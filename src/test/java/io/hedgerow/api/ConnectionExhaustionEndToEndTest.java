@@ -31,6 +31,11 @@ import static org.hamcrest.Matchers.is;
 class ConnectionExhaustionEndToEndTest {
     private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
     private static final int MAX_CONNECTIONS = 64;
+    /**
+     * "At once", for a machine whose load may stall a thread for seconds: far below the 30 s read timeout, so a client
+     * served within it was not waiting for a silent connection to time out.
+     */
+    private static final long AT_ONCE_MILLIS = 10_000;
 
     private static FakeOpenAi upstream;
     private HedgerowServer router;
@@ -87,10 +92,12 @@ class ConnectionExhaustionEndToEndTest {
             long millis = (System.nanoTime() - started) / 1_000_000;
 
             assertThat(response.body(), response.statusCode(), is(200));
-            assertThat("served after " + millis + " ms", millis < 1_000, is(true));
+            // Served at once, not when some timeout freed a place: the read timeout is 30 s, the idle timeout 60 s.
+            // (How soon "at once" is on a quiet machine is a bench figure: well under a second.)
+            assertThat("served after " + millis + " ms", millis < AT_ONCE_MILLIS, is(true));
         }
         // The oldest silent connection made room.
-        assertThat(sockets.getFirst().closedWithin(Duration.ofSeconds(2)), is(true));
+        assertThat(sockets.getFirst().closedWithin(Duration.ofSeconds(10)), is(true));
     }
 
     @Test
@@ -107,7 +114,7 @@ class ConnectionExhaustionEndToEndTest {
             long millis = (System.nanoTime() - started) / 1_000_000;
 
             assertThat(response.body(), response.statusCode(), is(200));
-            assertThat("served after " + millis + " ms", millis < 1_000, is(true));
+            assertThat("served after " + millis + " ms", millis < AT_ONCE_MILLIS, is(true));
         }
     }
 
@@ -120,18 +127,22 @@ class ConnectionExhaustionEndToEndTest {
         }
         long started = System.nanoTime();
         for (RawSocket socket : quiet) {
-            assertThat(socket.closedWithin(Duration.ofSeconds(3)), is(true));
+            assertThat(socket.closedWithin(Duration.ofSeconds(30)), is(true));
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
-        assertThat("closed after " + millis + " ms", millis >= 400 && millis < 2_000, is(true));
+        // Not before the read timeout (500 ms), and long before the idle timeout (60 s).
+        assertThat("closed after " + millis + " ms", millis >= 400 && millis < 30_000, is(true));
         eventually(() -> router.connectionsOpen() == 0);
     }
 
     @Test
     void aRequestLineDrippedByteByByteIsCutAfterTheReadTimeout() throws Exception {
+        // A byte every 100 ms never leaves a read waiting long: only a deadline from the head's first byte cuts it.
+        // The drip goes on (a request line, then a header that never ends) until the router cuts it or 20 s pass.
         start(Duration.ofMillis(800), Duration.ofSeconds(60));
         RawSocket socket = silent();
-        byte[] line = "POST /v1/chat/completions HTTP/1.1\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] line = ("POST /v1/chat/completions HTTP/1.1\r\nX-Drip: " + "x".repeat(400))
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         long started = System.nanoTime();
         boolean closed = false;
         for (int i = 0; i < line.length && !closed; i++) {
@@ -142,12 +153,14 @@ class ConnectionExhaustionEndToEndTest {
                 break;
             }
             closed = socket.closedWithin(Duration.ofMillis(100));
+            if ((System.nanoTime() - started) / 1_000_000 > 20_000) {
+                break;
+            }
         }
-        closed = closed || socket.closedWithin(Duration.ofSeconds(2));
         long millis = (System.nanoTime() - started) / 1_000_000;
 
-        assertThat(closed, is(true));
-        assertThat("cut after " + millis + " ms", millis >= 700 && millis < 2_500, is(true));
+        assertThat("closed after " + millis + " ms", closed, is(true));
+        assertThat("cut after " + millis + " ms", millis >= 700 && millis < 20_000, is(true));
         assertThat(upstream.requestCount(), is(0));
     }
 

@@ -75,6 +75,32 @@ class ConnectionGateTest {
     }
 
     @Test
+    void aLingeringConnectionIsClosedOnceItsClientIsQuietOrAfterTheReadTimeout() {
+        ConnectionGate.Conn quiet = open("quiet");
+        quiet.busy();
+        quiet.linger();
+        advance(Duration.ofMillis(400));
+        quiet.lingered();
+        advance(Duration.ofMillis(499));
+        assertThat(closed, is(List.of()));
+        advance(Duration.ofMillis(1));
+        assertThat(closed, is(List.of("quiet")));
+
+        // A client that never stops sending is cut after the read timeout all the same.
+        ConnectionGate.Conn talker = open("talker");
+        talker.linger();
+        for (int i = 0; i < 99; i++) {
+            advance(Duration.ofMillis(100));
+            talker.lingered();
+        }
+        assertThat(closed, is(List.of("quiet")));
+        advance(Duration.ofMillis(100));
+        assertThat(closed, is(List.of("quiet", "talker")));
+        // Closing a lingering connection is not a timed-out head.
+        assertThat(gate.timedOutCount(), is(0L));
+    }
+
+    @Test
     void aKeptAliveConnectionIdleBeyondTheIdleTimeoutIsClosed() {
         ConnectionGate.Conn conn = open("kept");
         conn.busy();

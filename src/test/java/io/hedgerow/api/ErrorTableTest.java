@@ -112,7 +112,9 @@ class ErrorTableTest {
         seen.put("empty", raw.post(chat, "application/json", HttpRequest.BodyPublishers.noBody()));
         seen.put("mistyped", raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":7}]}"));
         seen.put("is neither a route", raw.chat("{\"model\":\"nope\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
-        seen.put("body over", raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\""
+        seen.put("body over the JSON limits", raw.chat("{\"model\":\"chat\",\"messages\":" + "[".repeat(200)
+                                                               + "]".repeat(200) + "}"));
+        seen.put("body over `server.max-body-size`", raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\""
                                                + "x".repeat(4096) + "\"}]}"));
         seen.put("`Content-Type` other than", raw.post(chat, "text/plain", HttpRequest.BodyPublishers.ofString("{}")));
         seen.put("`x-hedgerow-timeout` is not", raw.chat("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\","
@@ -144,13 +146,16 @@ class ErrorTableTest {
                                                     HttpRequest.BodyPublishers.ofString("{oops")));
         anthropic.put("is neither a route", raw.post(messages, "application/json", HttpRequest.BodyPublishers.ofString(
                 "{\"model\":\"nope\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")));
+        anthropic.put("body over the JSON limits", raw.post(messages, "application/json",
+                HttpRequest.BodyPublishers.ofString("{\"model\":\"chat\",\"messages\":" + "[".repeat(200)
+                                                            + "]".repeat(200) + "}")));
         anthropic.put("`Content-Type` other than", raw.post(messages, "text/plain",
                                                              HttpRequest.BodyPublishers.ofString("{}")));
         String hi = "{\"model\":\"chat\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
         anthropic.put("empty", raw.post(messages, "application/json", HttpRequest.BodyPublishers.noBody()));
         anthropic.put("mistyped", raw.post(messages, "application/json", HttpRequest.BodyPublishers.ofString(
                 "{\"model\":\"chat\",\"max_tokens\":5,\"messages\":[{\"role\":7,\"content\":\"x\"}]}")));
-        anthropic.put("body over", raw.post(messages, "application/json", HttpRequest.BodyPublishers.ofString(
+        anthropic.put("body over `server.max-body-size`", raw.post(messages, "application/json", HttpRequest.BodyPublishers.ofString(
                 hi.replace("\"x\"", "\"" + "x".repeat(4096) + "\""))));
         anthropic.put("unknown path", raw.post("/v1/messages/nothing", "application/json",
                                                HttpRequest.BodyPublishers.ofString("{}")));

@@ -215,6 +215,18 @@ class ReloadEndToEndTest {
         assertThat(observe.preflight().interval(), is(Duration.ofMinutes(7)));
     }
 
+    @Test
+    void aReloadThatRaisesTheBodyLimitPastItsStartValueSaysItTakesARestart() {
+        // Helidon refuses a body (or a chunk) past the limit the router started with before a byte is read.
+        String config = yaml("p1/m1", "off", "", true);
+        start(config, false);
+        write(config.replace("  port: 0\n", "  port: 0\n  max-body-size: 16MiB\n"));
+        HttpResponse<String> reloaded = adminReload(ADMIN_KEY);
+        assertThat(reloaded.body(), reloaded.statusCode(), is(200));
+        assertThat(reloaded.body(), containsString("server.max-body-size: 16777216 bytes is above the 8388608 the "
+                                                           + "router started with"));
+    }
+
     private HttpResponse<String> adminReload(String token) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.port()
                                                                                 + "/admin/reload"))

@@ -165,6 +165,97 @@ class SecretRedactionTest {
         assertNoSecretIn("check --live, responses, status and metrics", seen.toString(), output, logs);
     }
 
+    @Test
+    void noKeyAppearsAnywhereWhicheverApiIsCalledTracesIncluded() throws Exception {
+        // The keys clients present (a configured one and a guess), the OTLP exporter's token, and the providers'.
+        String clientKey = "hr-SECRET-client-0a1b2c3d4e5f6a7b";
+        String guess = "hr-SECRET-guess-99887766554433";
+        String otlpToken = "otlp-SECRET-5150515051505150";
+        List<String> secrets = List.of(P1_KEY, P2_KEY, ADMIN_KEY, clientKey, guess, otlpToken);
+        Capture capture = Capture.start();
+        StringBuilder seen = new StringBuilder();
+        try (FakeOpenAi first = FakeOpenAi.start(); FakeOpenAi second = FakeOpenAi.start();
+             io.hedgerow.fakes.OtlpReceiver traces = io.hedgerow.fakes.OtlpReceiver.start()) {
+            Files.writeString(dir.resolve("admin.key"), ADMIN_KEY);
+            Path file = dir.resolve("hedgerow.yaml");
+            Files.writeString(file, """
+                    server:
+                      host: 127.0.0.1
+                      port: 0
+                      admin-key: {file: %s}
+                      client-keys: [{name: agent, sha256: %s}]
+                    observe:
+                      tracing:
+                        endpoint: %s
+                        headers: {Authorization: "Bearer %s"}
+                        capture-content: true
+                    failover:
+                      retry: {max-attempts: 1}
+                    providers:
+                      p1: {type: openai, base-url: %s, keys: [{label: k1, value: %s}]}
+                      p2: {type: openai, base-url: %s, keys: ["%s"]}
+                    routes:
+                      chat: {chain: [p1/m1, p2/m2]}
+                      embed: {chain: [p1/e1]}
+                    """.formatted(dir.resolve("admin.key"), io.hedgerow.api.ClientKeys.hash(clientKey),
+                                  traces.endpoint(), otlpToken, first.baseUrl(), P1_KEY, second.baseUrl(), P2_KEY));
+            ConfigLoader.Result loaded = ConfigLoader.load(file, name -> java.util.Optional.empty());
+            HedgerowConfig config = loaded.config().orElseThrow(() -> new AssertionError(loaded.errors()));
+            try (HedgerowServer router = HedgerowServer.builder(config).configFile(file).start();
+                 RawClient raw = new RawClient(router.port())) {
+                // p1 echoes its key in a 401, p2 puts its key in a 500 body: every API's request fails through both.
+                first.otherwise(Reply.invalidApiKeyEchoed());
+                second.otherwise(Reply.raw(500, "application/json",
+                                           "{\"error\":{\"message\":\"internal: key " + P2_KEY + " over quota\"}}"));
+                Map<String, String> bearer = Map.of("Authorization", "Bearer " + clientKey);
+                Map<String, String> apiKey = Map.of("x-api-key", clientKey, "anthropic-version", "2023-06-01");
+                Map<String, String> requests = Map.of(
+                        "/v1/chat/completions", CHAT.formatted("chat"),
+                        "/v1/messages", "{\"model\":\"chat\",\"max_tokens\":5,"
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                        "/v1/responses", "{\"model\":\"chat\",\"input\":\"Hi\"}",
+                        "/v1/embeddings", "{\"model\":\"embed\",\"input\":\"Hi\"}");
+                for (Map.Entry<String, String> request : requests.entrySet()) {
+                    String path = request.getKey();
+                    HttpResponse<String> failed = raw.post(path, request.getValue(),
+                                                           path.equals("/v1/messages") ? apiKey : bearer);
+                    assertThat(path + ": " + failed.body(), failed.statusCode() >= 500, is(true));
+                    seen.append(dump(failed));
+                    // A guessed key, either way a client may present it.
+                    for (Map<String, String> wrong : List.of(Map.of("Authorization", "Bearer " + guess),
+                                                             Map.of("x-api-key", guess))) {
+                        HttpResponse<String> refused = raw.post(path, request.getValue(), wrong);
+                        assertThat(path + ": " + refused.body(), refused.statusCode(), is(401));
+                        seen.append(dump(refused));
+                    }
+                }
+                seen.append(shown(router, raw, "/status?format=json", "/status?format=html", "/observe/metrics",
+                                  "/observe/health/ready"));
+                // Every API's server span, with the failed attempts under it, has been exported.
+                traces.await(spans -> spans.stream().filter(span -> span.kind()
+                        == io.hedgerow.fakes.OtlpReceiver.Span.SERVER).count() >= 4, Duration.ofSeconds(20));
+                seen.append(traces.spans());
+            }
+            // The exporter did authenticate with its token: it is a secret that travels, in a header only.
+            assertThat(traces.exportHeaders().toString(), containsString(otlpToken));
+            for (String secret : secrets) {
+                assertThat("an OTLP export body", traces.anyBodyContains(secret), is(false));
+            }
+        } finally {
+            capture.close();
+        }
+        String output = capture.output();
+        String logs = String.join("\n", capture.logs);
+        // The scenarios did happen: the guesses were refused and logged, the keys cooled down.
+        assertThat(logs, containsString("the API key is not one this router knows"));
+        assertThat(output, containsString("\"event\":\"cooldown_started\""));
+        for (String secret : secrets) {
+            assertThat("responses, status, metrics and spans", seen.toString(), not(containsString(secret)));
+            assertThat("stdout and stderr", output, not(containsString(secret)));
+            assertThat("log records", logs, not(containsString(secret)));
+        }
+    }
+
     private String yaml(FakeOpenAi first, FakeOpenAi second, FakeOpenAi third, String hedge) {
         return """
                 server:

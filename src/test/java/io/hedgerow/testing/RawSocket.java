@@ -101,6 +101,7 @@ public final class RawSocket implements AutoCloseable {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];
         boolean closed = false;
+        boolean reset = false;
         try {
             while (true) {
                 long left = deadline - System.nanoTime();
@@ -121,7 +122,8 @@ public final class RawSocket implements AutoCloseable {
                 all.write(buffer, 0, n);
             }
         } catch (SocketException e) {
-            closed = true; // reset
+            closed = true;
+            reset = true;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -140,7 +142,8 @@ public final class RawSocket implements AutoCloseable {
                 break;
             }
         }
-        return new Transcript(java.util.List.copyOf(responses), closed, new String(bytes, StandardCharsets.UTF_8));
+        return new Transcript(java.util.List.copyOf(responses), closed, reset,
+                              new String(bytes, StandardCharsets.UTF_8));
     }
 
     private static Response read(InputStream in) {
@@ -260,10 +263,11 @@ public final class RawSocket implements AutoCloseable {
     }
 
     /**
-     * What came back on a connection: every response parsed, in order, whether the router closed the connection, and
+     * What came back on a connection: every response parsed, in order, whether the router closed the connection (and
+     * whether with a reset: a close with unread bytes, which may destroy an answer the client has not read yet), and
      * the bytes as received.
      */
-    public record Transcript(java.util.List<Response> responses, boolean closed, String raw) {
+    public record Transcript(java.util.List<Response> responses, boolean closed, boolean reset, String raw) {
         /** The statuses of the responses, in order. */
         public java.util.List<Integer> statuses() {
             return responses.stream().map(Response::status).toList();

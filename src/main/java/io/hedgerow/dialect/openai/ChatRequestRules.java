@@ -3,6 +3,7 @@ package io.hedgerow.dialect.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hedgerow.dialect.FieldCheck;
 import io.hedgerow.dialect.InvalidRequestException;
+import io.hedgerow.dialect.Where;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -11,8 +12,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 import static io.hedgerow.dialect.FieldCheck.array;
-import static io.hedgerow.dialect.FieldCheck.bool;
-import static io.hedgerow.dialect.FieldCheck.ifPresent;
 import static io.hedgerow.dialect.FieldCheck.integer;
 import static io.hedgerow.dialect.FieldCheck.longInteger;
 import static io.hedgerow.dialect.FieldCheck.matching;
@@ -35,199 +34,172 @@ import static io.hedgerow.dialect.FieldCheck.wrong;
  * passed through as written, to OpenAI-compatible upstreams only, when its name is a plain identifier (letters,
  * digits, {@code _ - .}, at most 64 characters). Its value has passed the bounded reader (well-formed, strict UTF-8,
  * within the body's limits, numbers exact).
+ *
+ * <p>The checks run once over {@link Where#NOWHERE}, which spells out no path; only a request that fails is checked
+ * again from {@link Where#root()}, to name the field.
  */
 public final class ChatRequestRules {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    private static final Pattern EXTENSION = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    private static final Set<String> TOOL_CHOICE = Set.of("none", "auto", "required");
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    static final String NAME_EXPECTED = "letters, digits, _ and -, at most 64";
+    private static final Set<String> EFFORT = Set.of("none", "minimal", "low", "medium", "high", "xhigh", "max");
+    private static final Set<String> LEVELS = Set.of("low", "medium", "high");
+    private static final Set<String> TIERS = Set.of("auto", "default", "flex", "scale", "priority", "fast");
+    private static final Set<String> FORMATS = Set.of("text", "json_object", "json_schema");
+    private static final Set<String> AUDIO = Set.of("wav", "aac", "mp3", "flac", "opus", "pcm16");
 
     private ChatRequestRules() {
     }
 
+    /** A check of a field found at {@code at}. */
+    @FunctionalInterface
+    interface Check {
+        void accept(JsonNode value, Where at) throws InvalidRequestException;
+    }
+
+    /** Runs {@code check} on {@code parent.field} when it is present and not null. */
+    static void present(JsonNode parent, String field, Where at, Check check) throws InvalidRequestException {
+        JsonNode value = parent.get(field);
+        if (value != null && !value.isNull()) {
+            check.accept(value, at.field(field));
+        }
+    }
+
     /** Checks a request body; the first problem found is thrown. */
     public static void check(JsonNode body) throws InvalidRequestException {
+        try {
+            check(body, Where.NOWHERE);
+        } catch (InvalidRequestException quick) {
+            check(body, Where.root());
+            throw quick;
+        }
+    }
+
+    private static void check(JsonNode body, Where w) throws InvalidRequestException {
         if (body == null || !body.isObject()) {
             throw new InvalidRequestException("the request body must be a JSON object", Optional.empty());
         }
-        text(required(body, "model", "model"), "model", 1, 256);
-        JsonNode messages = array(required(body, "messages", "messages"), "messages", 1, Integer.MAX_VALUE);
+        text(required(body, "model", w.field("model")), w.field("model"), 1, 256);
+        Where at = w.field("messages");
+        JsonNode messages = array(required(body, "messages", at), at, 1, Integer.MAX_VALUE);
         for (int i = 0; i < messages.size(); i++) {
-            ChatMessageRules.check(messages.get(i), "messages[" + i + "]");
+            ChatMessageRules.check(messages.get(i), at.index(i));
         }
-        sampling(body);
-        output(body);
-        tools(body);
-        misc(body);
-        extensionNames(body);
+        sampling(body, w);
+        output(body, w);
+        ChatToolRules.check(body, w);
+        misc(body, w);
+        extensionNames(body, w);
     }
 
     /** How tokens are chosen and how many. */
-    private static void sampling(JsonNode body) throws InvalidRequestException {
-        ifPresent(body, "temperature", "temperature", (v, p) -> number(v, p, 0, 2));
-        ifPresent(body, "top_p", "top_p", (v, p) -> number(v, p, 0, 1));
-        ifPresent(body, "frequency_penalty", "frequency_penalty", (v, p) -> number(v, p, -2, 2));
-        ifPresent(body, "presence_penalty", "presence_penalty", (v, p) -> number(v, p, -2, 2));
-        ifPresent(body, "n", "n", (v, p) -> {
+    private static void sampling(JsonNode body, Where w) throws InvalidRequestException {
+        present(body, "temperature", w, (v, p) -> number(v, p, 0, 2));
+        present(body, "top_p", w, (v, p) -> number(v, p, 0, 1));
+        present(body, "frequency_penalty", w, (v, p) -> number(v, p, -2, 2));
+        present(body, "presence_penalty", w, (v, p) -> number(v, p, -2, 2));
+        present(body, "n", w, (v, p) -> {
             if (integer(v, p, 1, 128) != 1) {
                 throw wrong(v, p, "1: Hedgerow answers with one choice");
             }
         });
-        ifPresent(body, "max_tokens", "max_tokens", (v, p) -> integer(v, p, 1, Integer.MAX_VALUE));
-        ifPresent(body, "max_completion_tokens", "max_completion_tokens", (v, p) -> integer(v, p, 1, Integer.MAX_VALUE));
-        ifPresent(body, "seed", "seed", (v, p) -> longInteger(v, p, Long.MIN_VALUE, Long.MAX_VALUE));
-        ifPresent(body, "stop", "stop", (v, p) -> {
+        present(body, "max_tokens", w, (v, p) -> integer(v, p, 1, Integer.MAX_VALUE));
+        present(body, "max_completion_tokens", w, (v, p) -> integer(v, p, 1, Integer.MAX_VALUE));
+        present(body, "seed", w, (v, p) -> longInteger(v, p, Long.MIN_VALUE, Long.MAX_VALUE));
+        present(body, "stop", w, (v, p) -> {
             if (v.isArray()) {
                 array(v, p, 1, 4);
                 for (int i = 0; i < v.size(); i++) {
-                    text(v.get(i), p + "[" + i + "]");
+                    text(v.get(i), p.index(i));
                 }
             } else if (!v.isTextual()) {
                 throw wrong(v, p, "a string, or an array of 1 to 4 strings");
             }
         });
-        ifPresent(body, "logit_bias", "logit_bias", (v, p) -> {
+        present(body, "logit_bias", w, (v, p) -> {
             object(v, p);
             for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> bias = it.next();
                 if (!bias.getKey().matches("\\d{1,10}")) {
-                    throw new InvalidRequestException(p + ": keys are token ids (expected: digits)", p);
+                    throw new InvalidRequestException(p + ": keys are token ids (expected: digits)", p.toString());
                 }
-                integer(bias.getValue(), p + "." + bias.getKey(), -100, 100);
+                integer(bias.getValue(), p.field(bias.getKey()), -100, 100);
             }
         });
-        ifPresent(body, "logprobs", "logprobs", FieldCheck::bool);
-        ifPresent(body, "top_logprobs", "top_logprobs", (v, p) -> integer(v, p, 0, 20));
-        ifPresent(body, "reasoning_effort", "reasoning_effort",
-                  (v, p) -> oneOf(v, p, Set.of("none", "minimal", "low", "medium", "high", "xhigh", "max")));
-        ifPresent(body, "verbosity", "verbosity", (v, p) -> oneOf(v, p, Set.of("low", "medium", "high")));
-        ifPresent(body, "prediction", "prediction", (v, p) -> {
+        present(body, "logprobs", w, FieldCheck::bool);
+        present(body, "top_logprobs", w, (v, p) -> integer(v, p, 0, 20));
+        present(body, "reasoning_effort", w,
+                (v, p) -> oneOf(v, p, EFFORT));
+        present(body, "verbosity", w, (v, p) -> oneOf(v, p, LEVELS));
+        present(body, "prediction", w, (v, p) -> {
             object(v, p);
-            oneOf(required(v, "type", p + ".type"), p + ".type", Set.of("content"));
-            JsonNode content = required(v, "content", p + ".content");
+            oneOf(required(v, "type", p.field("type")), p.field("type"), Set.of("content"));
+            Where at = p.field("content");
+            JsonNode content = required(v, "content", at);
             if (content.isArray()) {
-                array(content, p + ".content", 1, Integer.MAX_VALUE);
+                array(content, at, 1, Integer.MAX_VALUE);
                 for (int i = 0; i < content.size(); i++) {
-                    String at = p + ".content[" + i + "]";
-                    object(content.get(i), at);
-                    oneOf(required(content.get(i), "type", at + ".type"), at + ".type", Set.of("text"));
-                    text(required(content.get(i), "text", at + ".text"), at + ".text");
+                    Where part = at.index(i);
+                    object(content.get(i), part);
+                    oneOf(required(content.get(i), "type", part.field("type")), part.field("type"), Set.of("text"));
+                    text(required(content.get(i), "text", part.field("text")), part.field("text"));
                 }
             } else {
-                text(content, p + ".content");
+                text(content, at);
             }
         });
     }
 
     /** What comes back and how. */
-    private static void output(JsonNode body) throws InvalidRequestException {
-        ifPresent(body, "stream", "stream", FieldCheck::bool);
-        ifPresent(body, "stream_options", "stream_options", (v, p) -> {
+    private static void output(JsonNode body, Where w) throws InvalidRequestException {
+        present(body, "stream", w, FieldCheck::bool);
+        present(body, "stream_options", w, (v, p) -> {
             object(v, p);
-            ifPresent(v, "include_usage", p + ".include_usage", FieldCheck::bool);
-            ifPresent(v, "include_obfuscation", p + ".include_obfuscation", FieldCheck::bool);
+            present(v, "include_usage", p, FieldCheck::bool);
+            present(v, "include_obfuscation", p, FieldCheck::bool);
         });
-        ifPresent(body, "response_format", "response_format", (v, p) -> {
+        present(body, "response_format", w, (v, p) -> {
             object(v, p);
-            String type = oneOf(required(v, "type", p + ".type"), p + ".type",
-                                Set.of("text", "json_object", "json_schema"));
+            String type = oneOf(required(v, "type", p.field("type")), p.field("type"),
+                                FORMATS);
             if (type.equals("json_schema")) {
-                JsonNode schema = object(required(v, "json_schema", p + ".json_schema"), p + ".json_schema");
-                matching(required(schema, "name", p + ".json_schema.name"), p + ".json_schema.name", NAME,
-                         "letters, digits, _ and -, at most 64");
-                ifPresent(schema, "description", p + ".json_schema.description", FieldCheck::text);
-                ifPresent(schema, "schema", p + ".json_schema.schema", FieldCheck::object);
-                ifPresent(schema, "strict", p + ".json_schema.strict", FieldCheck::bool);
+                Where at = p.field("json_schema");
+                JsonNode schema = object(required(v, "json_schema", at), at);
+                matching(required(schema, "name", at.field("name")), at.field("name"), NAME, NAME_EXPECTED);
+                present(schema, "description", at, FieldCheck::text);
+                present(schema, "schema", at, FieldCheck::object);
+                present(schema, "strict", at, FieldCheck::bool);
             }
         });
-        ifPresent(body, "modalities", "modalities", (v, p) -> {
+        present(body, "modalities", w, (v, p) -> {
             array(v, p);
             for (int i = 0; i < v.size(); i++) {
-                oneOf(v.get(i), p + "[" + i + "]", Set.of("text", "audio"));
+                oneOf(v.get(i), p.index(i), Set.of("text", "audio"));
             }
         });
-        ifPresent(body, "audio", "audio", (v, p) -> {
+        present(body, "audio", w, (v, p) -> {
             object(v, p);
-            JsonNode voice = required(v, "voice", p + ".voice");
+            Where at = p.field("voice");
+            JsonNode voice = required(v, "voice", at);
             if (voice.isObject()) {
-                text(required(voice, "id", p + ".voice.id"), p + ".voice.id", 1, 256);
+                text(required(voice, "id", at.field("id")), at.field("id"), 1, 256);
             } else {
-                text(voice, p + ".voice", 1, 256);
+                text(voice, at, 1, 256);
             }
-            oneOf(required(v, "format", p + ".format"), p + ".format",
-                  Set.of("wav", "aac", "mp3", "flac", "opus", "pcm16"));
+            oneOf(required(v, "format", p.field("format")), p.field("format"),
+                  AUDIO);
         });
-    }
-
-    /** Tools the model may call, and which. */
-    private static void tools(JsonNode body) throws InvalidRequestException {
-        ifPresent(body, "tools", "tools", (v, p) -> {
-            array(v, p);
-            for (int i = 0; i < v.size(); i++) {
-                String at = p + "[" + i + "]";
-                JsonNode tool = object(v.get(i), at);
-                JsonNode type = required(tool, "type", at + ".type");
-                if (type.isTextual() && type.asText().equals("custom")) {
-                    throw new InvalidRequestException(at + ".type: 'custom' tools are not supported (expected: "
-                                                              + "function)", at + ".type");
-                }
-                oneOf(type, at + ".type", Set.of("function"));
-                function(required(tool, "function", at + ".function"), at + ".function");
-            }
-        });
-        ifPresent(body, "functions", "functions", (v, p) -> {
-            array(v, p, 1, 128);
-            for (int i = 0; i < v.size(); i++) {
-                function(v.get(i), p + "[" + i + "]");
-            }
-        });
-        ifPresent(body, "tool_choice", "tool_choice", (v, p) -> {
-            if (v.isTextual()) {
-                oneOf(v, p, TOOL_CHOICE);
-                return;
-            }
-            object(v, p);
-            JsonNode type = required(v, "type", p + ".type");
-            if (type.isTextual() && Set.of("allowed_tools", "custom").contains(type.asText())) {
-                throw new InvalidRequestException(p + ".type: '" + type.asText() + "' is not supported "
-                                                          + "(expected: none, auto, required or a function)",
-                                                  p + ".type");
-            }
-            oneOf(type, p + ".type", Set.of("function"));
-            JsonNode function = object(required(v, "function", p + ".function"), p + ".function");
-            matching(required(function, "name", p + ".function.name"), p + ".function.name", NAME,
-                     "letters, digits, _ and -, at most 64");
-        });
-        ifPresent(body, "function_call", "function_call", (v, p) -> {
-            if (v.isTextual()) {
-                oneOf(v, p, Set.of("none", "auto"));
-            } else {
-                object(v, p);
-                text(required(v, "name", p + ".name"), p + ".name", 1, 64);
-            }
-        });
-        ifPresent(body, "parallel_tool_calls", "parallel_tool_calls", FieldCheck::bool);
-    }
-
-    private static void function(JsonNode function, String at) throws InvalidRequestException {
-        object(function, at);
-        matching(required(function, "name", at + ".name"), at + ".name", NAME,
-                 "letters, digits, _ and -, at most 64");
-        ifPresent(function, "description", at + ".description", FieldCheck::text);
-        ifPresent(function, "parameters", at + ".parameters", FieldCheck::object);
-        ifPresent(function, "strict", at + ".strict", FieldCheck::bool);
     }
 
     /** Who asks, and what is kept. */
-    private static void misc(JsonNode body) throws InvalidRequestException {
-        ifPresent(body, "user", "user", (v, p) -> text(v, p, 0, 256));
-        ifPresent(body, "safety_identifier", "safety_identifier", (v, p) -> text(v, p, 0, 64));
-        ifPresent(body, "prompt_cache_key", "prompt_cache_key", (v, p) -> text(v, p, 0, 1024));
-        ifPresent(body, "prompt_cache_retention", "prompt_cache_retention",
-                  (v, p) -> oneOf(v, p, Set.of("in_memory", "24h")));
-        ifPresent(body, "service_tier", "service_tier",
-                  (v, p) -> oneOf(v, p, Set.of("auto", "default", "flex", "scale", "priority", "fast")));
-        ifPresent(body, "store", "store", FieldCheck::bool);
-        ifPresent(body, "metadata", "metadata", (v, p) -> {
+    private static void misc(JsonNode body, Where w) throws InvalidRequestException {
+        present(body, "user", w, (v, p) -> text(v, p, 0, 256));
+        present(body, "safety_identifier", w, (v, p) -> text(v, p, 0, 64));
+        present(body, "prompt_cache_key", w, (v, p) -> text(v, p, 0, 1024));
+        present(body, "prompt_cache_retention", w, (v, p) -> oneOf(v, p, Set.of("in_memory", "24h")));
+        present(body, "service_tier", w,
+                (v, p) -> oneOf(v, p, TIERS));
+        present(body, "store", w, FieldCheck::bool);
+        present(body, "metadata", w, (v, p) -> {
             object(v, p);
             if (v.size() > 16) {
                 throw wrong(v, p, "at most 16 pairs");
@@ -235,23 +207,22 @@ public final class ChatRequestRules {
             for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> pair = it.next();
                 if (pair.getKey().length() > 64) {
-                    throw new InvalidRequestException(p + ": a key longer than 64 characters", p);
+                    throw new InvalidRequestException(p + ": a key longer than 64 characters", p.toString());
                 }
-                text(pair.getValue(), p + "." + pair.getKey(), 0, 512);
+                text(pair.getValue(), p.field(pair.getKey()), 0, 512);
             }
         });
-        ifPresent(body, "web_search_options", "web_search_options", (v, p) -> {
+        present(body, "web_search_options", w, (v, p) -> {
             object(v, p);
-            ifPresent(v, "search_context_size", p + ".search_context_size",
-                      (s, sp) -> oneOf(s, sp, Set.of("low", "medium", "high")));
-            ifPresent(v, "user_location", p + ".user_location", (u, up) -> {
+            present(v, "search_context_size", p, (s, sp) -> oneOf(s, sp, LEVELS));
+            present(v, "user_location", p, (u, up) -> {
                 object(u, up);
-                oneOf(required(u, "type", up + ".type"), up + ".type", Set.of("approximate"));
-                object(required(u, "approximate", up + ".approximate"), up + ".approximate");
+                oneOf(required(u, "type", up.field("type")), up.field("type"), Set.of("approximate"));
+                object(required(u, "approximate", up.field("approximate")), up.field("approximate"));
             });
         });
-        ifPresent(body, "moderation", "moderation", FieldCheck::object);
-        ifPresent(body, "prompt_cache_options", "prompt_cache_options", FieldCheck::object);
+        present(body, "moderation", w, FieldCheck::object);
+        present(body, "prompt_cache_options", w, FieldCheck::object);
     }
 
     /**
@@ -259,28 +230,44 @@ public final class ChatRequestRules {
      * of each message and of each content part. Deeper objects are free-form by the API's own terms (tool parameters,
      * JSON schemas, metadata) or belong to the extension that holds them.
      */
-    private static void extensionNames(JsonNode body) throws InvalidRequestException {
-        names(body, "");
+    private static void extensionNames(JsonNode body, Where w) throws InvalidRequestException {
+        names(body, w);
         JsonNode messages = body.get("messages");
+        Where at = w.field("messages");
         for (int i = 0; i < messages.size(); i++) {
-            String at = "messages[" + i + "]";
-            names(messages.get(i), at);
+            names(messages.get(i), at.index(i));
             JsonNode content = messages.get(i).get("content");
             if (content != null && content.isArray()) {
                 for (int k = 0; k < content.size(); k++) {
-                    names(content.get(k), at + ".content[" + k + "]");
+                    names(content.get(k), at.index(i).field("content").index(k));
                 }
             }
         }
     }
 
-    private static void names(JsonNode object, String at) throws InvalidRequestException {
+    /** Letters, digits, {@code _ - .}, 1 to 64 of them (by hand: this runs for every field of every message). */
+    private static boolean plainName(String name) {
+        if (name.isEmpty() || name.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+                    || c == '.')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void names(JsonNode object, Where at) throws InvalidRequestException {
         for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
-            if (!EXTENSION.matcher(it.next()).matches()) {
-                throw new InvalidRequestException((at.isEmpty() ? "the request" : at) + " holds a field whose name is "
-                                                          + "not a plain identifier (expected: letters, digits, "
-                                                          + "_ - and ., at most 64)",
-                                                  at.isEmpty() ? Optional.empty() : Optional.of(at));
+            if (!plainName(it.next())) {
+                boolean top = at == Where.root();
+                throw new InvalidRequestException((top ? "the request" : at) + " holds a field whose name is not a "
+                                                          + "plain identifier (expected: letters, digits, _ - and ., "
+                                                          + "at most 64)",
+                                                  top ? Optional.empty() : Optional.of(at.toString()));
             }
         }
     }
