@@ -177,6 +177,11 @@ public final class HedgerowServer implements AutoCloseable {
         return current.get().engine().executor().attemptsInFlight(provider);
     }
 
+    /** The router's own threads (what readiness checks). */
+    public List<Daemon> threads() {
+        return daemons(door, watchdog, watcher, preflight, store);
+    }
+
     /** Client connections open now (admitted by the front door's gate). */
     public int connectionsOpen() {
         return door.connections();

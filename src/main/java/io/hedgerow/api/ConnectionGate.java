@@ -47,6 +47,7 @@ final class ConnectionGate {
 
     private final Supplier<ServerLimits> limits;
     private final Ticker ticker;
+    private final Runnable admitted;
     private final Set<Conn> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong shed = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
@@ -56,8 +57,14 @@ final class ConnectionGate {
     private long reportedAt;
 
     ConnectionGate(Supplier<ServerLimits> limits, Ticker ticker) {
+        this(limits, ticker, () -> { });
+    }
+
+    /** @param admitted told after each connection is kept (so the thread that runs {@link #scan()} has work) */
+    ConnectionGate(Supplier<ServerLimits> limits, Ticker ticker, Runnable admitted) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.admitted = Objects.requireNonNull(admitted, "admitted");
     }
 
     /** How one connection is closed from outside its thread. */
@@ -86,6 +93,7 @@ final class ConnectionGate {
             report(max, conn.idleSince);
         }
         open.add(conn);
+        admitted.run();
         return Optional.of(conn);
     }
 

@@ -79,12 +79,14 @@ public final class FrontDoor implements Filter, AutoCloseable {
     private FrontDoor(Supplier<ServerSettings> settings, ClientWatch watch, RateLimits rateLimits) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.watch = watch;
-        this.gate = new ConnectionGate(() -> this.settings.get().limits(), Ticker.system());
+        this.gate = new ConnectionGate(() -> this.settings.get().limits(), Ticker.system(), this::wake);
         this.rateLimits = Objects.requireNonNull(rateLimits, "rateLimits");
-        this.daemon = Daemon.every("hedgerow-client-watch", SCAN_PERIOD, () -> {
-            watch.scan();
-            gate.scan();
-        });
+        // With no connection open it parks until the next one is accepted (an idle router pays no tick).
+        this.daemon = Daemon.every("hedgerow-client-watch", SCAN_PERIOD, Ticker.system(),
+                                   () -> watch.watching() > 0 || gate.open() > 0, () -> {
+                                       watch.scan();
+                                       gate.scan();
+                                   });
     }
 
     /**
@@ -117,6 +119,14 @@ public final class FrontDoor implements Filter, AutoCloseable {
      */
     public static int maxTcpConnections(int maxConnections) {
         return maxConnections + Math.max(16, maxConnections / 8);
+    }
+
+    /** A connection was accepted, or a request is watched: the client watch has work. */
+    private void wake() {
+        Daemon d = daemon;
+        if (d != null) {
+            d.wake();
+        }
     }
 
     /** The thread that times clients out; readiness reports it when it stops. */
@@ -186,6 +196,7 @@ public final class FrontDoor implements Filter, AutoCloseable {
             res.header(HeaderValues.CONNECTION_CLOSE);
         }
         try (ClientWatch.Guard guard = watch.open(backstop, limits.writeTimeout())) {
+            wake();
             if (body) {
                 long readNanos = limits.readTimeout().toNanos();
                 req.streamFilter(in -> new GuardedInputStream(in, guard, readNanos));

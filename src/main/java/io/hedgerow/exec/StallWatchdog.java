@@ -35,7 +35,9 @@ public final class StallWatchdog implements AutoCloseable {
     private StallWatchdog(Ticker ticker, Duration period, boolean threaded) {
         this.ticker = ticker;
         // A failure in one check must not stop time limits for everyone else: the daemon survives it.
-        this.daemon = threaded ? Optional.of(Daemon.every("hedgerow-watchdog", period, this::scan)) : Optional.empty();
+        // With nothing in flight it parks until the next attempt (an idle router pays no tick).
+        this.daemon = threaded ? Optional.of(Daemon.every("hedgerow-watchdog", period, Ticker.system(),
+                                                          () -> !watched.isEmpty(), this::scan)) : Optional.empty();
     }
 
     /** The scanning thread (none for a manual watchdog); readiness reports it when it stops. */
@@ -45,6 +47,7 @@ public final class StallWatchdog implements AutoCloseable {
 
     void watch(Attempt attempt) {
         watched.add(attempt);
+        daemon.ifPresent(Daemon::wake);
         Failure stop = stopped;
         if (stop != null) {
             // Started after the shutdown began: it ends at once, before it calls anyone.

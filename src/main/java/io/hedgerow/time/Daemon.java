@@ -3,6 +3,8 @@ package io.hedgerow.time;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A thread of the router's own (the client watch, the stall watchdog, the config watcher, the live-check loop) that
@@ -18,6 +20,11 @@ import java.util.Optional;
  * <p>A periodic daemon ({@link #every}) sleeps {@code period} between runs and beats each time round; it counts as
  * stuck when it has not beaten for {@code 10 x period + 5 s} of its ticker's time. A looping daemon ({@link #loop})
  * waits inside its body (for file events, a signal) and is judged only on being alive.
+ *
+ * <p>A periodic daemon may be given work to watch ({@link #every(String, Duration, Ticker, BooleanSupplier, Runnable)}):
+ * when a run finds none, it parks until {@link #wake()} (no tick at all on an idle router), and is not judged stuck
+ * while parked. Lost wake-ups are excluded by the order of two volatile accesses on each side: the daemon announces
+ * it is parking, then checks for work; {@link #wake()}'s caller makes work visible, then checks for a parked daemon.
  */
 public final class Daemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
@@ -32,19 +39,22 @@ public final class Daemon implements AutoCloseable {
 
     private final String name;
     private final Body body;
+    private final BooleanSupplier busy;
     private final long periodNanos;
     private final Ticker ticker;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long lastBeat;
     private volatile long failures;
+    private volatile boolean parked;
     private volatile String ended;
     private String lastKind;
     private long streak;
 
-    private Daemon(String name, long periodNanos, Ticker ticker, Body body) {
+    private Daemon(String name, long periodNanos, Ticker ticker, BooleanSupplier busy, Body body) {
         this.name = Objects.requireNonNull(name, "name");
         this.body = Objects.requireNonNull(body, "body");
+        this.busy = Objects.requireNonNull(busy, "busy");
         this.periodNanos = periodNanos;
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.lastBeat = ticker.read();
@@ -58,16 +68,37 @@ public final class Daemon implements AutoCloseable {
 
     /** As {@link #every(String, Duration, Runnable)}, judging staleness on {@code ticker} (tests advance a fake one). */
     public static Daemon every(String name, Duration period, Ticker ticker, Runnable task) {
+        return every(name, period, ticker, () -> true, task);
+    }
+
+    /**
+     * As {@link #every(String, Duration, Ticker, Runnable)}, but after a run that leaves {@code busy} false the thread
+     * parks until {@link #wake()}: whoever gives it work (a request, a connection) calls {@code wake()} after making
+     * {@code busy} true.
+     */
+    public static Daemon every(String name, Duration period, Ticker ticker, BooleanSupplier busy, Runnable task) {
         Objects.requireNonNull(task, "task");
         if (period.isNegative() || period.isZero()) {
             throw new IllegalArgumentException("period: " + period + " (expected: positive)");
         }
-        return new Daemon(name, period.toNanos(), ticker, task::run).start();
+        return new Daemon(name, period.toNanos(), ticker, busy, task::run).start();
     }
 
     /** Starts a daemon thread that runs {@code body} over and over; the body does its own waiting. */
     public static Daemon loop(String name, Body body) {
-        return new Daemon(name, 0, Ticker.system(), body).start();
+        return new Daemon(name, 0, Ticker.system(), () -> true, body).start();
+    }
+
+    /** There is work to watch: a parked daemon runs again (at its next period). Cheap when it is not parked. */
+    public void wake() {
+        if (parked) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** Whether the daemon is parked, with nothing to watch. */
+    public boolean parked() {
+        return parked;
     }
 
     private Daemon start() {
@@ -92,7 +123,7 @@ public final class Daemon implements AutoCloseable {
         if (!thread.isAlive()) {
             return Optional.of(name + " stopped" + (ended == null ? "" : ": " + ended));
         }
-        if (periodNanos > 0) {
+        if (periodNanos > 0 && !parked) {
             long silent = ticker.read() - lastBeat;
             if (silent > 10 * periodNanos + GRACE) {
                 return Optional.of(name + " has not run for " + silent / 1_000_000 + " ms");
@@ -113,6 +144,7 @@ public final class Daemon implements AutoCloseable {
                     if (streak > 0) {
                         recovered();
                     }
+                    parkWhileIdle();
                 } catch (InterruptedException e) {
                     if (!running) {
                         return;
@@ -128,6 +160,25 @@ public final class Daemon implements AutoCloseable {
         } catch (Throwable t) {
             ended = t.getClass().getName();
             throw t;
+        }
+    }
+
+    /** With nothing to watch, parks until {@link #wake()} (or close); its stuck-clock restarts when it wakes. */
+    private void parkWhileIdle() {
+        if (busy.getAsBoolean()) {
+            return;
+        }
+        parked = true;
+        try {
+            while (running && !busy.getAsBoolean()) {
+                LockSupport.park(this);
+                if (Thread.interrupted() && !running) {
+                    return;
+                }
+            }
+        } finally {
+            lastBeat = ticker.read();
+            parked = false;
         }
     }
 

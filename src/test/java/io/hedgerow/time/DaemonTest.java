@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -64,6 +65,41 @@ class DaemonTest {
             assertThat(daemon.problem().orElse(""), containsString("stuck-daemon has not run for 6000 ms"));
             stuck.countDown();
         }
+    }
+
+    @Test
+    void withNothingToWatchItParksUntilWokenAndIsNoProblemMeanwhile() {
+        AtomicLong now = new AtomicLong();
+        AtomicBoolean busy = new AtomicBoolean();
+        AtomicInteger runs = new AtomicInteger();
+        try (Daemon daemon = Daemon.every("idle-daemon", Duration.ofMillis(1), now::get, busy::get,
+                                          runs::incrementAndGet)) {
+            eventually(daemon::parked);
+            int parkedAfter = runs.get();
+            // Parked for an hour of its ticker's time: not stuck, it has nothing to do.
+            now.addAndGet(Duration.ofHours(1).toNanos());
+            assertThat(daemon.problem().isPresent(), is(false));
+            assertThat(runs.get(), is(parkedAfter));
+
+            busy.set(true);
+            daemon.wake();
+            eventually(() -> runs.get() >= parkedAfter + 3);
+            assertThat(daemon.parked(), is(false));
+
+            busy.set(false);
+            eventually(daemon::parked);
+            now.addAndGet(Duration.ofHours(1).toNanos());
+            assertThat(daemon.problem().isPresent(), is(false));
+        }
+    }
+
+    @Test
+    void aParkedDaemonEndsOnClose() throws Exception {
+        Daemon daemon = Daemon.every("idle-daemon", Duration.ofMillis(1), Ticker.system(), () -> false, () -> { });
+        eventually(daemon::parked);
+        daemon.close();
+        eventually(() -> !daemon.parked());
+        assertThat(daemon.problem().isPresent(), is(false));
     }
 
     @Test
