@@ -19,12 +19,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * cap when set) and the attempts in flight. An attempt is admitted when:
  * <ul>
  *     <li>fewer than {@code L} are in flight; or</li>
- *     <li>fewer than {@code 8 * L} are, and none of those still waiting for a first token (or a whole answer) is
- *     overdue: still waiting after {@code max(1 s, min(2 * its hedge delay, half its first-token or total timeout))},
- *     the point where its answer is late against what its candidate usually takes or what the config allows. A healthy burst is young and gets in; a provider that hangs soon has overdue attempts, and from then on
- *     takes no more than {@code L}. A full limit is a skip of its own kind ({@link SkipReason#BULKHEAD}), at no cost:
- *     the next candidate is tried at once.</li>
+ *     <li>fewer than {@code 8 * L} are, and the provider is not <em>silent</em>: it is silent when an attempt still
+ *     waiting for a first token (or a whole answer) is overdue — waiting past {@code max(1 s, min(2 * its hedge delay,
+ *     half its first-token or total timeout))}, the point where its answer is late against what its candidate usually
+ *     takes or what the config allows — and the provider has answered nothing for as long. A healthy burst is young and
+ *     gets in; a provider that hangs answers nothing, soon has overdue attempts, and from then on takes no more than
+ *     {@code L}. A provider that keeps answering while some attempts are late (the router's own host saturated by the
+ *     burst, a provider slower under load) is not hanging: shedding it would turn a slow burst into 503s. A full limit
+ *     is a skip of its own kind ({@link SkipReason#BULKHEAD}), at no cost: the next candidate is tried at once.</li>
  * </ul>
+ * The {@code 8 * L} cap stays for the blind first round trip: before its first answer, a cold provider taking a burst
+ * cannot be told from one that hangs (from idle to 1000 requests/s with answers taking over 512 ms, the excess goes to
+ * the next candidate until answers come back and raise {@code L}).
  * The limit follows what comes back (additive growth, multiplicative decrease, as in TCP and Netflix's
  * concurrency-limits):
  * <ul>
@@ -92,21 +98,23 @@ public final class Bulkheads {
     /** One attempt's place. {@link #answered}, {@link #outcome} and {@link #release} are each idempotent. */
     final class Place {
         private final Limit limit;
+        private final long admittedNanos;
         private final long overdueAtNanos;
         private final boolean saturated;
         private boolean waiting = true;
         private boolean released;
         private boolean judged;
 
-        private Place(Limit limit, long overdueAtNanos, boolean saturated) {
+        private Place(Limit limit, long admittedNanos, long overdueAtNanos, boolean saturated) {
             this.limit = limit;
+            this.admittedNanos = admittedNanos;
             this.overdueAtNanos = overdueAtNanos;
             this.saturated = saturated;
         }
 
-        /** Its first token (or whole answer) came: it no longer counts towards "overdue". */
+        /** Its first token (or whole answer) came: it no longer counts towards "overdue", and its provider answers. */
         void answered() {
-            limit.answered(this);
+            limit.answered(this, ticker.read());
         }
 
         /** What the attempt's end says about the provider: moves the limit (once). */
@@ -128,15 +136,17 @@ public final class Bulkheads {
                 (a, b) -> Long.compare(a.overdueAtNanos, b.overdueAtNanos));
         private double limit = INITIAL;
         private int inFlight;
+        /** When the provider last answered (a first token or a whole answer); {@code Long.MIN_VALUE} before then. */
+        private long lastAnswerNanos = Long.MIN_VALUE;
 
         Optional<Place> tryAcquire(long now, long overdueAfter, int cap) {
             lock.lock();
             try {
                 int l = (int) Math.min(limit, cap);
-                if (inFlight >= l && (inFlight >= Math.min((long) BURST * l, cap) || overdue(now))) {
+                if (inFlight >= l && (inFlight >= Math.min((long) BURST * l, cap) || silent(now))) {
                     return Optional.empty();
                 }
-                Place place = new Place(this, now + overdueAfter, inFlight >= l / 2);
+                Place place = new Place(this, now, now + overdueAfter, inFlight >= l / 2);
                 inFlight++;
                 waiting.add(place);
                 return Optional.of(place);
@@ -145,18 +155,31 @@ public final class Bulkheads {
             }
         }
 
-        /** Whether an attempt in flight has waited past its overdue time. Caller holds the lock. */
-        private boolean overdue(long now) {
+        /**
+         * Whether the provider looks hung: an attempt in flight has waited past its overdue time, and the provider has
+         * answered nothing for as long (a gap in answers shorter than that is a gap in demand, or the router's own
+         * host slowing everything, not a hang). Caller holds the lock.
+         */
+        private boolean silent(long now) {
             while (!waiting.isEmpty() && !waiting.peek().waiting) {
                 waiting.poll();
             }
-            return !waiting.isEmpty() && now - waiting.peek().overdueAtNanos >= 0;
+            if (waiting.isEmpty()) {
+                return false;
+            }
+            Place oldest = waiting.peek();
+            long overdueAfter = oldest.overdueAtNanos - oldest.admittedNanos;
+            return now - oldest.overdueAtNanos >= 0
+                    && (lastAnswerNanos == Long.MIN_VALUE || now - lastAnswerNanos >= overdueAfter);
         }
 
-        void answered(Place place) {
+        void answered(Place place, long now) {
             lock.lock();
             try {
                 place.waiting = false;
+                if (lastAnswerNanos == Long.MIN_VALUE || now - lastAnswerNanos > 0) {
+                    lastAnswerNanos = now;
+                }
             } finally {
                 lock.unlock();
             }
