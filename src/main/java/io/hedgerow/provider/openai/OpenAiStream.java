@@ -6,21 +6,19 @@ import io.hedgerow.model.Dialect;
 import io.hedgerow.model.FailureKind;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.StreamEvent;
-import io.hedgerow.provider.ChatStream;
-import io.hedgerow.provider.FailureClassifier;
 import io.hedgerow.provider.LineReader;
 import io.hedgerow.provider.ProviderException;
 import io.hedgerow.provider.SseReader;
+import io.hedgerow.provider.UpstreamStream;
 import io.hedgerow.json.Json;
 import io.hedgerow.dialect.openai.OpenAiResponseCodec;
 
 import io.helidon.webclient.api.HttpClientResponse;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An OpenAI-style SSE stream of {@code chat.completion.chunk}s, ending with {@code data: [DONE]}. The first chunk that
@@ -30,18 +28,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * empty) rest of the body is read before the response is closed, so that its connection goes back to the pool
  * instead of being closed (a new TCP, and for real providers TLS, handshake for the next stream).
  */
-final class OpenAiStream implements ChatStream {
-    private final HttpClientResponse response;
+final class OpenAiStream extends UpstreamStream {
     private final SseReader sse;
     private final Optional<ApiKey> key;
-    private final ArrayDeque<StreamEvent> pending = new ArrayDeque<>(4);
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final boolean relay;
+    private final boolean relaying;
     private final boolean clientAskedUsage;
-    private final java.util.List<StreamEvent.WireFrame> held = new java.util.ArrayList<>(2);
     private boolean identified;
     private boolean finished;
-    private boolean ended;
 
     OpenAiStream(HttpClientResponse response, LineReader lines, Optional<ApiKey> key) {
         this(response, lines, key, false, false);
@@ -53,44 +46,30 @@ final class OpenAiStream implements ChatStream {
      */
     OpenAiStream(HttpClientResponse response, LineReader lines, Optional<ApiKey> key, boolean relay,
                  boolean clientAskedUsage) {
-        this.response = response;
+        super(response);
         this.sse = new SseReader(lines);
         this.key = key;
-        this.relay = relay;
+        this.relaying = relay;
         this.clientAskedUsage = clientAskedUsage;
     }
 
     @Override
-    public Optional<StreamEvent> next() throws ProviderException {
-        while (pending.isEmpty()) {
-            if (ended) {
-                return Optional.empty();
-            }
-            readMore();
-        }
-        return Optional.of(pending.poll());
-    }
-
-    private void readMore() throws ProviderException {
+    protected void readMore() throws ProviderException {
         Optional<SseReader.SseEvent> event;
         try {
             event = sse.next();
         } catch (IOException | RuntimeException e) {
-            throw new ProviderException(FailureClassifier.fromException(e, true), e);
+            throw broken(e);
         }
         if (event.isEmpty() || event.get().data().trim().equals("[DONE]")) {
             if (!finished) {
                 if (event.isEmpty()) {
-                    throw ProviderException.of(FailureKind.BAD_RESPONSE, "stream ended before a finish reason");
+                    throw endedEarly("a finish reason");
                 }
                 // [DONE] without a finish reason: the server says it is complete, so it is.
-                pending.add(new StreamEvent.Finished(FinishReason.STOP));
+                emit(new StreamEvent.Finished(FinishReason.STOP));
             }
-            ended = true;
-            if (event.isPresent()) {
-                drainRest();
-            }
-            close();
+            end();
             return;
         }
         JsonNode chunk;
@@ -102,74 +81,46 @@ final class OpenAiStream implements ChatStream {
         if (chunk != null && chunk.isObject() && chunk.get("error") != null && chunk.get("choices") == null) {
             OpenAiProvider.failIfError(chunk, key);
         }
+        List<StreamEvent> decoded;
         try {
-            List<StreamEvent> events = OpenAiResponseCodec.parseChunk(chunk);
-            List<StreamEvent> decoded = new java.util.ArrayList<>(events.size() + 1);
-            if (!identified) {
-                // Said once, before the first piece: the envelope of one answer does not change.
-                Optional<StreamEvent.Metadata> metadata = OpenAiResponseCodec.metadata(chunk);
-                identified = metadata.isPresent();
-                metadata.ifPresent(decoded::add);
-            }
-            for (StreamEvent e : events) {
-                if (e instanceof StreamEvent.Finished) {
-                    if (finished) {
-                        continue;
-                    }
-                    finished = true;
-                }
-                decoded.add(e);
-            }
-            if (relay) {
-                frames(event.get().data(), decoded);
-            }
-            pending.addAll(decoded);
+            decoded = decode(chunk);
         } catch (OpenAiResponseCodec.MalformedResponseException e) {
             throw ProviderException.of(FailureKind.BAD_RESPONSE, e.getMessage());
         }
+        boolean unaskedUsage = !clientAskedUsage && decoded.size() == 1
+                && decoded.getFirst() instanceof StreamEvent.UsageReported;
+        if (relaying && !unaskedUsage) {
+            relay(Dialect.OPENAI, "message", event.get().data(), decoded, false);
+        } else {
+            emitAll(decoded);
+        }
     }
 
-    /** The chunk as a frame ahead of its events; held while it has none; dropped when it is unasked-for usage. */
-    private void frames(String data, List<StreamEvent> decoded) {
-        boolean usageOnly = decoded.size() == 1 && decoded.getFirst() instanceof StreamEvent.UsageReported;
-        if (usageOnly && !clientAskedUsage) {
-            return;
+    /** The chunk's events, after the answer's metadata the first time a chunk names it; one finish at most. */
+    private List<StreamEvent> decode(JsonNode chunk) throws OpenAiResponseCodec.MalformedResponseException {
+        List<StreamEvent> events = OpenAiResponseCodec.parseChunk(chunk);
+        List<StreamEvent> decoded = new ArrayList<>(events.size() + 1);
+        if (!identified) {
+            // Said once, before the first piece: the envelope of one answer does not change.
+            Optional<StreamEvent.Metadata> metadata = OpenAiResponseCodec.metadata(chunk);
+            identified = metadata.isPresent();
+            metadata.ifPresent(decoded::add);
         }
-        held.add(new StreamEvent.WireFrame(Dialect.OPENAI, "message", data, 0));
-        if (decoded.isEmpty()) {
-            return;
-        }
-        StreamEvent.WireFrame last = held.removeLast();
-        pending.addAll(held);
-        held.clear();
-        pending.add(new StreamEvent.WireFrame(Dialect.OPENAI, last.event(), last.data(), decoded.size()));
-    }
-
-    /**
-     * Reads past {@code [DONE]} to the end of the body, which servers send right after it. Failures are dropped on
-     * purpose: the answer is complete, and {@link #close()} discards a connection that was not read to its end.
-     */
-    private void drainRest() {
-        try {
-            // A well-behaved stream has nothing left; a few stray events are read past, more are left unread.
-            for (int i = 0; i < 8; i++) {
-                if (sse.next().isEmpty()) {
-                    return;
+        for (StreamEvent e : events) {
+            if (e instanceof StreamEvent.Finished) {
+                if (finished) {
+                    continue;
                 }
+                finished = true;
             }
-        } catch (IOException | RuntimeException e) {
-            // see above: nothing the caller could act on
+            decoded.add(e);
         }
+        return decoded;
     }
 
+    /** Reads past {@code [DONE]} to the end of the body, which servers send right after it. */
     @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            try {
-                response.close();
-            } catch (RuntimeException ignored) {
-                // closing an aborted exchange may fail; the connection is gone either way
-            }
-        }
+    protected Optional<?> readStray() throws Exception {
+        return sse.next();
     }
 }
