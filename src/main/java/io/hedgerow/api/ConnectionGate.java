@@ -42,6 +42,8 @@ final class ConnectionGate {
     private static final System.Logger LOG = System.getLogger(ConnectionGate.class.getName());
     /** How long a lingering connection may be quiet before it is closed. */
     static final Duration LINGER_QUIET = Duration.ofMillis(500);
+    /** How often a full house is reported, at most. */
+    private static final long REPORT_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
 
     private final Supplier<ServerLimits> limits;
     private final Ticker ticker;
@@ -49,6 +51,9 @@ final class ConnectionGate {
     private final AtomicLong shed = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private long reportedShed;
+    private long reportedRefused;
+    private long reportedAt;
 
     ConnectionGate(Supplier<ServerLimits> limits, Ticker ticker) {
         this.limits = Objects.requireNonNull(limits, "limits");
@@ -73,13 +78,33 @@ final class ConnectionGate {
                     .min(Comparator.comparingLong((Conn c) -> c.idleSince));
             if (victim.isEmpty()) {
                 refused.incrementAndGet();
+                report(max, conn.idleSince);
                 return Optional.empty();
             }
             shed.incrementAndGet();
             close(victim.get());
+            report(max, conn.idleSince);
         }
         open.add(conn);
         return Optional.of(conn);
+    }
+
+    /**
+     * Says (at most every 10 s) how many connections a full house cost since the last report: a router that closes
+     * its clients' connections must say so, or a burst's lost connections look like the clients' own failure.
+     */
+    private synchronized void report(int max, long now) {
+        long s = shed.get();
+        long r = refused.get();
+        if ((s == reportedShed && r == reportedRefused) || (reportedAt != 0 && now - reportedAt < REPORT_EVERY_NANOS)) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "max-connections ({0}) reached: {1} newcomer(s) closed at once (every "
+                        + "connection busy), {2} idle connection(s) closed to make room; raise server.max-connections "
+                        + "if these are real clients", max, r - reportedRefused, s - reportedShed);
+        reportedShed = s;
+        reportedRefused = r;
+        reportedAt = Math.max(1, now);
     }
 
     /** Connections kept now. */
@@ -106,6 +131,7 @@ final class ConnectionGate {
         long read = l.readTimeout().toNanos();
         long idle = l.idleTimeout().toNanos();
         long now = ticker.read();
+        report(l.maxConnections(), now);
         for (Conn conn : open) {
             if (conn.lingerSince != 0) {
                 if (conn.lingerOver(now, read)) {

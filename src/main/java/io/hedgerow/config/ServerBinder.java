@@ -95,9 +95,17 @@ final class ServerBinder {
 
     private static ServerLimits limits(ConfigNode node) {
         ServerLimits d = ServerLimits.DEFAULTS;
+        int requests = node.get("max-concurrent-requests").integer(1, 100_000).orElse(d.maxConcurrentRequests());
+        Optional<Integer> connections = node.get("max-connections").integer(1, 1_000_000);
+        if (connections.isPresent() && connections.get() < requests) {
+            // Over HTTP/1.1 each request in flight holds a connection: past max-connections the gate closes
+            // newcomers' connections, so max-concurrent-requests (and its 503 with Retry-After) is never reached.
+            node.get("max-connections").warn(connections.get() + " is below max-concurrent-requests (" + requests
+                    + "): every request in flight holds a connection, so requests past " + connections.get()
+                    + " at once lose their connection instead of getting a 503");
+        }
         return node.build(() -> new ServerLimits(
-                node.get("max-concurrent-requests").integer(1, 100_000).orElse(d.maxConcurrentRequests()),
-                node.get("max-connections").integer(1, 1_000_000).orElse(d.maxConnections()),
+                requests, connections.orElse(ServerLimits.defaultMaxConnections(requests)),
                 Math.toIntExact(node.get("max-header-size").size(1024, 1024 * 1024, "1KiB to 1MiB")
                                         .orElse((long) d.maxHeaderBytes())),
                 node.get("read-timeout").positive().orElse(d.readTimeout()),

@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param maxConcurrentRequests chat requests served at once; beyond, a 503 with {@code Retry-After} at once rather
  *                              than a queue
- * @param maxConnections        client connections open at once; beyond, new ones wait in the listen backlog
+ * @param maxConnections        client connections open at once; a newcomer beyond closes the longest-idle one, or is
+ *                              closed itself when all are busy. Unless set: {@link #defaultMaxConnections}
  * @param maxHeaderBytes        the largest request header block
  * @param readTimeout           the longest a client may take to send its request headers, and its body
  * @param writeTimeout          the longest one write of an answer may wait for a client that does not read
@@ -21,6 +22,15 @@ public record ServerLimits(int maxConcurrentRequests, int maxConnections, int ma
     public static final ServerLimits DEFAULTS = new ServerLimits(128, 512, 16 * 1024, Duration.ofSeconds(30),
                                                                  Duration.ofSeconds(30), Duration.ofSeconds(60),
                                                                  Duration.ofSeconds(20));
+
+    /**
+     * {@code max-connections} when the config leaves it out: 512, or twice {@code maxConcurrentRequests} when that is
+     * more. Each request in flight holds a connection (HTTP/1.1), and clients keep idle ones besides in their pools;
+     * a fixed 512 under {@code max-concurrent-requests: 5000} closed a burst's connections instead of serving them.
+     */
+    public static int defaultMaxConnections(int maxConcurrentRequests) {
+        return Math.max(512, 2 * maxConcurrentRequests);
+    }
 
     public ServerLimits {
         Checks.atLeast("max-concurrent-requests", maxConcurrentRequests, 1);

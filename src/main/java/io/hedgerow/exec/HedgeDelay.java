@@ -24,7 +24,10 @@ import java.util.OptionalLong;
  *
  * <p>With a {@link SizedBaseline}, the percentile is the one for a request of this size (see there: its own size
  * class, pooled with neighbouring ones when thin, the window or the long run), so a long prompt waits for what is
- * usual for long prompts and a short one for what is usual for short ones. The budget share is the one the request
+ * usual for long prompts and a short one for what is usual for short ones. It is read cautiously
+ * ({@link SizedBaseline#cautiousPercentile}): from few samples, a value that lies at or below the percentile with 90%
+ * confidence, since a delay read too high (into a slow mode) lets every slow request through and one a little low
+ * costs a few hedges. The budget share is the one the request
  * can afford: smaller when its hedge would go to a dearer model ({@code HedgeBudget#affordableShare}).
  */
 public final class HedgeDelay {
@@ -48,7 +51,8 @@ public final class HedgeDelay {
         if (hedge.delay() instanceof HedgeSettings.Delay.Fixed fixed) {
             return OptionalLong.of(fixed.delay().toNanos());
         }
-        return clamped(hedge, baseline.percentileNanos(tokens, percentile(hedge, budgetShare)));
+        return clamped(hedge, baseline.cautiousPercentile(tokens, percentile(hedge, budgetShare))
+                .map(e -> OptionalLong.of(e.nanos())).orElse(OptionalLong.empty()));
     }
 
     /** The percentile a percentile or automatic delay reads: {@code p}, or {@code 100 * (1 - 0.8 * share)}. */

@@ -27,18 +27,26 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *     costs a hedge too many or too few until the class has samples of its own). {@code u} is empty until some
  *     class has a median.</li>
  *     <li><b>Quantiles.</b> Percentile {@code p} for a request of {@code s} tokens in class {@code k} is read from
- *     class {@code k}'s histogram when that holds {@code min-samples}; when it holds fewer, the classes next to it
- *     are pooled in, nearest first (both sides at each distance), until the pool holds {@code min-samples}. Every
- *     class in the pool, {@code k} included, is <em>rescaled</em> to the request: its histogram moves by
- *     {@code u(s) / u(centre)} (a whole number of buckets, so within 4.9%). This is done on the recent window and
- *     on the long run; the one whose pool is narrower wins (the window on a tie: it follows drift, provided it holds
- *     {@value #TAIL_SAMPLES} samples beyond the percentile, {@code 10 / (1 - p)}: 125 for a p92). When neither
- *     pool reaches {@code min-samples} there is no estimate, and the caller falls back (the hedge delay to its
- *     warm-up prior).</li>
+ *     a <em>pool</em>: class {@code k}'s histogram, then the classes next to it, nearest first (both sides at each
+ *     distance). A percentile read from few samples beyond it jumps with every slow answer (a p92 sits just below a
+ *     5% slow mode, and from 30 samples lands in it whenever three are slow), so the pool takes the classes on either
+ *     side ({@value #TAIL_REACH} away: sizes within about 2x) while it holds fewer than the <em>tail need</em>,
+ *     {@value #TAIL_SAMPLES} samples beyond the percentile ({@code 10 / (1 - p)}: 125 for a p92); and farther
+ *     classes only while it holds fewer than {@code min-samples}. Every class in the pool, {@code k} included, is
+ *     <em>rescaled</em> to the request: its histogram moves by {@code u(s) / u(centre)} (a whole number of buckets,
+ *     so within 4.9%). This is done on the recent window and on the long run; the one whose pool is narrower wins
+ *     (the window on a tie, as it follows drift, provided it holds the tail need). When neither pool reaches
+ *     {@code min-samples} there is no estimate, and the caller falls back (the hedge delay to its warm-up
+ *     prior).</li>
+ *     <li><b>Cautious quantiles</b> ({@link #cautiousPercentile}, for hedge delays): from the same pool, the highest
+ *     sample that lies at or below the true percentile with {@value #CAUTION} confidence, whatever the distribution
+ *     (binomial order statistics). With thousands of samples it is the percentile; with twenty, a p92 reads the
+ *     17th of 20.</li>
  * </ul>
  * So with plenty of traffic each size is judged on its own recent samples; at a few requests a minute the long run
- * of its class answers, then its neighbours' rescaled to it, then nothing. Pooling assumes neighbouring sizes differ
- * mostly in scale, which is what prefill does; the nearest classes come first so the assumption is stretched least.
+ * of its class answers, with its neighbours' rescaled to it while it is thin in the tail, then farther classes', then
+ * nothing. Pooling assumes neighbouring sizes differ mostly in scale, which is what prefill does; the nearest classes
+ * come first so the assumption is stretched least.
  *
  * <h2>Threads</h2>
  * Thread-safe: classes are created with a compare-and-set, each {@link LatencyBaseline} locks for itself. A query
@@ -50,8 +58,24 @@ public final class SizedBaseline {
     public static final int CLASSES = 12;
     /** A class's long-run weight needed before its own median counts for the usual curve. */
     static final double MIN_MEDIAN_WEIGHT = 3;
-    /** Samples a window must hold beyond the percentile read from it (else the long run answers). */
+    /**
+     * Samples a pool should hold beyond the percentile read from it: the neighbouring classes are pooled in until it
+     * does, and a window that does not gives way to the long run.
+     */
     static final int TAIL_SAMPLES = 10;
+    /**
+     * How far the pool reaches for the tail need: the classes next to the request's own, so sizes within about twice
+     * or half its own. Beyond them the shape of the latency may differ (prefill dominates long prompts' time, the base
+     * short ones'), so only {@code min-samples} pulls the pool further.
+     */
+    static final int TAIL_REACH = 1;
+    /**
+     * Confidence that a {@link #cautiousPercentile cautious percentile} lies at or below the percentile it stands for.
+     * A conventional level, not fitted: at 20 samples a p92 reads the 17th, at 1000 the 909th.
+     */
+    static final double CAUTION = 0.9;
+    /** Samples counted, at most, for a cautious percentile's confidence (beyond it the bound moves by under 0.4%). */
+    static final int CAUTION_MAX_SAMPLES = 10_000;
     /** How many recent samples a class's centre mostly remembers. */
     static final int CENTRE_MEMORY = 256;
     private static final long UNIT = 256;
@@ -156,9 +180,29 @@ public final class SizedBaseline {
         // A quantile read from a window with few samples beyond it jumps with every slow answer that enters or leaves
         // (a p92 of 30 samples lands in a 5% slow mode whenever three share the window): such a window gives way to
         // the long run.
-        double tailNeed = Math.ceil(TAIL_SAMPLES / Math.max(1e-3, 1 - p / 100) - 1e-9);
-        return distribution(tokens, tailNeed).map(d -> new Estimate(d.percentile(p / 100), d.source(), d.sizeClass(),
-                                                                    d.radius(), d.samples()));
+        return distribution(tokens, tailNeed(p)).map(d -> new Estimate(d.percentile(p / 100), d.source(), d.sizeClass(),
+                                                                       d.radius(), d.samples()));
+    }
+
+    /**
+     * Percentile {@code p} (0..100) for a request of {@code tokens} prompt tokens, read from the same pool as
+     * {@link #percentile} but cautiously: the highest of the pool's samples that lies at or below the true percentile
+     * with {@value #CAUTION} confidence, whatever the distribution ({@link Distribution#cautious}). What a hedge delay
+     * needs: one read too high from a few samples lands in a slow mode and lets every slow request through, one read a
+     * little low costs a few hedges more (and the budget bounds them). With many samples the two agree. Empty as
+     * {@link #percentile} is.
+     */
+    public java.util.Optional<Estimate> cautiousPercentile(long tokens, double p) {
+        if (!(p >= 0 && p <= 100)) {
+            throw new IllegalArgumentException("percentile: " + p + " (expected: 0..100)");
+        }
+        return distribution(tokens, tailNeed(p)).map(d -> new Estimate(d.cautious(p / 100, CAUTION), d.source(),
+                                                                       d.sizeClass(), d.radius(), d.samples()));
+    }
+
+    /** Samples a pool needs to hold {@value #TAIL_SAMPLES} beyond percentile {@code p}: 125 for a p92. */
+    private static double tailNeed(double p) {
+        return Math.ceil(TAIL_SAMPLES / Math.max(1e-3, 1 - p / 100) - 1e-9);
     }
 
     /**
@@ -178,8 +222,8 @@ public final class SizedBaseline {
         int k = sizeClass(size);
         Curve curve = curve();
         double target = curve.at(Math.log(size));
-        Distribution window = pool(k, Source.WINDOW, curve, target);
-        Distribution longRun = pool(k, Source.LONG_RUN, curve, target);
+        Distribution window = pool(k, Source.WINDOW, curve, target, tailNeed);
+        Distribution longRun = pool(k, Source.LONG_RUN, curve, target, tailNeed);
         if (window.reached() && (!longRun.reached()
                 || window.radius() <= longRun.radius() && window.samples() >= tailNeed)) {
             return java.util.Optional.of(window);
@@ -340,15 +384,17 @@ public final class SizedBaseline {
     }
 
     /**
-     * The classes around {@code k} merged until they hold {@code min-samples} (or all of them), each moved by
-     * {@code target / u(its centre)}: rescaled to the request's size.
+     * The classes around {@code k} merged, nearest first, each moved by {@code target / u(its centre)}: rescaled to
+     * the request's size. The pool grows while it holds fewer than {@code tailNeed} samples and the next classes are
+     * within {@value #TAIL_REACH} of {@code k}, and beyond that while it holds fewer than {@code min-samples} (or
+     * until every class is in).
      */
-    private Distribution pool(int k, Source source, Curve curve, double target) {
+    private Distribution pool(int k, Source source, Curve curve, double target, double tailNeed) {
         long[] counts = source == Source.WINDOW ? new long[LogBuckets.COUNT] : null;
         double[] weights = new double[LogBuckets.COUNT];
         double total = 0;
-        int radius = 0;
-        for (; radius < CLASSES; radius++) {
+        int reach = 0;
+        for (int radius = 0; radius < CLASSES; radius++) {
             for (int j : radius == 0 ? new int[] {k} : new int[] {k - radius, k + radius}) {
                 if (j < 0 || j >= CLASSES) {
                     continue;
@@ -360,10 +406,12 @@ public final class SizedBaseline {
                 double usual = curve.at(b.logCentre());
                 int shift = Double.isNaN(target) || Double.isNaN(usual) || usual <= 0 ? 0
                         : (int) Math.round(Math.log(target / usual) / LN_GROWTH);
-                total += source == Source.WINDOW ? b.baseline.addWindowTo(counts, shift)
+                double added = source == Source.WINDOW ? b.baseline.addWindowTo(counts, shift)
                         : b.baseline.addLongRunTo(weights, shift);
+                total += added;
+                reach = added > 0 ? radius : reach;
             }
-            if (total >= settings.minSamples()) {
+            if (total >= settings.minSamples() && (total >= tailNeed || radius >= TAIL_REACH)) {
                 break;
             }
         }
@@ -372,7 +420,7 @@ public final class SizedBaseline {
                 weights[i] = counts[i];
             }
         }
-        return new Distribution(source, k, Math.min(radius, CLASSES - 1), total, weights, total >= settings.minSamples());
+        return new Distribution(source, k, reach, total, weights, total >= settings.minSamples());
     }
 
     /**
@@ -380,7 +428,7 @@ public final class SizedBaseline {
      * long run's weights.
      *
      * @param sizeClass the request's class
-     * @param radius    how far into neighbouring classes the pool reached (0: its own class alone)
+     * @param radius    how far the farthest class that gave samples lies from the request's (0: its own alone)
      * @param samples   the pool's count or weight
      * @param reached   whether it holds {@code min-samples}
      */
@@ -405,6 +453,18 @@ public final class SizedBaseline {
             return LogBuckets.value(last);
         }
 
+        /**
+         * A value at or below the {@code q}-quantile (0..1) with probability {@code confidence}, whatever the
+         * distribution: the {@code r}-th smallest of the {@code n} samples for the largest {@code r} with
+         * {@code P(Binomial(n, q) >= r) >= confidence} (the {@code r}-th smallest lies at or below the quantile
+         * exactly when at least {@code r} samples do). A long run's weight counts as that many samples, rounded down;
+         * at most {@value SizedBaseline#CAUTION_MAX_SAMPLES} are counted. The minimum when no rank is that sure.
+         */
+        public long cautious(double q, double confidence) {
+            long n = (long) Math.min(CAUTION_MAX_SAMPLES, Math.floor(total() + 1e-9));
+            return percentile(n == 0 ? 0 : (double) rankAtMost(n, q, confidence) / n);
+        }
+
         /** The share (0..1) of the weight in buckets that read below {@code nanos}. */
         public double below(long nanos) {
             double total = total();
@@ -413,6 +473,32 @@ public final class SizedBaseline {
                 seen += weights[i];
             }
             return total <= 0 ? 0 : seen / total;
+        }
+
+        /**
+         * The largest {@code r} (0..n) with {@code P(Binomial(n, q) >= r) >= confidence}: the upper tail summed from
+         * {@code r = n} down, in logs (no factorials, no underflow that matters), so O(n (1 - q)) steps plus a few
+         * standard deviations.
+         */
+        static long rankAtMost(long n, double q, double confidence) {
+            if (q >= 1) {
+                return n;
+            }
+            if (q <= 0) {
+                return 0;
+            }
+            double logOdds = Math.log((1 - q) / q);
+            double logPmf = n * Math.log(q);
+            double tail = 0;
+            for (long r = n; r >= 1; r--) {
+                tail += Math.exp(logPmf);
+                if (tail >= confidence) {
+                    return r;
+                }
+                // pmf(r - 1) = pmf(r) * r / (n - r + 1) * (1 - q) / q
+                logPmf += Math.log((double) r / (n - r + 1)) + logOdds;
+            }
+            return 0;
         }
 
         private double total() {

@@ -50,25 +50,54 @@ final class HealthBench {
     private final Path root;
     private final Path outDir;
     private final String stamp;
+    /** The scenarios' names, for {@code --scenarios}. */
+    static final List<String> SCENARIOS = List.of("backup", "step", "step-streamed", "gradual", "submillisecond",
+                                                  "thousand");
+
     private final Duration phase;
     private final double rate;
+    private final java.util.Set<String> only;
 
-    HealthBench(PrintStream out, Path root, Path outDir, String stamp, Duration phase, double rate) {
+    /** @param only the scenarios to run ({@link #SCENARIOS}); all when empty */
+    HealthBench(PrintStream out, Path root, Path outDir, String stamp, Duration phase, double rate,
+                java.util.Set<String> only) {
         this.out = out;
         this.root = root;
         this.outDir = outDir;
         this.stamp = stamp;
         this.phase = phase;
         this.rate = rate;
+        for (String name : only) {
+            if (!SCENARIOS.contains(name)) {
+                throw new IllegalArgumentException("--scenarios: " + name + " (expected: one of " + SCENARIOS + ")");
+            }
+        }
+        this.only = only;
+    }
+
+    private boolean runs(String scenario) {
+        return only.isEmpty() || only.contains(scenario);
     }
 
     void run(Map<String, Double> m, int run) throws Exception {
-        backup(m, run);
-        step(m, run, false);
-        step(m, run, true);
-        gradual(m, run);
-        subMillisecond(m, run);
-        thousand(m, run);
+        if (runs("backup")) {
+            backup(m, run);
+        }
+        if (runs("step")) {
+            step(m, run, false);
+        }
+        if (runs("step-streamed")) {
+            step(m, run, true);
+        }
+        if (runs("gradual")) {
+            gradual(m, run);
+        }
+        if (runs("submillisecond")) {
+            subMillisecond(m, run);
+        }
+        if (runs("thousand")) {
+            thousand(m, run);
+        }
     }
 
     private void backup(Map<String, Double> m, int run) throws Exception {
@@ -135,6 +164,10 @@ final class HealthBench {
             record(m, "health.thousand", p, true);
             m.put("health.thousand.errors", (double) (p.failed.sum() + p.timedOut));
             m.put("health.thousand.bulkhead_skips", bulkheadSkips(s.router.address()));
+            p.errorKinds.forEach((kind, n) -> out.println("    " + n.sum() + " x " + kind));
+            if (p.timedOut > 0) {
+                out.println("    " + p.timedOut + " x unanswered at the phase's end");
+            }
         }
     }
 
@@ -172,51 +205,67 @@ final class HealthBench {
 
     void print(Report.Table table, Map<String, Double> m) {
         table.section("health: who is moved back, on workloads beyond the classic ones");
-        table.row("backup serving only hedges (streamed, " + (int) rate + "/s)", m.get("health.backup.p50_ms"), "",
-                  m.get("health.backup.p99_ms"), "", "", "");
-        table.row("A 5x slower, non-streamed 20/s: after", m.get("health.step.after.p50_ms"), "",
-                  m.get("health.step.after.p99_ms"), "", "", "");
-        table.row("A 5x slower, streamed 20/s: after (first token)", m.get("health.step-streamed.after.p50_ms"), "",
-                  m.get("health.step-streamed.after.p99_ms"), "", "", "");
-        table.row("A 300 ms -> 1.5 s over 60 s: during the ramp", m.get("health.gradual.during.p50_ms"), "",
-                  m.get("health.gradual.during.p99_ms"), "", "", "");
-        table.row("A 300 ms -> 1.5 s over 60 s: after", m.get("health.gradual.after.p50_ms"), "",
-                  m.get("health.gradual.after.p99_ms"), "", "", "");
-        table.row("sub-millisecond upstreams (200/s)", m.get("health.submillisecond.p50_ms"), "",
-                  m.get("health.submillisecond.p99_ms"), "", "", "");
-        table.row("idle to 1000/s", m.get("health.thousand.p50_ms"), "", m.get("health.thousand.p99_ms"), "", "", "");
+        row(table, m, "backup", "backup serving only hedges (streamed, " + (int) rate + "/s)", "health.backup");
+        row(table, m, "step", "A 5x slower, non-streamed 20/s: after", "health.step.after");
+        row(table, m, "step-streamed", "A 5x slower, streamed 20/s: after (first token)", "health.step-streamed.after");
+        row(table, m, "gradual", "A 300 ms -> 1.5 s over 60 s: during the ramp", "health.gradual.during");
+        row(table, m, "gradual", "A 300 ms -> 1.5 s over 60 s: after", "health.gradual.after");
+        row(table, m, "submillisecond", "sub-millisecond upstreams (200/s)", "health.submillisecond");
+        row(table, m, "thousand", "idle to 1000/s", "health.thousand");
         table.row("B alone, non-streamed (Monte Carlo)", "", "", bAloneP99(), "", "", "");
     }
 
-    /** {@code [verdict, what, value]} rows. */
+    private void row(Report.Table table, Map<String, Double> m, String scenario, String what, String prefix) {
+        if (runs(scenario)) {
+            table.row(what, m.get(prefix + ".p50_ms"), "", m.get(prefix + ".p99_ms"), "", "", "");
+        }
+    }
+
+    /** {@code [verdict, what, value]} rows, for the scenarios that ran. */
     List<String[]> verdicts(Map<String, Double> m) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(verdict(m.get("health.backup.b_demoted") == 0, "a healthy backup serving only hedges is never demoted",
-                         m.get("health.backup.b_demoted") == 0 ? "never" : "demoted"));
-        double early = m.get("health.step.a_demoted_before") + m.get("health.step-streamed.a_demoted_before")
-                + m.get("health.gradual.a_demoted_before");
-        rows.add(verdict(early == 0, "the healthy primary is not demoted before it degrades (3 scenarios)",
-                         early == 0 ? "never" : "demoted in " + (int) early));
-        double left = m.get("health.step.left_after_s");
-        rows.add(verdict(left <= 10, "the degrading primary leaves first place within 10 s", left + " s"));
-        double ratio = Report.round(m.get("health.step.after.p99_ms") / bAloneP99());
-        rows.add(verdict(ratio <= 1.25, "p99 after that <= 1.25x B's own", ratio + "x"));
-        double leftStreamed = m.get("health.step-streamed.left_after_s");
-        rows.add(verdict(leftStreamed <= 10, "streamed: the degrading primary leaves first place within 10 s",
-                         leftStreamed + " s"));
-        double ratioStreamed = Report.round(m.get("health.step-streamed.after.p99_ms") / bAloneP99());
-        rows.add(verdict(ratioStreamed <= 1.25, "streamed: first-token p99 after that <= 1.25x B's own",
-                         ratioStreamed + "x"));
-        double gradual = m.get("health.gradual.left_after_clearly_s");
-        rows.add(verdict(gradual <= 15, "a gradually degrading primary gives up first place within 15 s of being twice "
-                + "as slow as B (the recent window's lag)", gradual + " s"));
-        rows.add(verdict(m.get("health.submillisecond.demoted") == 0, "no demotion of a sub-millisecond upstream",
-                         m.get("health.submillisecond.demoted") == 0 ? "none" : "demoted"));
-        double errors = m.get("health.thousand.errors");
-        rows.add(verdict(errors == 0, "0 errors on the step from idle to 1000/s", String.valueOf((long) errors)));
-        double shed = m.get("health.thousand.bulkhead_skips");
-        rows.add(verdict(shed == 0, "no candidate skipped for a full bulkhead on that step (healthy upstreams)",
-                         String.valueOf((long) shed)));
+        if (runs("backup")) {
+            rows.add(verdict(m.get("health.backup.b_demoted") == 0,
+                             "a healthy backup serving only hedges is never demoted",
+                             m.get("health.backup.b_demoted") == 0 ? "never" : "demoted"));
+        }
+        List<String> degrading = java.util.stream.Stream.of("step", "step-streamed", "gradual").filter(this::runs)
+                .toList();
+        if (!degrading.isEmpty()) {
+            double early = degrading.stream().mapToDouble(s -> m.get("health." + s + ".a_demoted_before")).sum();
+            rows.add(verdict(early == 0, "the healthy primary is not demoted before it degrades ("
+                    + degrading.size() + " scenarios)", early == 0 ? "never" : "demoted in " + (int) early));
+        }
+        if (runs("step")) {
+            double left = m.get("health.step.left_after_s");
+            rows.add(verdict(left <= 10, "the degrading primary leaves first place within 10 s", left + " s"));
+            double ratio = Report.round(m.get("health.step.after.p99_ms") / bAloneP99());
+            rows.add(verdict(ratio <= 1.25, "p99 after that <= 1.25x B's own", ratio + "x"));
+        }
+        if (runs("step-streamed")) {
+            double leftStreamed = m.get("health.step-streamed.left_after_s");
+            rows.add(verdict(leftStreamed <= 10, "streamed: the degrading primary leaves first place within 10 s",
+                             leftStreamed + " s"));
+            double ratioStreamed = Report.round(m.get("health.step-streamed.after.p99_ms") / bAloneP99());
+            rows.add(verdict(ratioStreamed <= 1.25, "streamed: first-token p99 after that <= 1.25x B's own",
+                             ratioStreamed + "x"));
+        }
+        if (runs("gradual")) {
+            double gradual = m.get("health.gradual.left_after_clearly_s");
+            rows.add(verdict(gradual <= 15, "a gradually degrading primary gives up first place within 15 s of being "
+                    + "twice as slow as B (the recent window's lag)", gradual + " s"));
+        }
+        if (runs("submillisecond")) {
+            rows.add(verdict(m.get("health.submillisecond.demoted") == 0, "no demotion of a sub-millisecond upstream",
+                             m.get("health.submillisecond.demoted") == 0 ? "none" : "demoted"));
+        }
+        if (runs("thousand")) {
+            double errors = m.get("health.thousand.errors");
+            rows.add(verdict(errors == 0, "0 errors on the step from idle to 1000/s", String.valueOf((long) errors)));
+            double shed = m.get("health.thousand.bulkhead_skips");
+            rows.add(verdict(shed == 0, "no candidate skipped for a full bulkhead on that step (healthy upstreams)",
+                             String.valueOf((long) shed)));
+        }
         return rows;
     }
 

@@ -66,7 +66,10 @@ public final class HedgingBench {
         }
     }
 
-    /** Request-aware scenarios to run (all when empty), and whether each is run again with the classic fixed delay. */
+    /**
+     * Request-aware scenarios to run (all when empty), or with {@code --only health} the health section's
+     * ({@link HealthBench#SCENARIOS}); and whether each request-aware one is run again with the classic fixed delay.
+     */
     private java.util.Set<String> scenarios = java.util.Set.of();
     private boolean fixedToo;
 
@@ -104,7 +107,7 @@ public final class HedgingBench {
             default -> {
                 System.err.println("usage: scripts/bench hedging [--quick] [--runs 3] [--phase 60s] [--rate 50]"
                                            + " [--only classic|request-aware|health] [--low-rate 2] [--low-phase 180s]"
-                                           + " [--scenarios mixed_stream,single_stream,...] [--fixed-too]");
+                                           + " [--scenarios mixed_stream,single_stream,...|thousand,...] [--fixed-too]");
                 System.exit(2);
             }
             }
@@ -137,7 +140,8 @@ public final class HedgingBench {
         out.println(Report.fmt("%d run(s); %.0f requests/s; phases of %d s", runs, rate, phase.toSeconds()));
         HedgingMonteCarlo mc = new HedgingMonteCarlo(A, B, 400_000, 42);
         RequestAwareBench requestAware = new RequestAwareBench(out, root, outDir, stamp).options(scenarios, fixedToo);
-        HealthBench healthBench = new HealthBench(out, root, outDir, stamp, phase, rate);
+        HealthBench healthBench = new HealthBench(out, root, outDir, stamp, phase, rate,
+                                                  sections.requestAware() ? java.util.Set.of() : scenarios);
         List<Map<String, Double>> results = new ArrayList<>();
         ArrayNode runsJson = Report.MAPPER.createArrayNode();
         for (int r = 1; r <= runs; r++) {

@@ -6,6 +6,7 @@ import org.HdrHistogram.Histogram;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,6 +66,8 @@ final class LoadClient {
         final LongAdder clockAnomalies = new LongAdder();
         final AtomicLong lastDoneNanos = new AtomicLong();
         final AtomicInteger maxConnectionsOpen = new AtomicInteger();
+        /** Failures by kind (exception and message), to tell who ended them. */
+        final Map<String, LongAdder> errorKinds = new ConcurrentHashMap<>();
         volatile String firstError;
         long scheduled;
         long timedOut;
@@ -102,6 +105,9 @@ final class LoadClient {
 
         void fail(Throwable e) {
             failed.increment();
+            String kind = e.getClass().getSimpleName() + ": " + e.getMessage();
+            errorKinds.computeIfAbsent(kind.length() > 80 ? kind.substring(0, 80) : kind, k -> new LongAdder())
+                    .increment();
             if (firstError == null) {
                 firstError = e.getClass().getSimpleName() + ": " + e.getMessage();
             }

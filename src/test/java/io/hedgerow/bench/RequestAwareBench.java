@@ -514,6 +514,7 @@ final class RequestAwareBench {
             Files.writeString(config, """
                     server: {port: %d}
                     observe: {preflight: off}   # no live checks: their calls would mix with the measured ones
+                    state: {file: off}          # a fresh router per scenario and run: no baselines carried over
                     providers:
                       a: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-a}]}
                       b: {type: openai, base-url: "%s", keys: [{label: bench, value: bench-b}]}

@@ -715,6 +715,37 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void maxConnectionsFollowsMaxConcurrentRequestsUnlessSet() throws IOException {
+        // Issue 12 item 4: max-concurrent-requests: 5000 under a fixed 512 connections closed a burst's connections.
+        ServerLimits raised = load(server("max-concurrent-requests: 5000"), Map.of()).config().orElseThrow()
+                .server().limits();
+        assertThat(raised.maxConcurrentRequests(), is(5000));
+        assertThat(raised.maxConnections(), is(10_000));
+        assertThat(load(server("max-concurrent-requests: 100"), Map.of()).config().orElseThrow().server().limits()
+                           .maxConnections(), is(512));
+        assertThat(load(server("{max-concurrent-requests: 5000, max-connections: 6000}"), Map.of()).config()
+                           .orElseThrow().server().limits().maxConnections(), is(6000));
+    }
+
+    @Test
+    void fewerConnectionsThanConcurrentRequestsIsWarned() throws IOException {
+        ConfigLoader.Result result = load(server("{max-concurrent-requests: 300, max-connections: 200}"), Map.of());
+        assertThat(result.errors(), is(empty()));
+        assertThat(result.warnings(), hasItem(containsString("server.max-connections: 200 is below "
+                                                                     + "max-concurrent-requests (300)")));
+    }
+
+    private static String server(String limits) {
+        return """
+                server: %s
+                providers:
+                  s: {type: sim}
+                routes:
+                  r: {chain: [s/m]}
+                """.formatted(limits.startsWith("{") ? limits : "{" + limits + "}");
+    }
+
+    @Test
     void aPublicAddressNeedsClientKeysOrAnExplicitOpening() throws IOException {
         String routes = """
                 providers:

@@ -3,6 +3,7 @@ package io.hedgerow.exec;
 import io.hedgerow.config.BaselineSettings;
 import io.hedgerow.config.HedgeSettings;
 import io.hedgerow.health.LatencyBaseline;
+import io.hedgerow.health.SizedBaseline;
 
 import org.junit.jupiter.api.Test;
 
@@ -78,5 +79,25 @@ class HedgeDelayTest {
         HedgeSettings floor = new HedgeSettings(true, new HedgeSettings.Delay.Percentile(1), Duration.ofMillis(500),
                                                 Duration.ofSeconds(5), Optional.empty(), 2, false);
         assertThat(millis(HedgeDelay.nanos(floor, baseline, 0.1)), is(500L));
+    }
+    @Test
+    void atTwoRequestsASecondTheDelayForOneSizeStaysOutOfItsSlowMode() {
+        // One size (1.5k-2.5k tokens, across the 2048-token class boundary) at two requests a second for 30 s:
+        // 300-590 ms, one answer in twenty 10x slower, the three slow ones falling, as they may, on one side of it.
+        SizedBaseline sized = new SizedBaseline(new BaselineSettings(Duration.ofSeconds(30), 20, Duration.ofMinutes(10)),
+                                                now::get);
+        for (int i = 0; i < 60; i++) {
+            now.addAndGet(Duration.ofMillis(500).toNanos());
+            boolean slow = i == 9 || i == 32 || i == 53;
+            long tokens = 1500 + (i * 37 % 60) * 1000 / 60;
+            sized.record(tokens, Duration.ofMillis(slow ? 3000 : 300 + (i * 29 % 60) * 5).toNanos());
+        }
+        HedgeSettings auto = settings(new HedgeSettings.Delay.Auto(), Optional.of(Duration.ofSeconds(10)));
+        // A p92 (budget 10%) for any size of the route: in the fast mode, at most its largest answer (595 ms, read
+        // within 4.9%), for sizes on either side of the boundary; not the slow mode's 3 s, not the warm-up delay.
+        for (long tokens : new long[] {1500, 2000, 2100, 2500}) {
+            assertThat(tokens + " tokens", millis(HedgeDelay.nanos(auto, sized, tokens, 0.1)),
+                       allOf(greaterThan(450L), lessThan(625L)));
+        }
     }
 }

@@ -85,9 +85,10 @@ class RequestAwareHedgeTest {
         TimedProvider p2 = new TimedProvider("p2", clock, inFlight, (n, t) -> Reply.ok(10));
         RoutePlan plan = new RoutePlan("route", List.of(new Candidate(p1.config, "m", p1), new Candidate(p2.config, "m", p2)),
                                        new RoutePolicy(RETRY, P92, false, Optional.empty()));
-        // p92 of each size within the histogram's precision: 191 ms and 1910 ms. A size-blind p92 is 1830 ms for both.
-        assertThat((double) hedgeAfter(prompt(400), plan), closeTo(191, 191 * 0.05));
-        assertThat((double) hedgeAfter(prompt(40_000), plan), closeTo(1910, 1910 * 0.05));
+        // p92 of each size within the histogram's precision, read cautiously (the 88th of 100, at or below the p92
+        // with 90% confidence): 187 ms and 1870 ms. A size-blind p92 is 1830 ms for both.
+        assertThat((double) hedgeAfter(prompt(400), plan), closeTo(187, 187 * 0.05));
+        assertThat((double) hedgeAfter(prompt(40_000), plan), closeTo(1870, 1870 * 0.05));
         // A size never seen (4k tokens) lies between: rescaled from its neighbours, about 600 ms.
         assertThat((double) hedgeAfter(prompt(4_000), plan), closeTo(604, 604 * 0.12));
     }
@@ -105,6 +106,6 @@ class RequestAwareHedgeTest {
         TimedProvider p2 = new TimedProvider("p2", clock, inFlight, (n, t) -> Reply.ok(10));
         RoutePlan plan = new RoutePlan("route", List.of(new Candidate(p1.config, "m", p1), new Candidate(p2.config, "m", p2)),
                                        new RoutePolicy(RETRY, P92, false, Optional.empty()));
-        assertThat((double) hedgeAfter(prompt(30_000), plan), closeTo(1910, 1910 * 0.05));
+        assertThat((double) hedgeAfter(prompt(30_000), plan), closeTo(1870, 1870 * 0.05));
     }
 }

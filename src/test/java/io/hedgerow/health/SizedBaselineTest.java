@@ -198,4 +198,67 @@ class SizedBaselineTest {
         }
         assertEquals(SizedBaseline.Source.WINDOW, sized.percentile(1500, 92).orElseThrow().source());
     }
+    /**
+     * A one-size route at two requests a second whose prompts (1.8k and 2.3k tokens) straddle the 2048-token class
+     * boundary: 30 s of traffic, 300-445 ms, and three answers 10x slower (5%), all three of 2.3k tokens.
+     */
+    private void oneSizeAcrossABoundaryWithASlowMode() {
+        for (int i = 0; i < 60; i++) {
+            now.addAndGet(500 * MS);
+            boolean slow = i == 11 || i == 31 || i == 51;
+            sized.record(i % 2 == 0 ? 1800 : 2300, (slow ? 3000 : 300 + 5 * (i / 2)) * MS);
+        }
+    }
+
+    @Test
+    void aSizeAtAClassBoundaryIsReadFromBothSidesOfIt() {
+        oneSizeAcrossABoundaryWithASlowMode();
+        // The 2k-4k class alone holds 30 samples, three of them slow (10%): its p92 would be a slow one, 3 s. The
+        // pool needs 125 samples (10 beyond a p92) and takes the 1k-2k class beside it: 60, three slow (5%), and the
+        // p92 is a fast answer (the 56th of 60: about 440 ms).
+        SizedBaseline.Estimate e = sized.percentile(2300, 92).orElseThrow();
+        assertEquals(1, e.radius());
+        assertEquals(60, e.samples(), 2);
+        assertNear(e.nanos(), 440, 0.06);
+        assertNear(sized.cautiousPercentile(2300, 92).orElseThrow().nanos(), 425, 0.06);
+        // A class that holds the tail need alone answers alone.
+        for (int i = 0; i < 150; i++) {
+            now.addAndGet(100 * MS);
+            sized.record(2300, (300 + i % 100) * MS);
+        }
+        assertTrue(sized.percentile(2300, 92).orElseThrow().ownClass());
+    }
+
+    @Test
+    void theTailNeedPoolsOnlyTheNeighbouringClasses() {
+        for (int i = 0; i < 30; i++) {
+            sized.record(300, (100 + i) * MS);
+            sized.record(10_000, (1000 + 10 * i) * MS);
+        }
+        // 30 short samples are fewer than a p92's 125, but the other size is five classes away (its shape may differ:
+        // prefill dominates long prompts): past the classes beside it, only min-samples pulls a pool further.
+        SizedBaseline.Estimate e = sized.percentile(300, 92).orElseThrow();
+        assertTrue(e.ownClass());
+        assertEquals(30, e.samples(), 0.5);
+        assertNear(e.nanos(), 127, 0.049);
+    }
+
+    @Test
+    void aCautiousPercentileIsABinomialLowerBound() {
+        // P(Binomial(20, 0.92) >= 17) = 0.929, >= 18 = 0.788: at 90% confidence the 17th of 20.
+        assertEquals(17, SizedBaseline.Distribution.rankAtMost(20, 0.92, 0.9));
+        // 1000 samples: 920 +- 8.6, 1.28 standard deviations under the mean.
+        assertEquals(909, SizedBaseline.Distribution.rankAtMost(1000, 0.92, 0.9));
+        assertEquals(1, SizedBaseline.Distribution.rankAtMost(1, 0.92, 0.9));
+        assertEquals(0, SizedBaseline.Distribution.rankAtMost(1, 0.5, 0.9));
+        assertEquals(5, SizedBaseline.Distribution.rankAtMost(5, 1, 0.9));
+        // On samples: 24 of one size, two of them 10x slow. The nearest rank of a p92 is the 23rd, a slow one; the
+        // cautious one is a fast one.
+        for (int i = 0; i < 24; i++) {
+            sized.record(700, (i == 5 || i == 17 ? 3000 : 300 + 10 * i) * MS);
+        }
+        assertNear(p(700, 92), 3000, 0.049);
+        long cautious = sized.cautiousPercentile(700, 92).orElseThrow().nanos();
+        assertTrue(cautious < 600 * MS, cautious / 1e6 + " ms");
+    }
 }
