@@ -1,6 +1,7 @@
 package io.hedgerow.api;
 
 import io.hedgerow.dialect.InvalidRequestException;
+import io.hedgerow.dialect.SseFrame;
 import io.hedgerow.dialect.anthropic.AnthropicHeaders;
 import io.hedgerow.dialect.anthropic.MessagesRequestReader;
 import io.hedgerow.dialect.anthropic.MessagesResponseWriter;
@@ -138,7 +139,7 @@ public final class MessagesService implements HttpService {
             Optional<Usage> usage = Optional.empty();
             long outputChars = 0;
             boolean finished = false;
-            MessagesStreamEncoder.Frame ping = MessagesStreamEncoder.ping();
+            SseFrame ping = MessagesStreamEncoder.ping();
             try (Pinger pinger = Pinger.start(sse, () -> sse.event(ping.event(), ping.data()),
                                               Duration.ofSeconds(PING_SECONDS))) {
                 while (true) {
@@ -160,7 +161,7 @@ public final class MessagesService implements HttpService {
                     case StreamEvent.Finished f -> finished = true;
                     default -> outputChars += AnswerSize.chars(event.get());
                     }
-                    write(sse, encoder.accept(event.get()));
+                    sse.frames(encoder.accept(event.get()));
                 }
             }
             if (!finished) {
@@ -168,7 +169,7 @@ public final class MessagesService implements HttpService {
                 fail(sse, encoder, in, StreamErrors.incomplete());
                 return;
             }
-            write(sse, encoder.end());
+            sse.frames(encoder.end());
             sse.finished();
             in.exchange().completed(usage, outputChars);
         }
@@ -176,20 +177,10 @@ public final class MessagesService implements HttpService {
         private static void fail(SseWriter sse, MessagesStreamEncoder encoder, InboundPipeline.Inbound in,
                                  ApiException error) {
             // The stream has begun (a first token decided the race): the error goes in-band, in Anthropic's shape.
-            MessagesStreamEncoder.Frame frame = MessagesStreamEncoder.error(
+            SseFrame frame = MessagesStreamEncoder.error(
                     ErrorFormat.type(ErrorFormat.ANTHROPIC.status(error)), error.getMessage());
             sse.event(frame.event(), frame.data());
             in.exchange().failed(error.status(), error.code());
-        }
-
-        private static void write(SseWriter sse, List<MessagesStreamEncoder.Frame> frames) {
-            for (MessagesStreamEncoder.Frame frame : frames) {
-                if (frame.isComment()) {
-                    sse.comment(frame.data());
-                } else {
-                    sse.event(frame.event(), frame.data());
-                }
-            }
         }
     }
 

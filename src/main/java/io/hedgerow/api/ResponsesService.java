@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hedgerow.dialect.InvalidRequestException;
+import io.hedgerow.dialect.SseFrame;
 import io.hedgerow.dialect.openai.ResponsesAnswers;
 import io.hedgerow.dialect.openai.ResponsesRequestReader;
 import io.hedgerow.dialect.openai.ResponsesStreamEncoder;
@@ -295,7 +296,7 @@ public final class ResponsesService implements HttpService {
          * Writes frames; the one that tells the client the response is complete only once the response is kept: its
          * next turn may come at once, to another replica.
          */
-        private void writeKeeping(SseWriter sse, List<ResponsesStreamEncoder.Frame> frames,
+        private void writeKeeping(SseWriter sse, List<SseFrame> frames,
                                   ResponsesStreamEncoder encoder) {
             if (!kept && frames.stream().anyMatch(f -> "response.completed".equals(f.event())
                     || "response.incomplete".equals(f.event()))) {
@@ -303,13 +304,13 @@ public final class ResponsesService implements HttpService {
                 ObjectNode response = encoder.finalResponse();
                 keep(response, bytes(response));
             }
-            write(sse, frames);
+            sse.frames(frames);
         }
 
         private void fail(SseWriter sse, ResponsesStreamEncoder encoder, InboundPipeline.Inbound in,
                           ApiException error) {
             // The stream has begun: the error goes in-band, then the response is marked failed.
-            write(sse, encoder.fail(error.code(), error.getMessage()));
+            sse.frames(encoder.fail(error.code(), error.getMessage()));
             in.exchange().failed(error.status(), error.code());
         }
 
@@ -337,16 +338,6 @@ public final class ResponsesService implements HttpService {
             } catch (RuntimeException e) {
                 // The answer goes out all the same; only its continuation is lost.
                 LOG.log(System.Logger.Level.WARNING, "response " + id + " not kept", e);
-            }
-        }
-    }
-
-    private static void write(SseWriter sse, List<ResponsesStreamEncoder.Frame> frames) {
-        for (ResponsesStreamEncoder.Frame frame : frames) {
-            if (frame.isComment()) {
-                sse.comment(frame.data());
-            } else {
-                sse.event(frame.event(), frame.data());
             }
         }
     }

@@ -2,12 +2,14 @@ package io.hedgerow.api;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hedgerow.dialect.SseFrame;
 import io.hedgerow.json.Json;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -73,6 +75,17 @@ final class SseWriter {
         });
         if (name.equals("error")) {
             guard.ifPresent(g -> g.ended(ClientWatch.Ending.ERROR));
+        }
+    }
+
+    /** An encoder's frames, in order: events as {@link #event}, comments as {@link #comment}. */
+    void frames(List<SseFrame> frames) {
+        for (SseFrame frame : frames) {
+            if (frame.isComment()) {
+                comment(frame.data());
+            } else {
+                event(frame.event(), frame.data());
+            }
         }
     }
 

@@ -158,6 +158,29 @@ class HealthModelTest {
     }
 
     @Test
+    void aPrimaryThatSlowsDownGraduallyOnAYoungRouterGivesUpFirstPlaceToABackupThatOnlyServesHedges()
+            throws Exception {
+        // The bench's situation: a router 30 s old, lognormal spreads (A 300 ms, B 450 ms, sigma 0.3), so the
+        // backup is sampled only when it wins a hedge against A's tail: few samples, and mostly once A has
+        // slowed down. A then goes from 300 ms to 1.5 s over a minute, dragging its own young long run along.
+        long start = clock.read() + Duration.ofSeconds(30).toNanos();
+        long minute = Duration.ofSeconds(60).toNanos();
+        LongUnaryOperator ramp = t -> t < start ? 300 : 300 + Math.min(1200, 1200 * (t - start) / minute);
+        TimedProvider primary = provider("p1", (n, t) -> Reply.ok(lognormal(ramp.applyAsLong(t), 1, n)));
+        TimedProvider backup = provider("p2", (n, t) -> Reply.ok(lognormal(450, 2, n)));
+
+        List<Outcome> outcomes = traffic(plan(HedgeSettings.DEFAULTS, primary, backup), 20, Duration.ofSeconds(150));
+
+        long clearly = start + minute / 2;
+        long left = leftFirstPlace(outcomes, "p1/m", start);
+        assertThat("left first place " + seconds(left - clearly) + " s after being twice as slow", left - clearly,
+                   lessThanOrEqualTo(Duration.ofSeconds(15).toNanos()));
+        assertThat("the backup served only hedges before the ramp", outcomes.stream()
+                .filter(o -> o.endNanos() < start && o.servedBy().equals("p2") && o.role() != AttemptRole.HEDGE)
+                .count(), is(0L));
+    }
+
+    @Test
     void aProviderDownForAMinuteIsBackInUseWithin30SecondsOfRecovering() throws Exception {
         for (FailureKind kind : List.of(FailureKind.SERVER_ERROR, FailureKind.CONNECTION, FailureKind.TIMEOUT)) {
             long down = clock.read() + Duration.ofSeconds(30).toNanos();
@@ -287,6 +310,15 @@ class HealthModelTest {
     /** {@code base} ± 20%, spread evenly and deterministically over calls. */
     private static long jitter(long base, int call) {
         return base * (80 + (call * 37L) % 41) / 100;
+    }
+
+    /**
+     * {@code median * e^(sigma * z)} with sigma 0.3 and {@code z} standard normal, drawn from a generator seeded by
+     * the stream and the call's number: a lognormal spread, the same every run.
+     */
+    private static long lognormal(long median, int stream, int call) {
+        double z = new java.util.SplittableRandom(stream * 1_000_003L + call).nextGaussian();
+        return Math.max(1, Math.round(median * Math.exp(0.3 * z)));
     }
 
     private static String seconds(long nanos) {

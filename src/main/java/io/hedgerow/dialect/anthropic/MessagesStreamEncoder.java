@@ -2,6 +2,7 @@ package io.hedgerow.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hedgerow.dialect.SseFrame;
 import io.hedgerow.json.Json;
 import io.hedgerow.model.Dialect;
 import io.hedgerow.model.FinishReason;
@@ -58,17 +59,6 @@ public final class MessagesStreamEncoder {
     private boolean refused;
     private Optional<Usage> usage = Optional.empty();
 
-    /** One server-sent event: a name and its JSON data, or a comment when the name is empty. */
-    public record Frame(String event, String data) {
-        static Frame comment(String text) {
-            return new Frame("", text);
-        }
-
-        public boolean isComment() {
-            return event.isEmpty();
-        }
-    }
-
     private enum Kind { TEXT, THINKING, TOOL, OTHER }
 
     private record Block(int index, Kind kind) {
@@ -109,15 +99,15 @@ public final class MessagesStreamEncoder {
     }
 
     /** The events for one canonical event, in order; often none. */
-    public List<Frame> accept(StreamEvent event) {
+    public List<SseFrame> accept(StreamEvent event) {
         if (event instanceof StreamEvent.WireFrame frame) {
             return relay(frame);
         }
-        List<Frame> out = new ArrayList<>(3);
+        List<SseFrame> out = new ArrayList<>(3);
         if (event instanceof StreamEvent.Notice notice) {
             // A resumption: whatever follows is another upstream's, translated.
             covered = 0;
-            out.add(Frame.comment(notice.text()));
+            out.add(SseFrame.comment(notice.text()));
             return out;
         }
         boolean skip = covered > 0;
@@ -160,11 +150,11 @@ public final class MessagesStreamEncoder {
     }
 
     /** The closing events of a stream that ended properly: nothing when the upstream's own were relayed. */
-    public List<Frame> end() {
+    public List<SseFrame> end() {
         if (stopped) {
             return List.of();
         }
-        List<Frame> out = new ArrayList<>(4);
+        List<SseFrame> out = new ArrayList<>(4);
         start(out);
         openHeld(out);
         close(out);
@@ -179,18 +169,18 @@ public final class MessagesStreamEncoder {
     }
 
     /** An {@code error} event, Anthropic's way of saying a stream failed after it started. */
-    public static Frame error(String type, String message) {
+    public static SseFrame error(String type, String message) {
         ObjectNode root = Json.object().put("type", "error");
         root.putObject("error").put("type", type).put("message", message);
         return frame("error", root);
     }
 
     /** A {@code ping}, sent while the stream waits. */
-    public static Frame ping() {
-        return new Frame("ping", "{\"type\": \"ping\"}");
+    public static SseFrame ping() {
+        return new SseFrame("ping", "{\"type\": \"ping\"}");
     }
 
-    private List<Frame> relay(StreamEvent.WireFrame frame) {
+    private List<SseFrame> relay(StreamEvent.WireFrame frame) {
         if (frame.dialect() != Dialect.ANTHROPIC) {
             return List.of();
         }
@@ -215,10 +205,10 @@ public final class MessagesStreamEncoder {
             // deltas, message_delta and pings change nothing the encoder tracks
         }
         }
-        return List.of(new Frame(frame.event(), frame.data()));
+        return List.of(new SseFrame(frame.event(), frame.data()));
     }
 
-    private void delta(List<Frame> out, Kind kind, String type, String field, String value) {
+    private void delta(List<SseFrame> out, Kind kind, String type, String field, String value) {
         start(out);
         if (open == null || open.kind != kind) {
             openHeld(out);
@@ -233,7 +223,7 @@ public final class MessagesStreamEncoder {
         out.add(blockDelta(open.index, Json.object().put("type", type).put(field, value)));
     }
 
-    private void toolCall(List<Frame> out, StreamEvent.ToolCallDelta call) {
+    private void toolCall(List<SseFrame> out, StreamEvent.ToolCallDelta call) {
         start(out);
         String piece = call.argumentsFragment();
         Integer index = toolBlocks.get(call.index());
@@ -262,7 +252,7 @@ public final class MessagesStreamEncoder {
         openTool(out, call.index(), call.id(), call.name(), piece);
     }
 
-    private void openTool(List<Frame> out, int call, Optional<String> id, Optional<String> name, String arguments) {
+    private void openTool(List<SseFrame> out, int call, Optional<String> id, Optional<String> name, String arguments) {
         close(out);
         ObjectNode block = Json.object().put("type", "tool_use");
         block.put("id", AnthropicCodec.toolUseId(id.orElse("toolu_hedgerow_" + call)));
@@ -279,7 +269,7 @@ public final class MessagesStreamEncoder {
     }
 
     /** Opens the first held call once the open call's arguments are whole. */
-    private void openNextHeld(List<Frame> out) {
+    private void openNextHeld(List<SseFrame> out) {
         if (!held.isEmpty() && whole(openArguments)) {
             Map.Entry<Integer, Held> next = held.entrySet().iterator().next();
             held.remove(next.getKey());
@@ -289,7 +279,7 @@ public final class MessagesStreamEncoder {
     }
 
     /** Opens every held call, in order, before anything else is written (other content, or the end). */
-    private void openHeld(List<Frame> out) {
+    private void openHeld(List<SseFrame> out) {
         while (!held.isEmpty()) {
             Map.Entry<Integer, Held> next = held.entrySet().iterator().next();
             held.remove(next.getKey());
@@ -310,11 +300,11 @@ public final class MessagesStreamEncoder {
         }
     }
 
-    private static Frame inputDelta(int index, String piece) {
+    private static SseFrame inputDelta(int index, String piece) {
         return blockDelta(index, Json.object().put("type", "input_json_delta").put("partial_json", piece));
     }
 
-    private void start(List<Frame> out) {
+    private void start(List<SseFrame> out) {
         if (started) {
             return;
         }
@@ -329,14 +319,14 @@ public final class MessagesStreamEncoder {
         out.add(ping());
     }
 
-    private void open(List<Frame> out, Kind kind, ObjectNode block) {
+    private void open(List<SseFrame> out, Kind kind, ObjectNode block) {
         open = new Block(nextIndex++, kind);
         ObjectNode start = Json.object().put("type", "content_block_start").put("index", open.index);
         start.set("content_block", block);
         out.add(frame("content_block_start", start));
     }
 
-    private void close(List<Frame> out) {
+    private void close(List<SseFrame> out) {
         if (open != null) {
             out.add(frame("content_block_stop", Json.object().put("type", "content_block_stop")
                     .put("index", open.index)));
@@ -344,15 +334,15 @@ public final class MessagesStreamEncoder {
         }
     }
 
-    private static Frame blockDelta(int index, ObjectNode delta) {
+    private static SseFrame blockDelta(int index, ObjectNode delta) {
         ObjectNode root = Json.object().put("type", "content_block_delta").put("index", index);
         root.set("delta", delta);
         return frame("content_block_delta", root);
     }
 
-    private static Frame frame(String event, JsonNode data) {
+    private static SseFrame frame(String event, JsonNode data) {
         try {
-            return new Frame(event, Json.MAPPER.writeValueAsString(data));
+            return new SseFrame(event, Json.MAPPER.writeValueAsString(data));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,6 +2,7 @@ package io.hedgerow.dialect.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hedgerow.dialect.SseFrame;
 import io.hedgerow.json.Json;
 import io.hedgerow.model.Dialect;
 import io.hedgerow.model.FinishReason;
@@ -52,17 +53,6 @@ public final class ResponsesStreamEncoder {
     private Optional<FinishReason> finish = Optional.empty();
     private Optional<Usage> usage = Optional.empty();
 
-    /** One server-sent event: a name and its JSON data, or a comment when the name is empty. */
-    public record Frame(String event, String data) {
-        static Frame comment(String text) {
-            return new Frame("", text);
-        }
-
-        public boolean isComment() {
-            return event.isEmpty();
-        }
-    }
-
     private enum Kind { REASONING, TEXT, REFUSAL, CALL }
 
     private record Upstream(String id, int outputIndex, String type) {
@@ -105,16 +95,16 @@ public final class ResponsesStreamEncoder {
     }
 
     /** The events for one canonical event, in order; often none. */
-    public List<Frame> accept(StreamEvent event) {
+    public List<SseFrame> accept(StreamEvent event) {
         if (event instanceof StreamEvent.WireFrame frame) {
             return relay(frame);
         }
-        List<Frame> out = new ArrayList<>(4);
+        List<SseFrame> out = new ArrayList<>(4);
         if (event instanceof StreamEvent.Notice notice) {
             // A resumption: whatever follows is another upstream's, translated.
             covered = 0;
             announced = Optional.empty();
-            out.add(Frame.comment(notice.text()));
+            out.add(SseFrame.comment(notice.text()));
             return out;
         }
         boolean write = covered == 0;
@@ -140,11 +130,11 @@ public final class ResponsesStreamEncoder {
     }
 
     /** The closing events of a stream that ended properly: nothing more when the upstream's own were relayed. */
-    public List<Frame> end() {
+    public List<SseFrame> end() {
         if (stopped) {
             return List.of();
         }
-        List<Frame> out = new ArrayList<>(8);
+        List<SseFrame> out = new ArrayList<>(8);
         start(out);
         closeOpen(out);
         for (Item call : calls.values()) {
@@ -159,8 +149,8 @@ public final class ResponsesStreamEncoder {
     }
 
     /** The events of a stream that failed after it started: {@code error}, then {@code response.failed}. */
-    public List<Frame> fail(String code, String message) {
-        List<Frame> out = new ArrayList<>(3);
+    public List<SseFrame> fail(String code, String message) {
+        List<SseFrame> out = new ArrayList<>(3);
         start(out);
         ObjectNode error = Json.object().put("code", code).put("message", message);
         error.putNull("param");
@@ -191,7 +181,7 @@ public final class ResponsesStreamEncoder {
 
     // ---- translation ----
 
-    private void piece(List<Frame> out, boolean write, Kind kind, String text) {
+    private void piece(List<SseFrame> out, boolean write, Kind kind, String text) {
         if (text.isEmpty()) {
             return;
         }
@@ -217,7 +207,7 @@ public final class ResponsesStreamEncoder {
         }
     }
 
-    private void toolCall(List<Frame> out, boolean write, StreamEvent.ToolCallDelta delta) {
+    private void toolCall(List<SseFrame> out, boolean write, StreamEvent.ToolCallDelta delta) {
         Item call = calls.get(delta.index());
         if (call == null) {
             closeOpen(write ? out : null);
@@ -238,7 +228,7 @@ public final class ResponsesStreamEncoder {
     }
 
     /** Opens an item of this kind; its added events go to {@code out} unless it is null (a relayed item). */
-    private Item openItem(List<Frame> out, Kind kind) {
+    private Item openItem(List<SseFrame> out, Kind kind) {
         Item item;
         Optional<Upstream> upstream = announced.filter(a -> a.type().equals(kind == Kind.REASONING ? "reasoning"
                 : kind == Kind.CALL ? "function_call" : "message"));
@@ -277,7 +267,7 @@ public final class ResponsesStreamEncoder {
     }
 
     /** Closes the open reasoning or message item; its done events go to {@code out} unless it is null. */
-    private void closeOpen(List<Frame> out) {
+    private void closeOpen(List<SseFrame> out) {
         if (open == null) {
             return;
         }
@@ -313,7 +303,7 @@ public final class ResponsesStreamEncoder {
                 .set("item", item.snapshot("completed"))));
     }
 
-    private void closeCall(List<Frame> out, Item call) {
+    private void closeCall(List<SseFrame> out, Item call) {
         if (call.done) {
             return;
         }
@@ -324,7 +314,7 @@ public final class ResponsesStreamEncoder {
                 .set("item", call.snapshot("completed"))));
     }
 
-    private void start(List<Frame> out) {
+    private void start(List<SseFrame> out) {
         if (started) {
             return;
         }
@@ -358,7 +348,7 @@ public final class ResponsesStreamEncoder {
 
     // ---- relay ----
 
-    private List<Frame> relay(StreamEvent.WireFrame frame) {
+    private List<SseFrame> relay(StreamEvent.WireFrame frame) {
         if (frame.dialect() != Dialect.OPENAI_RESPONSES) {
             return List.of();
         }
@@ -395,7 +385,7 @@ public final class ResponsesStreamEncoder {
             // deltas and the rest change nothing the encoder takes from the wire
         }
         }
-        return List.of(new Frame(frame.event(), frame.data()));
+        return List.of(new SseFrame(frame.event(), frame.data()));
     }
 
     /** The frame's {@code sequence_number}, read without parsing the frame; -1 when it has none. */
@@ -417,12 +407,12 @@ public final class ResponsesStreamEncoder {
         return digits ? value : -1;
     }
 
-    private Frame frame(String event, ObjectNode data) {
+    private SseFrame frame(String event, ObjectNode data) {
         ObjectNode typed = Json.object().put("type", event);
         typed.setAll(data);
         typed.put("sequence_number", sequence++);
         try {
-            return new Frame(event, Json.MAPPER.writeValueAsString(typed));
+            return new SseFrame(event, Json.MAPPER.writeValueAsString(typed));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,6 @@
 package io.hedgerow.dialect.anthropic;
 
+import io.hedgerow.dialect.SseFrame;
 import io.hedgerow.model.Dialect;
 import io.hedgerow.model.FinishReason;
 import io.hedgerow.model.StreamEvent;
@@ -102,10 +103,10 @@ class MessagesStreamEncoderTest {
         encoder.accept(new StreamEvent.ToolCallDelta(0, Optional.of("a"), Optional.of("f"), "{\"x\":"));
         encoder.accept(new StreamEvent.ToolCallDelta(0, Optional.empty(), Optional.empty(), "1}"));
         // the second call opens at once: the first one's arguments are whole
-        List<MessagesStreamEncoder.Frame> second = encoder.accept(
+        List<SseFrame> second = encoder.accept(
                 new StreamEvent.ToolCallDelta(1, Optional.of("b"), Optional.of("g"), "{\"y\":"));
         assertEquals(List.of("content_block_stop", "content_block_start", "content_block_delta"),
-                     second.stream().map(MessagesStreamEncoder.Frame::event).toList());
+                     second.stream().map(SseFrame::event).toList());
     }
 
     @Test

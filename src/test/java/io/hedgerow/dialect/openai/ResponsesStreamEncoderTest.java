@@ -1,6 +1,7 @@
 package io.hedgerow.dialect.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hedgerow.dialect.SseFrame;
 import io.hedgerow.json.Json;
 import io.hedgerow.model.Dialect;
 import io.hedgerow.model.FinishReason;
@@ -23,7 +24,7 @@ class ResponsesStreamEncoderTest {
 
     @Test
     void aRelayedStreamBrokenMidTextGoesOnInTheSameItemWithTheNextSequenceNumbers() throws Exception {
-        List<ResponsesStreamEncoder.Frame> out = new ArrayList<>();
+        List<SseFrame> out = new ArrayList<>();
         out.addAll(encoder.accept(frame("response.created",
                 "{\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_up\",\"model\":\"m\"}}", 1)));
         out.addAll(encoder.accept(new StreamEvent.Metadata("m", Optional.empty(), Optional.empty())));
@@ -54,14 +55,14 @@ class ResponsesStreamEncoderTest {
         assertEquals("response.completed", completed.path("type").asText());
         assertEquals("resp_up", completed.at("/response/id").asText(), "the id the client saw first");
         assertEquals("Hello", completed.at("/response/output/0/content/0/text").asText());
-        assertTrue(out.stream().anyMatch(ResponsesStreamEncoder.Frame::isComment));
+        assertTrue(out.stream().anyMatch(SseFrame::isComment));
     }
 
     @Test
     void aFailureAfterTheStartIsAnErrorEventThenResponseFailed() {
-        List<ResponsesStreamEncoder.Frame> out = new ArrayList<>(encoder.accept(new StreamEvent.TextDelta("Hi")));
+        List<SseFrame> out = new ArrayList<>(encoder.accept(new StreamEvent.TextDelta("Hi")));
         out.addAll(encoder.fail("upstream_stream_broken", "the answer was interrupted"));
-        List<String> types = out.stream().map(ResponsesStreamEncoder.Frame::event).toList();
+        List<String> types = out.stream().map(SseFrame::event).toList();
         assertEquals(List.of("response.created", "response.in_progress", "response.output_item.added",
                              "response.content_part.added", "response.output_text.delta", "error",
                              "response.failed"), types);
