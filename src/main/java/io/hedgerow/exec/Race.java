@@ -31,18 +31,16 @@ import java.util.random.RandomGenerator;
  *     timer is due, the next candidate (preferably on another provider) is started beside it, if fewer than
  *     {@code max-in-flight} attempts run and the hedge budget allows; the allowance goes back when nothing could be
  *     started.</li>
- *     <li>A candidate moved back for slowness is probed beside the request, to keep measuring it: on every request
- *     while it has too few recent samples to be judged again, else with probability {@code probe-share}.</li>
+ *     <li>A candidate moved back for slowness is probed beside the request, to keep measuring it ({@link Prober}).</li>
  * </ol>
  * The first attempt to produce a token (or a whole answer) wins; the others are cancelled at once, except a probe,
  * which is left to finish measuring. A failure never wins: one that would stop the chain (a request the provider
  * refused) ends the request only once no other attempt is running or waiting to retry; until then it only closes
- * its own candidate. The {@link Journal} keeps what happened and tells observers.
+ * its own candidate. The {@link Journal} keeps what happened and tells observers; the {@link Picker} says which
+ * candidate is next; the {@link Settlement} ends the race.
  */
 final class Race {
     private static final long BACKSTOP_NANOS = TimeUnit.SECONDS.toNanos(5);
-    /** Recent samples below which a candidate moved back for slowness is probed on every request. */
-    static final int PROBE_FLOOR = 10;
 
     private final Job<?> job;
     private final RoutePlan plan;
@@ -54,7 +52,6 @@ final class Race {
     private final StallWatchdog watchdog;
     private final HealthRegistry health;
     private final RetryPolicy retryPolicy;
-    private final RandomGenerator random;
     private final Inbox inbox;
     private final Lineup lineup;
     private final Admission admission;
@@ -62,6 +59,9 @@ final class Race {
     private final HedgeTimer hedgeTimer = new HedgeTimer();
     private final RetryScheduler retries = new RetryScheduler();
     private final Running running;
+    private final Picker picker;
+    private final Settlement settlement;
+    private final Prober prober;
     private final HedgeCosts costs;
     private int attempts;
     /** A failure that would have ended the request while a sibling still ran: it ends it once none is left. */
@@ -80,20 +80,22 @@ final class Race {
         this.watchdog = watchdog;
         this.health = health;
         this.retryPolicy = retryPolicy;
-        this.random = random;
         this.inbox = time.inbox();
         this.lineup = new Lineup(plan, health, streaming);
         this.admission = new Admission(health, bulkheads, job.promptTokens());
         this.journal = new Journal(plan.alias(), listener);
         this.running = new Running(policy.hedge());
+        this.picker = new Picker(lineup, admission, journal, running, policy);
+        this.settlement = new Settlement(journal, inbox, running, watchdog, retries, hedgeTimer, streaming);
         this.costs = HedgeCosts.of(job);
+        this.prober = new Prober(lineup, picker, admission, health, costs, policy, random, streaming);
     }
 
     /** Runs the race; returns the winning signal ({@link AttemptSignal.Answered} or {@link AttemptSignal.Producing}). */
     AttemptSignal run() throws ChainFailedException {
         health.budget().onRequest(lineup.isEmpty() ? 0 : costs.of(lineup.first().candidate));
         try {
-            maybeProbe();
+            prober.maybeProbe((slot, key) -> launch(slot, AttemptRole.PROBE, key));
             startNext(AttemptRole.PRIMARY);
             while (true) {
                 long now = ticker.read();
@@ -119,7 +121,7 @@ final class Race {
                 if (signal.get() instanceof AttemptSignal.Failed failed) {
                     onFailure(failed.attempt(), failed.failure());
                 } else {
-                    finish(signal.get(), Failure.of(FailureKind.CANCELLED, "another attempt won"));
+                    settlement.settle(signal.get(), Failure.of(FailureKind.CANCELLED, "another attempt won"));
                     return signal.get();
                 }
             }
@@ -201,7 +203,7 @@ final class Race {
         if (slow.isEmpty() || !running.contains(slow.get()) || !running.room()) {
             return;
         }
-        Optional<Slot> target = nextSlot(true);
+        Optional<Slot> target = picker.next(true);
         if (target.isEmpty()) {
             return;
         }
@@ -215,43 +217,16 @@ final class Race {
         }
     }
 
-    /**
-     * Starts a probe of the first candidate moved back for slowness, beside the request, when its baseline for this
-     * measure is starved (fewer than {@value #PROBE_FLOOR} recent samples: it could not be judged again, and would
-     * stay behind long after it recovered) or, beyond that, with probability {@code probe-share}. Paid by the hedge
-     * budget.
-     */
-    private void maybeProbe() {
-        if (lineup.isEmpty() || lineup.movedBack(lineup.first()) || policy.hedge().maxInFlight() < 2) {
-            return;
-        }
-        for (Slot slot : lineup.slots()) {
-            if (lineup.movedBack(slot) && slot.open()) {
-                boolean starved = slot.health.baseline(streaming).windowCount() < PROBE_FLOOR;
-                double share = health.hedging().demotion().probeShare();
-                if ((starved || random.nextDouble() < share) && admissible(slot)) {
-                    Admission.KeyChoice key = admission.key(slot);
-                    double cost = costs.of(slot.candidate);
-                    if (key.refused().isEmpty() && health.budget().tryWithdraw(cost)
-                            && !launch(slot, AttemptRole.PROBE, key.key())) {
-                        health.budget().refund(cost);
-                    }
-                }
-                return;
-            }
-        }
-    }
-
     /** Starts the next admissible candidate; false when none is left (or the deadline has passed). */
     private boolean startNext(AttemptRole role) {
         while (!deadline.passed()) {
-            Optional<Slot> slot = nextSlot(role == AttemptRole.HEDGE);
+            Optional<Slot> slot = picker.next(role == AttemptRole.HEDGE);
             if (slot.isEmpty()) {
                 return false;
             }
             Admission.KeyChoice key = admission.key(slot.get());
             if (key.refused().isPresent()) {
-                skip(slot.get(), key.refused().get());
+                picker.skip(slot.get(), key.refused().get());
                 continue;
             }
             // The first call, made after candidates were skipped (breaker open, keys cooling), serves as a fallback:
@@ -264,49 +239,18 @@ final class Race {
         return false;
     }
 
-    /**
-     * The first open candidate that may be tried; candidates that cannot be tried now are recorded as skipped on the
-     * way. A hedge passes over candidates on a provider already in flight (unless the route allows same-provider
-     * hedges) without closing them: they remain for fallback.
-     */
-    private Optional<Slot> nextSlot(boolean hedging) {
-        for (Slot slot : lineup.slots()) {
-            if (!slot.open()) {
-                continue;
-            }
-            if (hedging && !policy.hedge().sameProvider() && running.onProvider(slot.candidate)) {
-                continue;
-            }
-            if (admissible(slot)) {
-                return Optional.of(slot);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private boolean admissible(Slot slot) {
-        Optional<Admission.Refused> refused = admission.precheck(slot);
-        refused.ifPresent(r -> skip(slot, r));
-        return refused.isEmpty();
-    }
-
-    private void skip(Slot slot, Admission.Refused refused) {
-        slot.closed = true;
-        journal.skipped(slot.candidate, refused);
-    }
-
     // ---- attempts ----
 
     private boolean launch(Slot slot, AttemptRole role, Optional<ApiKey> key) {
         // The share of requests the budget can hedge, smaller when the hedge costs more than its request.
-        double share = health.budget().affordableShare(costs.of(slot.candidate), hedgeCost(slot));
+        double share = health.budget().affordableShare(costs.of(slot.candidate), picker.hedgeCost(slot, costs));
         // The delay is what is usual for a prompt of this size on this candidate, in its own tokens.
         Attempt.Size size = new Attempt.Size(costs.promptTokens(),
                                              slot.health.calibration().tokens(costs.promptTokens()));
         OptionalLong delay = HedgeDelay.nanos(policy.hedge(), slot.health.sized(streaming), size.tokens(), share);
         Admission.Verdict verdict = admission.admit(slot, delay.orElse(Long.MAX_VALUE), streaming);
         if (verdict instanceof Admission.Refused refused) {
-            skip(slot, refused);
+            picker.skip(slot, refused);
             return false;
         }
         Admission.Admitted admitted = (Admission.Admitted) verdict;
@@ -338,78 +282,8 @@ final class Race {
         }
     }
 
-    /**
-     * What a hedge of an attempt on {@code from} would cost: the next open candidate it could go to. A guess made
-     * without admission's checks (which record skips), good enough to size the delay.
-     */
-    private double hedgeCost(Slot from) {
-        for (Slot slot : lineup.slots()) {
-            if (slot != from && slot.open() && (policy.hedge().sameProvider()
-                    || !slot.candidate.provider().name().equals(from.candidate.provider().name()))) {
-                return costs.of(slot.candidate);
-            }
-        }
-        return 0;
-    }
-
-    /**
-     * The race is decided (a winner, or a failure for the client). Every other attempt is detached so it will not
-     * report again; signals already posted are settled here; the still-running attempts are aborted, except probes,
-     * which finish measuring on their own threads.
-     */
-    private void finish(AttemptSignal won, Failure reason) {
-        Attempt winner = won == null ? null : won.attempt();
-        for (Attempt attempt : journal.attempts()) {
-            if (attempt != winner) {
-                attempt.detach();
-            }
-        }
-        for (AttemptSignal signal : inbox.drain()) {
-            Attempt attempt = signal.attempt();
-            running.remove(attempt);
-            watchdog.unwatch(attempt);
-            switch (signal) {
-            case AttemptSignal.Producing producing -> {
-                producing.stream().close();
-                attempt.succeeded(producing.latencyNanos());
-            }
-            case AttemptSignal.Answered answered -> attempt.succeeded(answered.latencyNanos());
-            case AttemptSignal.Failed failed -> {
-                journal.failedLate(attempt, failed.failure());
-                attempt.failed(failed.failure());
-            }
-            }
-        }
-        for (Attempt attempt : running) {
-            if (attempt != winner && attempt.role() != AttemptRole.PROBE) {
-                watchdog.unwatch(attempt);
-                attempt.abort(reason);
-                attempt.lost();
-                journal.cancelled(attempt, reason);
-            }
-        }
-        retries.clear();
-        hedgeTimer.disarm();
-        if (won != null) {
-            running.remove(winner);
-            winner.succeeded(latencyOf(won));
-            journal.won(winner);
-            if (!streaming) {
-                watchdog.unwatch(winner);
-            }
-        }
-    }
-
-    private static long latencyOf(AttemptSignal won) {
-        return switch (won) {
-            case AttemptSignal.Producing p -> p.latencyNanos();
-            case AttemptSignal.Answered a -> a.latencyNanos();
-            case AttemptSignal.Failed f -> throw new IllegalArgumentException("a failure never wins");
-        };
-    }
-
     private ChainFailedException chainFailed(Failure decisive) {
-        finish(null, decisive.kind() == FailureKind.TIMEOUT ? decisive
+        settlement.settle(null, decisive.kind() == FailureKind.TIMEOUT ? decisive
                 : Failure.of(FailureKind.CANCELLED, "chain stopped"));
         return new ChainFailedException(plan.alias(), records(null), decisive);
     }
