@@ -57,6 +57,8 @@ final class HealthBench {
     private final Duration phase;
     private final double rate;
     private final java.util.Set<String> only;
+    /** The step's rate (1000/s unless {@code --step-rate}). */
+    private double stepRate = 1000;
 
     /** @param only the scenarios to run ({@link #SCENARIOS}); all when empty */
     HealthBench(PrintStream out, Path root, Path outDir, String stamp, Duration phase, double rate,
@@ -73,6 +75,11 @@ final class HealthBench {
             }
         }
         this.only = only;
+    }
+
+    HealthBench stepRate(double perSecond) {
+        this.stepRate = perSecond;
+        return this;
     }
 
     private boolean runs(String scenario) {
@@ -160,14 +167,44 @@ final class HealthBench {
         try (Setup s = new Setup(run + 700, "thousand", PLAIN_A, HedgingBench.B,
                                  "server: {port: %d, max-concurrent-requests: 5000}")) {
             Thread.sleep(5_000); // idle
-            LoadClient.Phase p = load(s, STREAMED, 1000, Duration.ofSeconds(10));
+            // Who used the two cores during the step: the router, this JVM (load client and both upstreams), the host.
+            CpuTime router = CpuTime.of(s.router.pid());
+            CpuTime bench = CpuTime.self();
+            long[] host = hostTicks();
+            long started = System.nanoTime();
+            LoadClient.Phase p = load(s, STREAMED, stepRate, Duration.ofSeconds(10));
+            double seconds = (System.nanoTime() - started) / 1e9;
+            long[] hostAfter = hostTicks();
+            m.put("health.thousand.router_cores", Report.round(
+                    CpuTime.of(s.router.pid()).minus(router).totalNanos() / 1e9 / seconds));
+            m.put("health.thousand.bench_cores", Report.round(CpuTime.self().minus(bench).totalNanos() / 1e9 / seconds));
+            m.put("health.thousand.host_busy", hostAfter[1] == host[1] ? -1
+                    : Report.round((hostAfter[0] - host[0]) / (double) (hostAfter[1] - host[1])));
             record(m, "health.thousand", p, true);
             m.put("health.thousand.errors", (double) (p.failed.sum() + p.timedOut));
             m.put("health.thousand.bulkhead_skips", bulkheadSkips(s.router.address()));
+            out.println(Report.fmt("    router %.2f cores, bench JVM (client + upstreams) %.2f cores, host busy %.0f%%",
+                                   m.get("health.thousand.router_cores"), m.get("health.thousand.bench_cores"),
+                                   100 * m.get("health.thousand.host_busy")));
             p.errorKinds.forEach((kind, n) -> out.println("    " + n.sum() + " x " + kind));
             if (p.timedOut > 0) {
                 out.println("    " + p.timedOut + " x unanswered at the phase's end");
             }
+        }
+    }
+
+    /** {@code [busy, total]} jiffies of every CPU since boot, from {@code /proc/stat}; zeros when unreadable. */
+    private static long[] hostTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + (f.length > 5 ? Long.parseLong(f[5]) : 0);
+            return new long[]{total - idle, total};
+        } catch (IOException | RuntimeException e) {
+            return new long[]{0, 0};
         }
     }
 
@@ -211,7 +248,7 @@ final class HealthBench {
         row(table, m, "gradual", "A 300 ms -> 1.5 s over 60 s: during the ramp", "health.gradual.during");
         row(table, m, "gradual", "A 300 ms -> 1.5 s over 60 s: after", "health.gradual.after");
         row(table, m, "submillisecond", "sub-millisecond upstreams (200/s)", "health.submillisecond");
-        row(table, m, "thousand", "idle to 1000/s", "health.thousand");
+        row(table, m, "thousand", "idle to " + (int) stepRate + "/s", "health.thousand");
         table.row("B alone, non-streamed (Monte Carlo)", "", "", bAloneP99(), "", "", "");
     }
 
@@ -261,7 +298,8 @@ final class HealthBench {
         }
         if (runs("thousand")) {
             double errors = m.get("health.thousand.errors");
-            rows.add(verdict(errors == 0, "0 errors on the step from idle to 1000/s", String.valueOf((long) errors)));
+            rows.add(verdict(errors == 0, "0 errors on the step from idle to " + (int) stepRate + "/s",
+                             String.valueOf((long) errors)));
             double shed = m.get("health.thousand.bulkhead_skips");
             rows.add(verdict(shed == 0, "no candidate skipped for a full bulkhead on that step (healthy upstreams)",
                              String.valueOf((long) shed)));

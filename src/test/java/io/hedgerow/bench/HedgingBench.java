@@ -72,6 +72,8 @@ public final class HedgingBench {
      */
     private java.util.Set<String> scenarios = java.util.Set.of();
     private boolean fixedToo;
+    /** The health section's step from idle: its rate. */
+    private double stepRate = 1000;
 
     private HedgingBench(Duration phase, double rate, int runs, Sections sections) {
         this.phase = phase;
@@ -87,6 +89,7 @@ public final class HedgingBench {
         String only = "all";
         java.util.Set<String> scenarios = java.util.Set.of();
         boolean fixedToo = false;
+        double stepRate = 1000;
         double lowRate = 2;
         Duration lowPhase = Duration.ofSeconds(180);
         for (int i = 0; i < args.length; i++) {
@@ -102,12 +105,14 @@ public final class HedgingBench {
             case "--only" -> only = args[++i];
             case "--scenarios" -> scenarios = java.util.Set.of(args[++i].split(","));
             case "--fixed-too" -> fixedToo = true;
+            case "--step-rate" -> stepRate = Double.parseDouble(args[++i]);
             case "--low-rate" -> lowRate = Double.parseDouble(args[++i]);
             case "--low-phase" -> lowPhase = Delay.duration(args[++i]);
             default -> {
                 System.err.println("usage: scripts/bench hedging [--quick] [--runs 3] [--phase 60s] [--rate 50]"
                                            + " [--only classic|request-aware|health] [--low-rate 2] [--low-phase 180s]"
-                                           + " [--scenarios mixed_stream,single_stream,...|thousand,...] [--fixed-too]");
+                                           + " [--scenarios mixed_stream,single_stream,...|thousand,...] [--fixed-too]"
+                                           + " [--step-rate 1000]");
                 System.exit(2);
             }
             }
@@ -124,6 +129,7 @@ public final class HedgingBench {
                                                                                   requestAware ? low : null, health));
             bench.scenarios = scenarios;
             bench.fixedToo = fixedToo;
+            bench.stepRate = stepRate;
             bench.run();
         } catch (Exception | Error e) {
             // The fake upstreams' server threads would keep the JVM (and the bench lock) alive for BENCH_TIMEOUT.
@@ -141,7 +147,8 @@ public final class HedgingBench {
         HedgingMonteCarlo mc = new HedgingMonteCarlo(A, B, 400_000, 42);
         RequestAwareBench requestAware = new RequestAwareBench(out, root, outDir, stamp).options(scenarios, fixedToo);
         HealthBench healthBench = new HealthBench(out, root, outDir, stamp, phase, rate,
-                                                  sections.requestAware() ? java.util.Set.of() : scenarios);
+                                                  sections.requestAware() ? java.util.Set.of() : scenarios)
+                .stepRate(stepRate);
         List<Map<String, Double>> results = new ArrayList<>();
         ArrayNode runsJson = Report.MAPPER.createArrayNode();
         for (int r = 1; r <= runs; r++) {
