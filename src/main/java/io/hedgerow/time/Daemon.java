@@ -3,8 +3,8 @@ package io.hedgerow.time;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * A thread of the router's own (the client watch, the stall watchdog, the config watcher, the live-check loop) that
