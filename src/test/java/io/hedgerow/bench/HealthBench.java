@@ -35,6 +35,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *     may be demoted.</li>
  *     <li><b>step to 1000/s</b>: a fresh router, idle, then 1000 streamed requests/s for 10 s to healthy upstreams. No
  *     request may fail.</li>
+ *     <li><b>thousand-warm</b>: the same step on a router (and load client, and upstreams) that served a quarter of
+ *     that rate for 15 s and then idled 5 s: a router in service has compiled its request path, a fresh JVM has not,
+ *     and on a small host the cold JVMs' compilation alone can saturate it.</li>
  * </ol>
  */
 final class HealthBench {
@@ -52,7 +55,7 @@ final class HealthBench {
     private final String stamp;
     /** The scenarios' names, for {@code --scenarios}. */
     static final List<String> SCENARIOS = List.of("backup", "step", "step-streamed", "gradual", "submillisecond",
-                                                  "thousand");
+                                                  "thousand", "thousand-warm");
 
     private final Duration phase;
     private final double rate;
@@ -103,7 +106,10 @@ final class HealthBench {
             subMillisecond(m, run);
         }
         if (runs("thousand")) {
-            thousand(m, run);
+            thousand(m, run, "thousand", false);
+        }
+        if (runs("thousand-warm")) {
+            thousand(m, run, "thousand-warm", true);
         }
     }
 
@@ -163,9 +169,12 @@ final class HealthBench {
         }
     }
 
-    private void thousand(Map<String, Double> m, int run) throws Exception {
-        try (Setup s = new Setup(run + 700, "thousand", PLAIN_A, HedgingBench.B,
+    private void thousand(Map<String, Double> m, int run, String name, boolean warm) throws Exception {
+        try (Setup s = new Setup(run + (warm ? 800 : 700), name, PLAIN_A, HedgingBench.B,
                                  "server: {port: %d, max-concurrent-requests: 5000}")) {
+            if (warm) {
+                load(s, STREAMED, stepRate / 4, Duration.ofSeconds(15));
+            }
             Thread.sleep(5_000); // idle
             // Who used the two cores during the step: the router, this JVM (load client and both upstreams), the host.
             CpuTime router = CpuTime.of(s.router.pid());
@@ -175,17 +184,17 @@ final class HealthBench {
             LoadClient.Phase p = load(s, STREAMED, stepRate, Duration.ofSeconds(10));
             double seconds = (System.nanoTime() - started) / 1e9;
             long[] hostAfter = hostTicks();
-            m.put("health.thousand.router_cores", Report.round(
+            m.put("health." + name + ".router_cores", Report.round(
                     CpuTime.of(s.router.pid()).minus(router).totalNanos() / 1e9 / seconds));
-            m.put("health.thousand.bench_cores", Report.round(CpuTime.self().minus(bench).totalNanos() / 1e9 / seconds));
-            m.put("health.thousand.host_busy", hostAfter[1] == host[1] ? -1
+            m.put("health." + name + ".bench_cores", Report.round(CpuTime.self().minus(bench).totalNanos() / 1e9 / seconds));
+            m.put("health." + name + ".host_busy", hostAfter[1] == host[1] ? -1
                     : Report.round((hostAfter[0] - host[0]) / (double) (hostAfter[1] - host[1])));
-            record(m, "health.thousand", p, true);
-            m.put("health.thousand.errors", (double) (p.failed.sum() + p.timedOut));
-            m.put("health.thousand.bulkhead_skips", bulkheadSkips(s.router.address()));
+            record(m, "health." + name + "", p, true);
+            m.put("health." + name + ".errors", (double) (p.failed.sum() + p.timedOut));
+            m.put("health." + name + ".bulkhead_skips", bulkheadSkips(s.router.address()));
             out.println(Report.fmt("    router %.2f cores, bench JVM (client + upstreams) %.2f cores, host busy %.0f%%",
-                                   m.get("health.thousand.router_cores"), m.get("health.thousand.bench_cores"),
-                                   100 * m.get("health.thousand.host_busy")));
+                                   m.get("health." + name + ".router_cores"), m.get("health." + name + ".bench_cores"),
+                                   100 * m.get("health." + name + ".host_busy")));
             p.errorKinds.forEach((kind, n) -> out.println("    " + n.sum() + " x " + kind));
             if (p.timedOut > 0) {
                 out.println("    " + p.timedOut + " x unanswered at the phase's end");
@@ -249,6 +258,7 @@ final class HealthBench {
         row(table, m, "gradual", "A 300 ms -> 1.5 s over 60 s: after", "health.gradual.after");
         row(table, m, "submillisecond", "sub-millisecond upstreams (200/s)", "health.submillisecond");
         row(table, m, "thousand", "idle to " + (int) stepRate + "/s", "health.thousand");
+        row(table, m, "thousand-warm", "idle to " + (int) stepRate + "/s, warm JVMs", "health.thousand-warm");
         table.row("B alone, non-streamed (Monte Carlo)", "", "", bAloneP99(), "", "", "");
     }
 
@@ -296,13 +306,17 @@ final class HealthBench {
             rows.add(verdict(m.get("health.submillisecond.demoted") == 0, "no demotion of a sub-millisecond upstream",
                              m.get("health.submillisecond.demoted") == 0 ? "none" : "demoted"));
         }
-        if (runs("thousand")) {
-            double errors = m.get("health.thousand.errors");
-            rows.add(verdict(errors == 0, "0 errors on the step from idle to " + (int) stepRate + "/s",
+        for (String step : List.of("thousand", "thousand-warm")) {
+            if (!runs(step)) {
+                continue;
+            }
+            String how = step.equals("thousand") ? "" : " (warm JVMs)";
+            double errors = m.get("health." + step + ".errors");
+            rows.add(verdict(errors == 0, "0 errors on the step from idle to " + (int) stepRate + "/s" + how,
                              String.valueOf((long) errors)));
-            double shed = m.get("health.thousand.bulkhead_skips");
-            rows.add(verdict(shed == 0, "no candidate skipped for a full bulkhead on that step (healthy upstreams)",
-                             String.valueOf((long) shed)));
+            double shed = m.get("health." + step + ".bulkhead_skips");
+            rows.add(verdict(shed == 0, "no candidate skipped for a full bulkhead on that step (healthy upstreams)"
+                    + how, String.valueOf((long) shed)));
         }
         return rows;
     }
