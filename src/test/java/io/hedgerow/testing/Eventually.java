@@ -29,4 +29,10 @@ public final class Eventually {
             LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
         }
     }
+
+    /** Until {@code thread} parks: a reader blocked waiting for its upstream, say. */
+    public static void eventuallyParked(Thread thread) {
+        eventually(() -> thread.getState() == Thread.State.WAITING
+                || thread.getState() == Thread.State.TIMED_WAITING);
+    }
 }

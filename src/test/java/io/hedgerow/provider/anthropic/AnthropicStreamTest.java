@@ -27,7 +27,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import static io.hedgerow.provider.anthropic.Fixtures.CLOCK;
 import static io.hedgerow.dialect.anthropic.AnthropicFixtures.KEY_VALUE;
@@ -36,6 +35,7 @@ import static io.hedgerow.provider.anthropic.Fixtures.config;
 import static io.hedgerow.dialect.anthropic.AnthropicFixtures.json;
 import static io.hedgerow.provider.anthropic.Fixtures.pieces;
 import static io.hedgerow.provider.anthropic.Fixtures.readAll;
+import static io.hedgerow.testing.Eventually.eventuallyParked;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -234,7 +234,7 @@ class AnthropicStreamTest {
                 reader.completeExceptionally(e);
             }
         });
-        awaitBlocked(thread);
+        eventuallyParked(thread); // the reader waits for the upstream
         stream.close();
 
         ExecutionException e = assertThrows(ExecutionException.class,
@@ -279,15 +279,5 @@ class AnthropicStreamTest {
             }
         }
         return sb.toString();
-    }
-
-    /** Polls (bounded) until the thread parks, i.e. the reader is blocked waiting for the upstream. */
-    private static void awaitBlocked(Thread thread) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
-            assertTrue(System.nanoTime() < deadline, "reader never blocked; state " + thread.getState());
-            assertTrue(thread.isAlive(), "reader ended before blocking");
-            LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
-        }
     }
 }

@@ -29,15 +29,14 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
+import static io.hedgerow.testing.Eventually.eventuallyParked;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.instanceOf;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * OpenAI streams over HTTP: every event through to the end, the connection kept for the next request, and an abort
@@ -84,7 +83,7 @@ class OpenAiStreamTest {
                 reader.completeExceptionally(e);
             }
         });
-        awaitBlocked(thread);
+        eventuallyParked(thread); // the reader waits for the upstream
         stream.close();
 
         ExecutionException e = assertThrows(ExecutionException.class,
@@ -114,15 +113,5 @@ class OpenAiStreamTest {
         }
         assertThat(fake.requests(), is(3L));
         assertThat("one connection for three streams", fake.connections(), is(1L));
-    }
-
-    /** Polls (bounded) until the thread parks, i.e. the reader is blocked waiting for the upstream. */
-    private static void awaitBlocked(Thread thread) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
-            assertTrue(System.nanoTime() < deadline, "reader never blocked; state " + thread.getState());
-            assertTrue(thread.isAlive(), "reader ended before blocking");
-            LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
-        }
     }
 }
