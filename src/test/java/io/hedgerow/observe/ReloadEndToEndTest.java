@@ -369,6 +369,8 @@ class ReloadEndToEndTest {
         assertThat(router.server.generation().number(), is(2));
         assertThat(router.raw.chat(CHAT.formatted("chat")).headers().firstValue("x-hedgerow-provider").orElse(""),
                    is("p2"));
+        // The event is recorded just after the swap that the generation number shows: wait for it, bounded.
+        eventually(() -> !router.events("config_reloaded").isEmpty());
         assertThat(router.events("config_reloaded").getFirst().path("trigger").asText(), is("file"));
     }
 
